@@ -1,0 +1,10 @@
+import type { FunctionDefinition } from './platform/functionDefinition';
+import { negotiate } from './realtime/negotiate.function';
+import type { Services } from './services';
+import { createDeviceApi } from './telemetry/deviceApi.function';
+import { createIngestTelemetry } from './telemetry/ingestTelemetry.function';
+
+/** Every function of the app. Both hosts, Azure's (`index.ts`) and the local one, start from here. */
+export function createFunctionDefinitions(services: Services): FunctionDefinition[] {
+  return [negotiate, createIngestTelemetry(services.ingestor), ...createDeviceApi(services)];
+}

@@ -1,0 +1,44 @@
+import type {
+  FunctionInput,
+  FunctionOutput,
+  HttpMethod,
+  HttpRequest,
+  HttpResponseInit,
+  InvocationContext,
+  RetryOptions,
+} from '@azure/functions';
+
+interface DefinitionBase {
+  /** Function name, unique in the app; also the name the admin API and logs use. */
+  readonly name: string;
+  readonly extraInputs?: readonly FunctionInput[];
+  /** Outputs the handler sets through `context.extraOutputs`; hosts deliver them after it returns. */
+  readonly extraOutputs?: readonly FunctionOutput[];
+}
+
+export interface HttpFunctionDefinition extends DefinitionBase {
+  readonly kind: 'http';
+  /** Route under `/api/`, with `{param}` segments. */
+  readonly route: string;
+  readonly methods: readonly HttpMethod[];
+  readonly authLevel: 'anonymous' | 'function' | 'admin';
+  readonly handler: (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
+}
+
+export interface EventHubFunctionDefinition extends DefinitionBase {
+  readonly kind: 'eventHub';
+  /** App-setting name (or `<name>__*` prefix) holding the Event Hubs connection. */
+  readonly connection: string;
+  /** Event hub name, usually a `%SETTING%` expression. */
+  readonly eventHubName: string;
+  readonly consumerGroup: string;
+  readonly cardinality: 'many';
+  readonly retry?: RetryOptions;
+  readonly handler: (messages: unknown[], context: InvocationContext) => Promise<void>;
+}
+
+/**
+ * One function, declared once. `index.ts` registers it with `@azure/functions`; the local host
+ * drives the same handler with the same trigger shapes.
+ */
+export type FunctionDefinition = HttpFunctionDefinition | EventHubFunctionDefinition;

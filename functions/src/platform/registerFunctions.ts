@@ -1,0 +1,41 @@
+import type { app as functionsApp } from '@azure/functions';
+import type { FunctionDefinition } from './functionDefinition';
+
+type FunctionsApp = Pick<typeof functionsApp, 'http' | 'eventHub'>;
+
+/** Maps each definition onto the `@azure/functions` v4 programming model. */
+export function registerFunctions(
+  app: FunctionsApp,
+  definitions: readonly FunctionDefinition[],
+): void {
+  for (const definition of definitions) {
+    const { name, extraInputs = [], extraOutputs = [] } = definition;
+    const bindings = { extraInputs: [...extraInputs], extraOutputs: [...extraOutputs] };
+    switch (definition.kind) {
+      case 'http':
+        app.http(name, {
+          route: definition.route,
+          methods: [...definition.methods],
+          authLevel: definition.authLevel,
+          handler: definition.handler,
+          ...bindings,
+        });
+        break;
+      case 'eventHub':
+        app.eventHub(name, {
+          connection: definition.connection,
+          eventHubName: definition.eventHubName,
+          consumerGroup: definition.consumerGroup,
+          cardinality: definition.cardinality,
+          ...(definition.retry ? { retry: definition.retry } : {}),
+          handler: definition.handler,
+          ...bindings,
+        });
+        break;
+      default: {
+        const unhandled: never = definition;
+        throw new Error(`unknown function kind in ${JSON.stringify(unhandled)}`);
+      }
+    }
+  }
+}

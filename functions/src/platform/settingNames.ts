@@ -1,0 +1,29 @@
+/**
+ * App-setting names shared by the function bindings, the config module and the infrastructure
+ * program. Renaming one here renames it everywhere; the cross-check tests catch one-sided drift.
+ */
+export const settingNames = {
+  /** Data storage (tables, queues, blobs). A connection string, or `DataStorage__*` for identity. */
+  dataStorage: 'DataStorage',
+  /** IoT Hub built-in endpoint (Event Hubs-compatible). A connection string held in Key Vault. */
+  iotHubEventHub: 'IoTHubEventHub',
+  /** Event Hubs-compatible name of the IoT Hub built-in endpoint. */
+  iotHubEventHubName: 'IOTHUB_EVENTHUB_NAME',
+  /** Azure SignalR Service. A connection string, or `AzureSignalRConnectionString__serviceUri`. */
+  signalR: 'AzureSignalRConnectionString',
+  calibrationCacheSeconds: 'CALIBRATION_CACHE_SECONDS',
+  deviceHistoryLength: 'DEVICE_HISTORY_LENGTH',
+  telemetryMaxMessageBytes: 'TELEMETRY_MAX_MESSAGE_BYTES',
+} as const;
+
+/** Consumer groups on the IoT Hub built-in endpoint, one per reader. */
+export const consumerGroups = {
+  ingest: 'ingest',
+} as const;
+
+/** Tables the function app uses. The app creates them on first use if they are missing. */
+export const tableNames = {
+  deviceState: 'devicestate',
+  calibration: 'calibration',
+  rejections: 'rejections',
+} as const;

@@ -1,0 +1,72 @@
+import { TableClient, type TableServiceClientOptions } from '@azure/data-tables';
+import type { StorageConnection } from './config';
+
+export type PipelinePolicies = NonNullable<TableServiceClientOptions['additionalPolicies']>;
+
+export interface TableClientFactoryOptions {
+  /** Extra pipeline policies, e.g. a request counter in benchmarks. */
+  readonly additionalPolicies?: PipelinePolicies;
+  /** SDK retry settings; tests shorten them so an outage surfaces quickly. */
+  readonly retryOptions?: TableServiceClientOptions['retryOptions'];
+}
+
+/** A table whose client is created, and the table itself ensured to exist, on first use. */
+export interface LazyTable {
+  readonly name: string;
+  client(): Promise<TableClient>;
+}
+
+/**
+ * Creates table handles for one storage account. Clients are created once and reused across
+ * invocations, as Azure's guidance for SDK clients in Functions recommends.
+ */
+export function createTableClientFactory(
+  connection: StorageConnection,
+  options: TableClientFactoryOptions = {},
+): (tableName: string) => LazyTable {
+  const clientOptions: TableServiceClientOptions = {
+    ...(options.additionalPolicies ? { additionalPolicies: options.additionalPolicies } : {}),
+    ...(options.retryOptions ? { retryOptions: options.retryOptions } : {}),
+  };
+  const tables = new Map<string, LazyTable>();
+
+  const createClient = async (tableName: string): Promise<TableClient> => {
+    if (connection.kind === 'connectionString') {
+      return TableClient.fromConnectionString(connection.connectionString, tableName, {
+        ...clientOptions,
+        // Local emulators speak plain HTTP; Azure endpoints in a connection string stay HTTPS-only.
+        allowInsecureConnection: /(^|;)(TableEndpoint|DefaultEndpointsProtocol)=http(:|;|$)/i.test(
+          connection.connectionString,
+        ),
+      });
+    }
+    // Loaded only on the identity path, so local runs and cold starts skip the identity SDK.
+    const { DefaultAzureCredential } = await import('@azure/identity');
+    const credential = new DefaultAzureCredential(
+      connection.clientId ? { managedIdentityClientId: connection.clientId } : {},
+    );
+    return new TableClient(connection.tableServiceUri, tableName, credential, clientOptions);
+  };
+
+  return (tableName) => {
+    const existing = tables.get(tableName);
+    if (existing) return existing;
+    let ready: Promise<TableClient> | undefined;
+    const table: LazyTable = {
+      name: tableName,
+      client: () => {
+        ready ??= createClient(tableName).then(async (client) => {
+          await client.createTable(); // idempotent: the SDK treats "already exists" as success
+          return client;
+        });
+        // A failed first attempt (storage down) must not poison every later call.
+        ready.catch(() => {
+          ready = undefined;
+        });
+        return ready;
+      },
+    };
+    tables.set(tableName, table);
+    return table;
+  };
+}

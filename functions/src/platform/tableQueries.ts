@@ -1,0 +1,55 @@
+import type { TableClient, TableEntityResult } from '@azure/data-tables';
+
+/** Quotes a value for an OData filter, doubling single quotes as the Table service requires. */
+export function odataString(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+// The Table service accepts at most 15 discrete comparisons in one filter: one for the partition,
+// fourteen for row keys.
+const rowKeysPerQuery = 14;
+
+/**
+ * Point-reads many entities of one partition with as few requests as the service allows:
+ * one query per fourteen row keys instead of one GET per entity.
+ */
+export async function readEntitiesByRowKey<T extends object>(
+  client: TableClient,
+  partitionKey: string,
+  rowKeys: readonly string[],
+): Promise<Map<string, TableEntityResult<T>>> {
+  const found = new Map<string, TableEntityResult<T>>();
+  const chunks: string[][] = [];
+  for (let i = 0; i < rowKeys.length; i += rowKeysPerQuery)
+    chunks.push(rowKeys.slice(i, i + rowKeysPerQuery));
+  await Promise.all(
+    chunks.map(async (chunk) => {
+      const rows = chunk.map((rowKey) => `RowKey eq ${odataString(rowKey)}`).join(' or ');
+      const filter = `PartitionKey eq ${odataString(partitionKey)} and (${rows})`;
+      for await (const entity of client.listEntities<T>({ queryOptions: { filter } })) {
+        found.set(entity.rowKey as string, entity);
+      }
+    }),
+  );
+  return found;
+}
+
+/** Every entity of a table (or of the filter), across partitions and continuation tokens. */
+export async function listAllEntities<T extends object>(
+  client: TableClient,
+  filter?: string,
+): Promise<TableEntityResult<T>[]> {
+  const all: TableEntityResult<T>[] = [];
+  const query = filter ? { queryOptions: { filter } } : {};
+  for await (const entity of client.listEntities<T>(query)) all.push(entity);
+  return all;
+}
+
+/** The HTTP status of a failed storage call, if it got that far. */
+export function storageStatus(error: unknown): number | undefined {
+  if (typeof error === 'object' && error !== null && 'statusCode' in error) {
+    const status = (error as { statusCode?: unknown }).statusCode;
+    return typeof status === 'number' ? status : undefined;
+  }
+  return undefined;
+}

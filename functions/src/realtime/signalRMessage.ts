@@ -1,0 +1,37 @@
+/** The shape the SignalR output binding accepts; `userId`/`groupName` narrow the audience. */
+export interface SignalRMessage {
+  readonly target: string;
+  readonly arguments: readonly unknown[];
+  readonly userId?: string;
+  readonly groupName?: string;
+}
+
+// Azure SignalR Service caps a message at 1 MB; stay well below so one batch is normally one send.
+export const maxSignalRMessageBytes = 256 * 1024;
+
+/**
+ * One broadcast of `items` to `target`, split into several only if the JSON would exceed
+ * {@link maxSignalRMessageBytes}. Each message carries `[items]` as its single argument.
+ */
+export function broadcastInChunks<T>(
+  target: string,
+  items: readonly T[],
+  maxBytes = maxSignalRMessageBytes,
+): SignalRMessage[] {
+  if (items.length === 0) return [];
+  const messages: SignalRMessage[] = [];
+  let chunk: T[] = [];
+  let size = 0;
+  for (const item of items) {
+    const itemSize = Buffer.byteLength(JSON.stringify(item), 'utf8') + 1;
+    if (chunk.length > 0 && size + itemSize > maxBytes) {
+      messages.push({ target, arguments: [chunk] });
+      chunk = [];
+      size = 0;
+    }
+    chunk.push(item);
+    size += itemSize;
+  }
+  messages.push({ target, arguments: [chunk] });
+  return messages;
+}

@@ -1,0 +1,93 @@
+import type { HttpRequest } from '@azure/functions';
+import { AppError } from '../platform/appError';
+import type { HttpFunctionDefinition } from '../platform/functionDefinition';
+import { jsonHandler, queryInteger, readJsonBody } from '../platform/http';
+import { parseCalibration } from './calibration';
+import type { CalibrationStore } from './calibrationStore';
+import { isValidDeviceId } from './deviceKeys';
+import type { DeviceStateStore } from './deviceStateStore';
+import type { RejectionStore } from './rejectionStore';
+
+export interface DeviceApiDeps {
+  readonly deviceStates: DeviceStateStore;
+  readonly calibrations: CalibrationStore;
+  readonly rejections: RejectionStore;
+}
+
+/** The device-state read API, calibration updates and the rejected-readings list. */
+export function createDeviceApi(deps: DeviceApiDeps): HttpFunctionDefinition[] {
+  return [
+    {
+      kind: 'http',
+      name: 'listDevices',
+      route: 'devices',
+      methods: ['GET'],
+      authLevel: 'anonymous',
+      // `?history=N` bounds each device's history (default 30) so a large fleet stays one small response.
+      handler: jsonHandler(async (request) => {
+        const historyLength = queryInteger(request, 'history', { min: 0, max: 200, fallback: 30 });
+        const states = await deps.deviceStates.list();
+        return {
+          jsonBody: states.map((state) => ({
+            ...state,
+            history: historyLength === 0 ? [] : state.history.slice(-historyLength),
+          })),
+        };
+      }),
+    },
+    {
+      kind: 'http',
+      name: 'getDevice',
+      route: 'devices/{id}',
+      methods: ['GET'],
+      authLevel: 'anonymous',
+      handler: jsonHandler(async (request) => {
+        const deviceId = routeDeviceId(request);
+        const state = await deps.deviceStates.get(deviceId);
+        if (!state) throw new AppError('not_found', `no device "${deviceId}" has sent telemetry`);
+        return { jsonBody: state };
+      }),
+    },
+    {
+      kind: 'http',
+      name: 'putCalibration',
+      route: 'devices/{id}/calibration',
+      methods: ['PUT'],
+      authLevel: 'function',
+      handler: jsonHandler(async (request) => {
+        const deviceId = routeDeviceId(request);
+        const calibration = parseCalibration(await readJsonBody(request));
+        await deps.calibrations.put(deviceId, calibration);
+        return { status: 200, jsonBody: { deviceId, calibration } };
+      }),
+    },
+    {
+      kind: 'http',
+      name: 'listRejections',
+      route: 'rejections',
+      methods: ['GET'],
+      authLevel: 'anonymous',
+      handler: jsonHandler(async (request) => {
+        const deviceId = request.query.get('deviceId') ?? undefined;
+        if (deviceId !== undefined && !isValidDeviceId(deviceId)) {
+          throw new AppError('validation_failed', 'deviceId is not a valid IoT Hub device id');
+        }
+        const limit = queryInteger(request, 'limit', { min: 1, max: 1000, fallback: 100 });
+        return {
+          jsonBody: await deps.rejections.list({ ...(deviceId ? { deviceId } : {}), limit }),
+        };
+      }),
+    },
+  ];
+}
+
+function routeDeviceId(request: HttpRequest): string {
+  const deviceId = request.params.id ?? '';
+  if (!isValidDeviceId(deviceId)) {
+    throw new AppError(
+      'validation_failed',
+      "device id must be 1-128 letters, digits or -.%_#*?!(),:=@$'+ (IoT Hub device id rules)",
+    );
+  }
+  return deviceId;
+}

@@ -1,0 +1,121 @@
+import { type Measurements, measurementNames } from './measurements';
+
+/** One accepted reading as kept in a device's history. */
+export interface HistoryPoint extends Measurements {
+  /** Hub enqueued time, ISO 8601. */
+  readonly t: string;
+  /** Sequence number of the hub message it came from (several readings may share one). */
+  readonly seq: number;
+}
+
+/** What the API returns and the dashboard shows for one device. */
+export interface DeviceState {
+  readonly deviceId: string;
+  readonly temperature: number | null;
+  readonly humidity: number | null;
+  readonly pressure: number | null;
+  readonly light: number | null;
+  /** Accepted readings. */
+  readonly count: number;
+  /** Rejected readings. */
+  readonly rejected: number;
+  readonly lastSeen: string | null;
+  /**
+   * Highest hub sequence number applied, per hub partition. Sequence numbers are only ordered
+   * within a partition; keeping one per partition makes any replay a no-op.
+   */
+  readonly lastSequenceNumbers: Readonly<Record<string, number>>;
+  /** The most recent readings, oldest first. */
+  readonly history: readonly HistoryPoint[];
+}
+
+/** Everything one batch says about one device, in hub order. */
+export interface DeviceDelta {
+  readonly deviceId: string;
+  readonly partitionId: string;
+  readonly messages: readonly DeviceMessage[];
+}
+
+export interface DeviceMessage {
+  readonly sequenceNumber: number;
+  readonly enqueuedTime: string;
+  readonly accepted: readonly Measurements[];
+  readonly rejectedCount: number;
+}
+
+export function emptyDeviceState(deviceId: string): DeviceState {
+  return {
+    deviceId,
+    temperature: null,
+    humidity: null,
+    pressure: null,
+    light: null,
+    count: 0,
+    rejected: 0,
+    lastSeen: null,
+    lastSequenceNumbers: {},
+    history: [],
+  };
+}
+
+// A table property holds at most 64 KiB (32K UTF-16 characters); stay well inside it.
+const maxHistoryChars = 30_000;
+
+/**
+ * Applies a batch's messages to a device. A message whose sequence number was already applied in
+ * the same partition is skipped, which makes redelivery of a batch a no-op.
+ */
+export function applyDelta(
+  current: DeviceState | undefined,
+  delta: DeviceDelta,
+  historyLength: number,
+): { state: DeviceState; changed: boolean } {
+  const base = current ?? emptyDeviceState(delta.deviceId);
+  const lastApplied = base.lastSequenceNumbers[delta.partitionId] ?? -1;
+  const fresh = delta.messages.filter((message) => message.sequenceNumber > lastApplied);
+  if (fresh.length === 0) return { state: base, changed: current === undefined };
+
+  const latest: Record<string, number | null> = {
+    temperature: base.temperature,
+    humidity: base.humidity,
+    pressure: base.pressure,
+    light: base.light,
+  };
+  const history = [...base.history];
+  let { count, rejected, lastSeen } = base;
+  let lastSequenceNumber = lastApplied;
+  for (const message of fresh) {
+    count += message.accepted.length;
+    rejected += message.rejectedCount;
+    lastSequenceNumber = Math.max(lastSequenceNumber, message.sequenceNumber);
+    if (lastSeen === null || message.enqueuedTime > lastSeen) lastSeen = message.enqueuedTime;
+    for (const reading of message.accepted) {
+      for (const name of measurementNames) {
+        const value = reading[name];
+        if (value !== undefined) latest[name] = value;
+      }
+      history.push({ t: message.enqueuedTime, seq: message.sequenceNumber, ...reading });
+    }
+  }
+  return {
+    state: {
+      deviceId: base.deviceId,
+      temperature: latest.temperature ?? null,
+      humidity: latest.humidity ?? null,
+      pressure: latest.pressure ?? null,
+      light: latest.light ?? null,
+      count,
+      rejected,
+      lastSeen,
+      lastSequenceNumbers: { ...base.lastSequenceNumbers, [delta.partitionId]: lastSequenceNumber },
+      history: trimHistory(history, historyLength),
+    },
+    changed: true,
+  };
+}
+
+function trimHistory(history: HistoryPoint[], historyLength: number): HistoryPoint[] {
+  let kept = history.slice(-historyLength);
+  while (kept.length > 1 && JSON.stringify(kept).length > maxHistoryChars) kept = kept.slice(1);
+  return kept;
+}

@@ -1,0 +1,90 @@
+import type { TableEntityResult, TransactionAction } from '@azure/data-tables';
+import type { LazyTable } from '../platform/tableClientFactory';
+import { listAllEntities, odataString } from '../platform/tableQueries';
+import { deviceRowKey } from './deviceKeys';
+import type { Rejection, RejectionReason } from './rejection';
+
+const maxTransactionSize = 100;
+const maxSampleChars = 512;
+// Row keys sort ascending; inverting the time lists a device's newest rejections first.
+const maxTimeMs = 8_640_000_000_000_000;
+
+/**
+ * Rejected readings, one partition per device. Keys are derived from the hub message, so saving
+ * the same batch again overwrites rather than duplicates.
+ */
+export class RejectionStore {
+  constructor(private readonly table: LazyTable) {}
+
+  async save(rejections: readonly Rejection[]): Promise<void> {
+    if (rejections.length === 0) return;
+    const byDevice = new Map<string, TransactionAction[]>();
+    const perMessageIndex = new Map<string, number>();
+    for (const rejection of rejections) {
+      const messageKey = `${rejection.partitionId}/${rejection.sequenceNumber}`;
+      const index = perMessageIndex.get(messageKey) ?? 0;
+      perMessageIndex.set(messageKey, index + 1);
+      const entity = {
+        partitionKey: deviceRowKey(rejection.deviceId),
+        rowKey: rowKeyFor(rejection, index),
+        ...rejection,
+        sequenceNumber: { value: rejection.sequenceNumber, type: 'Double' as const },
+        sample: rejection.sample.slice(0, maxSampleChars),
+      };
+      const actions = byDevice.get(entity.partitionKey) ?? [];
+      actions.push(['upsert', entity, 'Replace']);
+      byDevice.set(entity.partitionKey, actions);
+    }
+    const client = await this.table.client();
+    await Promise.all(
+      [...byDevice.values()].map(async (actions) => {
+        for (let i = 0; i < actions.length; i += maxTransactionSize) {
+          await client.submitTransaction(actions.slice(i, i + maxTransactionSize));
+        }
+      }),
+    );
+  }
+
+  /** Newest first; one device's when `deviceId` is given, otherwise the whole fleet's. */
+  async list(query: { deviceId?: string; limit: number }): Promise<Rejection[]> {
+    const client = await this.table.client();
+    const filter = query.deviceId
+      ? `PartitionKey eq ${odataString(deviceRowKey(query.deviceId))}`
+      : undefined;
+    const entities = await listAllEntities<RejectionEntity>(client, filter);
+    return entities
+      .map(fromEntity)
+      .sort(
+        (a, b) => b.receivedAt.localeCompare(a.receivedAt) || b.sequenceNumber - a.sequenceNumber,
+      )
+      .slice(0, query.limit);
+  }
+}
+
+function rowKeyFor(rejection: Rejection, index: number): string {
+  const inverted = String(maxTimeMs - Date.parse(rejection.receivedAt)).padStart(16, '0');
+  const sequence = String(rejection.sequenceNumber).padStart(16, '0');
+  return `${inverted}_${rejection.partitionId}_${sequence}_${index}`;
+}
+
+interface RejectionEntity {
+  deviceId: string;
+  reason: RejectionReason;
+  message: string;
+  partitionId: string;
+  sequenceNumber: number;
+  receivedAt: string;
+  sample: string;
+}
+
+function fromEntity(entity: TableEntityResult<RejectionEntity>): Rejection {
+  return {
+    deviceId: entity.deviceId,
+    reason: entity.reason,
+    message: entity.message,
+    partitionId: entity.partitionId,
+    sequenceNumber: Number(entity.sequenceNumber),
+    receivedAt: entity.receivedAt,
+    sample: entity.sample,
+  };
+}

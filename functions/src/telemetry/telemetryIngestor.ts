@@ -1,0 +1,123 @@
+import { applyCalibration } from './calibration';
+import type { CalibrationStore } from './calibrationStore';
+import type { DeviceDelta, DeviceMessage, DeviceState, HistoryPoint } from './deviceState';
+import type { DeviceStateStore } from './deviceStateStore';
+import type { Measurements } from './measurements';
+import { findRangeProblem } from './readingValidator';
+import { type Rejection, unknownDeviceId } from './rejection';
+import type { RejectionStore } from './rejectionStore';
+import { type ParseLimits, parseTelemetryBody } from './telemetryParser';
+
+/** One hub message as the trigger delivers it, stripped of transport details. */
+export interface TelemetryMessage {
+  /** From the hub's `iothub-connection-device-id`, never from the body. */
+  readonly deviceId: string | undefined;
+  readonly body: unknown;
+  readonly partitionId: string;
+  readonly sequenceNumber: number;
+  readonly enqueuedTime: string;
+}
+
+/** A device as broadcast after a batch: its current values and only the readings this batch added. */
+export type DeviceStateUpdate = Omit<DeviceState, 'history'> & {
+  readonly history: readonly HistoryPoint[];
+};
+
+export interface IngestResult {
+  readonly updates: DeviceStateUpdate[];
+  readonly rejections: Rejection[];
+  readonly accepted: number;
+}
+
+export interface TelemetryIngestorDeps {
+  readonly deviceStates: DeviceStateStore;
+  readonly calibrations: CalibrationStore;
+  readonly rejections: RejectionStore;
+  readonly limits: ParseLimits;
+}
+
+/**
+ * Parses, calibrates and validates a batch, keeps every rejection, then applies the accepted
+ * readings to device state exactly once. Throws only when storage fails, so the caller can retry
+ * the batch; bad input never throws.
+ */
+export function createTelemetryIngestor(deps: TelemetryIngestorDeps) {
+  return {
+    async ingest(messages: readonly TelemetryMessage[]): Promise<IngestResult> {
+      const parsed = messages.map((message) => ({
+        message,
+        ...parseTelemetryBody(message.body, deps.limits),
+      }));
+      const knownIds = parsed.flatMap(({ message }) =>
+        message.deviceId ? [message.deviceId] : [],
+      );
+      const calibrations = await deps.calibrations.getMany(knownIds);
+
+      const rejections: Rejection[] = [];
+      const deltas = new Map<string, { partitionId: string; messages: DeviceMessage[] }>();
+      let accepted = 0;
+      for (const { message, readings, problems, text } of parsed) {
+        const reject = (problem: { reason: Rejection['reason']; message: string }) =>
+          rejections.push({
+            deviceId: message.deviceId ?? unknownDeviceId,
+            reason: message.deviceId ? problem.reason : 'missing_device_id',
+            message: message.deviceId ? problem.message : 'the hub did not name the sending device',
+            partitionId: message.partitionId,
+            sequenceNumber: message.sequenceNumber,
+            receivedAt: message.enqueuedTime,
+            sample: text,
+          });
+        if (!message.deviceId) {
+          reject({ reason: 'missing_device_id', message: '' });
+          continue;
+        }
+        const valid: Measurements[] = [];
+        let rejectedCount = problems.length;
+        problems.forEach(reject);
+        for (const reading of readings) {
+          const calibrated = applyCalibration(reading, calibrations.get(message.deviceId));
+          const problem = findRangeProblem(calibrated);
+          if (problem) {
+            reject(problem);
+            rejectedCount++;
+          } else valid.push(calibrated);
+        }
+        accepted += valid.length;
+        const delta = deltas.get(message.deviceId) ?? {
+          partitionId: message.partitionId,
+          messages: [],
+        };
+        delta.messages.push({
+          sequenceNumber: message.sequenceNumber,
+          enqueuedTime: message.enqueuedTime,
+          accepted: valid,
+          rejectedCount,
+        });
+        deltas.set(message.deviceId, delta);
+      }
+
+      // Rejections first: their keys are idempotent, so a retried batch cannot duplicate them,
+      // and a device's count never claims a rejection that was not kept.
+      await deps.rejections.save(rejections);
+      const applied = await deps.deviceStates.apply(
+        [...deltas].map(([deviceId, delta]): DeviceDelta => ({ deviceId, ...delta })),
+      );
+
+      const updates = applied.map(({ state }) => {
+        // Sequence numbers repeat across partitions; with the enqueued time they name one message.
+        const batchKeys = new Set(
+          deltas.get(state.deviceId)?.messages.map((m) => `${m.sequenceNumber}@${m.enqueuedTime}`),
+        );
+        // On redelivery nothing is re-applied, but the same readings are sent again, so a
+        // dashboard that missed the first broadcast still sees them.
+        return {
+          ...state,
+          history: state.history.filter((point) => batchKeys.has(`${point.seq}@${point.t}`)),
+        };
+      });
+      return { updates, rejections, accepted };
+    },
+  };
+}
+
+export type TelemetryIngestor = ReturnType<typeof createTelemetryIngestor>;

@@ -1,0 +1,112 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort, waitForPort } from './freePort';
+
+export interface AzuriteOptions {
+  readonly blobPort?: number;
+  readonly queuePort?: number;
+  readonly tablePort?: number;
+  /** Keep data in this folder across restarts; in memory when absent. */
+  readonly dataDir?: string;
+  /** Print Azurite's own output (access logs stay off). */
+  readonly verbose?: boolean;
+}
+
+export interface RunningAzurite {
+  readonly blobPort: number;
+  readonly queuePort: number;
+  readonly tablePort: number;
+  /** A storage connection string for the emulator's well-known development account. */
+  readonly connectionString: string;
+  stop(): Promise<void>;
+}
+
+// Azurite's documented development account. The key is public and only ever valid for the emulator.
+const account = 'devstoreaccount1';
+const accountKey =
+  'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+
+export function azuriteConnectionString(ports: {
+  blobPort: number;
+  queuePort: number;
+  tablePort: number;
+}): string {
+  const endpoint = (port: number) => `http://127.0.0.1:${port}/${account}`;
+  return [
+    'DefaultEndpointsProtocol=http',
+    `AccountName=${account}`,
+    `AccountKey=${accountKey}`,
+    `BlobEndpoint=${endpoint(ports.blobPort)}`,
+    `QueueEndpoint=${endpoint(ports.queuePort)}`,
+    `TableEndpoint=${endpoint(ports.tablePort)}`,
+  ].join(';');
+}
+
+/**
+ * Starts Azurite (from npm, no download) as a child process for blobs, queues and tables, on the
+ * given ports or free ones, and resolves when all three accept connections.
+ */
+export async function startAzurite(options: AzuriteOptions = {}): Promise<RunningAzurite> {
+  const blobPort = options.blobPort ?? (await freePort());
+  const queuePort = options.queuePort ?? (await freePort());
+  const tablePort = options.tablePort ?? (await freePort());
+  const workDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'fieldline-azurite-')));
+  const args = [
+    require.resolve('azurite/dist/src/azurite.js'),
+    ...[
+      '--blobPort',
+      String(blobPort),
+      '--queuePort',
+      String(queuePort),
+      '--tablePort',
+      String(tablePort),
+    ],
+    ...(options.dataDir ? ['--location', options.dataDir] : ['--inMemoryPersistence']),
+    '--disableTelemetry',
+    '--skipApiVersionCheck',
+    '--loose',
+    '--silent',
+  ];
+  const child: ChildProcess = spawn(process.execPath, args, {
+    cwd: workDir,
+    stdio: ['ignore', options.verbose ? 'inherit' : 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<never>((_, reject) => {
+    child.once('exit', (code) =>
+      reject(new Error(`Azurite exited with code ${code} before it was ready:\n${stderr}`)),
+    );
+  });
+  try {
+    await Promise.race([
+      Promise.all([blobPort, queuePort, tablePort].map((port) => waitForPort(port, 30_000))),
+      exited,
+    ]);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  exited.catch(() => undefined);
+
+  return {
+    blobPort,
+    queuePort,
+    tablePort,
+    connectionString: azuriteConnectionString({ blobPort, queuePort, tablePort }),
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        const gone = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        await gone;
+        clearTimeout(timer);
+      }
+      if (!options.dataDir) await rm(workDir, { recursive: true, force: true });
+    },
+  };
+}

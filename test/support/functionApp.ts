@@ -1,0 +1,120 @@
+import { HttpRequest, type HttpResponseInit, InvocationContext } from '@azure/functions';
+import { createFunctionDefinitions } from '../../functions/src/functionDefinitions';
+import { loadConfig } from '../../functions/src/platform/config';
+import type {
+  EventHubFunctionDefinition,
+  FunctionDefinition,
+  HttpFunctionDefinition,
+} from '../../functions/src/platform/functionDefinition';
+import { telemetryMessages } from '../../functions/src/realtime/signalRBindings';
+import type { SignalRMessage } from '../../functions/src/realtime/signalRMessage';
+import { createServices, type ServiceOptions } from '../../functions/src/services';
+import { type HubEvent, toEventHubInvocation } from '../../local/eventHubBatch';
+
+export interface TestFunctionApp {
+  readonly definitions: FunctionDefinition[];
+  /** Runs `ingestTelemetry` on one partition's batch, the way the Functions host calls it. */
+  ingest(events: readonly HubEvent[], partitionId?: string): Promise<SignalRMessage[]>;
+  /** Calls an HTTP function by name with a request built like the host's. */
+  http(
+    name: string,
+    request: { method?: string; path: string; params?: Record<string, string>; body?: unknown },
+  ): Promise<{
+    status: number;
+    body: unknown;
+  }>;
+  readonly logs: string[];
+}
+
+/**
+ * The function app as its definitions declare it, wired to a storage account. Tests talk to it
+ * only through the handlers' public inputs: Event Hubs batches and HTTP requests.
+ */
+export function createTestFunctionApp(
+  storageConnectionString: string,
+  options: ServiceOptions & { env?: Record<string, string> } = {},
+): TestFunctionApp {
+  const config = loadConfig({ DataStorage: storageConnectionString, ...options.env });
+  const services = createServices(config, {
+    tables: {
+      retryOptions: { maxRetries: 1, retryDelayInMs: 10, maxRetryDelayInMs: 20 },
+      ...options.tables,
+    },
+  });
+  const definitions = createFunctionDefinitions(services);
+  const logs: string[] = [];
+  const find = <K extends FunctionDefinition['kind']>(name: string, kind: K) => {
+    const definition = definitions.find((d) => d.name === name);
+    if (!definition || definition.kind !== kind)
+      throw new Error(`no ${kind} function named ${name}`);
+    return definition as Extract<FunctionDefinition, { kind: K }>;
+  };
+  const context = (definition: FunctionDefinition, triggerMetadata: Record<string, unknown> = {}) =>
+    new InvocationContext({
+      invocationId: crypto.randomUUID(),
+      functionName: definition.name,
+      triggerMetadata,
+      options: {
+        extraInputs: [...(definition.extraInputs ?? [])],
+        extraOutputs: [...(definition.extraOutputs ?? [])],
+      },
+      logHandler: (level, ...args) => logs.push(`${level}: ${args.map(String).join(' ')}`),
+    });
+
+  return {
+    definitions,
+    logs,
+    async ingest(events, partitionId = '0') {
+      const definition: EventHubFunctionDefinition = find('ingestTelemetry', 'eventHub');
+      const { messages, triggerMetadata } = toEventHubInvocation(events, {
+        consumerGroup: definition.consumerGroup,
+        eventHubName: 'fieldline-hub',
+        fullyQualifiedNamespace: 'localhost',
+        partitionId,
+      });
+      const invocation = context(definition, triggerMetadata);
+      await definition.handler(messages, invocation);
+      return (invocation.extraOutputs.get(telemetryMessages) as SignalRMessage[] | undefined) ?? [];
+    },
+    async http(name, { method = 'GET', path, params = {}, body }) {
+      const definition: HttpFunctionDefinition = find(name, 'http');
+      const request = new HttpRequest({
+        method,
+        url: `http://localhost:7071/api/${path}`,
+        params,
+        ...(body === undefined
+          ? {}
+          : { body: { string: typeof body === 'string' ? body : JSON.stringify(body) } }),
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      });
+      const response: HttpResponseInit = await definition.handler(request, context(definition));
+      return { status: response.status ?? 200, body: response.jsonBody };
+    },
+  };
+}
+
+let sequence = 0;
+
+/** A hub event from a device, as the IoT Hub built-in endpoint would deliver it. */
+export function deviceEvent(
+  deviceId: string | undefined,
+  body: unknown,
+  overrides: Partial<HubEvent> = {},
+): HubEvent {
+  sequence += 1;
+  return {
+    body,
+    sequenceNumber: sequence,
+    offset: String(sequence * 512),
+    enqueuedTime: new Date(Date.UTC(2026, 10, 1, 12, 0, 0) + sequence * 1000),
+    systemProperties: deviceId === undefined ? {} : { 'iothub-connection-device-id': deviceId },
+    ...overrides,
+  };
+}
+
+/** The items a function broadcast to `target` (the single argument of each such message), in order. */
+export function broadcastItems<T>(messages: readonly SignalRMessage[], target: string): T[] {
+  return messages
+    .filter((message) => message.target === target)
+    .flatMap((message) => message.arguments[0] as T[]);
+}
