@@ -18,7 +18,14 @@ export interface TestFunctionApp {
   /** Calls an HTTP function by name with a request built like the host's. */
   http(
     name: string,
-    request: { method?: string; path: string; params?: Record<string, string>; body?: unknown },
+    request: {
+      method?: string;
+      path: string;
+      params?: Record<string, string>;
+      body?: unknown;
+      /** Values the host supplies for input bindings, by binding name. */
+      inputs?: Record<string, unknown>;
+    },
   ): Promise<{
     status: number;
     body: unknown;
@@ -76,7 +83,7 @@ export function createTestFunctionApp(
       await definition.handler(messages, invocation);
       return (invocation.extraOutputs.get(telemetryMessages) as SignalRMessage[] | undefined) ?? [];
     },
-    async http(name, { method = 'GET', path, params = {}, body }) {
+    async http(name, { method = 'GET', path, params = {}, body, inputs = {} }) {
       const definition: HttpFunctionDefinition = find(name, 'http');
       const request = new HttpRequest({
         method,
@@ -87,7 +94,11 @@ export function createTestFunctionApp(
           : { body: { string: typeof body === 'string' ? body : JSON.stringify(body) } }),
         headers: body === undefined ? {} : { 'content-type': 'application/json' },
       });
-      const response: HttpResponseInit = await definition.handler(request, context(definition));
+      const invocation = context(definition);
+      for (const binding of definition.extraInputs ?? []) {
+        if (binding.name in inputs) invocation.extraInputs.set(binding, inputs[binding.name]);
+      }
+      const response: HttpResponseInit = await definition.handler(request, invocation);
       return { status: response.status ?? 200, body: response.jsonBody };
     },
   };

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config';
+
+const storage =
+  'DefaultEndpointsProtocol=http;AccountName=dev;AccountKey=a2V5;TableEndpoint=http://127.0.0.1:1/dev';
+
+describe('loadConfig', () => {
+  it('applies defaults', () => {
+    expect(loadConfig({ DataStorage: storage })).toEqual({
+      storage: { kind: 'connectionString', connectionString: storage },
+      telemetry: { calibrationCacheMs: 300_000, historyLength: 100, maxMessageBytes: 65_536 },
+    });
+  });
+
+  it('reads the identity-based form the Functions host uses', () => {
+    expect(
+      loadConfig({ DataStorage__accountName: 'acct', DataStorage__clientId: 'id-1' }).storage,
+    ).toEqual({
+      kind: 'identity',
+      tableServiceUri: 'https://acct.table.core.windows.net',
+      queueServiceUri: 'https://acct.queue.core.windows.net',
+      blobServiceUri: 'https://acct.blob.core.windows.net',
+      clientId: 'id-1',
+    });
+  });
+
+  it('names every missing or bad setting at once', () => {
+    let error: unknown;
+    try {
+      loadConfig({ DEVICE_HISTORY_LENGTH: '0', CALIBRATION_CACHE_SECONDS: 'soon' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const { problems } = error as ConfigError;
+    expect(problems).toHaveLength(3);
+    expect(problems.join('\n')).toMatch(/DataStorage is missing.*DataStorage__accountName/);
+    expect(problems.join('\n')).toMatch(
+      /DEVICE_HISTORY_LENGTH must be a whole number from 1 to 200; got "0"/,
+    );
+    expect(problems.join('\n')).toMatch(/CALIBRATION_CACHE_SECONDS .* got "soon"/);
+  });
+
+  it('refuses a value that is not a storage connection string', () => {
+    expect(() => loadConfig({ DataStorage: 'https://example' })).toThrowError(
+      /DataStorage is not a storage connection string/,
+    );
+  });
+});

@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest';
+import type { DeviceState } from '../../functions/src/telemetry/deviceState';
+import type { Rejection } from '../../functions/src/telemetry/rejection';
+import { useAzurite } from '../support/azuriteFixture';
+import { createTestFunctionApp, deviceEvent } from '../support/functionApp';
+
+const azurite = useAzurite();
+const app = () => createTestFunctionApp(azurite().connectionString);
+
+function expectError(response: { status: number; body: unknown }, status: number, code: string) {
+  expect(response.status).toBe(status);
+  expect(response.body).toEqual({ error: { code, message: expect.any(String) } });
+}
+
+describe('device API', () => {
+  it('lists every device across partitions and continuation pages, with bounded history', async () => {
+    const fnApp = app();
+    const deviceIds = Array.from(
+      { length: 1_020 },
+      (_, i) => `fleet-${String(i).padStart(4, '0')}`,
+    );
+    for (let i = 0; i < deviceIds.length; i += 100) {
+      const batch = deviceIds
+        .slice(i, i + 100)
+        .flatMap((id) => [
+          deviceEvent(id, { temperature: 20 }),
+          deviceEvent(id, { temperature: 21 }),
+        ]);
+      await fnApp.ingest(batch, String(i % 4));
+    }
+    const all = await fnApp.http('listDevices', { path: 'devices?history=1' });
+    expect(all.status).toBe(200);
+    const states = all.body as DeviceState[];
+    expect(states.map((state) => state.deviceId)).toEqual(deviceIds);
+    expect(states.every((state) => state.count === 2 && state.history.length === 1)).toBe(true);
+
+    const none = await fnApp.http('listDevices', { path: 'devices?history=0' });
+    expect((none.body as DeviceState[])[0]?.history).toEqual([]);
+    expectError(
+      await fnApp.http('listDevices', { path: 'devices?history=lots' }),
+      400,
+      'validation_failed',
+    );
+  });
+
+  it('returns one device with its whole history, and 404 or 400 otherwise', async () => {
+    const fnApp = app();
+    const deviceId = "odd#id?with'quotes";
+    await fnApp.ingest([
+      deviceEvent(deviceId, { pressure: 1000 }),
+      deviceEvent(deviceId, { pressure: 1001 }),
+    ]);
+    const found = await fnApp.http('getDevice', { path: 'devices/x', params: { id: deviceId } });
+    expect(found.status).toBe(200);
+    expect(found.body).toMatchObject({
+      deviceId,
+      pressure: 1001,
+      count: 2,
+      history: [{ pressure: 1000 }, { pressure: 1001 }],
+    });
+
+    expectError(
+      await fnApp.http('getDevice', { path: 'devices/nobody', params: { id: 'nobody' } }),
+      404,
+      'not_found',
+    );
+    expectError(
+      await fnApp.http('getDevice', { path: 'devices/x', params: { id: 'has space' } }),
+      400,
+      'validation_failed',
+    );
+  });
+
+  it('is declared with function-key auth for calibration writes and anonymous reads', () => {
+    const auth = Object.fromEntries(
+      app().definitions.flatMap((d) =>
+        d.kind === 'http' ? [[d.name, `${d.methods.join(',')} ${d.authLevel}`]] : [],
+      ),
+    );
+    expect(auth).toEqual({
+      negotiate: 'POST,GET anonymous',
+      listDevices: 'GET anonymous',
+      getDevice: 'GET anonymous',
+      putCalibration: 'PUT function',
+      listRejections: 'GET anonymous',
+    });
+  });
+
+  it('validates calibration bodies with JSON errors', async () => {
+    const fnApp = app();
+    const put = (body: unknown, id = 'cal-1') =>
+      fnApp.http('putCalibration', {
+        method: 'PUT',
+        path: `devices/${id}/calibration`,
+        params: { id },
+        body,
+      });
+    expectError(await put('{"temperature":'), 400, 'invalid_json');
+    expectError(await put(''), 400, 'invalid_json');
+    expectError(await put({ temperature: { slope: 'x', intercept: 0 } }), 400, 'validation_failed');
+    expectError(
+      await put({ temperature: { slope: 1, intercept: 0 } }, 'bad/id'),
+      400,
+      'validation_failed',
+    );
+    expectError(await put({ note: 'x'.repeat(20_000) }), 413, 'payload_too_large');
+    const ok = await put({ humidity: { slope: 1.1, intercept: -2 } });
+    expect(ok).toEqual({
+      status: 200,
+      body: { deviceId: 'cal-1', calibration: { humidity: { slope: 1.1, intercept: -2 } } },
+    });
+  });
+
+  it('lists rejections newest first, per device or for the fleet, and validates its query', async () => {
+    const fnApp = app();
+    await fnApp.ingest([
+      deviceEvent('rej-a', { temperature: 500 }),
+      deviceEvent('rej-b', 'oops'),
+      deviceEvent('rej-a', { humidity: 101 }),
+    ]);
+    const forA = await fnApp.http('listRejections', { path: 'rejections?deviceId=rej-a' });
+    expect((forA.body as Rejection[]).map((r) => r.message)).toEqual([
+      expect.stringMatching(/^humidity 101/),
+      expect.stringMatching(/^temperature 500/),
+    ]);
+    const fleet = await fnApp.http('listRejections', { path: 'rejections?limit=2' });
+    expect((fleet.body as Rejection[]).map((r) => r.deviceId)).toEqual(['rej-a', 'rej-b']);
+    expectError(
+      await fnApp.http('listRejections', { path: 'rejections?limit=0' }),
+      400,
+      'validation_failed',
+    );
+    expectError(
+      await fnApp.http('listRejections', { path: 'rejections?deviceId=a%20b' }),
+      400,
+      'validation_failed',
+    );
+  });
+
+  it('negotiate returns the connection info the SignalR input binding supplies', async () => {
+    const connectionInfo = {
+      url: 'https://signalr.example/client/?hub=telemetry',
+      accessToken: 'token',
+    };
+    const response = await app().http('negotiate', {
+      method: 'POST',
+      path: 'negotiate?negotiateVersion=1',
+      inputs: { connectionInfo },
+    });
+    expect(response).toEqual({ status: 200, body: connectionInfo });
+  });
+});
