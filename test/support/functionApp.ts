@@ -1,4 +1,4 @@
-import { HttpRequest, type HttpResponseInit, InvocationContext } from '@azure/functions';
+import { HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { createFunctionDefinitions } from '../../functions/src/functionDefinitions';
 import { loadConfig } from '../../functions/src/platform/config';
 import type {
@@ -10,6 +10,7 @@ import { telemetryMessages } from '../../functions/src/realtime/signalRBindings'
 import type { SignalRMessage } from '../../functions/src/realtime/signalRMessage';
 import { createServices, type ServiceOptions } from '../../functions/src/services';
 import { type HubEvent, toEventHubInvocation } from '../../local/eventHubBatch';
+import { createInvocationContext } from '../../local/functionInvocation';
 
 export interface TestFunctionApp {
   readonly definitions: FunctionDefinition[];
@@ -57,16 +58,7 @@ export function createTestFunctionApp(
     return definition as Extract<FunctionDefinition, { kind: K }>;
   };
   const context = (definition: FunctionDefinition, triggerMetadata: Record<string, unknown> = {}) =>
-    new InvocationContext({
-      invocationId: crypto.randomUUID(),
-      functionName: definition.name,
-      triggerMetadata,
-      options: {
-        extraInputs: [...(definition.extraInputs ?? [])],
-        extraOutputs: [...(definition.extraOutputs ?? [])],
-      },
-      logHandler: (level, ...args) => logs.push(`${level}: ${args.map(String).join(' ')}`),
-    });
+    createInvocationContext(definition, { triggerMetadata, log: (line) => logs.push(line) });
 
   return {
     definitions,

@@ -36,7 +36,7 @@ describe('loadConfig', () => {
     expect(problems).toHaveLength(3);
     expect(problems.join('\n')).toMatch(/DataStorage is missing.*DataStorage__accountName/);
     expect(problems.join('\n')).toMatch(
-      /DEVICE_HISTORY_LENGTH must be a whole number from 1 to 200; got "0"/,
+      /DEVICE_HISTORY_LENGTH must be a whole number from 1 to 120; got "0"/,
     );
     expect(problems.join('\n')).toMatch(/CALIBRATION_CACHE_SECONDS .* got "soon"/);
   });

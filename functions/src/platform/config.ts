@@ -1,3 +1,4 @@
+import { maxHistoryLength } from '../telemetry/deviceState';
 import { settingNames } from './settingNames';
 
 /** How the app reaches a storage account: a connection string locally, managed identity in Azure. */
@@ -51,7 +52,7 @@ export function loadConfig(env: Env): AppConfig {
     historyLength: readInteger(
       env,
       settingNames.deviceHistoryLength,
-      { min: 1, max: 200, fallback: 100 },
+      { min: 1, max: maxHistoryLength, fallback: 100 },
       problems,
     ),
     maxMessageBytes: readInteger(

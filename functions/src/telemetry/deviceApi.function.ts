@@ -5,6 +5,7 @@ import { jsonHandler, queryInteger, readJsonBody } from '../platform/http';
 import { parseCalibration } from './calibration';
 import type { CalibrationStore } from './calibrationStore';
 import { isValidDeviceId } from './deviceKeys';
+import { maxHistoryLength } from './deviceState';
 import type { DeviceStateStore } from './deviceStateStore';
 import type { RejectionStore } from './rejectionStore';
 
@@ -25,7 +26,11 @@ export function createDeviceApi(deps: DeviceApiDeps): HttpFunctionDefinition[] {
       authLevel: 'anonymous',
       // `?history=N` bounds each device's history (default 30) so a large fleet stays one small response.
       handler: jsonHandler(async (request) => {
-        const historyLength = queryInteger(request, 'history', { min: 0, max: 200, fallback: 30 });
+        const historyLength = queryInteger(request, 'history', {
+          min: 0,
+          max: maxHistoryLength,
+          fallback: 30,
+        });
         const states = await deps.deviceStates.list();
         return {
           jsonBody: states.map((state) => ({

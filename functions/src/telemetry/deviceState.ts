@@ -8,6 +8,13 @@ export interface HistoryPoint extends Measurements {
   readonly seq: number;
 }
 
+/**
+ * The longest history a device keeps. A table property holds at most 64 KiB (32K UTF-16
+ * characters) and one serialised point is at most ~200 characters (an ISO time, a sequence number
+ * and four doubles), so 120 points always fit in the entity's `history` property.
+ */
+export const maxHistoryLength = 120;
+
 /** What the API returns and the dashboard shows for one device. */
 export interface DeviceState {
   readonly deviceId: string;
@@ -58,9 +65,6 @@ export function emptyDeviceState(deviceId: string): DeviceState {
   };
 }
 
-// A table property holds at most 64 KiB (32K UTF-16 characters); stay well inside it.
-const maxHistoryChars = 30_000;
-
 /**
  * Applies a batch's messages to a device. A message whose sequence number was already applied in
  * the same partition is skipped, which makes redelivery of a batch a no-op.
@@ -108,14 +112,8 @@ export function applyDelta(
       rejected,
       lastSeen,
       lastSequenceNumbers: { ...base.lastSequenceNumbers, [delta.partitionId]: lastSequenceNumber },
-      history: trimHistory(history, historyLength),
+      history: history.length > historyLength ? history.slice(-historyLength) : history,
     },
     changed: true,
   };
-}
-
-function trimHistory(history: HistoryPoint[], historyLength: number): HistoryPoint[] {
-  let kept = history.slice(-historyLength);
-  while (kept.length > 1 && JSON.stringify(kept).length > maxHistoryChars) kept = kept.slice(1);
-  return kept;
 }

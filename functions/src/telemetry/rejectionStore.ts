@@ -1,10 +1,15 @@
-import type { TableEntityResult, TransactionAction } from '@azure/data-tables';
+import type { TableEntityResult } from '@azure/data-tables';
+import {
+  doubleProperty,
+  type EntityOperation,
+  maxOperationsPerTransaction,
+  submitEntityGroup,
+} from '../platform/entityGroupTransaction';
 import type { LazyTable } from '../platform/tableClientFactory';
 import { listAllEntities, odataString } from '../platform/tableQueries';
 import { deviceRowKey } from './deviceKeys';
 import type { Rejection, RejectionReason } from './rejection';
 
-const maxTransactionSize = 100;
 const maxSampleChars = 512;
 // Row keys sort ascending; inverting the time lists a device's newest rejections first.
 const maxTimeMs = 8_640_000_000_000_000;
@@ -18,28 +23,29 @@ export class RejectionStore {
 
   async save(rejections: readonly Rejection[]): Promise<void> {
     if (rejections.length === 0) return;
-    const byDevice = new Map<string, TransactionAction[]>();
+    const byDevice = new Map<string, EntityOperation[]>();
     const perMessageIndex = new Map<string, number>();
     for (const rejection of rejections) {
       const messageKey = `${rejection.partitionId}/${rejection.sequenceNumber}`;
       const index = perMessageIndex.get(messageKey) ?? 0;
       perMessageIndex.set(messageKey, index + 1);
+      const partitionKey = deviceRowKey(rejection.deviceId);
       const entity = {
-        partitionKey: deviceRowKey(rejection.deviceId),
-        rowKey: rowKeyFor(rejection, index),
+        PartitionKey: partitionKey,
+        RowKey: rowKeyFor(rejection, index),
         ...rejection,
-        sequenceNumber: { value: rejection.sequenceNumber, type: 'Double' as const },
+        ...doubleProperty('sequenceNumber', rejection.sequenceNumber),
         sample: rejection.sample.slice(0, maxSampleChars),
       };
-      const actions = byDevice.get(entity.partitionKey) ?? [];
-      actions.push(['upsert', entity, 'Replace']);
-      byDevice.set(entity.partitionKey, actions);
+      const operations = byDevice.get(partitionKey) ?? [];
+      operations.push({ kind: 'upsert', entity });
+      byDevice.set(partitionKey, operations);
     }
     const client = await this.table.client();
     await Promise.all(
-      [...byDevice.values()].map(async (actions) => {
-        for (let i = 0; i < actions.length; i += maxTransactionSize) {
-          await client.submitTransaction(actions.slice(i, i + maxTransactionSize));
+      [...byDevice.values()].map(async (operations) => {
+        for (let i = 0; i < operations.length; i += maxOperationsPerTransaction) {
+          await submitEntityGroup(client, operations.slice(i, i + maxOperationsPerTransaction));
         }
       }),
     );

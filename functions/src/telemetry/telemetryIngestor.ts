@@ -103,21 +103,26 @@ export function createTelemetryIngestor(deps: TelemetryIngestorDeps) {
         [...deltas].map(([deviceId, delta]): DeviceDelta => ({ deviceId, ...delta })),
       );
 
-      const updates = applied.map(({ state }) => {
-        // Sequence numbers repeat across partitions; with the enqueued time they name one message.
-        const batchKeys = new Set(
-          deltas.get(state.deviceId)?.messages.map((m) => `${m.sequenceNumber}@${m.enqueuedTime}`),
-        );
-        // On redelivery nothing is re-applied, but the same readings are sent again, so a
-        // dashboard that missed the first broadcast still sees them.
-        return {
-          ...state,
-          history: state.history.filter((point) => batchKeys.has(`${point.seq}@${point.t}`)),
-        };
-      });
+      const updates = applied.map(({ state }) => ({
+        ...state,
+        history: pointsFrom(state.history, deltas.get(state.deviceId)?.messages ?? []),
+      }));
       return { updates, rejections, accepted };
     },
   };
 }
 
 export type TelemetryIngestor = ReturnType<typeof createTelemetryIngestor>;
+
+/**
+ * The history points that came from these messages. On redelivery nothing is re-applied, but the
+ * same points are found and sent again, so a dashboard that missed the first broadcast catches up.
+ * Sequence numbers repeat across partitions; with the enqueued time they name one message.
+ */
+function pointsFrom(
+  history: readonly HistoryPoint[],
+  messages: readonly DeviceMessage[],
+): HistoryPoint[] {
+  const enqueuedBySequence = new Map(messages.map((m) => [m.sequenceNumber, m.enqueuedTime]));
+  return history.filter((point) => enqueuedBySequence.get(point.seq) === point.t);
+}
