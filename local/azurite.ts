@@ -44,6 +44,15 @@ export function azuriteConnectionString(ports: {
   ].join(';');
 }
 
+// Runs Azurite's CLI in a process that exits when its stdin closes, which happens when the parent
+// dies for any reason, so a crashed test or Ctrl-C never leaves an emulator holding its ports.
+const exitWithParent = [
+  "process.stdin.on('end', () => process.exit(0)).resume();",
+  'const [cli, ...args] = process.argv.slice(1);',
+  'process.argv = [process.argv[0], cli, ...args];',
+  'require(cli);',
+].join('');
+
 /**
  * Starts Azurite (from npm, no download) as a child process for blobs, queues and tables, on the
  * given ports or free ones, and resolves when all three accept connections.
@@ -54,6 +63,8 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
   const tablePort = options.tablePort ?? (await freePort());
   const workDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'fieldline-azurite-')));
   const args = [
+    '-e',
+    exitWithParent,
     require.resolve('azurite/dist/src/azurite.js'),
     ...[
       '--blobPort',
@@ -71,7 +82,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
   ];
   const child: ChildProcess = spawn(process.execPath, args, {
     cwd: workDir,
-    stdio: ['ignore', options.verbose ? 'inherit' : 'ignore', 'pipe'],
+    stdio: ['pipe', options.verbose ? 'inherit' : 'ignore', 'pipe'],
   });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
