@@ -55,15 +55,17 @@ export function createTableClientFactory(
     const table: LazyTable = {
       name: tableName,
       client: () => {
-        ready ??= createClient(tableName).then(async (client) => {
+        if (ready) return ready;
+        const attempt = createClient(tableName).then(async (client) => {
           await client.createTable(); // idempotent: the SDK treats "already exists" as success
           return client;
         });
+        ready = attempt;
         // A failed first attempt (storage down) must not poison every later call.
-        ready.catch(() => {
-          ready = undefined;
+        attempt.catch(() => {
+          if (ready === attempt) ready = undefined;
         });
-        return ready;
+        return attempt;
       },
     };
     tables.set(tableName, table);

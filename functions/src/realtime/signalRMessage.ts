@@ -6,7 +6,9 @@ export interface SignalRMessage {
   readonly groupName?: string;
 }
 
-// Azure SignalR Service caps a message at 1 MB; stay well below so one batch is normally one send.
+// Serverless sends go through the service's REST API, which takes at most 1 MB of body
+// (learn.microsoft.com/azure/azure-signalr/signalr-concept-messages-and-connections). Staying
+// well below also keeps clients fast: the service splits large messages into 2 KB frames.
 export const maxSignalRMessageBytes = 256 * 1024;
 
 /**

@@ -6,7 +6,7 @@ import type { Measurements } from './measurements';
 import { findRangeProblem } from './readingValidator';
 import { type Rejection, unknownDeviceId } from './rejection';
 import type { RejectionStore } from './rejectionStore';
-import { type ParseLimits, parseTelemetryBody } from './telemetryParser';
+import { type ParseLimits, type ParseProblem, parseTelemetryBody } from './telemetryParser';
 
 /** One hub message as the trigger delivers it, stripped of transport details. */
 export interface TelemetryMessage {
@@ -57,25 +57,22 @@ export function createTelemetryIngestor(deps: TelemetryIngestorDeps) {
       const deltas = new Map<string, { partitionId: string; messages: DeviceMessage[] }>();
       let accepted = 0;
       for (const { message, readings, problems, text } of parsed) {
-        const reject = (problem: { reason: Rejection['reason']; message: string }) =>
-          rejections.push({
-            deviceId: message.deviceId ?? unknownDeviceId,
-            reason: message.deviceId ? problem.reason : 'missing_device_id',
-            message: message.deviceId ? problem.message : 'the hub did not name the sending device',
-            partitionId: message.partitionId,
-            sequenceNumber: message.sequenceNumber,
-            receivedAt: message.enqueuedTime,
-            sample: text,
+        const { deviceId } = message;
+        const reject = (problem: ParseProblem) => {
+          rejections.push(rejectionOf(message, text, deviceId ?? unknownDeviceId, problem));
+        };
+        if (!deviceId) {
+          reject({
+            reason: 'missing_device_id',
+            message: 'the hub did not name the sending device',
           });
-        if (!message.deviceId) {
-          reject({ reason: 'missing_device_id', message: '' });
           continue;
         }
         const valid: Measurements[] = [];
         let rejectedCount = problems.length;
-        problems.forEach(reject);
+        for (const problem of problems) reject(problem);
         for (const reading of readings) {
-          const calibrated = applyCalibration(reading, calibrations.get(message.deviceId));
+          const calibrated = applyCalibration(reading, calibrations.get(deviceId));
           const problem = findRangeProblem(calibrated);
           if (problem) {
             reject(problem);
@@ -83,7 +80,7 @@ export function createTelemetryIngestor(deps: TelemetryIngestorDeps) {
           } else valid.push(calibrated);
         }
         accepted += valid.length;
-        const delta = deltas.get(message.deviceId) ?? {
+        const delta = deltas.get(deviceId) ?? {
           partitionId: message.partitionId,
           messages: [],
         };
@@ -93,7 +90,7 @@ export function createTelemetryIngestor(deps: TelemetryIngestorDeps) {
           accepted: valid,
           rejectedCount,
         });
-        deltas.set(message.deviceId, delta);
+        deltas.set(deviceId, delta);
       }
 
       // Rejections first: their keys are idempotent, so a retried batch cannot duplicate them,
@@ -113,6 +110,23 @@ export function createTelemetryIngestor(deps: TelemetryIngestorDeps) {
 }
 
 export type TelemetryIngestor = ReturnType<typeof createTelemetryIngestor>;
+
+function rejectionOf(
+  message: TelemetryMessage,
+  text: string,
+  deviceId: string,
+  problem: ParseProblem,
+): Rejection {
+  return {
+    deviceId,
+    reason: problem.reason,
+    message: problem.message,
+    partitionId: message.partitionId,
+    sequenceNumber: message.sequenceNumber,
+    receivedAt: message.enqueuedTime,
+    sample: text,
+  };
+}
 
 /**
  * The history points that came from these messages. On redelivery nothing is re-applied, but the
