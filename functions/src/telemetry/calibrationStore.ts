@@ -62,21 +62,6 @@ export class CalibrationStore {
     return result;
   }
 
-  async get(deviceId: string): Promise<Calibration | undefined> {
-    const client = await this.options.table.client();
-    try {
-      return fromEntity(
-        await client.getEntity<CalibrationEntity>(
-          devicePartitionKey(deviceId),
-          deviceRowKey(deviceId),
-        ),
-      );
-    } catch (error) {
-      if (storageStatus(error) === 404) return undefined;
-      throw error;
-    }
-  }
-
   /** Replaces a device's calibration. Other instances pick it up when their cache entry expires. */
   async put(deviceId: string, calibration: Calibration): Promise<void> {
     const client = await this.options.table.client();
