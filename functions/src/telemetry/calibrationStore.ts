@@ -1,6 +1,6 @@
 import { ExpiringCache } from '../platform/expiringCache';
 import type { LazyTable } from '../platform/tableClientFactory';
-import { readEntitiesByRowKey, storageStatus } from '../platform/tableQueries';
+import { readEntitiesByRowKey } from '../platform/tableQueries';
 import { type Calibration, calibratedMeasurements } from './calibration';
 import { devicePartitionKey, deviceRowKey } from './deviceKeys';
 
