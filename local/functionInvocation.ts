@@ -6,6 +6,8 @@ export interface InvocationOptions {
   /** Receives each `context.log`/`warn`/`error` line, already prefixed by level. */
   readonly log?: (line: string) => void;
   readonly invocationId?: string;
+  /** Set on re-runs under a retry policy, as the host does. */
+  readonly retryContext?: { readonly retryCount: number; readonly maxRetryCount: number };
 }
 
 /**
@@ -22,6 +24,7 @@ export function createInvocationContext(
     invocationId,
     functionName: definition.name,
     triggerMetadata: options.triggerMetadata ?? {},
+    ...(options.retryContext ? { retryContext: { ...options.retryContext } } : {}),
     options: {
       extraInputs: [...(definition.extraInputs ?? [])],
       extraOutputs: [...(definition.extraOutputs ?? [])],

@@ -6,6 +6,7 @@ import type {
   HttpResponseInit,
   InvocationContext,
   RetryOptions,
+  Timer,
 } from '@azure/functions';
 
 interface DefinitionBase {
@@ -37,8 +38,30 @@ export interface EventHubFunctionDefinition extends DefinitionBase {
   readonly handler: (messages: unknown[], context: InvocationContext) => Promise<void>;
 }
 
+export interface TimerFunctionDefinition extends DefinitionBase {
+  readonly kind: 'timer';
+  /** A six-field NCRONTAB expression: second minute hour day month day-of-week. */
+  readonly schedule: string;
+  readonly runOnStartup?: boolean;
+  readonly retry?: RetryOptions;
+  readonly handler: (timer: Timer, context: InvocationContext) => Promise<void>;
+}
+
+export interface StorageQueueFunctionDefinition extends DefinitionBase {
+  readonly kind: 'storageQueue';
+  /** Queue name, or a `%SETTING%` expression. */
+  readonly queueName: string;
+  /** App-setting name (or `<name>__*` prefix) holding the storage connection. */
+  readonly connection: string;
+  readonly handler: (message: unknown, context: InvocationContext) => Promise<void>;
+}
+
 /**
  * One function, declared once. `index.ts` registers it with `@azure/functions`; the local host
  * drives the same handler with the same trigger shapes.
  */
-export type FunctionDefinition = HttpFunctionDefinition | EventHubFunctionDefinition;
+export type FunctionDefinition =
+  | HttpFunctionDefinition
+  | EventHubFunctionDefinition
+  | TimerFunctionDefinition
+  | StorageQueueFunctionDefinition;

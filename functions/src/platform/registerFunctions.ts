@@ -1,7 +1,7 @@
 import type { app as functionsApp } from '@azure/functions';
 import type { FunctionDefinition } from './functionDefinition';
 
-type FunctionsApp = Pick<typeof functionsApp, 'http' | 'eventHub'>;
+type FunctionsApp = Pick<typeof functionsApp, 'http' | 'eventHub' | 'timer' | 'storageQueue'>;
 
 /** Maps each definition onto the `@azure/functions` v4 programming model. */
 export function registerFunctions(
@@ -28,6 +28,23 @@ export function registerFunctions(
           consumerGroup: definition.consumerGroup,
           cardinality: definition.cardinality,
           ...(definition.retry ? { retry: definition.retry } : {}),
+          handler: definition.handler,
+          ...bindings,
+        });
+        break;
+      case 'timer':
+        app.timer(name, {
+          schedule: definition.schedule,
+          runOnStartup: definition.runOnStartup ?? false,
+          ...(definition.retry ? { retry: definition.retry } : {}),
+          handler: definition.handler,
+          ...bindings,
+        });
+        break;
+      case 'storageQueue':
+        app.storageQueue(name, {
+          queueName: definition.queueName,
+          connection: definition.connection,
           handler: definition.handler,
           ...bindings,
         });

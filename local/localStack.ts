@@ -1,0 +1,184 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { createFunctionDefinitions } from '../functions/src/functionDefinitions';
+import { loadConfig } from '../functions/src/platform/config';
+import { settingNames } from '../functions/src/platform/settingNames';
+import { createServices } from '../functions/src/services';
+import { type RunningAzurite, startAzurite } from './azurite';
+import { type HostJson, type RunningFunctionHost, startFunctionHost } from './host/functionHost';
+import { type FunctionKeys, generateKeys, loadOrCreateKeys } from './host/functionKeys';
+import { DeviceRegistry } from './iotHub/deviceRegistry';
+import { HubEventLog } from './iotHub/hubEventLog';
+import { type AccessPolicy, type RunningIotHub, startIotHubServer } from './iotHub/iotHubServer';
+import { type RunningSignalR, startSignalRServer } from './signalR/signalRServer';
+
+export interface LocalStackPorts {
+  readonly api: number;
+  readonly iotHub: number;
+  readonly signalR: number;
+  readonly blob?: number;
+  readonly queue?: number;
+  readonly table?: number;
+}
+
+export interface LocalStackOptions {
+  /** 0 (or absent) picks a free port. */
+  readonly ports?: Partial<LocalStackPorts>;
+  /** Keep Azurite's data here across restarts; in memory when absent. */
+  readonly dataDir?: string;
+  /** Where `keys.json` and `local.json` go; nothing is written when absent (keys are then fresh). */
+  readonly stateDir?: string;
+  readonly partitions?: number;
+  readonly corsOrigins?: readonly string[];
+  /** Extra or overriding app settings for the function app. */
+  readonly settings?: Record<string, string>;
+  readonly log?: (line: string) => void;
+}
+
+/** Everything a tool needs to talk to the local cloud; also written to `.fieldline/local.json`. */
+export interface LocalEndpoints {
+  readonly apiBaseUrl: string;
+  readonly dashboardUrl: string | null;
+  readonly iotHub: {
+    readonly hostName: string;
+    readonly connectionString: string;
+    readonly eventHubName: string;
+    readonly partitions: number;
+  };
+  readonly storage: { readonly connectionString: string };
+  readonly signalR: { readonly endpoint: string; readonly connectionString: string };
+  readonly functions: { readonly masterKey: string; readonly functionKey: string };
+  readonly mongodbUri: string | null;
+}
+
+export interface LocalStack {
+  readonly endpoints: LocalEndpoints;
+  readonly azurite: RunningAzurite;
+  readonly iotHub: RunningIotHub & { readonly log: HubEventLog; readonly registry: DeviceRegistry };
+  readonly signalR: RunningSignalR;
+  readonly host: RunningFunctionHost;
+  readonly keys: FunctionKeys;
+  stop(): Promise<void>;
+}
+
+const eventHubName = 'fieldline-local';
+const repoRoot = path.resolve(__dirname, '..');
+
+/**
+ * Starts the local cloud: Azurite, the IoT Hub and SignalR stand-ins, and the function host
+ * running fieldline's own function definitions against them. Stops what it started if any part
+ * fails to start.
+ */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const ports = options.ports ?? {};
+  const partitions = options.partitions ?? 4;
+  const started: { stop(): Promise<void> }[] = [];
+  try {
+    const azurite = await startAzurite({
+      ...(ports.blob ? { blobPort: ports.blob } : {}),
+      ...(ports.queue ? { queuePort: ports.queue } : {}),
+      ...(ports.table ? { tablePort: ports.table } : {}),
+      ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    });
+    started.push(azurite);
+
+    const policies: AccessPolicy[] = [
+      {
+        name: 'iothubowner',
+        key: randomKey(),
+        rights: ['RegistryRead', 'RegistryWrite', 'ServiceConnect', 'DeviceConnect'],
+      },
+      {
+        name: 'fieldline-local',
+        key: randomKey(),
+        rights: ['RegistryRead', 'RegistryWrite', 'ServiceConnect'],
+      },
+      { name: 'device', key: randomKey(), rights: ['DeviceConnect'] },
+    ];
+    const hubLog = new HubEventLog({ partitionCount: partitions });
+    const registry = new DeviceRegistry();
+    const iotHub = await startIotHubServer(ports.iotHub ?? 0, {
+      hostName: (port) => `127.0.0.1:${port}`,
+      registry,
+      log: hubLog,
+      policies,
+    });
+    started.push(iotHub);
+
+    const signalR = await startSignalRServer(ports.signalR ?? 0);
+    started.push(signalR);
+
+    const keys = options.stateDir
+      ? await loadOrCreateKeys(path.join(options.stateDir, 'keys.json'))
+      : generateKeys();
+    const servicePolicy = policies[1] as AccessPolicy;
+    const settings: Record<string, string> = {
+      [settingNames.dataStorage]: azurite.connectionString,
+      [settingNames.iotHubEventHub]: `Endpoint=sb://${iotHub.hostName}/;SharedAccessKeyName=${servicePolicy.name};SharedAccessKey=${servicePolicy.key};EntityPath=${eventHubName}`,
+      [settingNames.iotHubEventHubName]: eventHubName,
+      [settingNames.signalR]: signalR.connectionString,
+      ...options.settings,
+    };
+    const definitions = createFunctionDefinitions(createServices(loadConfig(settings)));
+    const hostJson = JSON.parse(
+      await readFile(path.join(repoRoot, 'functions/host.json'), 'utf8'),
+    ) as HostJson;
+    const host = await startFunctionHost({
+      definitions,
+      settings,
+      keys,
+      port: ports.api ?? 0,
+      corsOrigins: options.corsOrigins ?? ['*'],
+      eventHubs: (connection, name) =>
+        connection === settingNames.iotHubEventHub && name === eventHubName ? hubLog : undefined,
+      hostJson,
+      log,
+    });
+    started.push(host);
+
+    const endpoints: LocalEndpoints = {
+      apiBaseUrl: `${host.baseUrl}/api`,
+      dashboardUrl: null,
+      iotHub: {
+        hostName: iotHub.hostName,
+        connectionString: `HostName=${iotHub.hostName};SharedAccessKeyName=${servicePolicy.name};SharedAccessKey=${servicePolicy.key}`,
+        eventHubName,
+        partitions,
+      },
+      storage: { connectionString: azurite.connectionString },
+      signalR: { endpoint: signalR.endpoint, connectionString: signalR.connectionString },
+      functions: { masterKey: keys.masterKey, functionKey: keys.functionKeys.default ?? '' },
+      mongodbUri: null,
+    };
+    if (options.stateDir) {
+      await mkdir(options.stateDir, { recursive: true });
+      await writeFile(
+        path.join(options.stateDir, 'local.json'),
+        `${JSON.stringify(endpoints, null, 2)}\n`,
+        { mode: 0o600 },
+      );
+    }
+    return {
+      endpoints,
+      azurite,
+      iotHub: { ...iotHub, log: hubLog, registry },
+      signalR,
+      host,
+      keys,
+      stop: () => stopAll(started),
+    };
+  } catch (error) {
+    await stopAll(started);
+    throw error;
+  }
+}
+
+async function stopAll(parts: { stop(): Promise<void> }[]): Promise<void> {
+  for (const part of [...parts].reverse()) await part.stop().catch(() => undefined);
+}
+
+function randomKey(): string {
+  return randomBytes(32).toString('base64');
+}

@@ -1,0 +1,256 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import http from 'node:http';
+import { type WebSocket, WebSocketServer } from 'ws';
+import { BodyTooLargeError, close, listen, readBody, sendJson } from '../httpServer';
+import { verifyAccessToken } from './accessToken';
+
+export interface SignalRServerOptions {
+  /** Signs every token; random when absent. */
+  readonly accessKey?: string;
+  readonly pingIntervalMs?: number;
+  readonly now?: () => number;
+}
+
+export interface RunningSignalR {
+  readonly port: number;
+  readonly endpoint: string;
+  readonly accessKey: string;
+  /** `Endpoint=...;AccessKey=...;Version=1.0;`, as the Functions binding reads it. */
+  readonly connectionString: string;
+  /** Drops every client connection abruptly, as a service failover would. */
+  dropAllConnections(): void;
+  connectionCount(hub?: string): number;
+  stop(): Promise<void>;
+}
+
+interface ClientConnection {
+  readonly hub: string;
+  readonly userId: string | undefined;
+  socket?: WebSocket;
+}
+
+const recordSeparator = '\u001e';
+const hubPattern = /^[A-Za-z][A-Za-z0-9_]*$/;
+
+/**
+ * A stand-in for Azure SignalR Service in serverless mode. Clients arrive through the function
+ * app's negotiate (which redirects them here with `{url, accessToken}`), negotiate (version 1),
+ * and listen on a WebSocket with the JSON hub protocol. The app sends through the data-plane REST
+ * API v1: broadcast, to a user, to a group, and group membership by user.
+ */
+export async function startSignalRServer(
+  port: number,
+  options: SignalRServerOptions = {},
+): Promise<RunningSignalR> {
+  const accessKey = options.accessKey ?? randomBytes(32).toString('base64');
+  const now = options.now ?? (() => Date.now());
+  const pending = new Map<string, ClientConnection>();
+  const live = new Set<ClientConnection>();
+  const groups = new Map<string, Set<string>>(); // `${hub}/${group}` -> user ids
+  let endpoint = '';
+
+  const server = http.createServer((request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      if (error instanceof BodyTooLargeError) sendJson(response, 413, { error: error.message });
+      else sendJson(response, 500, { error: 'internal error in the SignalR stand-in' });
+    });
+  });
+  const sockets = new WebSocketServer({ noServer: true });
+
+  async function handle(
+    request: http.IncomingMessage,
+    response: http.ServerResponse,
+  ): Promise<void> {
+    const url = new URL(request.url ?? '/', endpoint);
+    if (request.method === 'OPTIONS') return cors(request, response, 204);
+    if (url.pathname === '/client/negotiate' && request.method === 'POST')
+      return negotiate(url, request, response);
+    const rest =
+      /^\/api\/v1\/hubs\/([^/]+)(?:\/(users|groups)\/([^/]+)(?:\/users\/([^/]+))?)?$/.exec(
+        url.pathname,
+      );
+    if (rest) return restApi(url, rest, request, response);
+    sendJson(response, 404, { error: `no route for ${request.method} ${url.pathname}` });
+  }
+
+  function cors(
+    request: http.IncomingMessage,
+    response: http.ServerResponse,
+    status: number,
+    body?: unknown,
+  ) {
+    const origin = request.headers.origin;
+    sendJson(response, status, body, {
+      ...(origin
+        ? {
+            'access-control-allow-origin': origin,
+            'access-control-allow-credentials': 'true',
+            'access-control-allow-headers':
+              'authorization, content-type, x-requested-with, x-signalr-user-agent',
+            'access-control-allow-methods': 'GET, POST, OPTIONS',
+          }
+        : {}),
+    });
+  }
+
+  function clientToken(request: http.IncomingMessage, url: URL): string | undefined {
+    const header = request.headers.authorization;
+    if (header?.startsWith('Bearer ')) return header.slice('Bearer '.length);
+    return url.searchParams.get('access_token') ?? undefined;
+  }
+
+  function negotiate(url: URL, request: http.IncomingMessage, response: http.ServerResponse) {
+    const hub = url.searchParams.get('hub') ?? '';
+    const token = clientToken(request, url);
+    const check = token
+      ? verifyAccessToken(token, accessKey, `${endpoint}/client/?hub=${hub}`, now())
+      : ({ ok: false, reason: 'no access token' } as const);
+    if (!check.ok) return cors(request, response, 401, { error: check.reason });
+    const connectionId = randomUUID();
+    const connectionToken = randomUUID();
+    const version = url.searchParams.get('negotiateVersion') === '1' ? 1 : 0;
+    pending.set(version === 1 ? connectionToken : connectionId, {
+      hub,
+      userId: check.claims.nameid,
+    });
+    cors(request, response, 200, {
+      negotiateVersion: version,
+      connectionId,
+      ...(version === 1 ? { connectionToken } : {}),
+      availableTransports: [{ transport: 'WebSockets', transferFormats: ['Text', 'Binary'] }],
+    });
+  }
+
+  async function restApi(
+    url: URL,
+    route: RegExpExecArray,
+    request: http.IncomingMessage,
+    response: http.ServerResponse,
+  ) {
+    const [, hub = '', scope, target, user] = route;
+    const token = request.headers.authorization?.replace(/^Bearer /, '') ?? '';
+    const check = verifyAccessToken(token, accessKey, `${endpoint}${url.pathname}`, now());
+    if (!check.ok) return sendJson(response, 401, { error: check.reason });
+    if (!hubPattern.test(hub)) return sendJson(response, 400, { error: `invalid hub name ${hub}` });
+    const decodedTarget = target ? decodeURIComponent(target) : undefined;
+    if (scope === 'groups' && user) {
+      const key = `${hub}/${decodedTarget}`;
+      const members = groups.get(key) ?? new Set<string>();
+      if (request.method === 'PUT') members.add(decodeURIComponent(user));
+      else if (request.method === 'DELETE') members.delete(decodeURIComponent(user));
+      else return sendJson(response, 405, { error: 'use PUT or DELETE for group membership' });
+      groups.set(key, members);
+      return sendJson(response, 202, undefined);
+    }
+    if (request.method !== 'POST') return sendJson(response, 405, { error: 'use POST to send' });
+    let message: { target?: unknown; arguments?: unknown };
+    try {
+      message = JSON.parse((await readBody(request, 1024 * 1024)).toString('utf8'));
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) throw error;
+      return sendJson(response, 400, { error: 'the body is not JSON' });
+    }
+    if (typeof message.target !== 'string' || !Array.isArray(message.arguments)) {
+      return sendJson(response, 400, {
+        error: 'the body must be {"target": string, "arguments": [...]}',
+      });
+    }
+    const frame = `${JSON.stringify({ type: 1, target: message.target, arguments: message.arguments })}${recordSeparator}`;
+    const members = scope === 'groups' ? groups.get(`${hub}/${decodedTarget}`) : undefined;
+    for (const connection of live) {
+      if (connection.hub !== hub) continue;
+      if (scope === 'users' && connection.userId !== decodedTarget) continue;
+      if (scope === 'groups' && !(connection.userId && members?.has(connection.userId))) continue;
+      connection.socket?.send(frame);
+    }
+    sendJson(response, 202, undefined);
+  }
+
+  server.on('upgrade', (request, socket, head) => {
+    const url = new URL(request.url ?? '/', endpoint);
+    const id = url.searchParams.get('id') ?? '';
+    const connection = pending.get(id);
+    const token = clientToken(request, url);
+    const valid =
+      url.pathname.replace(/\/$/, '') === '/client' &&
+      connection !== undefined &&
+      token !== undefined &&
+      verifyAccessToken(token, accessKey, `${endpoint}/client/?hub=${connection.hub}`, now()).ok;
+    if (!valid || !connection) {
+      socket.end('HTTP/1.1 401 Unauthorized\r\nconnection: close\r\n\r\n');
+      return;
+    }
+    pending.delete(id);
+    sockets.handleUpgrade(request, socket, head, (ws) => accept(ws, connection));
+  });
+
+  function accept(ws: WebSocket, connection: ClientConnection) {
+    let handshaken = false;
+    const ping = setInterval(
+      () => ws.send(`{"type":6}${recordSeparator}`),
+      options.pingIntervalMs ?? 15_000,
+    );
+    const leave = () => {
+      clearInterval(ping);
+      live.delete(connection);
+    };
+    ws.on('close', leave);
+    ws.on('error', leave);
+    ws.on('message', (data) => {
+      for (const record of data.toString().split(recordSeparator)) {
+        if (record === '') continue;
+        let message: { protocol?: unknown; type?: unknown };
+        try {
+          message = JSON.parse(record);
+        } catch {
+          ws.close(1002, 'invalid JSON');
+          return;
+        }
+        if (!handshaken) {
+          if (message.protocol !== 'json') {
+            ws.send(
+              `${JSON.stringify({ error: `Requested protocol '${String(message.protocol)}' is not available.` })}${recordSeparator}`,
+            );
+            ws.close();
+            return;
+          }
+          handshaken = true;
+          connection.socket = ws;
+          live.add(connection);
+          ws.send(`{}${recordSeparator}`);
+          continue;
+        }
+        if (message.type === 6) continue; // ping
+        if (message.type === 7) {
+          ws.close();
+          return;
+        }
+        // Serverless clients only listen; the service disconnects one that sends.
+        ws.send(
+          `${JSON.stringify({ type: 7, error: 'Clients in serverless mode cannot send messages.', allowReconnect: false })}${recordSeparator}`,
+        );
+        ws.close();
+        return;
+      }
+    });
+  }
+
+  const boundPort = await listen(server, port, 'SignalR');
+  endpoint = `http://127.0.0.1:${boundPort}`;
+  return {
+    port: boundPort,
+    endpoint,
+    accessKey,
+    connectionString: `Endpoint=${endpoint};AccessKey=${accessKey};Version=1.0;`,
+    dropAllConnections() {
+      for (const connection of live) connection.socket?.terminate();
+      live.clear();
+    },
+    connectionCount: (hub) => [...live].filter((c) => hub === undefined || c.hub === hub).length,
+    async stop() {
+      for (const connection of live) connection.socket?.terminate();
+      sockets.close();
+      await close(server);
+    },
+  };
+}

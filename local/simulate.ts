@@ -1,0 +1,78 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from './cliArgs';
+import type { LocalEndpoints } from './localStack';
+import { runSimulation, type SimulationProgress } from './simulator/deviceSimulator';
+
+const usage =
+  'npm run simulate -- [--devices 20] [--rate 5] [--duration 60] [--bad 0.02] [--connection-string "HostName=...;SharedAccessKeyName=...;SharedAccessKey=..."]';
+
+export function formatProgress(p: SimulationProgress): string {
+  return `sent ${p.sent}  accepted ${p.accepted}  failed ${p.failed}  ${p.rate.toFixed(1)} msg/s  ${p.elapsedSeconds.toFixed(0)} s`;
+}
+
+/** Runs the simulator from the command line; `--rate` is messages per second per device. */
+export async function simulateFromCli(
+  argv: readonly string[],
+  signal?: AbortSignal,
+): Promise<number> {
+  const args = parseArgs(
+    argv,
+    {
+      devices: 'number',
+      rate: 'number',
+      duration: 'number',
+      bad: 'number',
+      'connection-string': 'string',
+    },
+    usage,
+  );
+  let connectionString = args['connection-string'];
+  if (!connectionString) {
+    const file = path.resolve('.fieldline/local.json');
+    try {
+      connectionString = (JSON.parse(await readFile(file, 'utf8')) as LocalEndpoints).iotHub
+        .connectionString;
+    } catch {
+      console.error(
+        `no IoT Hub to send to: start the local cloud first (npm start), or pass --connection-string.\nusage: ${usage}`,
+      );
+      return 2;
+    }
+  }
+  if ((args.bad ?? 0) > 1) {
+    console.error(`--bad is a share from 0 to 1, got ${args.bad}\nusage: ${usage}`);
+    return 2;
+  }
+  const devices = args.devices ?? 20;
+  const rate = args.rate ?? 5;
+  console.log(
+    `simulating ${devices} devices at ${rate} msg/s each${args.duration ? ` for ${args.duration} s` : ' (Ctrl-C to stop)'}`,
+  );
+  const interactive = process.stdout.isTTY;
+  const summary = await runSimulation({
+    connectionString,
+    devices,
+    rate,
+    badShare: args.bad ?? 0.02,
+    ...(args.duration ? { durationSeconds: args.duration } : {}),
+    ...(signal ? { signal } : {}),
+    onProgress: (progress) => {
+      if (interactive) process.stdout.write(`\r${formatProgress(progress)}   `);
+      else if (Math.round(progress.elapsedSeconds) % 5 === 0) console.log(formatProgress(progress));
+    },
+  }).catch((error: unknown) => {
+    console.error(`\nsimulation failed: ${error instanceof Error ? error.message : String(error)}`);
+    return undefined;
+  });
+  if (!summary) return 1;
+  console.log(`${interactive ? '\n' : ''}done: ${formatProgress(summary)}`);
+  for (const error of summary.errors) console.log(`  e.g. ${error}`);
+  return summary.failed > 0 ? 1 : 0;
+}
+
+if (require.main === module) {
+  const abort = new AbortController();
+  process.once('SIGINT', () => abort.abort());
+  simulateFromCli(process.argv.slice(2), abort.signal).then((code) => process.exit(code));
+}

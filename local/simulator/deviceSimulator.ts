@@ -1,0 +1,223 @@
+import { createSasToken, parseIotHubConnectionString } from '../iotHub/sharedAccessSignature';
+
+export interface SimulationOptions {
+  /** An IoT Hub connection string for a policy with RegistryWrite (local or Azure). */
+  readonly connectionString: string;
+  readonly devices: number;
+  /** Messages per second per device. */
+  readonly rate: number;
+  /** Stop after this long; runs until `messages` or the signal otherwise. */
+  readonly durationSeconds?: number;
+  /** Stop after this many messages in total. */
+  readonly messages?: number;
+  /** Share of messages that are deliberately bad (malformed, wrong type, out of range). */
+  readonly badShare?: number;
+  readonly devicePrefix?: string;
+  readonly random?: () => number;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: SimulationProgress) => void;
+}
+
+export interface SimulationProgress {
+  readonly sent: number;
+  readonly accepted: number;
+  readonly failed: number;
+  readonly elapsedSeconds: number;
+  /** Accepted messages per second so far. */
+  readonly rate: number;
+}
+
+export interface SimulationSummary extends SimulationProgress {
+  /** What the hub accepted per device: good readings and deliberately bad messages. */
+  readonly perDevice: ReadonlyMap<string, { readonly good: number; readonly bad: number }>;
+  /** The first few distinct failures, for the operator. */
+  readonly errors: readonly string[];
+}
+
+const apiVersion = '2021-04-12';
+const maxInFlight = 64;
+
+/** The hub's base URL: plain HTTP for the local stand-in, HTTPS for a real hub. */
+export function hubBaseUrl(hostName: string): string {
+  return /^(127\.0\.0\.1|localhost)(:\d+)?$/.test(hostName)
+    ? `http://${hostName}`
+    : `https://${hostName}`;
+}
+
+/**
+ * Registers devices through the registry API and sends realistic telemetry through the
+ * device-to-cloud API with device SAS tokens, the way a fleet of HTTPS devices would.
+ */
+export async function runSimulation(options: SimulationOptions): Promise<SimulationSummary> {
+  const hub = parseIotHubConnectionString(options.connectionString);
+  const base = hubBaseUrl(hub.hostName);
+  const random = options.random ?? Math.random;
+  const prefix = options.devicePrefix ?? 'sim-device';
+  const ids = Array.from(
+    { length: options.devices },
+    (_, i) => `${prefix}-${String(i + 1).padStart(3, '0')}`,
+  );
+  const expiresAt = () => Math.floor(Date.now() / 1000) + 3600;
+  const serviceToken = createSasToken({
+    resourceUri: hub.hostName,
+    key: hub.sharedAccessKey,
+    ...(hub.sharedAccessKeyName ? { policyName: hub.sharedAccessKeyName } : {}),
+    expiresAt: expiresAt(),
+  });
+
+  const devices = await mapLimit(ids, 16, async (deviceId) => {
+    const url = `${base}/devices/${encodeURIComponent(deviceId)}?api-version=${apiVersion}`;
+    const headers = { authorization: serviceToken, 'content-type': 'application/json' };
+    let response = await fetch(url, { method: 'PUT', headers, body: JSON.stringify({ deviceId }) });
+    if (response.status === 409) response = await fetch(url, { headers });
+    if (!response.ok)
+      throw new Error(
+        `registering ${deviceId} failed: ${response.status} ${await response.text()}`,
+      );
+    const identity = (await response.json()) as {
+      authentication: { symmetricKey: { primaryKey: string } };
+    };
+    const token = createSasToken({
+      resourceUri: `${hub.hostName}/devices/${deviceId}`,
+      key: identity.authentication.symmetricKey.primaryKey,
+      expiresAt: expiresAt(),
+    });
+    return {
+      deviceId,
+      token,
+      state: {
+        temperature: 18 + random() * 6,
+        humidity: 40 + random() * 20,
+        pressure: 1000 + random() * 25,
+      },
+    };
+  });
+
+  const perDevice = new Map(ids.map((id) => [id, { good: 0, bad: 0 }]));
+  const errors: string[] = [];
+  let sent = 0;
+  let accepted = 0;
+  let failed = 0;
+  let inFlight = 0;
+  const started = performance.now();
+  const elapsed = () => (performance.now() - started) / 1000;
+  const progress = (): SimulationProgress => ({
+    sent,
+    accepted,
+    failed,
+    elapsedSeconds: elapsed(),
+    rate: accepted / Math.max(elapsed(), 0.001),
+  });
+  const totalRate = options.devices * options.rate;
+  const limit = options.messages ?? Number.POSITIVE_INFINITY;
+  const done = () =>
+    options.signal?.aborted ||
+    sent >= limit ||
+    (options.durationSeconds !== undefined && elapsed() >= options.durationSeconds);
+
+  const sendOne = async (index: number) => {
+    const device = devices[index % devices.length] as (typeof devices)[number];
+    const bad = random() < (options.badShare ?? 0);
+    const body = bad ? badMessage(random) : JSON.stringify(nextReading(device.state, sent, random));
+    sent++;
+    inFlight++;
+    try {
+      const response = await fetch(
+        `${base}/devices/${encodeURIComponent(device.deviceId)}/messages/events?api-version=${apiVersion}`,
+        {
+          method: 'POST',
+          headers: {
+            authorization: device.token,
+            'content-type': 'application/json',
+            'iothub-app-source': 'fieldline-simulator',
+          },
+          body,
+        },
+      );
+      if (response.status === 204) {
+        accepted++;
+        const counts = perDevice.get(device.deviceId) as { good: number; bad: number };
+        if (bad) counts.bad++;
+        else counts.good++;
+      } else {
+        failed++;
+        note(errors, `${response.status} ${(await response.text()).slice(0, 160)}`);
+      }
+    } catch (error) {
+      failed++;
+      note(errors, error instanceof Error ? error.message : String(error));
+    } finally {
+      inFlight--;
+    }
+  };
+
+  let lastReport = 0;
+  const pending = new Set<Promise<void>>();
+  while (!done()) {
+    const due = Math.min(limit, Math.floor(elapsed() * totalRate) + 1);
+    while (sent < due && inFlight < maxInFlight && !done()) {
+      const sending = sendOne(sent);
+      pending.add(sending);
+      sending.finally(() => pending.delete(sending));
+    }
+    if (options.onProgress && elapsed() - lastReport >= 1) {
+      lastReport = elapsed();
+      options.onProgress(progress());
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  await Promise.all(pending);
+  return { ...progress(), perDevice, errors };
+}
+
+function nextReading(
+  state: { temperature: number; humidity: number; pressure: number },
+  messageId: number,
+  random: () => number,
+) {
+  state.temperature = clamp(state.temperature + (random() - 0.5) * 0.4, -10, 45);
+  state.humidity = clamp(state.humidity + (random() - 0.5) * 1.5, 5, 95);
+  state.pressure = clamp(state.pressure + (random() - 0.5) * 0.8, 950, 1050);
+  return {
+    messageId,
+    temperature: round(state.temperature),
+    humidity: round(state.humidity),
+    pressure: round(state.pressure),
+    light: Math.round(random() * 800),
+  };
+}
+
+function badMessage(random: () => number): string {
+  const kinds = [
+    '{"temperature": 21.5,',
+    '{"temperature": "warm"}',
+    '{"temperature": 150}',
+    '{"humidity": -5}',
+  ];
+  return kinds[Math.floor(random() * kinds.length)] as string;
+}
+
+const clamp = (value: number, min: number, max: number) => Math.min(max, Math.max(min, value));
+const round = (value: number) => Math.round(value * 100) / 100;
+
+function note(errors: string[], error: string) {
+  if (errors.length < 5 && !errors.includes(error)) errors.push(error);
+}
+
+async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  map: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const index = next++;
+        results[index] = await map(items[index] as T);
+      }
+    }),
+  );
+  return results;
+}

@@ -1,0 +1,149 @@
+import net from 'node:net';
+import path from 'node:path';
+import { parseArgs } from './cliArgs';
+import { type LocalStack, startLocalStack } from './localStack';
+import { simulateFromCli } from './simulate';
+
+const usage =
+  'npm start -- [--port 7071] [--iothub-port 7081] [--signalr-port 7082] [--blob-port 10000] [--queue-port 10001] ' +
+  '[--table-port 10002] [--data <dir>] [--partitions 4] [--verbose] [--simulate [--devices 20] [--rate 5] [--bad 0.02]]';
+
+const portFlags = [
+  ['port', 7071, 'function host'],
+  ['iothub-port', 7081, 'IoT Hub stand-in'],
+  ['signalr-port', 7082, 'SignalR stand-in'],
+  ['blob-port', 10000, 'Azurite blobs'],
+  ['queue-port', 10001, 'Azurite queues'],
+  ['table-port', 10002, 'Azurite tables'],
+] as const;
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+}
+
+const time = () => new Date().toISOString().slice(11, 23);
+
+async function main(): Promise<void> {
+  const args = parseArgs(
+    process.argv.slice(2),
+    {
+      port: 'number',
+      'iothub-port': 'number',
+      'signalr-port': 'number',
+      'blob-port': 'number',
+      'queue-port': 'number',
+      'table-port': 'number',
+      data: 'string',
+      partitions: 'number',
+      verbose: 'boolean',
+      simulate: 'boolean',
+      devices: 'number',
+      rate: 'number',
+      bad: 'number',
+    },
+    usage,
+  );
+  const ports = Object.fromEntries(
+    portFlags.map(([flag, fallback]) => [flag, args[flag] ?? fallback]),
+  ) as Record<(typeof portFlags)[number][0], number>;
+  for (const [flag, , what] of portFlags) {
+    if (!(await portIsFree(ports[flag]))) {
+      console.error(
+        `port ${ports[flag]} (${what}) is already in use. Stop what holds it, or pass --${flag} <another port>.`,
+      );
+      process.exit(1);
+    }
+  }
+
+  console.log('starting the fieldline local cloud…');
+  // Without --verbose, routine lines are summarised every 10 s; failures and warnings always show.
+  const routine = /^(Executing '|Executed '.*\(Succeeded|information: )/;
+  const executed = new Map<string, { ok: number; failed: number }>();
+  const summary = setInterval(() => {
+    if (executed.size === 0) return;
+    const parts = [...executed].map(
+      ([name, c]) => `${name} ${c.ok} ok${c.failed ? `, ${c.failed} failed` : ''}`,
+    );
+    console.log(`${time()} last 10 s: ${parts.join('; ')}`);
+    executed.clear();
+  }, 10_000);
+  summary.unref();
+  const count = (line: string) => {
+    const match = /^Executed '([^']+)' \((Succeeded|Failed)/.exec(line);
+    if (!match?.[1]) return;
+    const counts = executed.get(match[1]) ?? { ok: 0, failed: 0 };
+    if (match[2] === 'Succeeded') counts.ok++;
+    else counts.failed++;
+    executed.set(match[1], counts);
+  };
+  let stack: LocalStack;
+  try {
+    stack = await startLocalStack({
+      ports: {
+        api: ports.port,
+        iotHub: ports['iothub-port'],
+        signalR: ports['signalr-port'],
+        blob: ports['blob-port'],
+        queue: ports['queue-port'],
+        table: ports['table-port'],
+      },
+      ...(args.data ? { dataDir: path.resolve(args.data) } : {}),
+      stateDir: path.resolve('.fieldline'),
+      partitions: args.partitions ?? 4,
+      log: (line) => {
+        count(line);
+        if (args.verbose || !routine.test(line)) console.log(`${time()} ${line}`);
+      },
+    });
+  } catch (error) {
+    console.error(
+      `the local cloud did not start: ${error instanceof Error ? error.message : String(error)}`,
+    );
+    process.exit(1);
+  }
+
+  const { endpoints } = stack;
+  console.log(`
+fieldline local cloud is running
+  API        ${endpoints.apiBaseUrl}        try: curl ${endpoints.apiBaseUrl}/devices
+  IoT Hub    http://${endpoints.iotHub.hostName}       registry and device-to-cloud REST APIs (HTTP locally), ${endpoints.iotHub.partitions} partitions
+  SignalR    ${endpoints.signalR.endpoint}       hub "telemetry"
+  Storage    Azurite blob ${stack.azurite.blobPort}, queue ${stack.azurite.queuePort}, table ${stack.azurite.tablePort} (${args.data ? `data in ${args.data}` : 'in memory'})
+  Settings   .fieldline/local.json: every endpoint, connection string and key a tool needs
+  Devices    npm run simulate -- --devices 20 --rate 5
+Press Ctrl-C to stop.
+`);
+
+  const abort = new AbortController();
+  let stopping = false;
+  const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
+    abort.abort();
+    console.log('\nstopping…');
+    await stack.stop();
+    console.log('stopped.');
+    process.exit(0);
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+
+  if (args.simulate) {
+    const simulatorArgs = [
+      '--connection-string',
+      endpoints.iotHub.connectionString,
+      ...(['devices', 'rate', 'bad'] as const).flatMap((flag) =>
+        args[flag] === undefined ? [] : [`--${flag}`, String(args[flag])],
+      ),
+    ];
+    simulateFromCli(simulatorArgs, abort.signal).catch((error: unknown) =>
+      console.error(`simulator: ${String(error)}`),
+    );
+  }
+}
+
+main();
