@@ -112,10 +112,10 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         const gone = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        child.stdin?.end(); // the wrapper exits when its stdin ends
+        const escalate = setTimeout(() => child.kill('SIGKILL'), 5_000);
         await gone;
-        clearTimeout(timer);
+        clearTimeout(escalate);
       }
       if (!options.dataDir) await rm(workDir, { recursive: true, force: true });
     },
