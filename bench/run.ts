@@ -3,9 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Benchmark, BenchmarkFigures } from './benchmark';
 import { coldstartBenchmark } from './coldstartBenchmark';
+import { e2eBenchmark } from './e2eBenchmark';
 import { ingestBenchmark } from './ingestBenchmark';
 
-const benchmarks: readonly Benchmark[] = [ingestBenchmark, coldstartBenchmark];
+const benchmarks: readonly Benchmark[] = [ingestBenchmark, coldstartBenchmark, e2eBenchmark];
 
 interface Args {
   readonly quick: boolean;

@@ -16,6 +16,15 @@ export interface SimulationOptions {
   readonly random?: () => number;
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: SimulationProgress) => void;
+  /** Replaces the generated body of a good message; `index` counts messages from 0. */
+  readonly body?: (index: number, deviceId: string) => string;
+  /** Called once per message with its fate, for latency measurements. */
+  readonly onMessage?: (message: {
+    index: number;
+    deviceId: string;
+    sentAt: number;
+    acceptedAt?: number;
+  }) => void;
 }
 
 export interface SimulationProgress {
@@ -118,7 +127,11 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const sendOne = async (index: number) => {
     const device = devices[index % devices.length] as (typeof devices)[number];
     const bad = random() < (options.badShare ?? 0);
-    const body = bad ? badMessage(random) : JSON.stringify(nextReading(device.state, sent, random));
+    const body = bad
+      ? badMessage(random)
+      : (options.body?.(index, device.deviceId) ??
+        JSON.stringify(nextReading(device.state, index, random)));
+    const sentAt = performance.now();
     sent++;
     inFlight++;
     try {
@@ -136,15 +149,23 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       );
       if (response.status === 204) {
         accepted++;
+        options.onMessage?.({
+          index,
+          deviceId: device.deviceId,
+          sentAt,
+          acceptedAt: performance.now(),
+        });
         const counts = perDevice.get(device.deviceId) as { good: number; bad: number };
         if (bad) counts.bad++;
         else counts.good++;
       } else {
         failed++;
+        options.onMessage?.({ index, deviceId: device.deviceId, sentAt });
         note(errors, `${response.status} ${(await response.text()).slice(0, 160)}`);
       }
     } catch (error) {
       failed++;
+      options.onMessage?.({ index, deviceId: device.deviceId, sentAt });
       note(errors, error instanceof Error ? error.message : String(error));
     } finally {
       inFlight--;

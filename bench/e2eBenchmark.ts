@@ -1,0 +1,100 @@
+import { HubConnectionBuilder, LogLevel } from '@microsoft/signalr';
+import type { DeviceStateUpdate } from '../functions/src/telemetry/telemetryIngestor';
+import { startLocalStack } from '../local/localStack';
+import { runSimulation } from '../local/simulator/deviceSimulator';
+import { type Benchmark, type BenchmarkFigures, seededRandom } from './benchmark';
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return (
+    sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN
+  );
+}
+
+/**
+ * One run at a fixed rate: devices POST to the IoT Hub stand-in; the latency of a message is from
+ * its POST to the moment a SignalR client, connected through `/api/negotiate`, receives the
+ * reading. Each reading carries a unique id in `light` (a valid measurement) to match the two.
+ */
+async function measure(eventsPerSecond: number, seconds: number, log: (line: string) => void) {
+  const stack = await startLocalStack({ log: () => undefined });
+  const client = new HubConnectionBuilder()
+    .withUrl(stack.endpoints.apiBaseUrl)
+    .configureLogging(LogLevel.None)
+    .build();
+  const receivedAt = new Map<number, number>();
+  client.on('deviceState', (batch: DeviceStateUpdate[]) => {
+    const now = performance.now();
+    for (const update of batch) {
+      for (const point of update.history)
+        if (point.light !== undefined && !receivedAt.has(point.light))
+          receivedAt.set(point.light, now);
+    }
+  });
+  try {
+    await client.start();
+    const sentAt = new Map<number, number>();
+    const devicesAtFivePerSecond = Math.max(1, Math.round(eventsPerSecond / 5));
+    const summary = await runSimulation({
+      connectionString: stack.endpoints.iotHub.connectionString,
+      devices: devicesAtFivePerSecond,
+      rate: eventsPerSecond / devicesAtFivePerSecond,
+      durationSeconds: seconds,
+      random: seededRandom(eventsPerSecond),
+      body: (index) => JSON.stringify({ temperature: 21, humidity: 45, light: index }),
+      onMessage: ({ index, sentAt: at, acceptedAt }) => {
+        if (acceptedAt !== undefined) sentAt.set(index, at);
+      },
+    });
+    const deadline = performance.now() + 10_000;
+    while ([...sentAt.keys()].some((id) => !receivedAt.has(id)) && performance.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const latencies = [...sentAt]
+      .flatMap(([id, at]) => {
+        const received = receivedAt.get(id);
+        return received === undefined ? [] : [received - at];
+      })
+      .sort((a, b) => a - b);
+    const result = {
+      sentPerSecond: summary.accepted / summary.elapsedSeconds,
+      p50Ms: percentile(latencies, 50),
+      p99Ms: percentile(latencies, 99),
+      deliveredRatio: sentAt.size === 0 ? 0 : latencies.length / sentAt.size,
+      failed: summary.failed,
+    };
+    log(
+      `${eventsPerSecond}/s target: ${result.sentPerSecond.toFixed(0)}/s accepted, p50 ${result.p50Ms.toFixed(0)} ms, ` +
+        `p99 ${result.p99Ms.toFixed(0)} ms, delivered ${latencies.length}/${sentAt.size}, ${summary.failed} failed`,
+    );
+    return result;
+  } finally {
+    await client.stop();
+    await stack.stop();
+  }
+}
+
+export const e2eBenchmark: Benchmark = {
+  name: 'e2e',
+  description: 'device POST to the SignalR client receiving it, through the whole local cloud',
+  async run({ quick, log }) {
+    const figures: BenchmarkFigures = {};
+    const runs = quick
+      ? [{ rate: 200, seconds: 3 }]
+      : [
+          { rate: 200, seconds: 20 },
+          { rate: 1000, seconds: 20 },
+        ];
+    for (const { rate, seconds } of runs) {
+      const result = await measure(rate, seconds, log);
+      for (const [key, value] of Object.entries(result)) figures[`at${rate}.${key}`] = value;
+    }
+    const headline = quick ? 'at200' : 'at1000';
+    figures.p50Ms = figures[`${headline}.p50Ms`] as number;
+    figures.p99Ms = figures[`${headline}.p99Ms`] as number;
+    figures.deliveredRatio = Math.min(
+      ...runs.map(({ rate }) => figures[`at${rate}.deliveredRatio`] as number),
+    );
+    return figures;
+  },
+};

@@ -1,0 +1,120 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../local/freePort';
+
+const repoRoot = path.resolve(__dirname, '../..');
+const tsx = path.join(repoRoot, 'node_modules/.bin/tsx');
+let cwd: string;
+
+beforeAll(async () => {
+  cwd = await mkdtemp(path.join(os.tmpdir(), 'fieldline-start-'));
+});
+afterAll(async () => {
+  await rm(cwd, { recursive: true, force: true });
+});
+
+function start(args: string[]): {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+} {
+  const child = spawn(tsx, [path.join(repoRoot, 'local/start.ts'), ...args], {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
+  return { child, output: () => output, exited };
+}
+
+async function ports() {
+  const names = [
+    '--port',
+    '--iothub-port',
+    '--signalr-port',
+    '--blob-port',
+    '--queue-port',
+    '--table-port',
+  ];
+  const values = await Promise.all(names.map(() => freePort()));
+  return {
+    args: names.flatMap((name, i) => [name, String(values[i])]),
+    api: values[0] as number,
+    table: values[5] as number,
+  };
+}
+
+describe('npm start', () => {
+  it('names a taken port and the flag that moves it', async () => {
+    const blocker = net.createServer();
+    const taken = await new Promise<number>((resolve) =>
+      blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as net.AddressInfo).port)),
+    );
+    try {
+      const { args } = await ports();
+      const run = start([...args.slice(0, 2), '--iothub-port', String(taken), ...args.slice(4)]);
+      expect(await run.exited).toBe(1);
+      expect(run.output()).toContain(`port ${taken} (IoT Hub stand-in) is already in use`);
+      expect(run.output()).toContain('--iothub-port <another port>');
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('rejects an unknown flag with its usage', async () => {
+    const run = start(['--colour']);
+    expect(await run.exited).toBe(2);
+    expect(run.output()).toMatch(/unknown argument "--colour"\nusage: npm start --/);
+  });
+
+  it('with --simulate shows live counts through the API, and Ctrl-C stops everything', async () => {
+    const { args, api, table } = await ports();
+    const run = start([...args, '--simulate', '--devices', '3', '--rate', '5']);
+    try {
+      const deadline = Date.now() + 30_000;
+      let bannerAt: number | undefined;
+      let counted = 0;
+      while (Date.now() < deadline) {
+        if (bannerAt === undefined && run.output().includes('fieldline local cloud is running'))
+          bannerAt = Date.now();
+        if (bannerAt !== undefined) {
+          const states = (await (
+            await fetch(`http://127.0.0.1:${api}/api/devices?history=0`)
+          ).json()) as { count: number }[];
+          counted = states.reduce((sum, s) => sum + s.count, 0);
+          if (counted > 0) break;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      expect(bannerAt).toBeDefined();
+      expect(counted).toBeGreaterThan(0);
+      const local = JSON.parse(await readFile(path.join(cwd, '.fieldline/local.json'), 'utf8'));
+      expect(local.apiBaseUrl).toBe(`http://127.0.0.1:${api}/api`);
+    } finally {
+      run.child.kill('SIGINT');
+    }
+    expect(await run.exited).toBe(0);
+    expect(run.output()).toContain('stopped.');
+    const stillOpen = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(table, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    expect(stillOpen).toBe(false);
+  });
+});
