@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, waitForPort } from './freePort';
@@ -61,6 +61,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
   const blobPort = options.blobPort ?? (await freePort());
   const queuePort = options.queuePort ?? (await freePort());
   const tablePort = options.tablePort ?? (await freePort());
+  if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
   const workDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'fieldline-azurite-')));
   const args = [
     '-e',
@@ -91,6 +92,9 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
   const exited = new Promise<never>((_, reject) => {
     child.once('exit', (code) =>
       reject(new Error(`Azurite exited with code ${code} before it was ready:\n${stderr}`)),
+    );
+    child.once('error', (error) =>
+      reject(new Error(`Azurite could not be started: ${error.message}`)),
     );
   });
   try {
