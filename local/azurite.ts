@@ -47,7 +47,9 @@ export function azuriteConnectionString(ports: {
 // Runs Azurite's CLI in a process that exits when its stdin closes, which happens when the parent
 // dies for any reason, so a crashed test or Ctrl-C never leaves an emulator holding its ports.
 const exitWithParent = [
-  "process.stdin.on('end', () => process.exit(0)).resume();",
+  // Azurite's own SIGTERM handler closes its servers, which saves its database; then the loop drains.
+  "process.stdin.on('end', () => { process.stdin.destroy(); process.kill(process.pid, 'SIGTERM');",
+  ' setTimeout(() => process.exit(0), 10000).unref(); }).resume();',
   'const [cli, ...args] = process.argv.slice(1);',
   'process.argv = [process.argv[0], cli, ...args];',
   'require(cli);',
@@ -117,7 +119,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
       if (child.exitCode === null && child.signalCode === null) {
         const gone = new Promise((resolve) => child.once('exit', resolve));
         child.stdin?.end(); // the wrapper exits when its stdin ends
-        const escalate = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        const escalate = setTimeout(() => child.kill('SIGKILL'), 15_000);
         await gone;
         clearTimeout(escalate);
       }
