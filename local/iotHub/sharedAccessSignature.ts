@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { parseConnectionString } from '../connectionString';
 
 /** The parts of an IoT Hub connection string that fieldline uses. */
 export interface IotHubConnectionString {
@@ -10,18 +11,13 @@ export interface IotHubConnectionString {
 
 /** Parses `HostName=...;SharedAccessKeyName=...;SharedAccessKey=...` (or `DeviceId=...` for a device). */
 export function parseIotHubConnectionString(connectionString: string): IotHubConnectionString {
-  const fields = new Map<string, string>();
-  for (const part of connectionString.split(';')) {
-    const at = part.indexOf('=');
-    if (at > 0) fields.set(part.slice(0, at).trim().toLowerCase(), part.slice(at + 1).trim());
-  }
-  const hostName = fields.get('hostname');
-  const sharedAccessKey = fields.get('sharedaccesskey');
-  if (!hostName || !sharedAccessKey) {
-    throw new Error(
-      'not an IoT Hub connection string: expected HostName=...;SharedAccessKeyName=...;SharedAccessKey=...',
-    );
-  }
+  const fields = parseConnectionString(connectionString, {
+    kind: 'an IoT Hub',
+    required: ['HostName', 'SharedAccessKey'],
+    example: 'HostName=...;SharedAccessKeyName=...;SharedAccessKey=...',
+  });
+  const hostName = fields.get('hostname') as string;
+  const sharedAccessKey = fields.get('sharedaccesskey') as string;
   const keyName = fields.get('sharedaccesskeyname');
   const deviceId = fields.get('deviceid');
   return {

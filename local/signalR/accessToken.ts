@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { parseConnectionString } from '../connectionString';
 
 export interface AccessTokenClaims {
   readonly aud: string;
@@ -63,18 +64,13 @@ export interface SignalRConnectionString {
 
 /** Parses `Endpoint=https://...;AccessKey=...;Version=1.0;` (an optional `Port=` joins the endpoint). */
 export function parseSignalRConnectionString(connectionString: string): SignalRConnectionString {
-  const fields = new Map<string, string>();
-  for (const part of connectionString.split(';')) {
-    const at = part.indexOf('=');
-    if (at > 0) fields.set(part.slice(0, at).trim().toLowerCase(), part.slice(at + 1).trim());
-  }
-  const endpoint = fields.get('endpoint');
-  const accessKey = fields.get('accesskey');
-  if (!endpoint || !accessKey) {
-    throw new Error(
-      'not a SignalR connection string: expected Endpoint=...;AccessKey=...;Version=1.0;',
-    );
-  }
+  const fields = parseConnectionString(connectionString, {
+    kind: 'a SignalR',
+    required: ['Endpoint', 'AccessKey'],
+    example: 'Endpoint=...;AccessKey=...;Version=1.0;',
+  });
+  const endpoint = fields.get('endpoint') as string;
+  const accessKey = fields.get('accesskey') as string;
   const port = fields.get('port');
   const url = new URL(endpoint);
   if (port) url.port = port;
