@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from './cliArgs';
+import { parseIotHubConnectionString } from './iotHub/sharedAccessSignature';
 import type { LocalEndpoints } from './localStack';
 import { runSimulation, type SimulationProgress } from './simulator/deviceSimulator';
 
@@ -39,6 +40,12 @@ export async function simulateFromCli(
       );
       return 2;
     }
+  }
+  try {
+    parseIotHubConnectionString(connectionString);
+  } catch (error) {
+    console.error(`${error instanceof Error ? error.message : String(error)}\nusage: ${usage}`);
+    return 2;
   }
   if ((args.bad ?? 0) > 1) {
     console.error(`--bad is a share from 0 to 1, got ${args.bad}\nusage: ${usage}`);
