@@ -6,6 +6,7 @@ import { loadConfig } from '../functions/src/platform/config';
 import { settingNames } from '../functions/src/platform/settingNames';
 import { createServices } from '../functions/src/services';
 import { type RunningAzurite, startAzurite } from './azurite';
+import { buildDashboard, type RunningDashboard, startDashboardServer } from './dashboardServer';
 import { type HostJson, type RunningFunctionHost, startFunctionHost } from './host/functionHost';
 import { type FunctionKeys, generateKeys, loadOrCreateKeys } from './host/functionKeys';
 import { DeviceRegistry } from './iotHub/deviceRegistry';
@@ -15,6 +16,7 @@ import { type RunningSignalR, startSignalRServer } from './signalR/signalRServer
 
 export interface LocalStackPorts {
   readonly api: number;
+  readonly dashboard?: number;
   readonly iotHub: number;
   readonly signalR: number;
   readonly blob?: number;
@@ -34,6 +36,13 @@ export interface LocalStackOptions {
   /** Extra or overriding app settings for the function app. */
   readonly settings?: Record<string, string>;
   readonly log?: (line: string) => void;
+  /** Serve the dashboard: build it first, or serve an existing build. Off when absent. */
+  readonly dashboard?: {
+    readonly build: boolean;
+    readonly stage?: string;
+    readonly staleAfterSeconds?: number;
+    readonly offlineAfterSeconds?: number;
+  };
 }
 
 /** Everything a tool needs to talk to the local cloud; also written to `.fieldline/local.json`. */
@@ -58,6 +67,7 @@ export interface LocalStack {
   readonly iotHub: RunningIotHub & { readonly log: HubEventLog; readonly registry: DeviceRegistry };
   readonly signalR: RunningSignalR;
   readonly host: RunningFunctionHost;
+  readonly dashboard: RunningDashboard | undefined;
   readonly keys: FunctionKeys;
   stop(): Promise<void>;
 }
@@ -110,6 +120,26 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const signalR = await startSignalRServer(ports.signalR ?? 0);
     started.push(signalR);
 
+    // The dashboard starts before the host so that CORS can name its origin; its config.json is
+    // read per request, by which time the API's port is known.
+    let apiBaseUrl = '';
+    let dashboard: RunningDashboard | undefined;
+    if (options.dashboard) {
+      const {
+        stage = 'local',
+        staleAfterSeconds = 30,
+        offlineAfterSeconds = 120,
+      } = options.dashboard;
+      const root = options.dashboard.build
+        ? await buildDashboard(repoRoot)
+        : path.join(repoRoot, 'dist/dashboard');
+      dashboard = await startDashboardServer(ports.dashboard ?? 0, {
+        root,
+        config: () => ({ apiBaseUrl, stage, staleAfterSeconds, offlineAfterSeconds }),
+      });
+      started.push(dashboard);
+    }
+
     const keys = options.stateDir
       ? await loadOrCreateKeys(path.join(options.stateDir, 'keys.json'))
       : generateKeys();
@@ -130,17 +160,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       settings,
       keys,
       port: ports.api ?? 0,
-      corsOrigins: options.corsOrigins ?? ['*'],
+      corsOrigins: options.corsOrigins ?? (dashboard ? [dashboard.url.replace(/\/$/, '')] : ['*']),
       eventHubs: (connection, name) =>
         connection === settingNames.iotHubEventHub && name === eventHubName ? hubLog : undefined,
       hostJson,
       log,
     });
     started.push(host);
+    apiBaseUrl = `${host.baseUrl}/api`;
 
     const endpoints: LocalEndpoints = {
-      apiBaseUrl: `${host.baseUrl}/api`,
-      dashboardUrl: null,
+      apiBaseUrl,
+      dashboardUrl: dashboard?.url ?? null,
       iotHub: {
         hostName: iotHub.hostName,
         connectionString: `HostName=${iotHub.hostName};SharedAccessKeyName=${servicePolicy.name};SharedAccessKey=${servicePolicy.key}`,
@@ -166,6 +197,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       iotHub: { ...iotHub, log: hubLog, registry },
       signalR,
       host,
+      dashboard,
       keys,
       stop: () => stopAll(started),
     };

@@ -5,11 +5,12 @@ import { type LocalStack, startLocalStack } from './localStack';
 import { simulateFromCli } from './simulate';
 
 const usage =
-  'npm start -- [--port 7071] [--iothub-port 7081] [--signalr-port 7082] [--blob-port 10000] [--queue-port 10001] ' +
+  'npm start -- [--port 7071] [--dashboard-port 7070] [--iothub-port 7081] [--signalr-port 7082] [--blob-port 10000] [--queue-port 10001] ' +
   '[--table-port 10002] [--data <dir>] [--partitions 4] [--verbose] [--simulate [--devices 20] [--rate 5] [--bad 0.02]]';
 
 const portFlags = [
   ['port', 7071, 'function host'],
+  ['dashboard-port', 7070, 'dashboard'],
   ['iothub-port', 7081, 'IoT Hub stand-in'],
   ['signalr-port', 7082, 'SignalR stand-in'],
   ['blob-port', 10000, 'Azurite blobs'],
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
     process.argv.slice(2),
     {
       port: 'number',
+      'dashboard-port': 'number',
       'iothub-port': 'number',
       'signalr-port': 'number',
       'blob-port': 'number',
@@ -85,6 +87,7 @@ async function main(): Promise<void> {
     stack = await startLocalStack({
       ports: {
         api: ports.port,
+        dashboard: ports['dashboard-port'],
         iotHub: ports['iothub-port'],
         signalR: ports['signalr-port'],
         blob: ports['blob-port'],
@@ -94,6 +97,7 @@ async function main(): Promise<void> {
       ...(args.data ? { dataDir: path.resolve(args.data) } : {}),
       stateDir: path.resolve('.fieldline'),
       partitions: args.partitions ?? 4,
+      dashboard: { build: true },
       log: (line) => {
         count(line);
         if (args.verbose || !routine.test(line)) console.log(`${time()} ${line}`);
@@ -109,6 +113,7 @@ async function main(): Promise<void> {
   const { endpoints } = stack;
   console.log(`
 fieldline local cloud is running
+  Dashboard  ${endpoints.dashboardUrl}
   API        ${endpoints.apiBaseUrl}        try: curl ${endpoints.apiBaseUrl}/devices
   IoT Hub    http://${endpoints.iotHub.hostName}       registry and device-to-cloud REST APIs (HTTP locally), ${endpoints.iotHub.partitions} partitions
   SignalR    ${endpoints.signalR.endpoint}       hub "telemetry"

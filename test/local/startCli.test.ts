@@ -64,7 +64,10 @@ describe('npm start', () => {
     );
     try {
       const { args } = await ports();
-      const run = start([...args.slice(0, 2), '--iothub-port', String(taken), ...args.slice(4)]);
+      const withTaken = args.map((value, i) =>
+        args[i - 1] === '--iothub-port' ? String(taken) : value,
+      );
+      const run = start(withTaken);
       expect(await run.exited).toBe(1);
       expect(run.output()).toContain(`port ${taken} (IoT Hub stand-in) is already in use`);
       expect(run.output()).toContain('--iothub-port <another port>');

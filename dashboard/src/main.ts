@@ -1,0 +1,170 @@
+import { createApi } from './api';
+import { loadDashboardConfig } from './dashboardConfig';
+import { DeviceStore, type SortKey } from './deviceStore';
+import { formatCount } from './format';
+import { type ConnectionState, connectLive } from './liveConnection';
+import type { DeviceState, Rejection } from './telemetryTypes';
+import { createAlertsPanel } from './view/alertsPanel';
+import { createDetailView } from './view/detailView';
+import { createDeviceList } from './view/deviceList';
+import { startOptionalPanels } from './view/optionalPanels';
+
+const element = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+/** Render timings for the benchmark, collected only with `?metrics`. */
+interface Metrics {
+  updateToPaintMs: number[];
+  updates: number;
+}
+declare global {
+  interface Window {
+    fieldlineMetrics?: Metrics;
+  }
+}
+
+async function main(): Promise<void> {
+  const config = await loadDashboardConfig();
+  const api = createApi(config.apiBaseUrl);
+  const store = new DeviceStore();
+  element('stage').textContent = config.stage;
+  const metrics: Metrics | undefined = new URLSearchParams(location.search).has('metrics')
+    ? { updateToPaintMs: [], updates: 0 }
+    : undefined;
+  window.fieldlineMetrics = metrics;
+
+  const detail = createDetailView({ dialog: element('detail'), store, api });
+  const list = createDeviceList({
+    container: element('device-list'),
+    spacer: element('device-spacer'),
+    empty: element('empty'),
+    store,
+    config,
+    onOpen: (id) => void detail.open(id),
+  });
+  const alerts = createAlertsPanel({
+    list: element('alert-list'),
+    empty: element('alerts-empty'),
+    count: element('alert-count'),
+  });
+
+  // Live updates are queued and applied once per animation frame, however fast they arrive.
+  let pending: DeviceState[] = [];
+  let arrivals: number[] = [];
+  let scheduled = false;
+  const frame = () => {
+    scheduled = false;
+    const batch = pending;
+    const arrived = arrivals;
+    pending = [];
+    arrivals = [];
+    const changed = store.applyUpdates(batch);
+    list.refresh();
+    detail.update(changed);
+    renderTotals();
+    if (metrics && arrived.length > 0) {
+      requestAnimationFrame(() => {
+        const paintedAt = performance.now();
+        for (const at of arrived) metrics.updateToPaintMs.push(paintedAt - at);
+        metrics.updates += batch.length;
+      });
+    }
+  };
+  const schedule = () => {
+    if (!scheduled) {
+      scheduled = true;
+      requestAnimationFrame(frame);
+    }
+  };
+
+  function renderTotals() {
+    let readings = 0;
+    let rejected = 0;
+    for (const view of store.all()) {
+      readings += view.count;
+      rejected += view.rejected;
+    }
+    const totals = [
+      ['devices', formatCount(store.size)],
+      ['readings', formatCount(readings)],
+      ['rejected', formatCount(rejected)],
+    ];
+    element('totals').replaceChildren(
+      ...totals.map(([label, value]) => {
+        const item = document.createElement('div');
+        item.append(
+          Object.assign(document.createElement('dt'), { textContent: label }),
+          Object.assign(document.createElement('dd'), { textContent: value }),
+        );
+        return item;
+      }),
+    );
+  }
+
+  const resync = async () => {
+    try {
+      store.replaceAll(await api.devices());
+      list.refresh();
+      renderTotals();
+    } catch (error) {
+      setConnection('offline', `could not read devices: ${String(error)}`);
+    }
+  };
+
+  function setConnection(state: ConnectionState, detailText?: string) {
+    const badge = element('connection');
+    badge.dataset.state = state;
+    badge.textContent = {
+      connecting: 'connecting…',
+      live: 'live',
+      reconnecting: 'reconnecting…',
+      offline: 'offline',
+    }[state];
+    badge.title = detailText ?? '';
+  }
+
+  connectLive({
+    apiBaseUrl: config.apiBaseUrl,
+    onState: setConnection,
+    onConnected: () => void resync(),
+    handlers: {
+      deviceState: (batch: DeviceState[]) => {
+        pending.push(...batch);
+        if (metrics) arrivals.push(performance.now());
+        schedule();
+      },
+      telemetryRejected: (batch: Rejection[]) => {
+        alerts.add(batch);
+        detail.addRejections(batch);
+      },
+    },
+  });
+  startOptionalPanels(api);
+
+  // Freshness changes with time alone, so the list is re-evaluated every second.
+  setInterval(() => list.refresh(), 1000);
+
+  element<HTMLInputElement>('filter').addEventListener('input', (event) =>
+    list.setQuery({ filter: (event.target as HTMLInputElement).value }),
+  );
+  element<HTMLSelectElement>('status-filter').addEventListener('change', (event) =>
+    list.setQuery({ status: (event.target as HTMLSelectElement).value as never }),
+  );
+  element<HTMLSelectElement>('sort').addEventListener('change', (event) =>
+    list.setQuery({ sort: (event.target as HTMLSelectElement).value as SortKey }),
+  );
+  const direction = element<HTMLButtonElement>('sort-direction');
+  direction.addEventListener('click', () => {
+    const descending = direction.getAttribute('aria-pressed') !== 'true';
+    direction.setAttribute('aria-pressed', String(descending));
+    direction.textContent = descending ? '↓' : '↑';
+    direction.setAttribute('aria-label', descending ? 'Sort ascending' : 'Sort descending');
+    list.setQuery({ descending });
+  });
+  list.refresh();
+}
+
+main().catch((error: unknown) => {
+  const fatal = element('fatal');
+  fatal.hidden = false;
+  fatal.textContent = `The dashboard could not start: ${error instanceof Error ? error.message : String(error)}`;
+});
