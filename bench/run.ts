@@ -3,10 +3,16 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Benchmark, BenchmarkFigures } from './benchmark';
 import { coldstartBenchmark } from './coldstartBenchmark';
+import { dashboardBenchmark } from './dashboardBenchmark';
 import { e2eBenchmark } from './e2eBenchmark';
 import { ingestBenchmark } from './ingestBenchmark';
 
-const benchmarks: readonly Benchmark[] = [ingestBenchmark, coldstartBenchmark, e2eBenchmark];
+const benchmarks: readonly Benchmark[] = [
+  ingestBenchmark,
+  coldstartBenchmark,
+  e2eBenchmark,
+  dashboardBenchmark,
+];
 
 interface Args {
   readonly quick: boolean;

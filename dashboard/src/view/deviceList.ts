@@ -136,6 +136,8 @@ export function createDeviceList(options: {
         container.scrollTop = top + rowHeight() - container.clientHeight;
       render();
     } else if (event.key === 'Enter' && order[active]) {
+      // Without this the same keypress reaches the dialog's close button, which now has focus.
+      event.preventDefault();
       options.onOpen(order[active] as string);
     }
   });
