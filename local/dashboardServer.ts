@@ -26,13 +26,6 @@ const contentTypes: Readonly<Record<string, string>> = {
   '.png': 'image/png',
 };
 
-/** Builds the dashboard with Vite into `dist/dashboard`. */
-export async function buildDashboard(repoRoot: string): Promise<string> {
-  const { build } = await import('vite');
-  await build({ configFile: path.join(repoRoot, 'dashboard/vite.config.mts'), logLevel: 'warn' });
-  return path.join(repoRoot, 'dist/dashboard');
-}
-
 /**
  * Serves the static dashboard and its `config.json`, as the storage static website does in Azure:
  * hashed assets are cached for good, `index.html` and `config.json` never.

@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { buildDashboard } from '../dashboard/build';
 import { createFunctionDefinitions } from '../functions/src/functionDefinitions';
 import { loadConfig } from '../functions/src/platform/config';
 import { settingNames } from '../functions/src/platform/settingNames';
 import { createServices } from '../functions/src/services';
 import { type RunningAzurite, startAzurite } from './azurite';
-import { buildDashboard, type RunningDashboard, startDashboardServer } from './dashboardServer';
+import { type RunningDashboard, startDashboardServer } from './dashboardServer';
 import { type HostJson, type RunningFunctionHost, startFunctionHost } from './host/functionHost';
 import { type FunctionKeys, generateKeys, loadOrCreateKeys } from './host/functionKeys';
 import { DeviceRegistry } from './iotHub/deviceRegistry';

@@ -11,6 +11,10 @@ export const settingNames = {
   iotHubEventHubName: 'IOTHUB_EVENTHUB_NAME',
   /** Azure SignalR Service. A connection string, or `AzureSignalRConnectionString__serviceUri`. */
   signalR: 'AzureSignalRConnectionString',
+  /** Cosmos DB for MongoDB connection string (a Key Vault reference); for the encounters feature. */
+  mongodbUri: 'MONGODB_URI',
+  /** Twilio auth token (a Key Vault reference); for the encounters feature. */
+  twilioAuthToken: 'TWILIO_AUTH_TOKEN',
   calibrationCacheSeconds: 'CALIBRATION_CACHE_SECONDS',
   deviceHistoryLength: 'DEVICE_HISTORY_LENGTH',
   telemetryMaxMessageBytes: 'TELEMETRY_MAX_MESSAGE_BYTES',
@@ -19,6 +23,15 @@ export const settingNames = {
 /** Consumer groups on the IoT Hub built-in endpoint, one per reader. */
 export const consumerGroups = {
   ingest: 'ingest',
+  /** Product analytics (the gateway feature). */
+  analytics: 'analytics',
+  /** The HTTP pull feed (the gateway feature). */
+  feed: 'feed',
+} as const;
+
+/** Storage queues the app uses. */
+export const queueNames = {
+  encounters: 'encounters',
 } as const;
 
 /** Tables the function app uses. The app creates them on first use if they are missing. */

@@ -1,0 +1,81 @@
+import * as cosmosdb from '@pulumi/azure-native/cosmosdb';
+import * as pulumi from '@pulumi/pulumi';
+
+export interface CosmosMongoArgs {
+  readonly resourceGroupName: pulumi.Input<string>;
+  readonly location: pulumi.Input<string>;
+  readonly serverless: boolean;
+  readonly databaseName: string;
+  readonly collections: readonly string[];
+  readonly protect: boolean;
+}
+
+/**
+ * Cosmos DB for MongoDB (RU): account, database and collections. Key-based metadata writes are
+ * off, so collections and indexes change only through ARM; the app creates its 2dsphere and unique
+ * indexes itself at start, since ARM cannot declare a 2dsphere index.
+ */
+export class CosmosMongo extends pulumi.ComponentResource {
+  readonly account: cosmosdb.DatabaseAccount;
+  /** The driver connection string, with `retryWrites=false` as Cosmos requires; a secret. */
+  readonly connectionString: pulumi.Output<string>;
+
+  constructor(name: string, args: CosmosMongoArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('fieldline:data:CosmosMongo', name, {}, opts);
+    const child = { parent: this };
+    this.account = new cosmosdb.DatabaseAccount(
+      `${name}-account`,
+      {
+        resourceGroupName: args.resourceGroupName,
+        location: args.location,
+        kind: cosmosdb.DatabaseAccountKind.MongoDB,
+        databaseAccountOfferType: cosmosdb.DatabaseAccountOfferType.Standard,
+        apiProperties: { serverVersion: cosmosdb.ServerVersion.ServerVersion_7_0 },
+        capabilities: args.serverless ? [{ name: 'EnableServerless' }] : [],
+        consistencyPolicy: { defaultConsistencyLevel: cosmosdb.DefaultConsistencyLevel.Session },
+        locations: [{ locationName: args.location, failoverPriority: 0 }],
+        disableKeyBasedMetadataWriteAccess: true,
+        minimalTlsVersion: cosmosdb.MinimalTlsVersion.Tls12,
+      },
+      { ...child, protect: args.protect },
+    );
+    const database = new cosmosdb.MongoDBResourceMongoDBDatabase(
+      `${name}-db`,
+      {
+        resourceGroupName: args.resourceGroupName,
+        accountName: this.account.name,
+        databaseName: args.databaseName,
+        resource: { id: args.databaseName },
+      },
+      { ...child, protect: args.protect },
+    );
+    for (const collection of args.collections) {
+      new cosmosdb.MongoDBResourceMongoDBCollection(
+        `${name}-${collection}`,
+        {
+          resourceGroupName: args.resourceGroupName,
+          accountName: this.account.name,
+          databaseName: database.name,
+          collectionName: collection,
+          resource: { id: collection, indexes: [{ key: { keys: ['_id'] } }] },
+        },
+        { ...child, protect: args.protect },
+      );
+    }
+    const strings = cosmosdb.listDatabaseAccountConnectionStringsOutput(
+      { accountName: this.account.name, resourceGroupName: args.resourceGroupName },
+      child,
+    );
+    this.connectionString = pulumi.secret(
+      strings.apply((s) => withRetryWritesOff(s.connectionStrings?.[0]?.connectionString ?? '')),
+    );
+    this.registerOutputs({});
+  }
+}
+
+/** Cosmos DB for MongoDB (RU) does not support retryable writes. */
+export function withRetryWritesOff(connectionString: string): string {
+  if (/[?&]retrywrites=/i.test(connectionString))
+    return connectionString.replace(/([?&]retrywrites=)[^&]*/i, '$1false');
+  return `${connectionString}${connectionString.includes('?') ? '&' : '?'}retryWrites=false`;
+}

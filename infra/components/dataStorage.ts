@@ -1,0 +1,73 @@
+import * as storage from '@pulumi/azure-native/storage';
+import * as pulumi from '@pulumi/pulumi';
+
+export interface DataStorageArgs {
+  readonly resourceGroupName: pulumi.Input<string>;
+  readonly location: pulumi.Input<string>;
+  readonly tables: readonly string[];
+  readonly queues: readonly string[];
+  /** Private containers, e.g. the function deployment package and the telemetry archive. */
+  readonly containers: readonly string[];
+  readonly protect: boolean;
+}
+
+/**
+ * One storage account for the function host, its data (tables, queues, blobs) and the dashboard's
+ * static website. Identity only: no shared keys, no anonymous blob access, HTTPS and TLS 1.2.
+ */
+export class DataStorage extends pulumi.ComponentResource {
+  readonly account: storage.StorageAccount;
+  readonly accountName: pulumi.Output<string>;
+  readonly blobEndpoint: pulumi.Output<string>;
+  readonly webEndpoint: pulumi.Output<string>;
+  readonly containerNames: Readonly<Record<string, pulumi.Output<string>>>;
+
+  constructor(name: string, args: DataStorageArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('fieldline:storage:DataStorage', name, {}, opts);
+    const child = { parent: this };
+    this.account = new storage.StorageAccount(
+      `${name}-account`,
+      {
+        resourceGroupName: args.resourceGroupName,
+        location: args.location,
+        kind: storage.Kind.StorageV2,
+        sku: { name: storage.SkuName.Standard_LRS },
+        enableHttpsTrafficOnly: true,
+        minimumTlsVersion: storage.MinimumTlsVersion.TLS1_2,
+        allowBlobPublicAccess: false,
+        allowSharedKeyAccess: false,
+        defaultToOAuthAuthentication: true,
+        publicNetworkAccess: storage.PublicNetworkAccess.Enabled,
+      },
+      { ...child, protect: args.protect },
+    );
+    const account = { accountName: this.account.name, resourceGroupName: args.resourceGroupName };
+    for (const table of args.tables)
+      new storage.Table(`${name}-table-${table}`, { ...account, tableName: table }, child);
+    for (const queue of args.queues)
+      new storage.Queue(`${name}-queue-${queue}`, { ...account, queueName: queue }, child);
+    this.containerNames = Object.fromEntries(
+      args.containers.map((container) => [
+        container,
+        new storage.BlobContainer(
+          `${name}-container-${container}`,
+          { ...account, containerName: container, publicAccess: storage.PublicAccess.None },
+          child,
+        ).name,
+      ]),
+    );
+    new storage.StorageAccountStaticWebsite(
+      `${name}-website`,
+      { ...account, indexDocument: 'index.html', error404Document: 'index.html' },
+      child,
+    );
+    this.accountName = this.account.name;
+    this.blobEndpoint = this.account.primaryEndpoints.apply((e) => e.blob);
+    this.webEndpoint = this.account.primaryEndpoints.apply((e) => e.web);
+    this.registerOutputs({
+      accountName: this.accountName,
+      blobEndpoint: this.blobEndpoint,
+      webEndpoint: this.webEndpoint,
+    });
+  }
+}

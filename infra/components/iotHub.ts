@@ -1,0 +1,128 @@
+import * as iothub from '@pulumi/azure-native/iothub';
+import type * as inputs from '@pulumi/azure-native/types/input';
+import * as pulumi from '@pulumi/pulumi';
+import type { IotHubSku } from '../stageConfig';
+
+export interface IotHubArgs {
+  readonly resourceGroupName: pulumi.Input<string>;
+  readonly location: pulumi.Input<string>;
+  readonly sku: IotHubSku;
+  readonly capacity: number;
+  readonly partitions: number;
+  /** One consumer group per reader of the built-in endpoint. */
+  readonly consumerGroups: readonly string[];
+  /** Also route every message to this storage container (blob endpoint + container), through the hub's identity. */
+  readonly archive?: {
+    readonly blobEndpoint: pulumi.Input<string>;
+    readonly containerName: pulumi.Input<string>;
+  };
+  readonly protect: boolean;
+}
+
+/** The policy the function app's Event Hubs trigger reads with: ServiceConnect, nothing else. */
+export const ingestPolicyName = 'fieldline-ingest';
+/** For device registration (the gateway): registry read and write, nothing else. */
+export const registryPolicyName = 'fieldline-registry';
+
+/**
+ * IoT Hub with least-privilege shared access policies (no iothubowner), TLS 1.2, module SAS off,
+ * one consumer group per reader, and the built-in endpoint as the telemetry route.
+ */
+export class IotHub extends pulumi.ComponentResource {
+  readonly hub: iothub.IotHubResource;
+  readonly hostName: pulumi.Output<string>;
+  readonly eventHubName: pulumi.Output<string>;
+  /** `Endpoint=sb://...;SharedAccessKeyName=fieldline-ingest;...;EntityPath=...`, a secret. */
+  readonly eventHubConnectionString: pulumi.Output<string>;
+
+  constructor(name: string, args: IotHubArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('fieldline:iot:IotHub', name, {}, opts);
+    const child = { parent: this };
+    const routes: pulumi.Input<inputs.iothub.RoutePropertiesArgs>[] = [
+      {
+        name: 'telemetry',
+        source: iothub.RoutingSource.DeviceMessages,
+        condition: 'true',
+        endpointNames: ['events'],
+        isEnabled: true,
+      },
+    ];
+    if (args.archive) {
+      routes.push({
+        name: 'archive',
+        source: iothub.RoutingSource.DeviceMessages,
+        condition: 'true',
+        endpointNames: ['archive'],
+        isEnabled: true,
+      });
+    }
+    this.hub = new iothub.IotHubResource(
+      `${name}-hub`,
+      {
+        resourceGroupName: args.resourceGroupName,
+        location: args.location,
+        sku: { name: args.sku, capacity: args.capacity },
+        identity: { type: iothub.ResourceIdentityType.SystemAssigned },
+        properties: {
+          minTlsVersion: '1.2',
+          disableModuleSAS: true,
+          eventHubEndpoints: {
+            events: { partitionCount: args.partitions, retentionTimeInDays: 1 },
+          },
+          authorizationPolicies: [
+            { keyName: ingestPolicyName, rights: iothub.AccessRights.ServiceConnect },
+            { keyName: registryPolicyName, rights: iothub.AccessRights.RegistryRead_RegistryWrite },
+          ],
+          routing: {
+            routes,
+            ...(args.archive
+              ? {
+                  endpoints: {
+                    storageContainers: [
+                      {
+                        name: 'archive',
+                        authenticationType: iothub.AuthenticationType.IdentityBased,
+                        endpointUri: args.archive.blobEndpoint,
+                        containerName: args.archive.containerName,
+                        encoding: 'JSON',
+                        fileNameFormat: '{iothub}/{partition}/{YYYY}/{MM}/{DD}/{HH}/{mm}',
+                      },
+                    ],
+                  },
+                }
+              : {}),
+          },
+        },
+      },
+      { ...child, protect: args.protect },
+    );
+    for (const group of args.consumerGroups) {
+      new iothub.IotHubResourceEventHubConsumerGroup(
+        `${name}-cg-${group}`,
+        {
+          resourceGroupName: args.resourceGroupName,
+          resourceName: this.hub.name,
+          eventHubEndpointName: 'events',
+          name: group,
+          properties: { name: group },
+        },
+        child,
+      );
+    }
+    const events = this.hub.properties.apply((p) => p.eventHubEndpoints?.events);
+    const key = iothub.listIotHubResourceKeysForKeyNameOutput(
+      {
+        keyName: ingestPolicyName,
+        resourceGroupName: args.resourceGroupName,
+        resourceName: this.hub.name,
+      },
+      child,
+    ).primaryKey;
+    this.hostName = this.hub.properties.apply((p) => p.hostName ?? '');
+    this.eventHubName = events.apply((e) => e?.path ?? '');
+    this.eventHubConnectionString = pulumi.secret(
+      pulumi.interpolate`Endpoint=${events.apply((e) => e?.endpoint ?? '')};SharedAccessKeyName=${ingestPolicyName};SharedAccessKey=${key};EntityPath=${this.eventHubName}`,
+    );
+    this.registerOutputs({ hostName: this.hostName, eventHubName: this.eventHubName });
+  }
+}

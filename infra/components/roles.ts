@@ -1,0 +1,40 @@
+import * as authorization from '@pulumi/azure-native/authorization';
+import * as pulumi from '@pulumi/pulumi';
+
+/** Built-in Azure role definition ids, by name, for the least roles fieldline needs. */
+export const builtInRoles = {
+  storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
+  storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe',
+  storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88',
+  storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3',
+  keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6',
+  monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb',
+  signalRRestApiOwner: 'fd53cd77-2268-407a-8f46-7e7863d0f521',
+} as const;
+
+export type RoleName = keyof typeof builtInRoles;
+
+/** Grants one built-in role on one scope, to a managed identity or the deploying principal. */
+export function grantRole(
+  name: string,
+  args: {
+    principalId: pulumi.Input<string>;
+    /** Omitted for the deploying principal, which may be a user or a service principal. */
+    principalType?: 'ServicePrincipal';
+    role: RoleName;
+    scope: pulumi.Input<string>;
+    subscriptionId: pulumi.Input<string>;
+  },
+  opts: pulumi.CustomResourceOptions,
+): authorization.RoleAssignment {
+  return new authorization.RoleAssignment(
+    name,
+    {
+      principalId: args.principalId,
+      ...(args.principalType ? { principalType: args.principalType } : {}),
+      scope: args.scope,
+      roleDefinitionId: pulumi.interpolate`/subscriptions/${args.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${builtInRoles[args.role]}`,
+    },
+    opts,
+  );
+}

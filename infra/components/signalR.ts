@@ -1,0 +1,46 @@
+import * as signalrservice from '@pulumi/azure-native/signalrservice';
+import * as pulumi from '@pulumi/pulumi';
+import type { SignalRSku } from '../stageConfig';
+
+export interface SignalRArgs {
+  readonly resourceGroupName: pulumi.Input<string>;
+  readonly location: pulumi.Input<string>;
+  readonly sku: SignalRSku;
+  readonly capacity: number;
+  /** Only these origins may negotiate from a browser. */
+  readonly allowedOrigins: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+/** SignalR Service in Serverless mode, identity-only access, CORS limited to the dashboard. */
+export class SignalR extends pulumi.ComponentResource {
+  readonly service: signalrservice.SignalR;
+  readonly hostName: pulumi.Output<string>;
+
+  constructor(name: string, args: SignalRArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('fieldline:realtime:SignalR', name, {}, opts);
+    this.service = new signalrservice.SignalR(
+      `${name}-service`,
+      {
+        resourceGroupName: args.resourceGroupName,
+        location: args.location,
+        kind: signalrservice.ServiceKind.SignalR,
+        sku: {
+          name: args.sku,
+          capacity: args.capacity,
+          tier: args.sku.startsWith('Free')
+            ? 'Free'
+            : args.sku.startsWith('Premium')
+              ? 'Premium'
+              : 'Standard',
+        },
+        features: [{ flag: signalrservice.FeatureFlags.ServiceMode, value: 'Serverless' }],
+        cors: { allowedOrigins: args.allowedOrigins },
+        disableLocalAuth: true,
+        tls: { clientCertEnabled: false },
+      },
+      { parent: this },
+    );
+    this.hostName = this.service.hostName;
+    this.registerOutputs({ hostName: this.hostName });
+  }
+}

@@ -1,0 +1,124 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { ContainerClient } from '@azure/storage-blob';
+import type * as pulumi from '@pulumi/pulumi';
+
+export interface StaticSiteInputs {
+  /** `https://<account>.blob.core.windows.net/` */
+  readonly blobEndpoint: string;
+  readonly sourceDir: string;
+  readonly contentHash: string;
+  /** Written as `config.json` beside `index.html`. */
+  readonly config: Record<string, unknown>;
+}
+
+export interface StaticSiteDeps {
+  /** The `$web` container; by default through Entra ID (the account has no shared keys). */
+  readonly container?: (blobEndpoint: string) => Promise<ContainerClient>;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly maxAttempts?: number;
+}
+
+const contentTypes: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+};
+
+/**
+ * Uploads the built dashboard to the static website's `$web` container with content types and
+ * cache headers (hashed assets immutable, the page and its config never cached), removes files a
+ * previous build left, and writes `config.json`. Retries 403 while a new role assignment applies.
+ */
+export function createStaticSiteProvider(
+  deps: StaticSiteDeps = {},
+): pulumi.dynamic.ResourceProvider {
+  async function publish(inputs: StaticSiteInputs): Promise<void> {
+    const sleep =
+      deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+    const container =
+      (await deps.container?.(inputs.blobEndpoint)) ??
+      (await (async () => {
+        const [{ BlobServiceClient }, { DefaultAzureCredential }] = await Promise.all([
+          import('@azure/storage-blob'),
+          import('@azure/identity'),
+        ]);
+        return new BlobServiceClient(
+          inputs.blobEndpoint,
+          new DefaultAzureCredential(),
+        ).getContainerClient('$web');
+      })());
+    const files = await listFiles(inputs.sourceDir);
+    const attempts = deps.maxAttempts ?? 12;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        for (const file of files) {
+          const body = await readFile(path.join(inputs.sourceDir, file));
+          await container
+            .getBlockBlobClient(file)
+            .uploadData(body, { blobHTTPHeaders: headersFor(file) });
+        }
+        await container
+          .getBlockBlobClient('config.json')
+          .uploadData(Buffer.from(JSON.stringify(inputs.config, null, 2)), {
+            blobHTTPHeaders: headersFor('config.json'),
+          });
+        const keep = new Set([...files, 'config.json']);
+        for await (const blob of container.listBlobsFlat()) {
+          if (!keep.has(blob.name)) await container.deleteBlob(blob.name);
+        }
+        return;
+      } catch (error) {
+        const status = (error as { statusCode?: number }).statusCode;
+        if (status !== 403 || attempt >= attempts) throw error;
+        await sleep(Math.min(60_000, 2_000 * 2 ** (attempt - 1)));
+      }
+    }
+  }
+
+  return {
+    async diff(_id: string, olds: StaticSiteInputs, news: StaticSiteInputs) {
+      const changes =
+        olds.contentHash !== news.contentHash ||
+        olds.blobEndpoint !== news.blobEndpoint ||
+        JSON.stringify(olds.config) !== JSON.stringify(news.config);
+      return { changes, replaces: [], deleteBeforeReplace: false };
+    },
+    async create(inputs: StaticSiteInputs) {
+      await publish(inputs);
+      return { id: `${inputs.blobEndpoint}$web`, outs: { ...inputs } };
+    },
+    async update(_id: string, _olds: StaticSiteInputs, news: StaticSiteInputs) {
+      await publish(news);
+      return { outs: { ...news } };
+    },
+    async delete() {},
+  };
+}
+
+export function headersFor(file: string): { blobContentType: string; blobCacheControl: string } {
+  const immutable = file.startsWith('assets/');
+  return {
+    blobContentType: contentTypes[path.extname(file)] ?? 'application/octet-stream',
+    blobCacheControl: immutable
+      ? 'public, max-age=31536000, immutable'
+      : file === 'config.json'
+        ? 'no-store'
+        : 'no-cache',
+  };
+}
+
+async function listFiles(root: string, prefix = ''): Promise<string[]> {
+  const entries = await readdir(path.join(root, prefix), { withFileTypes: true });
+  const files = await Promise.all(
+    entries.map((entry) => {
+      const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
+      return entry.isDirectory() ? listFiles(root, relative) : Promise.resolve([relative]);
+    }),
+  );
+  return files.flat().sort();
+}

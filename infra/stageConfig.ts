@@ -1,0 +1,139 @@
+/**
+ * A stage's configuration, read from the stack's `fieldline:*` config keys and validated before any
+ * resource is declared. Every problem names its key and the allowed values.
+ */
+export interface StageConfig {
+  readonly stage: string;
+  readonly location: string;
+  readonly iotHub: {
+    readonly sku: IotHubSku;
+    readonly capacity: number;
+    readonly partitions: number;
+  };
+  readonly signalR: { readonly sku: SignalRSku; readonly capacity: number };
+  readonly cosmosServerless: boolean;
+  readonly functions: {
+    readonly alwaysReady: number;
+    readonly maximumInstances: number;
+    readonly instanceMemoryMB: number;
+  };
+  /** Stateful resources get `protect`, and Key Vault purge protection. */
+  readonly protect: boolean;
+  readonly archiveTelemetry: boolean;
+  readonly dashboardExtraOrigins: readonly string[];
+}
+
+export const iotHubSkus = ['F1', 'B1', 'B2', 'B3', 'S1', 'S2', 'S3'] as const;
+export type IotHubSku = (typeof iotHubSkus)[number];
+export const signalRSkus = ['Free_F1', 'Standard_S1', 'Premium_P1'] as const;
+export type SignalRSku = (typeof signalRSkus)[number];
+const memorySizes = [512, 2048, 4096] as const;
+
+export class StageConfigError extends Error {
+  override readonly name = 'StageConfigError';
+
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid stack configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+/** Reads a config key the way `pulumi.Config#get` does: a string, or undefined when unset. */
+export type ConfigReader = (key: string) => string | undefined;
+
+export function readStageConfig(get: ConfigReader, stackName: string): StageConfig {
+  const problems: string[] = [];
+  const text = (key: string, fallback: string, pattern?: RegExp, rule?: string) => {
+    const value = get(key) ?? fallback;
+    if (pattern && !pattern.test(value)) problems.push(`fieldline:${key} ${rule}; got "${value}"`);
+    return value;
+  };
+  const oneOf = <T extends string>(key: string, allowed: readonly T[], fallback: T): T => {
+    const value = get(key) ?? fallback;
+    if (!(allowed as readonly string[]).includes(value)) {
+      problems.push(`fieldline:${key} must be one of ${allowed.join(', ')}; got "${value}"`);
+      return fallback;
+    }
+    return value as T;
+  };
+  const integer = (key: string, min: number, max: number, fallback: number) => {
+    const raw = get(key);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`fieldline:${key} must be a whole number from ${min} to ${max}; got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  };
+  const flag = (key: string, fallback: boolean) => {
+    const raw = get(key);
+    if (raw === undefined) return fallback;
+    if (raw !== 'true' && raw !== 'false')
+      problems.push(`fieldline:${key} must be true or false; got "${raw}"`);
+    return raw === 'true';
+  };
+
+  const stage = text(
+    'stage',
+    stackName,
+    /^[a-z][a-z0-9]{1,9}$/,
+    'must be 2-10 lower-case letters and digits, starting with a letter',
+  );
+  const location = text(
+    'location',
+    'westeurope',
+    /^[a-z0-9]+$/,
+    'must be an Azure region name such as westeurope',
+  );
+  const hubSku = oneOf('iotHubSku', iotHubSkus, 'S1');
+  const hubCapacity = integer('iotHubCapacity', 1, 200, 1);
+  const partitions = integer('iotHubPartitions', 2, 32, hubSku === 'F1' ? 2 : 4);
+  // Documented platform limits, checked here so a stage never half-deploys.
+  if (hubSku === 'F1' && hubCapacity !== 1)
+    problems.push(
+      'fieldline:iotHubCapacity must be 1 with iotHubSku F1 (the free tier has one unit)',
+    );
+  if (hubSku === 'F1' && partitions !== 2)
+    problems.push(
+      'fieldline:iotHubPartitions must be 2 with iotHubSku F1 (the free tier has two partitions)',
+    );
+  if (hubSku === 'S3' && hubCapacity > 10)
+    problems.push('fieldline:iotHubCapacity can be at most 10 with iotHubSku S3');
+  const signalRSku = oneOf('signalRSku', signalRSkus, 'Free_F1');
+  const signalRCapacity = integer('signalRCapacity', 1, 100, 1);
+  if (signalRSku === 'Free_F1' && signalRCapacity !== 1)
+    problems.push('fieldline:signalRCapacity must be 1 with signalRSku Free_F1');
+  const memory = integer('functionsInstanceMemoryMB', 512, 4096, 2048);
+  if (!(memorySizes as readonly number[]).includes(memory)) {
+    problems.push(
+      `fieldline:functionsInstanceMemoryMB must be one of ${memorySizes.join(', ')}; got "${memory}"`,
+    );
+  }
+  const origins = (get('dashboardExtraOrigins') ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  for (const origin of origins) {
+    if (!/^https:\/\/[^/*]+$/.test(origin))
+      problems.push(
+        `fieldline:dashboardExtraOrigins must list https origins without paths or wildcards; got "${origin}"`,
+      );
+  }
+  const config: StageConfig = {
+    stage,
+    location,
+    iotHub: { sku: hubSku, capacity: hubCapacity, partitions },
+    signalR: { sku: signalRSku, capacity: signalRCapacity },
+    cosmosServerless: flag('cosmosServerless', true),
+    functions: {
+      alwaysReady: integer('functionsAlwaysReady', 0, 20, 0),
+      maximumInstances: integer('functionsMaximumInstances', 40, 1000, 100),
+      instanceMemoryMB: memory,
+    },
+    protect: flag('protect', false),
+    archiveTelemetry: flag('archiveTelemetry', false),
+    dashboardExtraOrigins: origins,
+  };
+  if (problems.length > 0) throw new StageConfigError(problems);
+  return config;
+}
