@@ -55,8 +55,27 @@ describe('DeviceStore', () => {
     store.applyUpdates([state('a', { history: [point(1, 1), point(2, 2), point(3, 3)] })]);
     store.replaceAll([state('a', { count: 3, history: [point(3, 3)] })]);
     expect(store.get('a')?.history.map((p) => p.seq)).toEqual([1, 2, 3]);
+    // Devices never disappear server-side; one the snapshot does not have yet came in live.
     store.replaceAll([]);
-    expect(store.size).toBe(0);
+    expect(store.size).toBe(1);
+  });
+
+  it('does not let a resync snapshot roll back a live update that arrived while it was loading', () => {
+    const store = new DeviceStore();
+    const snapshotTakenEarlier = [
+      state('a', { count: 2, temperature: -3, lastSeen: point(2, -3).t, history: [point(2, -3)] }),
+    ];
+    store.applyUpdates([
+      state('a', {
+        count: 3,
+        temperature: 33.3,
+        lastSeen: point(3, 33.3).t,
+        history: [point(3, 33.3)],
+      }),
+    ]);
+    store.replaceAll(snapshotTakenEarlier);
+    expect(store.get('a')).toMatchObject({ count: 3, temperature: 33.3 });
+    expect(store.get('a')?.history.map((p) => p.seq)).toEqual([2, 3]);
   });
 
   it('filters and sorts by id, status and reading, with no data last', () => {

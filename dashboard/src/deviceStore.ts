@@ -37,29 +37,21 @@ export class DeviceStore {
     return this.devices.values();
   }
 
-  /** Replaces everything with a fresh snapshot, keeping live history the snapshot trimmed away. */
+  /**
+   * Merges a snapshot from the API. It can be older than live updates that arrived while it was
+   * loading (after a reconnect, say), so it follows the same rule as an update: it never rolls a
+   * device back. Devices it does not list yet came in live; devices are never deleted.
+   */
   replaceAll(snapshot: readonly DeviceState[]): void {
-    const previous = new Map(this.devices);
-    this.devices.clear();
-    for (const state of snapshot) {
-      const before = previous.get(state.deviceId);
-      this.devices.set(state.deviceId, {
-        ...state,
-        history: mergeHistory(before?.history ?? [], state.history),
-        version: (before?.version ?? 0) + 1,
-      });
-    }
+    this.applyUpdates(snapshot);
   }
 
-  /** Merges live updates; returns the ids that changed. */
+  /** Merges live updates or a snapshot; returns the ids that changed. */
   applyUpdates(updates: readonly DeviceState[]): Set<string> {
     const changed = new Set<string>();
     for (const update of updates) {
       const current = this.devices.get(update.deviceId);
-      const newer =
-        !current ||
-        (update.lastSeen ?? '') >= (current.lastSeen ?? '') ||
-        update.count >= current.count;
+      const newer = !current || isNewer(update, current);
       const base = current && !newer ? current : update;
       this.devices.set(update.deviceId, {
         ...base,
@@ -113,6 +105,15 @@ export class DeviceStore {
     });
     return rows.map((row) => row.id);
   }
+}
+
+/** Whether `update` is at least as recent as what is shown: later data, or the same data counted further. */
+function isNewer(update: DeviceState, current: DeviceState): boolean {
+  const [next, shown] = [update.lastSeen ?? '', current.lastSeen ?? ''];
+  return (
+    next > shown ||
+    (next === shown && update.count + update.rejected >= current.count + current.rejected)
+  );
 }
 
 /** History points in time order, each reading once, at most {@link historyLimit}. */
