@@ -18,8 +18,10 @@ export interface PartitionContext {
 }
 
 /**
- * The handler input and `triggerMetadata` that the Functions host passes to an Event Hubs trigger
- * with `cardinality: 'many'`: one array entry per event, plus the partition context.
+ * The handler input and `triggerMetadata` an Event Hubs trigger with `cardinality: 'many'` receives:
+ * one array entry per event, plus the partition context. This is the shape after `@azure/functions`
+ * has converted the host's RPC data, which lower-cases the first letter of every key
+ * (`SequenceNumber` arrives as `sequenceNumber`); test/fidelity checks the two stay equal.
  */
 export function toEventHubInvocation(
   events: readonly HubEvent[],
@@ -39,10 +41,10 @@ export function toEventHubInvocation(
         'x-opt-sequence-number': event.sequenceNumber,
         'x-opt-offset': event.offset,
         'x-opt-enqueued-time': event.enqueuedTime.toISOString(),
-        SequenceNumber: event.sequenceNumber,
-        Offset: event.offset,
-        PartitionKey: null,
-        EnqueuedTimeUtc: event.enqueuedTime.toISOString(),
+        sequenceNumber: event.sequenceNumber,
+        offset: event.offset,
+        partitionKey: null,
+        enqueuedTimeUtc: event.enqueuedTime.toISOString(),
       })),
     },
   };

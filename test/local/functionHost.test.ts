@@ -298,7 +298,7 @@ describe('local function host: Event Hubs over the IoT Hub log', () => {
     expect(failed?.metadata.systemPropertiesArray?.[0]).toMatchObject({
       'iothub-connection-device-id': 'probe',
       'iothub-message-source': 'Telemetry',
-      SequenceNumber: 0,
+      sequenceNumber: 0,
     });
     expect(failed?.metadata.sequenceNumberArray).toEqual([0]);
   });

@@ -13,17 +13,39 @@ export interface RegisteredFunction {
   readonly callback: (...args: unknown[]) => unknown;
 }
 
+/** The part of the library's programming model the worker drives for each invocation. */
+export interface ProgrammingModel {
+  getInvocationModel(coreCtx: unknown): {
+    getArguments(): Promise<{ context: unknown; inputs: unknown[] }>;
+    invokeFunction(
+      context: unknown,
+      inputs: unknown[],
+      handler: RegisteredFunction['callback'],
+    ): Promise<unknown>;
+    getResponse(
+      context: unknown,
+      result: unknown,
+    ): Promise<{
+      outputData?: { name: string; data: Record<string, unknown> }[];
+      returnValue?: unknown;
+    }>;
+  };
+}
+
 type ModuleLoader = { _load: (request: string, parent: unknown, isMain: boolean) => unknown };
 
 /**
  * Stands in for `@azure/functions-core`, the module the Azure Functions Node.js worker provides to
- * the app at run time, and captures what the app registers. Returns the captures and an uninstall.
+ * the app at run time: it captures what the app registers and the programming model the worker
+ * would drive invocations through.
  */
 export function installFunctionsCoreStandIn(): {
   registered: RegisteredFunction[];
+  programmingModel: () => ProgrammingModel;
   uninstall: () => void;
 } {
   const registered: RegisteredFunction[] = [];
+  let model: ProgrammingModel | undefined;
   const core = {
     registerFunction(
       metadata: RegisteredFunction['metadata'],
@@ -33,7 +55,9 @@ export function installFunctionsCoreStandIn(): {
       return { dispose() {} };
     },
     registerHook: () => ({ dispose() {} }),
-    setProgrammingModel() {},
+    setProgrammingModel(programmingModel: ProgrammingModel) {
+      model = programmingModel;
+    },
     log() {},
   };
   const loader = Module as unknown as ModuleLoader;
@@ -44,6 +68,10 @@ export function installFunctionsCoreStandIn(): {
   };
   return {
     registered,
+    programmingModel: () => {
+      if (!model) throw new Error('the app never set its programming model');
+      return model;
+    },
     uninstall: () => {
       loader._load = original;
     },

@@ -13,6 +13,12 @@ export type StorageConnection =
       readonly clientId?: string;
     };
 
+/**
+ * Settings `loadConfig` cannot do without, by name; each may instead be given in the identity-based
+ * `<name>__*` form. Every other setting it reads has a default.
+ */
+export const requiredSettings: readonly string[] = [settingNames.dataStorage];
+
 export interface AppConfig {
   readonly storage: StorageConnection;
   readonly telemetry: {

@@ -60,10 +60,10 @@ function toTelemetryMessages(bodies: unknown[], context: InvocationContext): Tel
     const properties = (systemProperties[index] ?? {}) as Record<string, unknown>;
     const deviceId = properties['iothub-connection-device-id'];
     const sequenceNumber = Number(
-      sequenceNumbers[index] ?? properties.SequenceNumber ?? properties['x-opt-sequence-number'],
+      sequenceNumbers[index] ?? properties.sequenceNumber ?? properties['x-opt-sequence-number'],
     );
     const enqueued =
-      enqueuedTimes[index] ?? properties.EnqueuedTimeUtc ?? properties['iothub-enqueuedtime'];
+      enqueuedTimes[index] ?? properties.enqueuedTimeUtc ?? properties['iothub-enqueuedtime'];
     return {
       deviceId: typeof deviceId === 'string' && deviceId !== '' ? deviceId : undefined,
       body,

@@ -1,0 +1,174 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFunctionDefinitions } from '../../functions/src/functionDefinitions';
+import { loadConfig } from '../../functions/src/platform/config';
+import { createServices } from '../../functions/src/services';
+import {
+  type BuiltFunctionApp,
+  loadBuiltFunctionApp,
+  triggerOf,
+} from '../support/builtFunctionApp';
+
+const storage =
+  'DefaultEndpointsProtocol=http;AccountName=dev;AccountKey=a2V5;TableEndpoint=http://127.0.0.1:9/dev';
+
+/**
+ * What Azure must see, written down once. A change on either side, in the code's definitions or
+ * here, fails with the function and property named; a deliberate change updates this table.
+ */
+const contract: Record<
+  string,
+  {
+    trigger: Record<string, unknown>;
+    outputs?: Record<string, unknown>[];
+    inputs?: Record<string, unknown>[];
+    retry?: Record<string, unknown>;
+  }
+> = {
+  ingestTelemetry: {
+    trigger: {
+      type: 'eventHubTrigger',
+      direction: 'in',
+      cardinality: 'many',
+      consumerGroup: 'ingest',
+      connection: 'IoTHubEventHub',
+      eventHubName: '%IOTHUB_EVENTHUB_NAME%',
+    },
+    outputs: [
+      {
+        type: 'signalR',
+        direction: 'out',
+        hubName: 'telemetry',
+        connectionStringSetting: 'AzureSignalRConnectionString',
+      },
+    ],
+    retry: { retryStrategy: 'exponentialBackoff', maxRetryCount: -1 },
+  },
+  negotiate: {
+    trigger: {
+      type: 'httpTrigger',
+      direction: 'in',
+      route: 'negotiate',
+      methods: ['POST', 'GET'],
+      authLevel: 'anonymous',
+    },
+    inputs: [
+      {
+        type: 'signalRConnectionInfo',
+        direction: 'in',
+        hubName: 'telemetry',
+        connectionStringSetting: 'AzureSignalRConnectionString',
+      },
+    ],
+  },
+  listDevices: {
+    trigger: { type: 'httpTrigger', route: 'devices', methods: ['GET'], authLevel: 'anonymous' },
+  },
+  getDevice: {
+    trigger: {
+      type: 'httpTrigger',
+      route: 'devices/{id}',
+      methods: ['GET'],
+      authLevel: 'anonymous',
+    },
+  },
+  putCalibration: {
+    trigger: {
+      type: 'httpTrigger',
+      route: 'devices/{id}/calibration',
+      methods: ['PUT'],
+      authLevel: 'function',
+    },
+  },
+  listRejections: {
+    trigger: { type: 'httpTrigger', route: 'rejections', methods: ['GET'], authLevel: 'anonymous' },
+  },
+};
+
+describe('the built bundle, as the Node.js worker loads it', () => {
+  let app: BuiltFunctionApp;
+  beforeAll(async () => {
+    app = await loadBuiltFunctionApp({ DataStorage: storage });
+  });
+  afterAll(() => app?.cleanup());
+
+  it('registers every function definition, and only those', () => {
+    const definitions = createFunctionDefinitions(
+      createServices(loadConfig({ DataStorage: storage })),
+    );
+    expect(app.registered.map((r) => r.metadata.name).sort()).toEqual(
+      definitions.map((d) => d.name).sort(),
+    );
+    expect(
+      Object.keys(contract).sort(),
+      'every registered function is in the contract table',
+    ).toEqual(definitions.map((d) => d.name).sort());
+  });
+
+  it.each(Object.entries(contract))(
+    '%s registers the trigger, bindings and retry policy Azure expects',
+    (name, expected) => {
+      const registered = app.find(name);
+      expect(triggerOf(registered), `${name}: trigger`).toMatchObject(expected.trigger);
+      const others = Object.values(registered.metadata.bindings).filter(
+        (b) => !b.type.endsWith('Trigger'),
+      );
+      const outputs = others.filter((b) => b.direction === 'out' && b.type !== 'http');
+      const inputs = others.filter((b) => b.direction === 'in');
+      expect(outputs, `${name}: output bindings`).toEqual(
+        (expected.outputs ?? []).map((o) => expect.objectContaining(o)),
+      );
+      expect(inputs, `${name}: extra input bindings`).toEqual(
+        (expected.inputs ?? []).map((i) => expect.objectContaining(i)),
+      );
+      if (expected.retry)
+        expect(registered.metadata.retryOptions, `${name}: retry`).toMatchObject(expected.retry);
+      else expect(registered.metadata.retryOptions, `${name}: retry`).toBeUndefined();
+    },
+  );
+
+  it('ships host.json with an extension bundle that has every binding type used', () => {
+    expect(app.hostJson.extensionBundle).toEqual({
+      id: 'Microsoft.Azure.Functions.ExtensionBundle',
+      version: '[4.*, 5.0.0)',
+    });
+    // Binding types in extension bundle 4.x that fieldline may use (Event Hubs, Storage, SignalR, timers, HTTP).
+    const bundle4 = new Set([
+      'httpTrigger',
+      'http',
+      'eventHubTrigger',
+      'eventHub',
+      'queueTrigger',
+      'queue',
+      'blobTrigger',
+      'blob',
+      'table',
+      'timerTrigger',
+      'signalR',
+      'signalRConnectionInfo',
+      'signalRTrigger',
+    ]);
+    const used = new Set(
+      app.registered.flatMap((r) => Object.values(r.metadata.bindings).map((b) => b.type)),
+    );
+    expect(
+      [...used].filter((type) => !bundle4.has(type)),
+      'binding types missing from extension bundle 4.x',
+    ).toEqual([]);
+  });
+
+  it('sets the Event Hubs, queue and checkpoint settings deliberately', () => {
+    expect(app.hostJson.extensions.eventHubs).toEqual({
+      maxEventBatchSize: 100,
+      batchCheckpointFrequency: 1,
+      prefetchCount: 300,
+      initialOffsetOptions: { type: 'fromStart' },
+    });
+    expect(app.hostJson.extensions.queues).toMatchObject({
+      batchSize: 16,
+      newBatchThreshold: 8,
+      maxDequeueCount: 5,
+      messageEncoding: 'base64',
+    });
+    expect(app.hostJson.extensions.http).toEqual({ routePrefix: 'api' });
+  });
+});

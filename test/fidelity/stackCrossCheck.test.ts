@@ -1,0 +1,181 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requiredSettings } from '../../functions/src/platform/config';
+import { queueNames, tableNames } from '../../functions/src/platform/settingNames';
+import { builtInRoles } from '../../infra/components/roles';
+import type { SynthesizedResource } from '../../infra/synthesize';
+import { input, ofType, one, stacks, synthesizeStack } from '../infra/stackGraph';
+import { type BuiltFunctionApp, loadBuiltFunctionApp } from '../support/builtFunctionApp';
+
+const storage =
+  'DefaultEndpointsProtocol=http;AccountName=dev;AccountKey=a2V5;TableEndpoint=http://127.0.0.1:9/dev';
+
+/**
+ * The artifact Azure would receive (the built bundle's registrations) against the stack it is
+ * deployed into (the synthesized graph `npm run synth` prints). A name changed on one side only
+ * fails here with both sides named.
+ */
+describe.each(stacks)('the bundle against the $stack stack', ({ stack, file }) => {
+  let app: BuiltFunctionApp;
+  let graph: SynthesizedResource[];
+  let settings: Map<string, string>;
+  beforeAll(async () => {
+    app = await loadBuiltFunctionApp({ DataStorage: storage });
+    graph = await synthesizeStack(stack, file);
+    const webApp = one(graph, 'azure-native:web:WebApp');
+    settings = new Map(
+      ((input(webApp, 'siteConfig.appSettings') as { name: string; value: string }[]) ?? []).map(
+        (s) => [s.name, String(s.value)],
+      ),
+    );
+  }, 120_000);
+  afterAll(() => app?.cleanup());
+
+  const bindings = () =>
+    app.registered.flatMap((fn) =>
+      Object.values(fn.metadata.bindings).map((binding) => ({ fn: fn.metadata.name, binding })),
+    );
+  const hasSetting = (name: string) =>
+    settings.has(name) || [...settings.keys()].some((key) => key.startsWith(`${name}__`));
+  const appSettingNames = () => [...settings.keys()].sort().join(', ');
+
+  it('every connection a binding names is an app setting, by exact name or in its identity-based form', () => {
+    for (const { fn, binding } of bindings()) {
+      for (const key of ['connection', 'connectionStringSetting'] as const) {
+        const name = binding[key];
+        if (typeof name !== 'string') continue;
+        expect(
+          hasSetting(name),
+          `${fn}'s ${binding.type} binding reads "${name}" (functions), but the stack's function app has no "${name}" or "${name}__*" setting (infra: ${appSettingNames()})`,
+        ).toBe(true);
+      }
+    }
+  });
+
+  it('every %SETTING% expression in a binding, and every setting the config module requires, is set', () => {
+    for (const { fn, binding } of bindings()) {
+      for (const value of Object.values(binding)) {
+        for (const [, name] of String(value).matchAll(/%([^%]+)%/g)) {
+          expect(
+            settings.has(name as string),
+            `${fn} binds to %${name}% (functions); the function app does not set it (infra: ${appSettingNames()})`,
+          ).toBe(true);
+        }
+      }
+    }
+    for (const name of requiredSettings) {
+      expect(
+        hasSetting(name),
+        `loadConfig requires "${name}" (functions/src/platform/config.ts); the function app sets neither it nor "${name}__*" (infra)`,
+      ).toBe(true);
+    }
+  });
+
+  it('a setting that carries a connection string is a Key Vault reference', () => {
+    const connectionNames = new Set(
+      bindings().flatMap(({ binding }) =>
+        [binding.connection, binding.connectionStringSetting].filter(
+          (n): n is string => typeof n === 'string',
+        ),
+      ),
+    );
+    for (const name of connectionNames) {
+      const value = settings.get(name);
+      if (value === undefined) continue; // identity-based: no secret at all
+      expect(
+        value,
+        `app setting "${name}" (infra) must be a Key Vault reference, not a connection string`,
+      ).toMatch(/^@Microsoft\.KeyVault\(SecretUri=https:\/\/.+\)$/);
+    }
+  });
+
+  it('every consumer group a trigger reads exists on the hub', () => {
+    const declared = ofType(graph, 'azure-native:iothub:IotHubResourceEventHubConsumerGroup').map(
+      (g) => String(g.inputs.name),
+    );
+    for (const { fn, binding } of bindings()) {
+      if (binding.type !== 'eventHubTrigger') continue;
+      expect(
+        declared,
+        `${fn} reads consumer group "${binding.consumerGroup}" (functions); the hub declares ${JSON.stringify(declared)} (infra)`,
+      ).toContain(binding.consumerGroup);
+    }
+  });
+
+  it('every queue and table the code uses exists in the stack (tables are also created on first use)', () => {
+    const queues = ofType(graph, 'azure-native:storage:Queue').map((q) =>
+      String(q.inputs.queueName),
+    );
+    const bound = bindings().flatMap(({ binding }) =>
+      typeof binding.queueName === 'string' ? [binding.queueName] : [],
+    );
+    for (const queue of [...Object.values(queueNames), ...bound]) {
+      expect(
+        queues,
+        `queue "${queue}" (functions) is not declared in the stack, which has ${JSON.stringify(queues)} (infra)`,
+      ).toContain(queue);
+      expect(queues, `poison queue "${queue}-poison" is not declared (infra)`).toContain(
+        `${queue}-poison`,
+      );
+    }
+    const tables = ofType(graph, 'azure-native:storage:Table').map((t) =>
+      String(t.inputs.tableName),
+    );
+    for (const table of Object.values(tableNames)) {
+      expect(
+        tables,
+        `table "${table}" (functions/src/platform/settingNames.ts) is not declared in the stack, which has ${JSON.stringify(tables)} (infra)`,
+      ).toContain(table);
+    }
+  });
+
+  it("the app's identity holds a role for every data-plane operation the code performs, on the right scope", () => {
+    const app = one(graph, 'azure-native:web:WebApp');
+    const principal = `${app.name}-principal`;
+    const granted = ofType(graph, 'azure-native:authorization:RoleAssignment')
+      .filter((r) => r.inputs.principalId === principal)
+      .map((r) => ({
+        role: String(r.inputs.roleDefinitionId).split('/').at(-1),
+        scope: String(r.inputs.scope),
+      }));
+    const id = (type: string) => `${one(graph, type).name}-id`;
+    const needs: { why: string; role: keyof typeof builtInRoles; scope: string }[] = [
+      {
+        why: 'AzureWebJobsStorage__accountName: host leases and the deployment package',
+        role: 'storageBlobDataOwner',
+        scope: id('azure-native:storage:StorageAccount'),
+      },
+      {
+        why: `tables ${Object.values(tableNames).join(', ')}`,
+        role: 'storageTableDataContributor',
+        scope: id('azure-native:storage:StorageAccount'),
+      },
+      {
+        why: `queues ${Object.values(queueNames).join(', ')}`,
+        role: 'storageQueueDataContributor',
+        scope: id('azure-native:storage:StorageAccount'),
+      },
+      {
+        why: 'Key Vault references in app settings',
+        role: 'keyVaultSecretsUser',
+        scope: id('azure-native:keyvault:Vault'),
+      },
+      {
+        why: 'signalR bindings through AzureSignalRConnectionString__serviceUri',
+        role: 'signalRRestApiOwner',
+        scope: id('azure-native:signalrservice:SignalR'),
+      },
+      {
+        why: 'Application Insights with Entra ID (APPLICATIONINSIGHTS_AUTHENTICATION_STRING)',
+        role: 'monitoringMetricsPublisher',
+        scope: id('azure-native:applicationinsights:Component'),
+      },
+    ];
+    for (const need of needs) {
+      expect(
+        granted,
+        `the code needs ${need.role} for ${need.why} (functions); the stack does not grant it on ${need.scope} (infra)`,
+      ).toContainEqual({ role: builtInRoles[need.role], scope: need.scope });
+    }
+    expect(granted, 'the app holds no role the code does not need').toHaveLength(needs.length);
+  });
+});

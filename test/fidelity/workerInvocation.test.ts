@@ -1,0 +1,169 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DeviceState } from '../../functions/src/telemetry/deviceState';
+import { toEventHubInvocation } from '../../local/eventHubBatch';
+import { decodeEventBody } from '../../local/host/triggerListeners';
+import { useAzurite } from '../support/azuriteFixture';
+import {
+  type BuiltFunctionApp,
+  loadBuiltFunctionApp,
+  triggerOf,
+} from '../support/builtFunctionApp';
+import { createTestFunctionApp, deviceEvent } from '../support/functionApp';
+import { hostEventHubRequest, hostHttpRequest } from '../support/workerPayloads';
+
+const azurite = useAzurite();
+const partition = {
+  consumerGroup: 'ingest',
+  eventHubName: 'fieldline-hub',
+  fullyQualifiedNamespace: 'hub.servicebus.windows.net',
+  partitionId: '3',
+};
+
+/** The HTTP response as the worker returns it to the host: `{ http: { statusCode, headers, body } }` typed data. */
+function httpOf(returnValue: unknown): { status: number; json: unknown } | undefined {
+  const http = (
+    returnValue as { http?: { statusCode: string; body?: { bytes?: Uint8Array } } } | undefined
+  )?.http;
+  if (!http) return undefined;
+  const text = Buffer.from(http.body?.bytes ?? new Uint8Array()).toString();
+  return { status: Number(http.statusCode), json: text ? JSON.parse(text) : undefined };
+}
+
+describe('invocations through the callbacks the bundle registered, as the worker makes them', () => {
+  let app: BuiltFunctionApp;
+  beforeAll(async () => {
+    app = await loadBuiltFunctionApp({ DataStorage: azurite().connectionString });
+  });
+  afterAll(() => app?.cleanup());
+
+  /** What the Node.js worker does per invocation: arguments from RPC, the handler, outputs to RPC. */
+  async function invoke(name: string, request: { inputData: unknown[]; triggerMetadata: unknown }) {
+    const fn = app.find(name);
+    const logs: string[] = [];
+    const model = app.programmingModel.getInvocationModel({
+      invocationId: crypto.randomUUID(),
+      request: { invocationId: 'test', functionId: name, ...request },
+      metadata: fn.metadata,
+      log: (_level: string, _category: string, message: string) => logs.push(message),
+    });
+    const { context, inputs } = await model.getArguments();
+    const result = await model.invokeFunction(context, inputs, fn.callback);
+    const response = await model.getResponse(context, result);
+    return {
+      context: context as { triggerMetadata?: Record<string, unknown> },
+      response,
+      http: httpOf(response.returnValue),
+      logs,
+    };
+  }
+
+  it('decodes an Event Hubs batch into the metadata the local host passes, key for key', async () => {
+    const events = [deviceEvent('meta-1', { temperature: 1 }, { properties: { kind: 'probe' } })];
+    const { context } = await invoke(
+      'ingestTelemetry',
+      hostEventHubRequest(
+        triggerOf(app.find('ingestTelemetry')).name as string,
+        events,
+        partition,
+        'json',
+      ),
+    );
+    // The library lower-cases the first letter of every key; the local host must hand over the same shape.
+    expect(context.triggerMetadata).toEqual(
+      toEventHubInvocation(events, partition).triggerMetadata,
+    );
+  });
+
+  it('ingests a batch and sends its SignalR output exactly as under the local host', async () => {
+    const bodies = [{ temperature: 20.5, humidity: 40 }, '{"temperature": 500}', { Celsius: 0 }];
+    const workerEvents = bodies.map((body) => deviceEvent('via-worker', body));
+    // The local host hands handlers what the worker does: hub bytes, JSON-parsed where they are JSON.
+    const localEvents = workerEvents.map((event) => ({
+      ...event,
+      body: decodeEventBody(
+        Buffer.from(typeof event.body === 'string' ? event.body : JSON.stringify(event.body)),
+      ),
+      systemProperties: { 'iothub-connection-device-id': 'via-local' },
+    }));
+    const trigger = triggerOf(app.find('ingestTelemetry')).name as string;
+
+    const { response, logs } = await invoke(
+      'ingestTelemetry',
+      hostEventHubRequest(trigger, workerEvents, partition, 'collectionString'),
+    );
+    const signalR = response.outputData?.find((o) => o.name.startsWith('signalR'));
+    const sent = JSON.parse(String(signalR?.data.json)) as {
+      target: string;
+      arguments: unknown[];
+    }[];
+    expect(sent.map((m) => m.target)).toEqual(['deviceState', 'telemetryRejected']);
+    expect(logs.some((line) => line.includes('2 readings accepted, 1 rejected'))).toBe(true);
+
+    const local = await createTestFunctionApp(azurite().connectionString).ingest(
+      localEvents,
+      partition.partitionId,
+    );
+    const withoutId = (messages: readonly { target: string; arguments: readonly unknown[] }[]) =>
+      JSON.parse(
+        JSON.stringify(messages)
+          .replaceAll('via-worker', 'device')
+          .replaceAll('via-local', 'device'),
+      );
+    expect(withoutId(sent)).toEqual(withoutId(local));
+  });
+
+  it('answers HTTP requests through the same path, including errors', async () => {
+    const getDevice = triggerOf(app.find('getDevice')).name as string;
+    const found = await invoke(
+      'getDevice',
+      hostHttpRequest(getDevice, {
+        method: 'GET',
+        url: 'https://fl.azurewebsites.net/api/devices/via-worker',
+        params: { id: 'via-worker' },
+      }),
+    );
+    expect(found.http?.status).toBe(200);
+    expect(found.http?.json).toMatchObject({
+      deviceId: 'via-worker',
+      temperature: 0,
+      count: 2,
+      rejected: 1,
+    } satisfies Partial<DeviceState>);
+
+    const missing = await invoke(
+      'getDevice',
+      hostHttpRequest(getDevice, {
+        method: 'GET',
+        url: 'https://fl.azurewebsites.net/api/devices/nobody',
+        params: { id: 'nobody' },
+      }),
+    );
+    expect(missing.http).toEqual({
+      status: 404,
+      json: { error: { code: 'not_found', message: expect.any(String) } },
+    });
+  });
+
+  it('hands negotiate the connection info the signalRConnectionInfo binding supplies', async () => {
+    const fn = app.find('negotiate');
+    const info = Object.entries(fn.metadata.bindings).find(
+      ([, b]) => b.type === 'signalRConnectionInfo',
+    )?.[0] as string;
+    const request = hostHttpRequest(triggerOf(fn).name as string, {
+      method: 'POST',
+      url: 'https://fl.azurewebsites.net/api/negotiate?negotiateVersion=1',
+    });
+    const connectionInfo = {
+      url: 'https://fl.service.signalr.net/client/?hub=telemetry',
+      accessToken: 'jwt',
+    };
+    const { response } = await invoke('negotiate', {
+      ...request,
+      inputData: [
+        ...request.inputData,
+        { name: info, data: { json: JSON.stringify(connectionInfo) } },
+      ],
+    });
+    expect(httpOf(response.returnValue)).toEqual({ status: 200, json: connectionInfo });
+  });
+});
