@@ -91,6 +91,8 @@ const functions = new FunctionApp('functions', {
     [`${settingNames.dataStorage}__accountName`]: storage.accountName,
     [settingNames.iotHubEventHub]: reference('iothub-eventhub-connection'),
     [settingNames.iotHubEventHubName]: iot.eventHubName,
+    // The gateway registers devices with the app's identity (no registry key in the app).
+    [settingNames.iotHubHostName]: iot.hostName,
     [`${settingNames.signalR}__serviceUri`]: pulumi.interpolate`https://${realtime.hostName}`,
     [settingNames.mongodbUri]: reference('mongodb-uri'),
     ...(twilioAuthToken ? { [settingNames.twilioAuthToken]: reference('twilio-auth-token') } : {}),
@@ -106,6 +108,8 @@ const functions = new FunctionApp('functions', {
     { role: 'monitoringMetricsPublisher', scope: monitoring.appInsights.id },
     // Serverless SignalR: negotiate tokens and REST sends, with the identity instead of a key.
     { role: 'signalRRestApiOwner', scope: realtime.service.id },
+    // Device registration through the registry API (POST /api/devices).
+    { role: 'iotHubRegistryContributor', scope: iot.hub.id },
   ],
 });
 

@@ -10,6 +10,7 @@ import { type RunningAzurite, startAzurite } from './azurite';
 import { type RunningDashboard, startDashboardServer } from './dashboardServer';
 import { type HostJson, type RunningFunctionHost, startFunctionHost } from './host/functionHost';
 import { type FunctionKeys, generateKeys, loadOrCreateKeys } from './host/functionKeys';
+import { createHubEventFeed } from './hubEventFeed';
 import { DeviceRegistry } from './iotHub/deviceRegistry';
 import { HubEventLog } from './iotHub/hubEventLog';
 import { type AccessPolicy, type RunningIotHub, startIotHubServer } from './iotHub/iotHubServer';
@@ -107,6 +108,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         rights: ['RegistryRead', 'RegistryWrite', 'ServiceConnect'],
       },
       { name: 'device', key: randomKey(), rights: ['DeviceConnect'] },
+      // What the gateway's registration uses, like fieldline-registry in Azure.
+      { name: 'fieldline-registry', key: randomKey(), rights: ['RegistryRead', 'RegistryWrite'] },
     ];
     const hubLog = new HubEventLog({ partitionCount: partitions });
     const registry = new DeviceRegistry();
@@ -145,14 +148,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ? await loadOrCreateKeys(path.join(options.stateDir, 'keys.json'))
       : generateKeys();
     const servicePolicy = policies[1] as AccessPolicy;
+    const registryPolicy = policies[3] as AccessPolicy;
     const settings: Record<string, string> = {
       [settingNames.dataStorage]: azurite.connectionString,
       [settingNames.iotHubEventHub]: `Endpoint=sb://${iotHub.hostName}/;SharedAccessKeyName=${servicePolicy.name};SharedAccessKey=${servicePolicy.key};EntityPath=${eventHubName}`,
       [settingNames.iotHubEventHubName]: eventHubName,
       [settingNames.signalR]: signalR.connectionString,
+      [settingNames.iotHubHostName]: iotHub.hostName,
+      [settingNames.iotHubRegistryConnection]: `HostName=${iotHub.hostName};SharedAccessKeyName=${registryPolicy.name};SharedAccessKey=${registryPolicy.key}`,
       ...options.settings,
     };
-    const definitions = createFunctionDefinitions(createServices(loadConfig(settings)));
+    const definitions = createFunctionDefinitions(
+      createServices(loadConfig(settings), { eventFeed: createHubEventFeed(hubLog) }),
+    );
     const hostJson = JSON.parse(
       await readFile(path.join(repoRoot, 'functions/host.json'), 'utf8'),
     ) as HostJson;

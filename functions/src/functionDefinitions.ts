@@ -1,3 +1,4 @@
+import { createGatewayApi } from './gateway/gateway.function';
 import type { FunctionDefinition } from './platform/functionDefinition';
 import { negotiate } from './realtime/negotiate.function';
 import type { Services } from './services';
@@ -6,5 +7,18 @@ import { createIngestTelemetry } from './telemetry/ingestTelemetry.function';
 
 /** Every function of the app. Both hosts, Azure's (`index.ts`) and the local one, start from here. */
 export function createFunctionDefinitions(services: Services): FunctionDefinition[] {
-  return [negotiate, createIngestTelemetry(services.ingestor), ...createDeviceApi(services)];
+  const { registry, feed } = services.gateway;
+  return [
+    negotiate,
+    createIngestTelemetry(services.ingestor),
+    ...createDeviceApi(services),
+    ...createGatewayApi({
+      ...services.gateway,
+      probes: {
+        storage: () => services.deviceStates.get('fieldline-health-probe').then(() => undefined),
+        iotHubRegistry: registry ? () => registry.probe() : undefined,
+        eventFeed: feed ? () => feed.partitionIds().then(() => undefined) : undefined,
+      },
+    }),
+  ];
 }

@@ -1,5 +1,10 @@
+import { createDeviceMessageProxy, type DeviceMessageProxy } from './gateway/deviceMessageProxy';
+import { createDeviceRegistry, type DeviceRegistry } from './gateway/deviceRegistry';
+import type { EventFeedSource } from './gateway/eventFeed';
+import { createEventHubsFeed } from './gateway/eventHubsFeed';
+import { createHubAuthorization } from './gateway/iotHubRest';
 import type { AppConfig } from './platform/config';
-import { tableNames } from './platform/settingNames';
+import { consumerGroups, tableNames } from './platform/settingNames';
 import {
   createTableClientFactory,
   type TableClientFactoryOptions,
@@ -14,10 +19,17 @@ export interface Services {
   readonly calibrations: CalibrationStore;
   readonly rejections: RejectionStore;
   readonly ingestor: TelemetryIngestor;
+  readonly gateway: {
+    readonly registry?: DeviceRegistry;
+    readonly proxy?: DeviceMessageProxy;
+    readonly feed?: EventFeedSource;
+  };
 }
 
 export interface ServiceOptions {
   readonly tables?: TableClientFactoryOptions;
+  /** The pull feed's source; by default `@azure/event-hubs` on the built-in endpoint. */
+  readonly eventFeed?: EventFeedSource;
 }
 
 /** The composition root: builds every store and core from validated config. No I/O happens here. */
@@ -38,5 +50,32 @@ export function createServices(config: AppConfig, options: ServiceOptions = {}):
     rejections,
     limits: { maxMessageBytes: config.telemetry.maxMessageBytes, maxReadingsPerMessage: 100 },
   });
-  return { deviceStates, calibrations, rejections, ingestor };
+  const { gateway } = config;
+  const feed =
+    options.eventFeed ??
+    (gateway?.eventHub
+      ? createEventHubsFeed({
+          connectionString: gateway.eventHub.connectionString,
+          eventHubName: gateway.eventHub.name,
+          consumerGroup: consumerGroups.feed,
+        })
+      : undefined);
+  return {
+    deviceStates,
+    calibrations,
+    rejections,
+    ingestor,
+    gateway: {
+      ...(gateway
+        ? {
+            registry: createDeviceRegistry({
+              gateway,
+              authorization: createHubAuthorization(gateway),
+            }),
+          }
+        : {}),
+      ...(gateway ? { proxy: createDeviceMessageProxy({ gateway }) } : {}),
+      ...(feed ? { feed } : {}),
+    },
+  };
 }

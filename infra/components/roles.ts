@@ -10,6 +10,7 @@ export const builtInRoles = {
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6',
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb',
   signalRRestApiOwner: 'fd53cd77-2268-407a-8f46-7e7863d0f521',
+  iotHubRegistryContributor: '4ea46cd5-c1b2-4a8e-910b-273211f9ce47',
 } as const;
 
 export type RoleName = keyof typeof builtInRoles;

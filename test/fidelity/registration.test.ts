@@ -82,6 +82,23 @@ const contract: Record<
   listRejections: {
     trigger: { type: 'httpTrigger', route: 'rejections', methods: ['GET'], authLevel: 'anonymous' },
   },
+  registerDevice: {
+    trigger: { type: 'httpTrigger', route: 'devices', methods: ['POST'], authLevel: 'function' },
+  },
+  sendDeviceMessage: {
+    trigger: {
+      type: 'httpTrigger',
+      route: 'devices/{id}/messages',
+      methods: ['POST'],
+      authLevel: 'anonymous',
+    },
+  },
+  pullMessages: {
+    trigger: { type: 'httpTrigger', route: 'messages', methods: ['GET'], authLevel: 'function' },
+  },
+  health: {
+    trigger: { type: 'httpTrigger', route: 'health', methods: ['GET'], authLevel: 'anonymous' },
+  },
 };
 
 describe('the built bundle, as the Node.js worker loads it', () => {

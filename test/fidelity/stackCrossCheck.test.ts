@@ -169,6 +169,11 @@ describe.each(stacks)('the bundle against the $stack stack', ({ stack, file }) =
         role: 'monitoringMetricsPublisher',
         scope: id('azure-native:applicationinsights:Component'),
       },
+      {
+        why: 'device registration (registerDevice) with the identity: IOTHUB_HOSTNAME without IOTHUB_REGISTRY_CONNECTION',
+        role: 'iotHubRegistryContributor',
+        scope: id('azure-native:iothub:IotHubResource'),
+      },
     ];
     for (const need of needs) {
       expect(

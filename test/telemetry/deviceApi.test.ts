@@ -83,6 +83,10 @@ describe('device API', () => {
       getDevice: 'GET anonymous',
       putCalibration: 'PUT function',
       listRejections: 'GET anonymous',
+      registerDevice: 'POST function',
+      sendDeviceMessage: 'POST anonymous',
+      pullMessages: 'GET function',
+      health: 'GET anonymous',
     });
   });
 

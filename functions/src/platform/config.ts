@@ -19,8 +19,19 @@ export type StorageConnection =
  */
 export const requiredSettings: readonly string[] = [settingNames.dataStorage];
 
+/** How the gateway reaches IoT Hub; absent when the stage has no gateway settings. */
+export interface GatewayConfig {
+  readonly hubHostName: string;
+  readonly registry:
+    | { readonly kind: 'sas'; readonly policyName: string; readonly key: string }
+    | { readonly kind: 'identity' };
+  /** The built-in endpoint, for the pull feed. */
+  readonly eventHub?: { readonly connectionString: string; readonly name: string };
+}
+
 export interface AppConfig {
   readonly storage: StorageConnection;
+  readonly gateway?: GatewayConfig;
   readonly telemetry: {
     readonly calibrationCacheMs: number;
     readonly historyLength: number;
@@ -68,8 +79,9 @@ export function loadConfig(env: Env): AppConfig {
       problems,
     ),
   };
+  const gateway = readGateway(env, problems);
   if (problems.length > 0 || storage === undefined) throw new ConfigError(problems);
-  return { storage, telemetry };
+  return { storage, telemetry, ...(gateway ? { gateway } : {}) };
 }
 
 function readStorageConnection(
@@ -112,6 +124,37 @@ function readStorageConnection(
     queueServiceUri,
     blobServiceUri,
     ...(clientId ? { clientId } : {}),
+  };
+}
+
+function readGateway(env: Env, problems: string[]): GatewayConfig | undefined {
+  const hubHostName = nonEmpty(env[settingNames.iotHubHostName]);
+  if (!hubHostName) return undefined;
+  if (!/^[A-Za-z0-9.-]+(:\d+)?$/.test(hubHostName)) {
+    problems.push(
+      `${settingNames.iotHubHostName} must be a host name such as fl-dev.azure-devices.net; got "${hubHostName}"`,
+    );
+    return undefined;
+  }
+  const registryConnection = nonEmpty(env[settingNames.iotHubRegistryConnection]);
+  let registry: GatewayConfig['registry'] = { kind: 'identity' };
+  if (registryConnection) {
+    const policyName = /SharedAccessKeyName=([^;]+)/i.exec(registryConnection)?.[1];
+    const key = /SharedAccessKey=([^;]+)/i.exec(registryConnection)?.[1];
+    if (!policyName || !key) {
+      problems.push(
+        `${settingNames.iotHubRegistryConnection} must be "HostName=...;SharedAccessKeyName=...;SharedAccessKey=..."`,
+      );
+    } else registry = { kind: 'sas', policyName, key };
+  }
+  const eventHubConnection = nonEmpty(env[settingNames.iotHubEventHub]);
+  const eventHubName = nonEmpty(env[settingNames.iotHubEventHubName]);
+  return {
+    hubHostName,
+    registry,
+    ...(eventHubConnection && eventHubName
+      ? { eventHub: { connectionString: eventHubConnection, name: eventHubName } }
+      : {}),
   };
 }
 

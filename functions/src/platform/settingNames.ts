@@ -15,6 +15,13 @@ export const settingNames = {
   mongodbUri: 'MONGODB_URI',
   /** Twilio auth token (a Key Vault reference); for the encounters feature. */
   twilioAuthToken: 'TWILIO_AUTH_TOKEN',
+  /** The IoT Hub's host name, e.g. `fl-dev.azure-devices.net`; the gateway's target. */
+  iotHubHostName: 'IOTHUB_HOSTNAME',
+  /**
+   * Registry access for device registration: a connection string for a policy with registry rights
+   * (a Key Vault reference). Absent in Azure, where the app's identity holds IoT Hub Registry Contributor.
+   */
+  iotHubRegistryConnection: 'IOTHUB_REGISTRY_CONNECTION',
   calibrationCacheSeconds: 'CALIBRATION_CACHE_SECONDS',
   deviceHistoryLength: 'DEVICE_HISTORY_LENGTH',
   telemetryMaxMessageBytes: 'TELEMETRY_MAX_MESSAGE_BYTES',

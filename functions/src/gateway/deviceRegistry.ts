@@ -1,0 +1,88 @@
+import { AppError } from '../platform/appError';
+import type { GatewayConfig } from '../platform/config';
+import { hubBaseUrl, iotHubApiVersion } from './iotHubRest';
+
+export interface RegisteredDevice {
+  readonly deviceId: string;
+  readonly hostName: string;
+  readonly primaryKey: string;
+  readonly connectionString: string;
+}
+
+/** IoT Hub device ids: up to 128 ASCII letters, digits and `-.%_#*?!(),:=@$'+`. */
+export const deviceIdPattern = /^[A-Za-z0-9\-.%_#*?!(),:=@$'+]{1,128}$/;
+
+/**
+ * Registers devices through the hub's registry REST API, idempotently: a new device is created
+ * with hub-generated keys, an existing one is returned as it is. Callers never see a hub key.
+ */
+export function createDeviceRegistry(options: {
+  gateway: GatewayConfig;
+  authorization: () => Promise<string>;
+  fetch?: typeof fetch;
+}) {
+  const request =
+    options.fetch ?? ((url: string | URL | Request, init?: RequestInit) => fetch(url, init));
+  const { hubHostName } = options.gateway;
+  const deviceUrl = (deviceId: string) =>
+    `${hubBaseUrl(hubHostName)}/devices/${encodeURIComponent(deviceId)}?api-version=${iotHubApiVersion}`;
+
+  async function call(method: string, deviceId: string, body?: unknown): Promise<Response> {
+    try {
+      return await request(deviceUrl(deviceId), {
+        method,
+        headers: {
+          authorization: await options.authorization(),
+          'content-type': 'application/json',
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    } catch (error) {
+      throw new AppError('unavailable', 'IoT Hub did not answer; try again', { cause: error });
+    }
+  }
+
+  function toDevice(identity: {
+    deviceId: string;
+    authentication?: { symmetricKey?: { primaryKey?: string } };
+  }): RegisteredDevice {
+    const primaryKey = identity.authentication?.symmetricKey?.primaryKey ?? '';
+    return {
+      deviceId: identity.deviceId,
+      hostName: hubHostName,
+      primaryKey,
+      connectionString: `HostName=${hubHostName};DeviceId=${identity.deviceId};SharedAccessKey=${primaryKey}`,
+    };
+  }
+
+  return {
+    async register(deviceId: string): Promise<{ created: boolean; device: RegisteredDevice }> {
+      if (!deviceIdPattern.test(deviceId)) {
+        throw new AppError(
+          'validation_failed',
+          "deviceId must be 1-128 letters, digits or -.%_#*?!(),:=@$'+ (IoT Hub's rules)",
+        );
+      }
+      let response = await call('PUT', deviceId, { deviceId });
+      const created = response.ok;
+      if (response.status === 409) response = await call('GET', deviceId);
+      if (!response.ok) {
+        const status = response.status === 429 ? 'too_many_requests' : 'unavailable';
+        throw new AppError(status, `IoT Hub answered ${response.status} to the registration`);
+      }
+      return {
+        created,
+        device: toDevice((await response.json()) as Parameters<typeof toDevice>[0]),
+      };
+    },
+
+    /** Whether the registry answers with our credentials (a probe id that need not exist). */
+    async probe(): Promise<void> {
+      const response = await call('GET', 'fieldline-health-probe');
+      if (response.status !== 404 && !response.ok)
+        throw new Error(`registry answered ${response.status}`);
+    },
+  };
+}
+
+export type DeviceRegistry = ReturnType<typeof createDeviceRegistry>;

@@ -1,0 +1,126 @@
+import type { HttpRequest } from '@azure/functions';
+import { AppError } from '../platform/appError';
+import type { HttpFunctionDefinition } from '../platform/functionDefinition';
+import { jsonHandler, queryInteger, readJsonBody } from '../platform/http';
+import { decodeContinuation, encodeContinuation } from './continuationToken';
+import type { DeviceMessageProxy } from './deviceMessageProxy';
+import { type DeviceRegistry, deviceIdPattern } from './deviceRegistry';
+import type { EventFeedSource, FeedPositions } from './eventFeed';
+import { checkHealth } from './healthCheck';
+
+export interface GatewayDeps {
+  readonly registry?: DeviceRegistry;
+  readonly proxy?: DeviceMessageProxy;
+  readonly feed?: EventFeedSource;
+  /** Dependency probes for `/api/health`, by name. */
+  readonly probes: Readonly<Record<string, (() => Promise<void>) | undefined>>;
+}
+
+const notConfigured = () =>
+  new AppError(
+    'unavailable',
+    'the device gateway is not configured for this stage: set IOTHUB_HOSTNAME (see the README)',
+  );
+
+/** Device registration, the browser proxy, the pull feed and the health check. */
+export function createGatewayApi(deps: GatewayDeps): HttpFunctionDefinition[] {
+  return [
+    {
+      kind: 'http',
+      name: 'registerDevice',
+      route: 'devices',
+      methods: ['POST'],
+      // Held by provisioning back ends and operators, never by devices or browsers.
+      authLevel: 'function',
+      handler: jsonHandler(async (request) => {
+        if (!deps.registry) throw notConfigured();
+        const body = await readJsonBody(request, 4096);
+        const deviceId = (body as { deviceId?: unknown } | null)?.deviceId;
+        if (typeof deviceId !== 'string')
+          throw new AppError('validation_failed', 'send {"deviceId": "..."}');
+        const { created, device } = await deps.registry.register(deviceId);
+        return { status: created ? 201 : 200, jsonBody: device };
+      }),
+    },
+    {
+      kind: 'http',
+      name: 'sendDeviceMessage',
+      route: 'devices/{id}/messages',
+      methods: ['POST'],
+      // The device's own SAS token authorizes the message; IoT Hub checks it.
+      authLevel: 'anonymous',
+      handler: jsonHandler(async (request) => {
+        if (!deps.proxy) throw notConfigured();
+        const deviceId = request.params.id ?? '';
+        if (!deviceIdPattern.test(deviceId))
+          throw new AppError('validation_failed', 'the device id is not a valid IoT Hub device id');
+        const declared = Number(request.headers.get('content-length') ?? '0');
+        if (declared > 256 * 1024)
+          throw new AppError('payload_too_large', 'a device message is at most 262144 bytes');
+        const answer = await deps.proxy({
+          deviceId,
+          authorization: request.headers.get('authorization'),
+          body: new Uint8Array(await request.arrayBuffer()),
+          contentType: request.headers.get('content-type'),
+          properties: appProperties(request),
+        });
+        if (answer.status === 429) {
+          return {
+            status: 429,
+            headers: { 'retry-after': answer.retryAfter ?? '1' },
+            jsonBody: new AppError(
+              'too_many_requests',
+              'IoT Hub is throttling this device; retry after the Retry-After delay',
+            ).toJSON(),
+          };
+        }
+        return { status: 204 };
+      }),
+    },
+    {
+      kind: 'http',
+      name: 'pullMessages',
+      route: 'messages',
+      methods: ['GET'],
+      authLevel: 'function',
+      handler: jsonHandler(async (request) => {
+        if (!deps.feed) throw notConfigured();
+        const max = queryInteger(request, 'max', { min: 1, max: 1000, fallback: 100 });
+        const waitMs = queryInteger(request, 'waitMs', { min: 0, max: 20_000, fallback: 1000 });
+        const partitions = await deps.feed.partitionIds();
+        const after = request.query.get('after');
+        const start: FeedPositions = after
+          ? decodeContinuation(after, partitions)
+          : Object.fromEntries(partitions.map((p) => [p, -1]));
+        const messages = await deps.feed.read(start, max, waitMs);
+        const next: Record<string, number> = { ...start };
+        for (const message of messages)
+          next[message.partitionId] = Math.max(
+            next[message.partitionId] ?? -1,
+            message.sequenceNumber,
+          );
+        return { jsonBody: { messages, continuation: encodeContinuation(next) } };
+      }),
+    },
+    {
+      kind: 'http',
+      name: 'health',
+      route: 'health',
+      methods: ['GET'],
+      authLevel: 'anonymous',
+      handler: jsonHandler(async () => {
+        const report = await checkHealth(deps.probes);
+        return { status: report.status === 'ok' ? 200 : 503, jsonBody: report };
+      }),
+    },
+  ];
+}
+
+function appProperties(request: HttpRequest): Record<string, string> {
+  const properties: Record<string, string> = {};
+  request.headers.forEach((value, name) => {
+    if (name.toLowerCase().startsWith('iothub-app-'))
+      properties[name.slice('iothub-app-'.length)] = value;
+  });
+  return properties;
+}

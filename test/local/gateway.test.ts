@@ -1,0 +1,273 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSasToken } from '../../local/iotHub/sharedAccessSignature';
+import { type LocalStack, startLocalStack } from '../../local/localStack';
+
+let stack: LocalStack;
+let api: string;
+let functionKey: string;
+
+beforeAll(async () => {
+  stack = await startLocalStack({ log: () => undefined });
+  api = stack.endpoints.apiBaseUrl;
+  functionKey = stack.endpoints.functions.functionKey;
+});
+afterAll(() => stack?.stop());
+
+const register = (body: unknown, key: string | null = functionKey) =>
+  fetch(`${api}/devices`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(key ? { 'x-functions-key': key } : {}) },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+
+const deviceToken = (deviceId: string, key: string, expiresIn = 600) =>
+  createSasToken({
+    resourceUri: `${stack.iotHub.hostName}/devices/${deviceId}`,
+    key,
+    expiresAt: Math.floor(Date.now() / 1000) + expiresIn,
+  });
+
+const proxy = (
+  deviceId: string,
+  token: string | null,
+  body: string | Buffer,
+  headers: Record<string, string> = {},
+) =>
+  fetch(`${api}/devices/${encodeURIComponent(deviceId)}/messages`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: token } : {}),
+      ...headers,
+    },
+    body,
+  });
+
+type Feed = {
+  messages: {
+    body: unknown;
+    deviceId: string;
+    partitionId: string;
+    sequenceNumber: number;
+    enqueuedTime: string;
+    properties: Record<string, unknown>;
+  }[];
+  continuation: string;
+};
+const pull = async (query: string, key: string | null = functionKey) => {
+  const response = await fetch(`${api}/messages?${query}`, {
+    headers: key ? { 'x-functions-key': key } : {},
+  });
+  return {
+    status: response.status,
+    body: (await response.json()) as Feed & { error?: { code: string } },
+  };
+};
+
+describe('device registration: POST /api/devices', () => {
+  it('creates a device once and returns the same identity after that, without hub keys', async () => {
+    const first = await register({ deviceId: 'shop-till-1' });
+    expect(first.status).toBe(201);
+    const device = (await first.json()) as {
+      deviceId: string;
+      hostName: string;
+      primaryKey: string;
+      connectionString: string;
+    };
+    expect(device).toEqual({
+      deviceId: 'shop-till-1',
+      hostName: stack.iotHub.hostName,
+      primaryKey: expect.any(String),
+      connectionString: `HostName=${stack.iotHub.hostName};DeviceId=shop-till-1;SharedAccessKey=${device.primaryKey}`,
+    });
+    const again = await register({ deviceId: 'shop-till-1' });
+    expect(again.status).toBe(200);
+    expect(await again.json()).toEqual(device);
+    // The key really is the device's: the hub accepts a token made from it.
+    expect(
+      (
+        await proxy(
+          'shop-till-1',
+          deviceToken('shop-till-1', device.primaryKey),
+          '{"temperature":20}',
+        )
+      ).status,
+    ).toBe(204);
+  });
+
+  it('needs a function key and a valid device id', async () => {
+    expect((await register({ deviceId: 'x1' }, null)).status).toBe(401);
+    const invalid = await register({ deviceId: 'has space' });
+    expect(invalid.status).toBe(400);
+    expect(await invalid.json()).toEqual({
+      error: { code: 'validation_failed', message: expect.stringContaining("IoT Hub's rules") },
+    });
+    expect((await register({})).status).toBe(400);
+    expect((await register('{oops')).status).toBe(400);
+  });
+});
+
+describe('browser proxy: POST /api/devices/{id}/messages', () => {
+  let key: string;
+  beforeAll(async () => {
+    key = ((await (await register({ deviceId: 'kiosk-7' })).json()) as { primaryKey: string })
+      .primaryKey;
+  });
+
+  it('forwards a message with its iothub-app-* properties, and answers CORS preflights', async () => {
+    const before = await pull('max=1000&waitMs=0');
+    expect(
+      (
+        await proxy('kiosk-7', deviceToken('kiosk-7', key), '{"event":"view","product_id":"p1"}', {
+          'iothub-app-type': 'analytics',
+        })
+      ).status,
+    ).toBe(204);
+    const after = await pull(`after=${before.body.continuation}&max=10&waitMs=2000`);
+    expect(after.body.messages).toContainEqual(
+      expect.objectContaining({
+        deviceId: 'kiosk-7',
+        body: { event: 'view', product_id: 'p1' },
+        properties: { type: 'analytics' },
+      }),
+    );
+    const preflight = await fetch(`${api}/devices/kiosk-7/messages`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://shop.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization',
+      },
+    });
+    expect(preflight.status).toBe(204);
+  });
+
+  it.each([
+    ['no token', () => proxy('kiosk-7', null, '{}'), 401, 'unauthorized'],
+    ['a raw key instead of a token', () => proxy('kiosk-7', key, '{}'), 401, 'unauthorized'],
+    [
+      'a token signed with another key',
+      () => proxy('kiosk-7', deviceToken('kiosk-7', Buffer.alloc(32, 1).toString('base64')), '{}'),
+      401,
+      'unauthorized',
+    ],
+    [
+      'an expired token',
+      () => proxy('kiosk-7', deviceToken('kiosk-7', key, -5), '{}'),
+      401,
+      'unauthorized',
+    ],
+    [
+      'an unknown device',
+      () => proxy('ghost-1', deviceToken('ghost-1', key), '{}'),
+      404,
+      'not_found',
+    ],
+    [
+      'a body over 256 KB',
+      () => proxy('kiosk-7', deviceToken('kiosk-7', key), Buffer.alloc(256 * 1024 + 1, 97)),
+      413,
+      'payload_too_large',
+    ],
+  ])('refuses %s', async (_, send, status, code) => {
+    const response = await send();
+    expect(response.status).toBe(status);
+    expect(await response.json()).toEqual({ error: { code, message: expect.any(String) } });
+  });
+});
+
+describe('pull feed: GET /api/messages', () => {
+  it('pages through every partition with an opaque continuation, each message once', async () => {
+    const start = (await pull('max=1000&waitMs=0')).body.continuation;
+    const keys = new Map<string, string>();
+    for (const id of ['feed-a', 'feed-b', 'feed-c', 'feed-d', 'feed-e']) {
+      keys.set(
+        id,
+        ((await (await register({ deviceId: id })).json()) as { primaryKey: string }).primaryKey,
+      );
+    }
+    const sent: string[] = [];
+    for (let round = 0; round < 3; round++) {
+      for (const [id, key] of keys) {
+        const body = JSON.stringify({ round, id });
+        expect((await proxy(id, deviceToken(id, key), body)).status).toBe(204);
+        sent.push(`${id}/${round}`);
+      }
+    }
+    const partitions = new Set<string>();
+    const received: string[] = [];
+    let continuation = start;
+    for (let page = 0; page < 20 && received.length < sent.length; page++) {
+      const { status, body } = await pull(`after=${continuation}&max=4&waitMs=200`);
+      expect(status).toBe(200);
+      expect(body.messages.length).toBeLessThanOrEqual(4);
+      for (const message of body.messages) {
+        partitions.add(message.partitionId);
+        const { id, round } = message.body as { id: string; round: number };
+        received.push(`${id}/${round}`);
+      }
+      continuation = body.continuation;
+    }
+    expect(received.sort()).toEqual(sent.sort());
+    expect(partitions.size).toBeGreaterThan(1);
+    expect((await pull(`after=${continuation}&max=10&waitMs=0`)).body.messages).toEqual([]);
+  });
+
+  it('returns as soon as max messages are there, or when waitMs passes', async () => {
+    const { continuation } = (await pull('max=1000&waitMs=0')).body;
+    const empty = await pull(`after=${continuation}&max=5&waitMs=300`);
+    expect(empty.body).toEqual({ messages: [], continuation });
+    const key = ((await (await register({ deviceId: 'late-1' })).json()) as { primaryKey: string })
+      .primaryKey;
+    const waiting = pull(`after=${continuation}&max=1&waitMs=15000`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await proxy('late-1', deviceToken('late-1', key), '{"late":true}');
+    const arrived = await waiting;
+    expect(arrived.body.messages).toEqual([
+      expect.objectContaining({ deviceId: 'late-1', body: { late: true } }),
+    ]);
+  });
+
+  it('refuses a tampered continuation token with 400, and callers without a key', async () => {
+    const { continuation } = (await pull('max=1&waitMs=0')).body;
+    const [payload = '', sum] = continuation.split('.');
+    const edited = Buffer.from(JSON.stringify({ v: 1, p: { 0: 999_999 } })).toString('base64url');
+    for (const token of [
+      `${edited}.${sum}`,
+      `${payload}.0000000000000000`,
+      'garbage',
+      `${payload}`,
+    ]) {
+      const { status, body } = await pull(`after=${encodeURIComponent(token)}`);
+      expect(status).toBe(400);
+      expect(body.error?.code).toBe('bad_request');
+    }
+    expect((await pull('max=1', null)).status).toBe(401);
+    expect((await pull('max=5000')).status).toBe(400);
+  });
+});
+
+describe('health: GET /api/health', () => {
+  it('reports every dependency, and a dependency that is down', async () => {
+    const healthy = await fetch(`${api}/health`);
+    expect(healthy.status).toBe(200);
+    expect(await healthy.json()).toEqual({
+      status: 'ok',
+      checks: {
+        storage: { status: 'ok', ms: expect.any(Number) },
+        iotHubRegistry: { status: 'ok', ms: expect.any(Number) },
+        eventFeed: { status: 'ok', ms: expect.any(Number) },
+      },
+    });
+    await stack.iotHub.stop(); // the hub goes away; storage stays
+    const degraded = await fetch(`${api}/health`);
+    expect(degraded.status).toBe(503);
+    expect(await degraded.json()).toMatchObject({
+      status: 'degraded',
+      checks: {
+        storage: { status: 'ok' },
+        iotHubRegistry: { status: 'down', detail: expect.any(String) },
+      },
+    });
+  });
+});
