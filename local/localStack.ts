@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { BlobServiceClient } from '@azure/storage-blob';
 import { buildDashboard } from '../dashboard/build';
 import { createFunctionDefinitions } from '../functions/src/functionDefinitions';
 import { loadConfig } from '../functions/src/platform/config';
-import { settingNames } from '../functions/src/platform/settingNames';
+import { containerNames, settingNames } from '../functions/src/platform/settingNames';
 import { createServices } from '../functions/src/services';
 import { type RunningAzurite, startAzurite } from './azurite';
 import { type RunningDashboard, startDashboardServer } from './dashboardServer';
@@ -88,13 +89,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const partitions = options.partitions ?? 4;
   const started: { stop(): Promise<void> }[] = [];
   try {
-    const azurite = await startAzurite({
+    const azuriteStarted = startAzurite({
       ...(ports.blob ? { blobPort: ports.blob } : {}),
       ...(ports.queue ? { queuePort: ports.queue } : {}),
       ...(ports.table ? { tablePort: ports.table } : {}),
       ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     });
+    const azurite = await azuriteStarted;
     started.push(azurite);
+    await uploadSampleProducts(azurite.connectionString);
 
     const policies: AccessPolicy[] = [
       {
@@ -214,6 +217,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await stopAll(started);
     throw error;
   }
+}
+
+/** Product reference data for the analytics feature, as `reference/products.json` holds it in Azure. */
+async function uploadSampleProducts(connectionString: string): Promise<void> {
+  const container = BlobServiceClient.fromConnectionString(connectionString).getContainerClient(
+    containerNames.reference,
+  );
+  await container.createIfNotExists();
+  const blob = container.getBlockBlobClient('products.json');
+  if (await blob.exists()) return; // a --data store keeps what the user uploaded
+  const products = await readFile(path.join(__dirname, 'sampleProducts.json'));
+  await blob.uploadData(products, { blobHTTPHeaders: { blobContentType: 'application/json' } });
 }
 
 async function stopAll(parts: { stop(): Promise<void> }[]): Promise<void> {

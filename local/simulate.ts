@@ -6,7 +6,7 @@ import type { LocalEndpoints } from './localStack';
 import { runSimulation, type SimulationProgress } from './simulator/deviceSimulator';
 
 const usage =
-  'npm run simulate -- [--devices 20] [--rate 5] [--duration 60] [--bad 0.02] [--connection-string "HostName=...;SharedAccessKeyName=...;SharedAccessKey=..."]';
+  'npm run simulate -- [--devices 20] [--rate 5] [--duration 60] [--bad 0.02] [--events] [--connection-string "HostName=...;SharedAccessKeyName=...;SharedAccessKey=..."]';
 
 export function formatProgress(p: SimulationProgress): string {
   return `sent ${p.sent}  accepted ${p.accepted}  failed ${p.failed}  ${p.rate.toFixed(1)} msg/s  ${p.elapsedSeconds.toFixed(0)} s`;
@@ -24,6 +24,7 @@ export async function simulateFromCli(
       rate: 'number',
       duration: 'number',
       bad: 'number',
+      events: 'boolean',
       'connection-string': 'string',
     },
     usage,
@@ -62,6 +63,7 @@ export async function simulateFromCli(
     devices,
     rate,
     badShare: args.bad ?? 0.02,
+    ...(args.events ? { productEventShare: 0.4 } : {}),
     ...(args.duration ? { durationSeconds: args.duration } : {}),
     ...(signal ? { signal } : {}),
     onProgress: (progress) => {

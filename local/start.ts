@@ -6,7 +6,7 @@ import { simulateFromCli } from './simulate';
 
 const usage =
   'npm start -- [--port 7071] [--dashboard-port 7070] [--iothub-port 7081] [--signalr-port 7082] [--blob-port 10000] [--queue-port 10001] ' +
-  '[--table-port 10002] [--data <dir>] [--partitions 4] [--verbose] [--simulate [--devices 20] [--rate 5] [--bad 0.02]]';
+  '[--table-port 10002] [--data <dir>] [--partitions 4] [--verbose] [--simulate [--devices 20] [--rate 5] [--bad 0.02] [--events]]';
 
 const portFlags = [
   ['port', 7071, 'function host'],
@@ -46,6 +46,7 @@ async function main(): Promise<void> {
       devices: 'number',
       rate: 'number',
       bad: 'number',
+      events: 'boolean',
     },
     usage,
   );

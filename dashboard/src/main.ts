@@ -122,6 +122,7 @@ async function main(): Promise<void> {
     badge.title = detailText ?? '';
   }
 
+  const panels = startOptionalPanels(api);
   connectLive({
     apiBaseUrl: config.apiBaseUrl,
     onState: setConnection,
@@ -136,9 +137,9 @@ async function main(): Promise<void> {
         alerts.add(batch);
         detail.addRejections(batch);
       },
+      analytics: () => panels.refresh(),
     },
   });
-  startOptionalPanels(api);
 
   // Freshness changes with time alone, so the list is re-evaluated every second.
   setInterval(() => list.refresh(), 1000);

@@ -1,3 +1,4 @@
+import { createAnalyticsFunctions } from './analytics/analytics.function';
 import { createGatewayApi } from './gateway/gateway.function';
 import type { FunctionDefinition } from './platform/functionDefinition';
 import { negotiate } from './realtime/negotiate.function';
@@ -12,6 +13,7 @@ export function createFunctionDefinitions(services: Services): FunctionDefinitio
     negotiate,
     createIngestTelemetry(services.ingestor),
     ...createDeviceApi(services),
+    ...createAnalyticsFunctions(services.analytics),
     ...createGatewayApi({
       ...services.gateway,
       probes: {

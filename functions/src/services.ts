@@ -1,10 +1,14 @@
+import { createProductAnalytics, type ProductAnalytics } from './analytics/productAnalytics';
+import { ProductCatalog } from './analytics/productCatalog';
+import { ProductCounterStore } from './analytics/productCounterStore';
 import { createDeviceMessageProxy, type DeviceMessageProxy } from './gateway/deviceMessageProxy';
 import { createDeviceRegistry, type DeviceRegistry } from './gateway/deviceRegistry';
 import type { EventFeedSource } from './gateway/eventFeed';
 import { createEventHubsFeed } from './gateway/eventHubsFeed';
 import { createHubAuthorization } from './gateway/iotHubRest';
+import { createBlobClientFactory } from './platform/blobClientFactory';
 import type { AppConfig } from './platform/config';
-import { consumerGroups, tableNames } from './platform/settingNames';
+import { consumerGroups, containerNames, tableNames } from './platform/settingNames';
 import {
   createTableClientFactory,
   type TableClientFactoryOptions,
@@ -19,6 +23,7 @@ export interface Services {
   readonly calibrations: CalibrationStore;
   readonly rejections: RejectionStore;
   readonly ingestor: TelemetryIngestor;
+  readonly analytics: ProductAnalytics;
   readonly gateway: {
     readonly registry?: DeviceRegistry;
     readonly proxy?: DeviceMessageProxy;
@@ -50,6 +55,13 @@ export function createServices(config: AppConfig, options: ServiceOptions = {}):
     rejections,
     limits: { maxMessageBytes: config.telemetry.maxMessageBytes, maxReadingsPerMessage: 100 },
   });
+  const blob = createBlobClientFactory(config.storage);
+  const analytics = createProductAnalytics({
+    counters: new ProductCounterStore(table(tableNames.productMinutes)),
+    catalog: new ProductCatalog(() => blob(containerNames.reference, 'products.json'), {
+      refreshMs: config.analytics.referenceRefreshMs,
+    }),
+  });
   const { gateway } = config;
   const feed =
     options.eventFeed ??
@@ -65,6 +77,7 @@ export function createServices(config: AppConfig, options: ServiceOptions = {}):
     calibrations,
     rejections,
     ingestor,
+    analytics,
     gateway: {
       ...(gateway
         ? {

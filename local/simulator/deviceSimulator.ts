@@ -16,6 +16,8 @@ export interface SimulationOptions {
   readonly random?: () => number;
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: SimulationProgress) => void;
+  /** Share of messages that are product events (application property type=analytics) instead of telemetry. */
+  readonly productEventShare?: number;
   /** Replaces the generated body of a good message; `index` counts messages from 0. */
   readonly body?: (index: number, deviceId: string) => string;
   /** Called once per message with its fate, for latency measurements. */
@@ -37,8 +39,11 @@ export interface SimulationProgress {
 }
 
 export interface SimulationSummary extends SimulationProgress {
-  /** What the hub accepted per device: good readings and deliberately bad messages. */
-  readonly perDevice: ReadonlyMap<string, { readonly good: number; readonly bad: number }>;
+  /** What the hub accepted per device: good readings, deliberately bad messages, product events. */
+  readonly perDevice: ReadonlyMap<
+    string,
+    { readonly good: number; readonly bad: number; readonly events: number }
+  >;
   /** The first few distinct failures, for the operator. */
   readonly errors: readonly string[];
 }
@@ -102,7 +107,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     };
   });
 
-  const perDevice = new Map(ids.map((id) => [id, { good: 0, bad: 0 }]));
+  const perDevice = new Map(ids.map((id) => [id, { good: 0, bad: 0, events: 0 }]));
   const errors: string[] = [];
   let sent = 0;
   let accepted = 0;
@@ -126,11 +131,14 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
 
   const sendOne = async (index: number) => {
     const device = devices[index % devices.length] as (typeof devices)[number];
-    const bad = random() < (options.badShare ?? 0);
-    const body = bad
-      ? badMessage(random)
-      : (options.body?.(index, device.deviceId) ??
-        JSON.stringify(nextReading(device.state, index, random)));
+    const productEvent = random() < (options.productEventShare ?? 0);
+    const bad = !productEvent && random() < (options.badShare ?? 0);
+    const body = productEvent
+      ? JSON.stringify(nextProductEvent(random))
+      : bad
+        ? badMessage(random)
+        : (options.body?.(index, device.deviceId) ??
+          JSON.stringify(nextReading(device.state, index, random)));
     const sentAt = performance.now();
     sent++;
     inFlight++;
@@ -143,6 +151,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
             authorization: device.token,
             'content-type': 'application/json',
             'iothub-app-source': 'fieldline-simulator',
+            // Product events share the hub with telemetry; this property routes them to analytics.
+            ...(productEvent ? { 'iothub-app-type': 'analytics' } : {}),
           },
           body,
         },
@@ -155,8 +165,13 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
           sentAt,
           acceptedAt: performance.now(),
         });
-        const counts = perDevice.get(device.deviceId) as { good: number; bad: number };
-        if (bad) counts.bad++;
+        const counts = perDevice.get(device.deviceId) as {
+          good: number;
+          bad: number;
+          events: number;
+        };
+        if (productEvent) counts.events++;
+        else if (bad) counts.bad++;
         else counts.good++;
       } else {
         failed++;
@@ -205,6 +220,30 @@ function nextReading(
     humidity: round(state.humidity),
     pressure: round(state.pressure),
     light: Math.round(random() * 800),
+  };
+}
+
+// The sample catalogue's products (local/sampleProducts.json), plus one the catalogue lacks.
+const productIds = [
+  'p-100',
+  'p-101',
+  'p-102',
+  'p-103',
+  'p-104',
+  'p-105',
+  'p-106',
+  'p-107',
+  'p-999',
+];
+
+function nextProductEvent(random: () => number) {
+  const roll = random();
+  const event = roll < 0.7 ? 'view' : roll < 0.9 ? 'add_to_cart' : 'purchase';
+  return {
+    event,
+    event_value: event === 'purchase' ? 1 : 0,
+    product_id: productIds[Math.floor(random() ** 1.6 * productIds.length)] as string,
+    user_id: `user-${Math.floor(random() * 40)}`,
   };
 }
 

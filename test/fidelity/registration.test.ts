@@ -99,6 +99,33 @@ const contract: Record<
   health: {
     trigger: { type: 'httpTrigger', route: 'health', methods: ['GET'], authLevel: 'anonymous' },
   },
+  analyticsEvents: {
+    trigger: {
+      type: 'eventHubTrigger',
+      direction: 'in',
+      cardinality: 'many',
+      consumerGroup: 'analytics',
+      connection: 'IoTHubEventHub',
+      eventHubName: '%IOTHUB_EVENTHUB_NAME%',
+    },
+    outputs: [
+      {
+        type: 'signalR',
+        direction: 'out',
+        hubName: 'telemetry',
+        connectionStringSetting: 'AzureSignalRConnectionString',
+      },
+    ],
+    retry: { retryStrategy: 'exponentialBackoff', maxRetryCount: -1 },
+  },
+  topProducts: {
+    trigger: {
+      type: 'httpTrigger',
+      route: 'analytics/products',
+      methods: ['GET'],
+      authLevel: 'anonymous',
+    },
+  },
 };
 
 describe('the built bundle, as the Node.js worker loads it', () => {

@@ -22,9 +22,12 @@ function start(args: string[]): {
   output: () => string;
   exited: Promise<number | null>;
 } {
+  // Its own process group, so that the test can press Ctrl-C the way a terminal does: the signal
+  // reaches tsx and the node process together (signalling only tsx races tsx's 30 ms relay).
   const child = spawn(tsx, [path.join(repoRoot, 'local/start.ts'), ...args], {
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => {
@@ -42,6 +45,7 @@ function start(args: string[]): {
 async function ports() {
   const names = [
     '--port',
+    '--dashboard-port',
     '--iothub-port',
     '--signalr-port',
     '--blob-port',
@@ -52,7 +56,7 @@ async function ports() {
   return {
     args: names.flatMap((name, i) => [name, String(values[i])]),
     api: values[0] as number,
-    table: values[5] as number,
+    table: values[6] as number,
   };
 }
 
@@ -106,7 +110,7 @@ describe('npm start', () => {
       const local = JSON.parse(await readFile(path.join(cwd, '.fieldline/local.json'), 'utf8'));
       expect(local.apiBaseUrl).toBe(`http://127.0.0.1:${api}/api`);
     } finally {
-      run.child.kill('SIGINT');
+      process.kill(-(run.child.pid as number), 'SIGINT');
     }
     expect(await run.exited).toBe(0);
     expect(run.output()).toContain('stopped.');

@@ -87,6 +87,7 @@ describe('device API', () => {
       sendDeviceMessage: 'POST anonymous',
       pullMessages: 'GET function',
       health: 'GET anonymous',
+      topProducts: 'GET anonymous',
     });
   });
 

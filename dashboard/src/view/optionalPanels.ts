@@ -6,7 +6,10 @@ const panels = [
   { elementId: 'panel-encounters', path: '/encounters/recent' },
 ] as const;
 
-export function startOptionalPanels(api: Api, intervalMs = 30_000): () => void {
+export function startOptionalPanels(
+  api: Api,
+  intervalMs = 30_000,
+): { refresh(): void; stop(): void } {
   const probe = async () => {
     for (const panel of panels) {
       const element = document.getElementById(panel.elementId);
@@ -21,7 +24,16 @@ export function startOptionalPanels(api: Api, intervalMs = 30_000): () => void {
   };
   void probe();
   const timer = setInterval(probe, intervalMs);
-  return () => clearInterval(timer);
+  // Live messages ask for a refresh; at most one every two seconds reaches the API.
+  let last = 0;
+  return {
+    refresh() {
+      if (Date.now() - last < 2000) return;
+      last = Date.now();
+      void probe();
+    },
+    stop: () => clearInterval(timer),
+  };
 }
 
 function table(rows: readonly unknown[]): HTMLElement {

@@ -9,6 +9,7 @@ describe('loadConfig', () => {
     expect(loadConfig({ DataStorage: storage })).toEqual({
       storage: { kind: 'connectionString', connectionString: storage },
       telemetry: { calibrationCacheMs: 300_000, historyLength: 100, maxMessageBytes: 65_536 },
+      analytics: { referenceRefreshMs: 30_000 },
     });
   });
 

@@ -32,6 +32,7 @@ export interface GatewayConfig {
 export interface AppConfig {
   readonly storage: StorageConnection;
   readonly gateway?: GatewayConfig;
+  readonly analytics: { readonly referenceRefreshMs: number };
   readonly telemetry: {
     readonly calibrationCacheMs: number;
     readonly historyLength: number;
@@ -81,7 +82,16 @@ export function loadConfig(env: Env): AppConfig {
   };
   const gateway = readGateway(env, problems);
   if (problems.length > 0 || storage === undefined) throw new ConfigError(problems);
-  return { storage, telemetry, ...(gateway ? { gateway } : {}) };
+  const analytics = {
+    referenceRefreshMs:
+      readInteger(
+        env,
+        settingNames.referenceRefreshSeconds,
+        { min: 0, max: 3600, fallback: 30 },
+        problems,
+      ) * 1000,
+  };
+  return { storage, telemetry, analytics, ...(gateway ? { gateway } : {}) };
 }
 
 function readStorageConnection(

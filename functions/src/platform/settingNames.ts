@@ -22,6 +22,8 @@ export const settingNames = {
    * (a Key Vault reference). Absent in Azure, where the app's identity holds IoT Hub Registry Contributor.
    */
   iotHubRegistryConnection: 'IOTHUB_REGISTRY_CONNECTION',
+  /** How often product reference data is revalidated (by ETag), in seconds. */
+  referenceRefreshSeconds: 'ANALYTICS_REFERENCE_REFRESH_SECONDS',
   calibrationCacheSeconds: 'CALIBRATION_CACHE_SECONDS',
   deviceHistoryLength: 'DEVICE_HISTORY_LENGTH',
   telemetryMaxMessageBytes: 'TELEMETRY_MAX_MESSAGE_BYTES',
@@ -46,4 +48,13 @@ export const tableNames = {
   deviceState: 'devicestate',
   calibration: 'calibration',
   rejections: 'rejections',
+  productMinutes: 'productminutes',
 } as const;
+
+/** Blob containers the app reads. */
+export const containerNames = {
+  reference: 'reference',
+} as const;
+
+/** The application property that marks a hub message as a product event rather than telemetry. */
+export const messageTypeProperty = { name: 'type', analytics: 'analytics' } as const;

@@ -1,9 +1,9 @@
-import type { InvocationContext } from '@azure/functions';
+import { readEventHubBatch } from '../platform/eventHubBatch';
 import type { EventHubFunctionDefinition } from '../platform/functionDefinition';
-import { consumerGroups, settingNames } from '../platform/settingNames';
+import { consumerGroups, messageTypeProperty, settingNames } from '../platform/settingNames';
 import { telemetryMessages } from '../realtime/signalRBindings';
 import { broadcastInChunks } from '../realtime/signalRMessage';
-import type { TelemetryIngestor, TelemetryMessage } from './telemetryIngestor';
+import type { TelemetryIngestor } from './telemetryIngestor';
 
 /**
  * `ingestTelemetry`: IoT Hub built-in endpoint -> device state -> one SignalR broadcast per batch.
@@ -29,7 +29,10 @@ export function createIngestTelemetry(ingestor: TelemetryIngestor): EventHubFunc
     },
     extraOutputs: [telemetryMessages],
     handler: async (messages, context) => {
-      const batch = toTelemetryMessages(messages, context);
+      // Product events share the hub; they carry type=analytics and belong to analyticsEvents.
+      const batch = readEventHubBatch(messages, context).filter(
+        (message) => message.properties[messageTypeProperty.name] !== messageTypeProperty.analytics,
+      );
       try {
         const result = await ingestor.ingest(batch);
         context.extraOutputs.set(telemetryMessages, [
@@ -46,42 +49,4 @@ export function createIngestTelemetry(ingestor: TelemetryIngestor): EventHubFunc
       }
     },
   };
-}
-
-/** Reads the Event Hubs batch metadata the Functions host sends alongside the bodies. */
-function toTelemetryMessages(bodies: unknown[], context: InvocationContext): TelemetryMessage[] {
-  const metadata = context.triggerMetadata ?? {};
-  const systemProperties = arrayOf(metadata.systemPropertiesArray);
-  const sequenceNumbers = arrayOf(metadata.sequenceNumberArray);
-  const enqueuedTimes = arrayOf(metadata.enqueuedTimeUtcArray);
-  const partitionContext = (metadata.partitionContext ?? {}) as { partitionId?: unknown };
-  const partitionId = String(partitionContext.partitionId ?? '0');
-  return bodies.map((body, index) => {
-    const properties = (systemProperties[index] ?? {}) as Record<string, unknown>;
-    const deviceId = properties['iothub-connection-device-id'];
-    const sequenceNumber = Number(
-      sequenceNumbers[index] ?? properties.sequenceNumber ?? properties['x-opt-sequence-number'],
-    );
-    const enqueued =
-      enqueuedTimes[index] ?? properties.enqueuedTimeUtc ?? properties['iothub-enqueuedtime'];
-    return {
-      deviceId: typeof deviceId === 'string' && deviceId !== '' ? deviceId : undefined,
-      body,
-      partitionId,
-      sequenceNumber: Number.isFinite(sequenceNumber) ? sequenceNumber : -1,
-      enqueuedTime: toIsoTime(enqueued),
-    };
-  });
-}
-
-function arrayOf(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : [];
-}
-
-function toIsoTime(value: unknown): string {
-  const time =
-    value instanceof Date
-      ? value
-      : new Date(typeof value === 'string' || typeof value === 'number' ? value : Date.now());
-  return Number.isNaN(time.getTime()) ? new Date().toISOString() : time.toISOString();
 }

@@ -1,0 +1,72 @@
+import { readEventHubBatch } from '../platform/eventHubBatch';
+import type {
+  EventHubFunctionDefinition,
+  HttpFunctionDefinition,
+} from '../platform/functionDefinition';
+import { jsonHandler, queryInteger } from '../platform/http';
+import { consumerGroups, messageTypeProperty, settingNames } from '../platform/settingNames';
+import { telemetryMessages } from '../realtime/signalRBindings';
+import { broadcastInChunks } from '../realtime/signalRMessage';
+import type { ProductAnalytics } from './productAnalytics';
+
+/**
+ * `analyticsEvents`: product events from the hub (application property type=analytics), on their own
+ * consumer group, counted per product and minute and broadcast as `analytics`. Like ingestTelemetry,
+ * a storage failure re-runs the batch instead of skipping it, and a re-run counts nothing twice.
+ */
+export function createAnalyticsFunctions(
+  analytics: ProductAnalytics,
+): [EventHubFunctionDefinition, HttpFunctionDefinition] {
+  return [
+    {
+      kind: 'eventHub',
+      name: 'analyticsEvents',
+      connection: settingNames.iotHubEventHub,
+      eventHubName: `%${settingNames.iotHubEventHubName}%`,
+      consumerGroup: consumerGroups.analytics,
+      cardinality: 'many',
+      retry: {
+        strategy: 'exponentialBackoff',
+        maxRetryCount: -1,
+        minimumInterval: 2_000,
+        maximumInterval: 120_000,
+      },
+      extraOutputs: [telemetryMessages],
+      handler: async (bodies, context) => {
+        const batch = readEventHubBatch(bodies, context).filter(
+          (message) =>
+            message.properties[messageTypeProperty.name] === messageTypeProperty.analytics,
+        );
+        if (batch.length === 0) return;
+        try {
+          const result = await analytics.ingest(batch);
+          context.extraOutputs.set(
+            telemetryMessages,
+            broadcastInChunks('analytics', result.touched),
+          );
+          context.log(
+            `counted ${result.counted} product events (${result.invalid} not product events) for ${result.touched.length} products`,
+          );
+        } catch (error) {
+          context.error(
+            `batch of ${batch.length} product events failed and will be retried`,
+            error,
+          );
+          throw error;
+        }
+      },
+    },
+    {
+      kind: 'http',
+      name: 'topProducts',
+      route: 'analytics/products',
+      methods: ['GET'],
+      authLevel: 'anonymous',
+      handler: jsonHandler(async (request) => {
+        const minutes = queryInteger(request, 'minutes', { min: 1, max: 1440, fallback: 60 });
+        const limit = queryInteger(request, 'limit', { min: 1, max: 100, fallback: 20 });
+        return { jsonBody: await analytics.top(minutes, limit) };
+      }),
+    },
+  ];
+}

@@ -1,0 +1,119 @@
+import type { ProductCatalog } from './productCatalog';
+import {
+  type CountedEvent,
+  minuteOf,
+  type ProductCounterStore,
+  type ProductMinute,
+} from './productCounterStore';
+import { parseProductEvent } from './productEvent';
+
+/** A product's activity over a window, joined with its reference data. */
+export interface ProductActivity {
+  readonly product_id: string;
+  readonly name: string | null;
+  readonly views: number;
+  readonly distinctUsers: number;
+  readonly events: number;
+  readonly eventCounts: Readonly<Record<string, number>>;
+  readonly price: number | null;
+  readonly sku_id: string | null;
+  readonly can_purchase: boolean | null;
+  /** False when the product is not in the reference data: counted all the same. */
+  readonly known: boolean;
+}
+
+export interface AnalyticsMessage {
+  readonly body: unknown;
+  readonly partitionId: string;
+  readonly sequenceNumber: number;
+  readonly enqueuedTime: string;
+}
+
+/** Counts a batch of product events and reports the products it touched, enriched. */
+export function createProductAnalytics(deps: {
+  counters: ProductCounterStore;
+  catalog: ProductCatalog;
+  now?: () => number;
+}) {
+  const now = deps.now ?? Date.now;
+
+  async function enrich(rows: readonly ProductMinute[]): Promise<ProductActivity[]> {
+    const catalog = await deps.catalog.lookup();
+    const byProduct = new Map<
+      string,
+      { counts: Record<string, number>; users: Set<string>; events: number }
+    >();
+    for (const row of rows) {
+      const entry = byProduct.get(row.productId) ?? {
+        counts: {},
+        users: new Set<string>(),
+        events: 0,
+      };
+      entry.events += row.events;
+      for (const [event, count] of Object.entries(row.eventCounts))
+        entry.counts[event] = (entry.counts[event] ?? 0) + count;
+      for (const user of row.users) entry.users.add(user);
+      byProduct.set(row.productId, entry);
+    }
+    return [...byProduct]
+      .map(([productId, entry]) => {
+        const product = catalog.get(productId);
+        return {
+          product_id: productId,
+          name: product?.name ?? null,
+          views: entry.counts.view ?? 0,
+          distinctUsers: entry.users.size,
+          events: entry.events,
+          eventCounts: entry.counts,
+          price: product?.price ?? null,
+          sku_id: product?.sku_id ?? null,
+          can_purchase: product?.can_purchase ?? null,
+          known: product !== undefined,
+        };
+      })
+      .sort(
+        (a, b) =>
+          b.views - a.views || b.events - a.events || a.product_id.localeCompare(b.product_id),
+      );
+  }
+
+  return {
+    /** Counts the batch; returns how many were invalid and the touched products over their minutes. */
+    async ingest(
+      messages: readonly AnalyticsMessage[],
+    ): Promise<{ counted: number; invalid: number; touched: ProductActivity[] }> {
+      const events: CountedEvent[] = [];
+      let invalid = 0;
+      for (const message of messages) {
+        const event = parseProductEvent(message.body);
+        if (!event) {
+          invalid++;
+          continue;
+        }
+        events.push({
+          minute: minuteOf(new Date(message.enqueuedTime)),
+          productId: event.product_id,
+          event: event.event,
+          ...(event.user_id ? { userId: event.user_id } : {}),
+          partitionId: message.partitionId,
+          sequenceNumber: message.sequenceNumber,
+        });
+      }
+      await deps.counters.add(events);
+      const touched = new Set(events.map((e) => e.productId));
+      const oldest = events.map((e) => e.minute).sort()[0];
+      const rows = oldest
+        ? (await deps.counters.since(oldest)).filter((row) => touched.has(row.productId))
+        : [];
+      return { counted: events.length, invalid, touched: await enrich(rows) };
+    },
+
+    /** The top products of the last `minutes`, enriched with the current reference data. */
+    async top(minutes: number, limit = 20): Promise<ProductActivity[]> {
+      const since = minuteOf(new Date(now() - (minutes - 1) * 60_000));
+      return (await enrich(await deps.counters.since(since))).slice(0, limit);
+    },
+  };
+}
+
+export type ProductAnalytics = ReturnType<typeof createProductAnalytics>;

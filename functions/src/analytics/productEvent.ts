@@ -1,0 +1,53 @@
+/** A retail client's event, in the seed's shape. */
+export interface ProductEvent {
+  readonly event: string;
+  readonly event_value?: number;
+  readonly product_id: string;
+  readonly size_name?: string;
+  readonly color_name?: string;
+  readonly referer_product_id?: string;
+  readonly user_id?: string;
+}
+
+/** Reads one event; undefined when the body is not a product event (it is then counted as invalid). */
+export function parseProductEvent(body: unknown): ProductEvent | undefined {
+  const value =
+    typeof body === 'string'
+      ? safeParse(body)
+      : body instanceof Uint8Array
+        ? safeParse(Buffer.from(body).toString('utf8'))
+        : body;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const fields = value as Record<string, unknown>;
+  const text = (key: string) =>
+    typeof fields[key] === 'string' || typeof fields[key] === 'number'
+      ? String(fields[key])
+      : undefined;
+  const event = text('event');
+  const productId = text('product_id');
+  if (!event || !productId || event.length > 64 || productId.length > 128) return undefined;
+  const eventValue = fields.event_value;
+  return {
+    event,
+    product_id: productId,
+    ...(typeof eventValue === 'number' && Number.isFinite(eventValue)
+      ? { event_value: eventValue }
+      : {}),
+    ...optional('size_name', text('size_name')),
+    ...optional('color_name', text('color_name')),
+    ...optional('referer_product_id', text('referer_product_id')),
+    ...optional('user_id', text('user_id')),
+  };
+}
+
+function optional<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, string>);
+}
+
+function safeParse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
