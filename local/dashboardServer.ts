@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
+import { assetHeaders } from '../dashboard/staticAssets';
 import { close, listen, sendJson } from './httpServer';
 
 export interface DashboardServerOptions {
@@ -15,16 +16,6 @@ export interface RunningDashboard {
   readonly url: string;
   stop(): Promise<void>;
 }
-
-const contentTypes: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-};
 
 /**
  * Serves the static dashboard and its `config.json`, as the storage static website does in Azure:
@@ -48,11 +39,10 @@ export async function startDashboardServer(
       return sendJson(response, 403, { error: 'outside the dashboard' });
     try {
       const body = await readFile(file);
+      const { contentType, cacheControl } = assetHeaders(relative);
       response.writeHead(200, {
-        'content-type': contentTypes[path.extname(file)] ?? 'application/octet-stream',
-        'cache-control': relative.startsWith('assets/')
-          ? 'public, max-age=31536000, immutable'
-          : 'no-cache',
+        'content-type': contentType,
+        'cache-control': cacheControl,
         'content-length': String(body.length),
       });
       response.end(request.method === 'HEAD' ? undefined : body);

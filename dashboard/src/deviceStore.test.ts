@@ -16,6 +16,7 @@ const state = (deviceId: string, overrides: Partial<DeviceState> = {}): DeviceSt
   count: 0,
   rejected: 0,
   lastSeen: null,
+  lastSequenceNumbers: {},
   history: [],
   ...overrides,
 });

@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ContainerClient } from '@azure/storage-blob';
 import type * as pulumi from '@pulumi/pulumi';
+import { assetHeaders } from '../../dashboard/staticAssets';
 
 export interface StaticSiteInputs {
   /** `https://<account>.blob.core.windows.net/` */
@@ -18,16 +19,6 @@ export interface StaticSiteDeps {
   readonly sleep?: (ms: number) => Promise<void>;
   readonly maxAttempts?: number;
 }
-
-const contentTypes: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-};
 
 /**
  * Uploads the built dashboard to the static website's `$web` container with content types and
@@ -101,15 +92,8 @@ export function createStaticSiteProvider(
 }
 
 export function headersFor(file: string): { blobContentType: string; blobCacheControl: string } {
-  const immutable = file.startsWith('assets/');
-  return {
-    blobContentType: contentTypes[path.extname(file)] ?? 'application/octet-stream',
-    blobCacheControl: immutable
-      ? 'public, max-age=31536000, immutable'
-      : file === 'config.json'
-        ? 'no-store'
-        : 'no-cache',
-  };
+  const { contentType, cacheControl } = assetHeaders(file);
+  return { blobContentType: contentType, blobCacheControl: cacheControl };
 }
 
 async function listFiles(root: string, prefix = ''): Promise<string[]> {

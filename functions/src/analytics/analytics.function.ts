@@ -4,7 +4,8 @@ import type {
   HttpFunctionDefinition,
 } from '../platform/functionDefinition';
 import { jsonHandler, queryInteger } from '../platform/http';
-import { consumerGroups, messageTypeProperty, settingNames } from '../platform/settingNames';
+import { iotHubBatchTrigger } from '../platform/iotHubTrigger';
+import { consumerGroups, messageTypeProperty } from '../platform/settingNames';
 import { telemetryMessages } from '../realtime/signalRBindings';
 import { broadcastInChunks } from '../realtime/signalRMessage';
 import type { ProductAnalytics } from './productAnalytics';
@@ -19,18 +20,8 @@ export function createAnalyticsFunctions(
 ): [EventHubFunctionDefinition, HttpFunctionDefinition] {
   return [
     {
-      kind: 'eventHub',
+      ...iotHubBatchTrigger(consumerGroups.analytics),
       name: 'analyticsEvents',
-      connection: settingNames.iotHubEventHub,
-      eventHubName: `%${settingNames.iotHubEventHubName}%`,
-      consumerGroup: consumerGroups.analytics,
-      cardinality: 'many',
-      retry: {
-        strategy: 'exponentialBackoff',
-        maxRetryCount: -1,
-        minimumInterval: 2_000,
-        maximumInterval: 120_000,
-      },
       extraOutputs: [telemetryMessages],
       handler: async (bodies, context) => {
         const batch = readEventHubBatch(bodies, context).filter(

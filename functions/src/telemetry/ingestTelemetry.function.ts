@@ -1,6 +1,7 @@
 import { readEventHubBatch } from '../platform/eventHubBatch';
 import type { EventHubFunctionDefinition } from '../platform/functionDefinition';
-import { consumerGroups, messageTypeProperty, settingNames } from '../platform/settingNames';
+import { iotHubBatchTrigger } from '../platform/iotHubTrigger';
+import { consumerGroups, messageTypeProperty } from '../platform/settingNames';
 import { telemetryMessages } from '../realtime/signalRBindings';
 import { broadcastInChunks } from '../realtime/signalRMessage';
 import type { TelemetryIngestor } from './telemetryIngestor';
@@ -15,18 +16,8 @@ import type { TelemetryIngestor } from './telemetryIngestor';
  */
 export function createIngestTelemetry(ingestor: TelemetryIngestor): EventHubFunctionDefinition {
   return {
-    kind: 'eventHub',
+    ...iotHubBatchTrigger(consumerGroups.ingest),
     name: 'ingestTelemetry',
-    connection: settingNames.iotHubEventHub,
-    eventHubName: `%${settingNames.iotHubEventHubName}%`,
-    consumerGroup: consumerGroups.ingest,
-    cardinality: 'many',
-    retry: {
-      strategy: 'exponentialBackoff',
-      maxRetryCount: -1,
-      minimumInterval: 2_000,
-      maximumInterval: 120_000,
-    },
     extraOutputs: [telemetryMessages],
     handler: async (messages, context) => {
       // Product events share the hub; they carry type=analytics and belong to analyticsEvents.
