@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { emptyDeviceState } from '../../functions/src/telemetry/deviceState';
 import { DeviceStore, historyLimit, mergeHistory } from './deviceStore';
 import type { DeviceState, HistoryPoint } from './telemetryTypes';
 
@@ -8,16 +9,7 @@ const point = (second: number, temperature: number): HistoryPoint => ({
   temperature,
 });
 const state = (deviceId: string, overrides: Partial<DeviceState> = {}): DeviceState => ({
-  deviceId,
-  temperature: null,
-  humidity: null,
-  pressure: null,
-  light: null,
-  count: 0,
-  rejected: 0,
-  lastSeen: null,
-  lastSequenceNumbers: {},
-  history: [],
+  ...emptyDeviceState(deviceId),
   ...overrides,
 });
 
