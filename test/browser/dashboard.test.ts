@@ -30,6 +30,7 @@ describe.skipIf(!chromiumAvailable)('the dashboard in Chromium', () => {
       devices: 6,
       rate: 2,
       badShare: 0,
+      productEventShare: 0.3,
       signal: simulation.signal,
     });
     const hub = iotHubRest(stack.iotHub.hostName);
