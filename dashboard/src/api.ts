@@ -15,6 +15,7 @@ export function createApi(
     device: (id: string) => get<DeviceState>(`/devices/${encodeURIComponent(id)}`),
     rejections: (id: string) =>
       get<Rejection[]>(`/rejections?deviceId=${encodeURIComponent(id)}&limit=20`),
+    recentRejections: () => get<Rejection[]>('/rejections?limit=20'),
     /** Whether an optional feature's API answers, and what it says. */
     probe: async (path: string): Promise<unknown[] | undefined> => {
       try {

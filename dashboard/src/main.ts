@@ -102,7 +102,10 @@ async function main(): Promise<void> {
 
   const resync = async () => {
     try {
-      store.replaceAll(await api.devices());
+      // Recent rejections too, so a page opened after a problem still shows it; alerts de-duplicate.
+      const [devices, rejections] = await Promise.all([api.devices(), api.recentRejections()]);
+      alerts.add([...rejections].reverse());
+      store.replaceAll(devices);
       list.refresh();
       renderTotals();
     } catch (error) {

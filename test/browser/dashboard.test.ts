@@ -132,6 +132,18 @@ describe.skipIf(!chromiumAvailable)('the dashboard in Chromium', () => {
     await page.keyboard.press('Escape');
   });
 
+  it('shows recent rejections in a page opened after they happened', async () => {
+    const late = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    try {
+      await late.goto(stack.endpoints.dashboardUrl ?? '');
+      await expect
+        .poll(() => late.locator('#alert-list').textContent(), eventually)
+        .toContain('browser-probe: out of range');
+    } finally {
+      await late.close();
+    }
+  });
+
   it('recovers after the SignalR service drops its connections', async () => {
     stack.signalR.dropAllConnections();
     // The page's own connection comes back first; its status follows.
