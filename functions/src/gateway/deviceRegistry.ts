@@ -1,5 +1,6 @@
 import { AppError } from '../platform/appError';
 import type { GatewayConfig } from '../platform/config';
+import { deviceIdRule, isValidDeviceId } from '../platform/deviceId';
 import { hubBaseUrl, iotHubApiVersion } from './iotHubRest';
 
 export interface RegisteredDevice {
@@ -8,9 +9,6 @@ export interface RegisteredDevice {
   readonly primaryKey: string;
   readonly connectionString: string;
 }
-
-/** IoT Hub device ids: up to 128 ASCII letters, digits and `-.%_#*?!(),:=@$'+`. */
-export const deviceIdPattern = /^[A-Za-z0-9\-.%_#*?!(),:=@$'+]{1,128}$/;
 
 /**
  * Registers devices through the hub's registry REST API, idempotently: a new device is created
@@ -57,11 +55,8 @@ export function createDeviceRegistry(options: {
 
   return {
     async register(deviceId: string): Promise<{ created: boolean; device: RegisteredDevice }> {
-      if (!deviceIdPattern.test(deviceId)) {
-        throw new AppError(
-          'validation_failed',
-          "deviceId must be 1-128 letters, digits or -.%_#*?!(),:=@$'+ (IoT Hub's rules)",
-        );
+      if (!isValidDeviceId(deviceId)) {
+        throw new AppError('validation_failed', deviceIdRule);
       }
       let response = await call('PUT', deviceId, { deviceId });
       const created = response.ok;

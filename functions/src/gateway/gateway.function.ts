@@ -1,10 +1,11 @@
 import type { HttpRequest } from '@azure/functions';
 import { AppError } from '../platform/appError';
+import { deviceIdRule, isValidDeviceId } from '../platform/deviceId';
 import type { HttpFunctionDefinition } from '../platform/functionDefinition';
 import { jsonHandler, queryInteger, readJsonBody } from '../platform/http';
 import { decodeContinuation, encodeContinuation } from './continuationToken';
 import type { DeviceMessageProxy } from './deviceMessageProxy';
-import { type DeviceRegistry, deviceIdPattern } from './deviceRegistry';
+import type { DeviceRegistry } from './deviceRegistry';
 import type { EventFeedSource, FeedPositions } from './eventFeed';
 import { checkHealth } from './healthCheck';
 
@@ -52,8 +53,7 @@ export function createGatewayApi(deps: GatewayDeps): HttpFunctionDefinition[] {
       handler: jsonHandler(async (request) => {
         if (!deps.proxy) throw notConfigured();
         const deviceId = request.params.id ?? '';
-        if (!deviceIdPattern.test(deviceId))
-          throw new AppError('validation_failed', 'the device id is not a valid IoT Hub device id');
+        if (!isValidDeviceId(deviceId)) throw new AppError('validation_failed', deviceIdRule);
         const declared = Number(request.headers.get('content-length') ?? '0');
         if (declared > 256 * 1024)
           throw new AppError('payload_too_large', 'a device message is at most 262144 bytes');

@@ -1,10 +1,10 @@
 import type { HttpRequest } from '@azure/functions';
 import { AppError } from '../platform/appError';
+import { deviceIdRule, isValidDeviceId } from '../platform/deviceId';
 import type { HttpFunctionDefinition } from '../platform/functionDefinition';
 import { jsonHandler, queryInteger, readJsonBody } from '../platform/http';
 import { parseCalibration } from './calibration';
 import type { CalibrationStore } from './calibrationStore';
-import { isValidDeviceId } from './deviceKeys';
 import { maxHistoryLength } from './deviceState';
 import type { DeviceStateStore } from './deviceStateStore';
 import type { RejectionStore } from './rejectionStore';
@@ -75,7 +75,7 @@ export function createDeviceApi(deps: DeviceApiDeps): HttpFunctionDefinition[] {
       handler: jsonHandler(async (request) => {
         const deviceId = request.query.get('deviceId') ?? undefined;
         if (deviceId !== undefined && !isValidDeviceId(deviceId)) {
-          throw new AppError('validation_failed', 'deviceId is not a valid IoT Hub device id');
+          throw new AppError('validation_failed', deviceIdRule);
         }
         const limit = queryInteger(request, 'limit', { min: 1, max: 1000, fallback: 100 });
         return {
@@ -89,10 +89,7 @@ export function createDeviceApi(deps: DeviceApiDeps): HttpFunctionDefinition[] {
 function routeDeviceId(request: HttpRequest): string {
   const deviceId = request.params.id ?? '';
   if (!isValidDeviceId(deviceId)) {
-    throw new AppError(
-      'validation_failed',
-      "device id must be 1-128 letters, digits or -.%_#*?!(),:=@$'+ (IoT Hub device id rules)",
-    );
+    throw new AppError('validation_failed', deviceIdRule);
   }
   return deviceId;
 }

@@ -28,10 +28,3 @@ function fnv1a(text: string): number {
   }
   return hash;
 }
-
-/** IoT Hub's device id rules: up to 128 ASCII letters, digits and `-.%_#*?!(),:=@$'+`. */
-const deviceIdPattern = /^[A-Za-z0-9\-.%_#*?!(),:=@$'+]{1,128}$/;
-
-export function isValidDeviceId(deviceId: string): boolean {
-  return deviceIdPattern.test(deviceId);
-}
