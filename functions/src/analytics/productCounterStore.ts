@@ -1,7 +1,8 @@
+import type { TableEntityResult } from '@azure/data-tables';
 import { doubleProperty } from '../platform/entityGroupTransaction';
 import { updatePartitionOptimistically } from '../platform/optimisticPartitionUpdate';
 import type { LazyTable } from '../platform/tableClientFactory';
-import { listAllEntities, odataString } from '../platform/tableQueries';
+import { listAllEntities, odataString, readEntitiesByRowKey } from '../platform/tableQueries';
 
 /** What one product did in one minute. */
 export interface ProductMinute {
@@ -53,11 +54,9 @@ export class ProductCounterStore {
     await Promise.all(
       [...byMinute].map(([minute, products]) => {
         const rowKeys = [...products.keys()].map(encodeURIComponent);
-        return updatePartitionOptimistically<CounterEntity>(
-          client,
-          minute,
-          rowKeys,
-          (current, rowKey) => {
+        return updatePartitionOptimistically<TableEntityResult<CounterEntity>>(client, rowKeys, {
+          read: (keys) => readEntitiesByRowKey<CounterEntity>(client, minute, keys),
+          update: (current, rowKey) => {
             const fresh = products.get(decodeURIComponent(rowKey)) ?? [];
             const applied: Record<string, number> = current ? JSON.parse(current.applied) : {};
             const counts: Record<string, number> = current ? JSON.parse(current.eventCounts) : {};
@@ -82,7 +81,7 @@ export class ProductCounterStore {
               applied: JSON.stringify(applied),
             };
           },
-        );
+        });
       }),
     );
   }

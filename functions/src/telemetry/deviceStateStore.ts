@@ -1,13 +1,8 @@
 import type { TableClient, TableEntityResult } from '@azure/data-tables';
-import { type BackoffOptions, backoffDelay, sleep as defaultSleep } from '../platform/backoff';
-import {
-  doubleProperty,
-  type EntityOperation,
-  maxOperationsPerTransaction,
-  submitEntityGroup,
-  type WireEntity,
-} from '../platform/entityGroupTransaction';
+import type { BackoffOptions } from '../platform/backoff';
+import { doubleProperty, type WireEntity } from '../platform/entityGroupTransaction';
 import { ExpiringCache } from '../platform/expiringCache';
+import { updatePartitionOptimistically } from '../platform/optimisticPartitionUpdate';
 import type { LazyTable } from '../platform/tableClientFactory';
 import { listAllEntities, readEntitiesByRowKey, storageStatus } from '../platform/tableQueries';
 import { devicePartitionKey, deviceRowKey } from './deviceKeys';
@@ -29,10 +24,6 @@ export interface AppliedDeviceState {
   readonly changed: boolean;
 }
 
-export class DeviceStateConflictError extends Error {
-  override readonly name = 'DeviceStateConflictError';
-}
-
 interface CachedState {
   readonly state: DeviceState;
   readonly etag: string;
@@ -48,16 +39,11 @@ interface CachedState {
  * is not the ETag check fails and the store re-reads.
  */
 export class DeviceStateStore {
+  /** By row key. */
   private readonly cache: ExpiringCache<string, CachedState>;
-  private readonly backoff: BackoffOptions;
-  private readonly maxAttempts: number;
-  private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(private readonly options: DeviceStateStoreOptions) {
     this.cache = new ExpiringCache({ ttlMs: 60 * 60_000, maxEntries: options.cacheSize ?? 50_000 });
-    this.backoff = options.backoff ?? { baseMs: 20, capMs: 2_000 };
-    this.maxAttempts = options.maxAttempts ?? 10;
-    this.sleep = options.sleep ?? defaultSleep;
   }
 
   async get(deviceId: string): Promise<DeviceState | undefined> {
@@ -102,81 +88,52 @@ export class DeviceStateStore {
     partitionKey: string,
     deltas: readonly DeviceDelta[],
   ): Promise<AppliedDeviceState[]> {
-    for (let attempt = 0; ; attempt++) {
-      const known = await this.load(client, partitionKey, deltas);
-      const applied: AppliedDeviceState[] = [];
-      const operations: EntityOperation[] = [];
-      for (const delta of deltas) {
-        const current = known.get(delta.deviceId);
+    const deltasByRowKey = new Map(deltas.map((delta) => [deviceRowKey(delta.deviceId), delta]));
+    // Rewritten on every attempt; what the last (successful) attempt computed is the answer.
+    const applied = new Map<string, AppliedDeviceState>();
+    await updatePartitionOptimistically<CachedState>(client, [...deltasByRowKey.keys()], {
+      read: (rowKeys) => this.load(client, partitionKey, rowKeys),
+      update: (current, rowKey) => {
+        const delta = deltasByRowKey.get(rowKey) as DeviceDelta;
         const result = applyDelta(current?.state, delta, this.options.historyLength);
-        applied.push(result);
-        if (!result.changed) continue;
-        const entity = toEntity(result.state);
-        operations.push(
-          current ? { kind: 'replace', entity, etag: current.etag } : { kind: 'insert', entity },
-        );
-      }
-      try {
-        await this.commit(client, operations, applied);
-        return applied;
-      } catch (error) {
-        const status = storageStatus(error);
-        if (status !== 412 && status !== 409 && status !== 404) throw error;
-        for (const delta of deltas) this.cache.delete(delta.deviceId);
-        if (attempt + 1 >= this.maxAttempts) {
-          throw new DeviceStateConflictError(
-            `device state partition ${partitionKey} still conflicted after ${this.maxAttempts} attempts`,
-            { cause: error },
-          );
-        }
-        await this.sleep(backoffDelay(attempt, this.backoff));
-      }
-    }
+        applied.set(rowKey, result);
+        return result.changed ? toEntity(result.state) : undefined;
+      },
+      written: (rowKey, etag) => {
+        const result = applied.get(rowKey);
+        if (result) this.cache.set(rowKey, { state: result.state, etag });
+      },
+      conflicted: () => {
+        for (const rowKey of deltasByRowKey.keys()) this.cache.delete(rowKey);
+      },
+      backoff: this.options.backoff,
+      maxAttempts: this.options.maxAttempts,
+      sleep: this.options.sleep,
+    });
+    return [...applied.values()];
   }
 
+  /** Known states by row key: from the cache, and one query per fourteen devices it lacks. */
   private async load(
     client: TableClient,
     partitionKey: string,
-    deltas: readonly DeviceDelta[],
+    rowKeys: readonly string[],
   ): Promise<Map<string, CachedState>> {
     const known = new Map<string, CachedState>();
     const missing: string[] = [];
-    for (const { deviceId } of deltas) {
-      const cached = this.cache.lookup(deviceId);
-      if (cached.hit) known.set(deviceId, cached.value);
-      else missing.push(deviceId);
+    for (const rowKey of rowKeys) {
+      const cached = this.cache.lookup(rowKey);
+      if (cached.hit) known.set(rowKey, cached.value);
+      else missing.push(rowKey);
     }
     if (missing.length === 0) return known;
-    const found = await readEntitiesByRowKey<DeviceStateEntity>(
-      client,
-      partitionKey,
-      missing.map(deviceRowKey),
-    );
-    for (const entity of found.values()) {
+    const found = await readEntitiesByRowKey<DeviceStateEntity>(client, partitionKey, missing);
+    for (const [rowKey, entity] of found) {
       const cached = { state: fromEntity(entity), etag: entity.etag };
-      known.set(cached.state.deviceId, cached);
-      this.cache.set(cached.state.deviceId, cached);
+      known.set(rowKey, cached);
+      this.cache.set(rowKey, cached);
     }
     return known;
-  }
-
-  private async commit(
-    client: TableClient,
-    operations: readonly EntityOperation[],
-    applied: readonly AppliedDeviceState[],
-  ): Promise<void> {
-    const statesByRowKey = new Map(
-      applied.map(({ state }) => [deviceRowKey(state.deviceId), state]),
-    );
-    for (let i = 0; i < operations.length; i += maxOperationsPerTransaction) {
-      const chunk = operations.slice(i, i + maxOperationsPerTransaction);
-      const etags = await submitEntityGroup(client, chunk);
-      chunk.forEach((operation, index) => {
-        const state = statesByRowKey.get(operation.entity.RowKey);
-        const etag = etags[index];
-        if (state && etag) this.cache.set(state.deviceId, { state, etag });
-      });
-    }
   }
 }
 
