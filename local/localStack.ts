@@ -15,6 +15,7 @@ import { createHubEventFeed } from './hubEventFeed';
 import { DeviceRegistry } from './iotHub/deviceRegistry';
 import { HubEventLog } from './iotHub/hubEventLog';
 import { type AccessPolicy, type RunningIotHub, startIotHubServer } from './iotHub/iotHubServer';
+import { type RunningMongo, startMongoServer } from './mongo/mongoServer';
 import { type RunningSignalR, startSignalRServer } from './signalR/signalRServer';
 
 export interface LocalStackPorts {
@@ -22,6 +23,7 @@ export interface LocalStackPorts {
   readonly dashboard?: number;
   readonly iotHub: number;
   readonly signalR: number;
+  readonly mongo?: number;
   readonly blob?: number;
   readonly queue?: number;
   readonly table?: number;
@@ -36,6 +38,8 @@ export interface LocalStackOptions {
   readonly stateDir?: string;
   readonly partitions?: number;
   readonly corsOrigins?: readonly string[];
+  /** A real MongoDB server for the encounters feature; the in-memory stand-in starts when absent. */
+  readonly mongodbUri?: string;
   /** Extra or overriding app settings for the function app. */
   readonly settings?: Record<string, string>;
   readonly log?: (line: string) => void;
@@ -62,6 +66,8 @@ export interface LocalEndpoints {
   readonly signalR: { readonly endpoint: string; readonly connectionString: string };
   readonly functions: { readonly masterKey: string; readonly functionKey: string };
   readonly mongodbUri: string | null;
+  /** SMS stay in the outbox (`GET /api/sms/outbox`); the token signs Twilio webhook requests. */
+  readonly sms: { readonly mode: 'outbox'; readonly twilioAuthToken: string };
 }
 
 export interface LocalStack {
@@ -69,6 +75,8 @@ export interface LocalStack {
   readonly azurite: RunningAzurite;
   readonly iotHub: RunningIotHub & { readonly log: HubEventLog; readonly registry: DeviceRegistry };
   readonly signalR: RunningSignalR;
+  /** The MongoDB stand-in; absent when a real server was given. */
+  readonly mongo: RunningMongo | undefined;
   readonly host: RunningFunctionHost;
   readonly dashboard: RunningDashboard | undefined;
   readonly keys: FunctionKeys;
@@ -127,6 +135,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const signalR = await startSignalRServer(ports.signalR ?? 0);
     started.push(signalR);
 
+    const mongo = options.mongodbUri ? undefined : await startMongoServer(ports.mongo ?? 0);
+    if (mongo) started.push(mongo);
+    const mongodbUri = options.mongodbUri ?? (mongo as RunningMongo).uri;
+    const twilioAuthToken = randomBytes(16).toString('hex');
+
     // The dashboard starts before the host so that CORS can name its origin; its config.json is
     // read per request, by which time the API's port is known.
     let apiBaseUrl = '';
@@ -159,6 +172,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       [settingNames.signalR]: signalR.connectionString,
       [settingNames.iotHubHostName]: iotHub.hostName,
       [settingNames.iotHubRegistryConnection]: `HostName=${iotHub.hostName};SharedAccessKeyName=${registryPolicy.name};SharedAccessKey=${registryPolicy.key}`,
+      [settingNames.mongodbUri]: mongodbUri,
+      [settingNames.smsMode]: 'outbox',
+      [settingNames.twilioAuthToken]: twilioAuthToken,
       ...options.settings,
     };
     const definitions = createFunctionDefinitions(
@@ -193,7 +209,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       storage: { connectionString: azurite.connectionString },
       signalR: { endpoint: signalR.endpoint, connectionString: signalR.connectionString },
       functions: { masterKey: keys.masterKey, functionKey: keys.functionKeys.default ?? '' },
-      mongodbUri: null,
+      mongodbUri,
+      sms: { mode: 'outbox', twilioAuthToken },
     };
     if (options.stateDir) {
       await mkdir(options.stateDir, { recursive: true });
@@ -208,6 +225,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       azurite,
       iotHub: { ...iotHub, log: hubLog, registry },
       signalR,
+      mongo,
       host,
       dashboard,
       keys,

@@ -4,9 +4,10 @@ import { parseArgs } from './cliArgs';
 import { parseIotHubConnectionString } from './iotHub/sharedAccessSignature';
 import type { LocalEndpoints } from './localStack';
 import { runSimulation, type SimulationProgress } from './simulator/deviceSimulator';
+import { simulateUsers } from './simulator/userSimulator';
 
 const usage =
-  'npm run simulate -- [--devices 20] [--rate 5] [--duration 60] [--bad 0.02] [--events] [--connection-string "HostName=...;SharedAccessKeyName=...;SharedAccessKey=..."]';
+  'npm run simulate -- [--devices 20] [--rate 5] [--duration 60] [--bad 0.02] [--events] [--users N] [--connection-string "HostName=...;SharedAccessKeyName=...;SharedAccessKey=..."]';
 
 export function formatProgress(p: SimulationProgress): string {
   return `sent ${p.sent}  accepted ${p.accepted}  failed ${p.failed}  ${p.rate.toFixed(1)} msg/s  ${p.elapsedSeconds.toFixed(0)} s`;
@@ -25,16 +26,18 @@ export async function simulateFromCli(
       duration: 'number',
       bad: 'number',
       events: 'boolean',
+      users: 'number',
       'connection-string': 'string',
     },
     usage,
   );
   let connectionString = args['connection-string'];
-  if (!connectionString) {
+  let local: LocalEndpoints | undefined;
+  if (!connectionString || args.users) {
     const file = path.resolve('.fieldline/local.json');
     try {
-      connectionString = (JSON.parse(await readFile(file, 'utf8')) as LocalEndpoints).iotHub
-        .connectionString;
+      local = JSON.parse(await readFile(file, 'utf8')) as LocalEndpoints;
+      connectionString ??= local.iotHub.connectionString;
     } catch {
       console.error(
         `no IoT Hub to send to: start the local cloud first (npm start), or pass --connection-string.\nusage: ${usage}`,
@@ -51,6 +54,23 @@ export async function simulateFromCli(
   if ((args.bad ?? 0) > 1) {
     console.error(`--bad is a share from 0 to 1, got ${args.bad}\nusage: ${usage}`);
     return 2;
+  }
+  if (
+    args.users !== undefined &&
+    (!Number.isInteger(args.users) || args.users < 2 || args.users > 10_000)
+  ) {
+    console.error(`--users is a whole number from 2 to 10000, got ${args.users}\nusage: ${usage}`);
+    return 2;
+  }
+  if (args.users && local) {
+    const { apiBaseUrl, functions } = local;
+    simulateUsers({
+      apiBaseUrl,
+      functionKey: functions.functionKey,
+      users: args.users,
+      ...(signal ? { signal } : {}),
+      log: (line) => console.log(line),
+    }).catch((error: unknown) => console.error(`user simulation failed: ${String(error)}`));
   }
   const devices = args.devices ?? 20;
   const rate = args.rate ?? 5;

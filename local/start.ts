@@ -5,14 +5,15 @@ import { type LocalStack, startLocalStack } from './localStack';
 import { simulateFromCli } from './simulate';
 
 const usage =
-  'npm start -- [--port 7071] [--dashboard-port 7070] [--iothub-port 7081] [--signalr-port 7082] [--blob-port 10000] [--queue-port 10001] ' +
-  '[--table-port 10002] [--data <dir>] [--partitions 4] [--verbose] [--simulate [--devices 20] [--rate 5] [--bad 0.02] [--events]]';
+  'npm start -- [--port 7071] [--dashboard-port 7070] [--iothub-port 7081] [--signalr-port 7082] [--mongo-port 7083] [--blob-port 10000] [--queue-port 10001] ' +
+  '[--table-port 10002] [--data <dir>] [--partitions 4] [--verbose] [--simulate [--devices 20] [--rate 5] [--bad 0.02] [--events] [--users 50]]';
 
 const portFlags = [
   ['port', 7071, 'function host'],
   ['dashboard-port', 7070, 'dashboard'],
   ['iothub-port', 7081, 'IoT Hub stand-in'],
   ['signalr-port', 7082, 'SignalR stand-in'],
+  ['mongo-port', 7083, 'MongoDB stand-in'],
   ['blob-port', 10000, 'Azurite blobs'],
   ['queue-port', 10001, 'Azurite queues'],
   ['table-port', 10002, 'Azurite tables'],
@@ -36,6 +37,7 @@ async function main(): Promise<void> {
       'dashboard-port': 'number',
       'iothub-port': 'number',
       'signalr-port': 'number',
+      'mongo-port': 'number',
       'blob-port': 'number',
       'queue-port': 'number',
       'table-port': 'number',
@@ -47,6 +49,7 @@ async function main(): Promise<void> {
       rate: 'number',
       bad: 'number',
       events: 'boolean',
+      users: 'number',
     },
     usage,
   );
@@ -91,12 +94,14 @@ async function main(): Promise<void> {
         dashboard: ports['dashboard-port'],
         iotHub: ports['iothub-port'],
         signalR: ports['signalr-port'],
+        mongo: ports['mongo-port'],
         blob: ports['blob-port'],
         queue: ports['queue-port'],
         table: ports['table-port'],
       },
       ...(args.data ? { dataDir: path.resolve(args.data) } : {}),
       stateDir: path.resolve('.fieldline'),
+      ...(process.env.MONGODB_URI ? { mongodbUri: process.env.MONGODB_URI } : {}),
       partitions: args.partitions ?? 4,
       dashboard: { build: true },
       log: (line) => {
@@ -118,9 +123,11 @@ fieldline local cloud is running
   API        ${endpoints.apiBaseUrl}        try: curl ${endpoints.apiBaseUrl}/devices
   IoT Hub    http://${endpoints.iotHub.hostName}       registry and device-to-cloud REST APIs (HTTP locally), ${endpoints.iotHub.partitions} partitions
   SignalR    ${endpoints.signalR.endpoint}       hub "telemetry"
+  MongoDB    ${process.env.MONGODB_URI ? 'the server in MONGODB_URI' : `${endpoints.mongodbUri}  (in-memory stand-in; set MONGODB_URI to use a real server)`}
+  SMS        outbox: curl -H "x-functions-key: <masterKey from local.json>" ${endpoints.apiBaseUrl}/sms/outbox
   Storage    Azurite blob ${stack.azurite.blobPort}, queue ${stack.azurite.queuePort}, table ${stack.azurite.tablePort} (${args.data ? `data in ${args.data}` : 'in memory'})
   Settings   .fieldline/local.json: every endpoint, connection string and key a tool needs
-  Devices    npm run simulate -- --devices 20 --rate 5
+  Devices    npm run simulate -- --devices 20 --rate 5 [--users 50]
 Press Ctrl-C to stop.
 `);
 
@@ -142,7 +149,8 @@ Press Ctrl-C to stop.
     const simulatorArgs = [
       '--connection-string',
       endpoints.iotHub.connectionString,
-      ...(['devices', 'rate', 'bad'] as const).flatMap((flag) =>
+      ...(args.events ? ['--events'] : []),
+      ...(['devices', 'rate', 'bad', 'users'] as const).flatMap((flag) =>
         args[flag] === undefined ? [] : [`--${flag}`, String(args[flag])],
       ),
     ];

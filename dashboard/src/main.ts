@@ -141,6 +141,7 @@ async function main(): Promise<void> {
         detail.addRejections(batch);
       },
       analytics: () => panels.refresh(),
+      encounterMatched: () => panels.refresh(),
     },
   });
 

@@ -1,4 +1,5 @@
 import { createAnalyticsFunctions } from './analytics/analytics.function';
+import { createEncounterFunctions } from './encounters/encounters.function';
 import { createGatewayApi } from './gateway/gateway.function';
 import type { FunctionDefinition } from './platform/functionDefinition';
 import { negotiate } from './realtime/negotiate.function';
@@ -14,6 +15,7 @@ export function createFunctionDefinitions(services: Services): FunctionDefinitio
     createIngestTelemetry(services.ingestor),
     ...createDeviceApi(services),
     ...createAnalyticsFunctions(services.analytics),
+    ...createEncounterFunctions(services.encounters),
     ...createGatewayApi({
       ...services.gateway,
       probes: {

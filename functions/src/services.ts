@@ -1,6 +1,7 @@
 import { createProductAnalytics, type ProductAnalytics } from './analytics/productAnalytics';
 import { ProductCatalog } from './analytics/productCatalog';
 import { ProductCounterStore } from './analytics/productCounterStore';
+import { createEncounterServices, type EncounterServices } from './encounters/encounterServices';
 import { createDeviceMessageProxy, type DeviceMessageProxy } from './gateway/deviceMessageProxy';
 import { createDeviceRegistry, type DeviceRegistry } from './gateway/deviceRegistry';
 import type { EventFeedSource } from './gateway/eventFeed';
@@ -24,6 +25,8 @@ export interface Services {
   readonly rejections: RejectionStore;
   readonly ingestor: TelemetryIngestor;
   readonly analytics: ProductAnalytics;
+  /** Absent when MONGODB_URI is not set. */
+  readonly encounters?: EncounterServices;
   readonly gateway: {
     readonly registry?: DeviceRegistry;
     readonly proxy?: DeviceMessageProxy;
@@ -72,12 +75,16 @@ export function createServices(config: AppConfig, options: ServiceOptions = {}):
           consumerGroup: consumerGroups.feed,
         })
       : undefined);
+  const encounters = config.encounters
+    ? createEncounterServices(config.encounters, config.storage, table)
+    : undefined;
   return {
     deviceStates,
     calibrations,
     rejections,
     ingestor,
     analytics,
+    ...(encounters ? { encounters } : {}),
     gateway: {
       ...(gateway
         ? {

@@ -155,12 +155,15 @@ function resolveRequestExpression(
   expression: string,
   request: HttpRequest | undefined,
 ): string | undefined {
+  // {headers.x}, {query.x}, or a route parameter {x}, as the Functions host resolves them.
   const resolved = expression.replace(
-    /\{(headers|query)\.([^}]+)\}/gi,
-    (_, source: string, name: string) =>
-      (source.toLowerCase() === 'headers'
-        ? request?.headers.get(name)
-        : request?.query.get(name)) ?? '',
+    /\{(?:(headers|query)\.)?([^}.]+)\}/gi,
+    (_, source: string | undefined, name: string) =>
+      (source === undefined
+        ? request?.params[name]
+        : source.toLowerCase() === 'headers'
+          ? request?.headers.get(name)
+          : request?.query.get(name)) ?? '',
   );
   return resolved === '' ? undefined : resolved;
 }

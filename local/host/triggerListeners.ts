@@ -22,13 +22,16 @@ export type RunFunction = (
   },
 ) => Promise<unknown>;
 
+// Resolves early on abort; the listener is removed either way, since idle pollers sleep often.
 const abortableSleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
+    const wake = () => {
       clearTimeout(timer);
+      signal.removeEventListener('abort', wake);
       resolve();
-    });
+    };
+    const timer = setTimeout(wake, ms);
+    signal.addEventListener('abort', wake, { once: true });
   });
 
 /** Event bodies as the Node.js worker hands them over: parsed JSON when they are JSON, else text. */

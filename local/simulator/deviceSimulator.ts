@@ -264,7 +264,7 @@ function note(errors: string[], error: string) {
   if (errors.length < 5 && !errors.includes(error)) errors.push(error);
 }
 
-async function mapLimit<T, R>(
+export async function mapLimit<T, R>(
   items: readonly T[],
   limit: number,
   map: (item: T) => Promise<R>,

@@ -1,4 +1,5 @@
 import type { StorageConnection } from './config';
+import { appIdentity } from './identityCredential';
 
 // The SDK is imported lazily, so its types come from that import (its ES module build).
 const loadBlobSdk = () => import('@azure/storage-blob');
@@ -18,13 +19,7 @@ export function createBlobClientFactory(
     const { BlobServiceClient } = await loadBlobSdk();
     if (connection.kind === 'connectionString')
       return BlobServiceClient.fromConnectionString(connection.connectionString);
-    const { DefaultAzureCredential } = await import('@azure/identity');
-    return new BlobServiceClient(
-      connection.blobServiceUri,
-      new DefaultAzureCredential(
-        connection.clientId ? { managedIdentityClientId: connection.clientId } : {},
-      ),
-    );
+    return new BlobServiceClient(connection.blobServiceUri, await appIdentity(connection.clientId));
   })();
   // A failed start (bad connection) is retried on the next call rather than remembered.
   service.catch(() => undefined);

@@ -1,3 +1,4 @@
+import type { TwilioSettings } from '../encounters/twilioSms';
 import { maxHistoryLength } from '../telemetry/deviceState';
 import { settingNames } from './settingNames';
 
@@ -29,9 +30,22 @@ export interface GatewayConfig {
   readonly eventHub?: { readonly connectionString: string; readonly name: string };
 }
 
+/** The encounters feature; absent when MONGODB_URI is not set. */
+export interface EncounterConfig {
+  readonly mongodbUri: string;
+  readonly maxMatches: number;
+  readonly locationFreshMs: number;
+  readonly sms:
+    | { readonly kind: 'outbox' }
+    | { readonly kind: 'twilio'; readonly twilio: TwilioSettings };
+  /** Checks the inbound webhook's signature; without it the webhook refuses every request. */
+  readonly twilioAuthToken?: string;
+}
+
 export interface AppConfig {
   readonly storage: StorageConnection;
   readonly gateway?: GatewayConfig;
+  readonly encounters?: EncounterConfig;
   readonly analytics: { readonly referenceRefreshMs: number };
   readonly telemetry: {
     readonly calibrationCacheMs: number;
@@ -81,6 +95,7 @@ export function loadConfig(env: Env): AppConfig {
     ),
   };
   const gateway = readGateway(env, problems);
+  const encounters = readEncounters(env, problems);
   if (problems.length > 0 || storage === undefined) throw new ConfigError(problems);
   const analytics = {
     referenceRefreshMs:
@@ -91,7 +106,13 @@ export function loadConfig(env: Env): AppConfig {
         problems,
       ) * 1000,
   };
-  return { storage, telemetry, analytics, ...(gateway ? { gateway } : {}) };
+  return {
+    storage,
+    telemetry,
+    analytics,
+    ...(gateway ? { gateway } : {}),
+    ...(encounters ? { encounters } : {}),
+  };
 }
 
 function readStorageConnection(
@@ -165,6 +186,68 @@ function readGateway(env: Env, problems: string[]): GatewayConfig | undefined {
     ...(eventHubConnection && eventHubName
       ? { eventHub: { connectionString: eventHubConnection, name: eventHubName } }
       : {}),
+  };
+}
+
+function readEncounters(env: Env, problems: string[]): EncounterConfig | undefined {
+  const mongodbUri = nonEmpty(env[settingNames.mongodbUri]);
+  if (!mongodbUri) return undefined;
+  if (!/^mongodb(\+srv)?:\/\//.test(mongodbUri))
+    problems.push(
+      `${settingNames.mongodbUri} must be a mongodb:// or mongodb+srv:// connection string`,
+    );
+  const maxMatches = readInteger(
+    env,
+    settingNames.encounterMaxMatches,
+    { min: 1, max: 10, fallback: 2 },
+    problems,
+  );
+  const locationFreshMs =
+    readInteger(
+      env,
+      settingNames.encounterLocationFreshMinutes,
+      { min: 1, max: 1440, fallback: 15 },
+      problems,
+    ) * 60_000;
+  const twilioAuthToken = nonEmpty(env[settingNames.twilioAuthToken]);
+  const mode = nonEmpty(env[settingNames.smsMode]) ?? 'twilio';
+  let sms: EncounterConfig['sms'] = { kind: 'outbox' };
+  if (mode === 'twilio') {
+    const accountSid = nonEmpty(env[settingNames.twilioAccountSid]);
+    const from = nonEmpty(env[settingNames.twilioFrom]);
+    const apiBaseUrl = nonEmpty(env[settingNames.twilioApiBaseUrl]);
+    if (!accountSid || !/^AC[0-9a-fA-F]{32}$/.test(accountSid))
+      problems.push(
+        `${settingNames.twilioAccountSid} must be a Twilio account SID (AC followed by 32 hex digits) when ${settingNames.smsMode} is twilio; set ${settingNames.smsMode}=outbox to keep SMS in a table instead`,
+      );
+    if (!twilioAuthToken)
+      problems.push(
+        `${settingNames.twilioAuthToken} is missing; it is required when ${settingNames.smsMode} is twilio`,
+      );
+    if (!from || !/^(\+[1-9]\d{7,14}|MG[0-9a-fA-F]{32})$/.test(from))
+      problems.push(
+        `${settingNames.twilioFrom} must be an E.164 number or a Messaging Service SID (MG...) when ${settingNames.smsMode} is twilio`,
+      );
+    if (apiBaseUrl && !URL.canParse(apiBaseUrl))
+      problems.push(`${settingNames.twilioApiBaseUrl} must be a URL`);
+    if (accountSid && twilioAuthToken && from)
+      sms = {
+        kind: 'twilio',
+        twilio: {
+          accountSid,
+          authToken: twilioAuthToken,
+          from,
+          ...(apiBaseUrl ? { apiBaseUrl } : {}),
+        },
+      };
+  } else if (mode !== 'outbox')
+    problems.push(`${settingNames.smsMode} must be twilio or outbox; got "${mode}"`);
+  return {
+    mongodbUri,
+    maxMatches,
+    locationFreshMs,
+    sms,
+    ...(twilioAuthToken ? { twilioAuthToken } : {}),
   };
 }
 

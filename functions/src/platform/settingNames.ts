@@ -15,6 +15,18 @@ export const settingNames = {
   mongodbUri: 'MONGODB_URI',
   /** Twilio auth token (a Key Vault reference); for the encounters feature. */
   twilioAuthToken: 'TWILIO_AUTH_TOKEN',
+  /** `twilio` (send SMS through Twilio) or `outbox` (keep them in the smsoutbox table). */
+  smsMode: 'SMS_MODE',
+  /** Twilio account SID (AC...), not a secret. */
+  twilioAccountSid: 'TWILIO_ACCOUNT_SID',
+  /** The sender: an E.164 number or a Messaging Service SID (MG...). */
+  twilioFrom: 'TWILIO_FROM',
+  /** Overrides https://api.twilio.com; for tests and stand-ins only. */
+  twilioApiBaseUrl: 'TWILIO_API_BASE_URL',
+  /** At most this many people in one match SMS (default 2). */
+  encounterMaxMatches: 'ENCOUNTER_MAX_MATCHES',
+  /** A location older than this many minutes takes no part in matching (default 15). */
+  encounterLocationFreshMinutes: 'ENCOUNTER_LOCATION_FRESH_MINUTES',
   /** The IoT Hub's host name, e.g. `fl-dev.azure-devices.net`; the gateway's target. */
   iotHubHostName: 'IOTHUB_HOSTNAME',
   /**
@@ -49,6 +61,8 @@ export const tableNames = {
   calibration: 'calibration',
   rejections: 'rejections',
   productMinutes: 'productminutes',
+  /** SMS kept instead of sent while SMS_MODE is `outbox`. */
+  smsOutbox: 'smsoutbox',
 } as const;
 
 /** Blob containers the app reads. */

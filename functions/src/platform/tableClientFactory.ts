@@ -1,5 +1,6 @@
 import { TableClient, type TableServiceClientOptions } from '@azure/data-tables';
 import type { StorageConnection } from './config';
+import { appIdentity } from './identityCredential';
 
 export type PipelinePolicies = NonNullable<TableServiceClientOptions['additionalPolicies']>;
 
@@ -40,11 +41,7 @@ export function createTableClientFactory(
         ),
       });
     }
-    // Loaded only on the identity path, so local runs and cold starts skip the identity SDK.
-    const { DefaultAzureCredential } = await import('@azure/identity');
-    const credential = new DefaultAzureCredential(
-      connection.clientId ? { managedIdentityClientId: connection.clientId } : {},
-    );
+    const credential = await appIdentity(connection.clientId);
     return new TableClient(connection.tableServiceUri, tableName, credential, clientOptions);
   };
 

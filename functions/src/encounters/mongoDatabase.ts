@@ -1,0 +1,59 @@
+import type { Db, MongoClientOptions } from 'mongodb';
+
+/** Index definitions the app ensures at start; `createIndexes` with the same spec is a no-op. */
+export const encounterIndexes = {
+  users: [
+    { key: { username: 1 }, name: 'username_1', unique: true },
+    // $geoNear needs exactly one 2dsphere index; ARM cannot declare one on Cosmos, so the app does.
+    { key: { location: '2dsphere' }, name: 'location_2dsphere' },
+    // The scheduler's claim: opted-in users with a fresh location, not yet queued this window.
+    { key: { 'encounter.enabled': 1, 'encounter.locationUpdatedAt': 1 }, name: 'encounter_due' },
+    { key: { 'encounter.queuedBy': 1 }, name: 'encounter_queuedBy' },
+    // The Twilio webhook finds users by phone.
+    { key: { phone: 1 }, name: 'phone_1' },
+  ],
+  // Notification keys are the documents' _id, unique by definition; recent ones are listed by time.
+  notifications: [{ key: { createdAt: -1 }, name: 'createdAt_-1' }],
+} as const;
+
+export type Database = () => Promise<Db>;
+
+/**
+ * One MongoClient per worker, connected on first use and reused by every invocation (the seed
+ * connected per run and closed the connection before its writes finished). Indexes are ensured once
+ * per connection. A failed connect is forgotten so that the next invocation tries again.
+ */
+export function createMongoDatabase(
+  uri: string,
+  log: (line: string) => void = () => undefined,
+): Database {
+  let ready: Promise<Db> | undefined;
+  const connect = async (): Promise<Db> => {
+    // The driver is loaded lazily: only the encounter functions pay for it.
+    const { MongoClient } = await import('mongodb');
+    const options: MongoClientOptions = {
+      // Cosmos DB for MongoDB (RU) does not support retryable writes.
+      retryWrites: false,
+      // Cosmos closes idle connections after 4 minutes; the driver should drop them first.
+      maxIdleTimeMS: 120_000,
+      serverSelectionTimeoutMS: 10_000,
+      appName: 'fieldline',
+    };
+    const client = new MongoClient(uri, options);
+    await client.connect();
+    const db = client.db();
+    for (const [collection, indexes] of Object.entries(encounterIndexes))
+      await db.collection(collection).createIndexes(indexes.map((index) => ({ ...index })));
+    log(`connected to MongoDB database ${db.databaseName}; indexes ensured`);
+    return db;
+  };
+  return () => {
+    if (ready) return ready;
+    const attempt = connect();
+    ready = attempt;
+    attempt.catch(() => {
+      if (ready === attempt) ready = undefined;
+    });
+    return attempt;
+  };
+}

@@ -1,0 +1,59 @@
+import { randomBytes } from 'node:crypto';
+import type { LazyTable } from '../platform/tableClientFactory';
+import type { SmsMessage, SmsSender } from './smsSender';
+
+export interface OutboxEntry extends SmsMessage {
+  readonly id: string;
+  readonly createdAt: string;
+}
+
+const partitionKey = 'outbox';
+// Row keys sort newest first: the table service returns a partition in row-key order.
+const newestFirst = (now: number) => String(9_999_999_999_999 - now).padStart(13, '0');
+
+/** SMS kept in a table instead of sent: the local cloud's (and a test stage's) stand-in for Twilio. */
+export class SmsOutbox {
+  constructor(private readonly table: LazyTable) {}
+
+  sender(now: () => number = Date.now): SmsSender {
+    return {
+      mode: 'outbox',
+      send: async (message) => {
+        const at = now();
+        const id = `${newestFirst(at)}-${randomBytes(4).toString('hex')}`;
+        await (await this.table.client()).createEntity({
+          partitionKey,
+          rowKey: id,
+          to: message.to,
+          body: message.body,
+          username: message.username,
+          createdAt: new Date(at).toISOString(),
+        });
+        return { id };
+      },
+    };
+  }
+
+  async list(limit: number): Promise<OutboxEntry[]> {
+    const client = await this.table.client();
+    const entries: OutboxEntry[] = [];
+    const pages = client
+      .listEntities<Record<string, string>>({
+        queryOptions: { filter: `PartitionKey eq '${partitionKey}'` },
+      })
+      .byPage({ maxPageSize: Math.min(limit, 1000) });
+    for await (const page of pages) {
+      for (const entity of page) {
+        entries.push({
+          id: String(entity.rowKey),
+          to: String(entity.to),
+          body: String(entity.body),
+          username: String(entity.username),
+          createdAt: String(entity.createdAt),
+        });
+        if (entries.length === limit) return entries;
+      }
+    }
+    return entries;
+  }
+}

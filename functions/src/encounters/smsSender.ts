@@ -1,0 +1,35 @@
+/** Why an SMS was not delivered, in the terms the matcher acts on. */
+export type SmsFailureKind =
+  /** Try again later: rate limited (20429), a 5xx, or the network. */
+  | 'transient'
+  /** The number cannot receive SMS (21211 invalid, 21614 not mobile): never send to it again. */
+  | 'invalid-number'
+  /** The recipient replied STOP (21610): nothing more until they reply START. */
+  | 'opted-out'
+  /** Any other refusal: this message is given up, the number stays usable. */
+  | 'rejected';
+
+export class SmsDeliveryError extends Error {
+  override readonly name = 'SmsDeliveryError';
+
+  constructor(
+    readonly kind: SmsFailureKind,
+    message: string,
+    readonly providerCode?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export interface SmsMessage {
+  readonly to: string;
+  readonly body: string;
+  readonly username: string;
+}
+
+/** Sends one SMS; failures are {@link SmsDeliveryError}s classified by what to do next. */
+export interface SmsSender {
+  readonly mode: 'twilio' | 'outbox';
+  send(message: SmsMessage): Promise<{ readonly id: string }>;
+}

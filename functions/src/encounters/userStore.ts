@@ -1,0 +1,219 @@
+import type { Collection, Document } from 'mongodb';
+import { AppError } from '../platform/appError';
+import type { EncounterUser, GeoPoint, PhoneStatus, ProfileInput } from './encounterUser';
+import { userLimits } from './encounterUser';
+import type { Database } from './mongoDatabase';
+
+/** A candidate found for a user, as the matcher ranks them. */
+export interface Match {
+  readonly username: string;
+  readonly screenName: string;
+  readonly sharedInterests: number;
+  readonly distanceMeters: number;
+}
+
+/** Users never accumulate more remembered matches than this; the oldest are forgotten first. */
+export const maxMatchHistory = 1000;
+
+/** Matching needs at least this many shared interests, as the seed required. */
+export const minSharedInterests = 2;
+
+/** The `users` collection: profiles, locations, encounter settings and match history. */
+export class UserStore {
+  constructor(private readonly database: Database) {}
+
+  private async users(): Promise<Collection<EncounterUser>> {
+    return (await this.database()).collection<EncounterUser>('users');
+  }
+
+  /** Creates or updates a profile; a new user starts opted out, with a clean phone status. */
+  async putProfile(username: string, profile: ProfileInput, now: Date): Promise<EncounterUser> {
+    const users = await this.users();
+    const existing = await users.findOne({ username }, { projection: { phone: 1 } });
+    // A changed number gets a fresh chance at delivery; the same number keeps its status.
+    const phoneChanged = existing !== null && existing.phone !== profile.phone;
+    const user = await users.findOneAndUpdate(
+      { username },
+      {
+        $set: {
+          ...profile,
+          updatedAt: now,
+          ...(phoneChanged ? { phoneStatus: 'ok' as const } : {}),
+        },
+        $setOnInsert: {
+          username,
+          encounter: {
+            enabled: false,
+            radiusMeters: userLimits.defaultRadiusMeters,
+            queuedWindow: 0,
+          },
+          matchHistory: [],
+          ...(phoneChanged ? {} : { phoneStatus: 'ok' as const }),
+          createdAt: now,
+        },
+      },
+      { upsert: true, returnDocument: 'after', projection: { _id: 0 } },
+    );
+    return user as EncounterUser;
+  }
+
+  async setLocation(username: string, location: GeoPoint, now: Date): Promise<EncounterUser> {
+    return this.updateExisting(username, {
+      $set: { location, 'encounter.locationUpdatedAt': now, updatedAt: now },
+    });
+  }
+
+  async setEncounter(
+    username: string,
+    settings: { enabled: boolean; radiusMeters?: number },
+    now: Date,
+  ): Promise<EncounterUser> {
+    return this.updateExisting(username, {
+      $set: {
+        'encounter.enabled': settings.enabled,
+        ...(settings.radiusMeters === undefined
+          ? {}
+          : { 'encounter.radiusMeters': settings.radiusMeters }),
+        updatedAt: now,
+      },
+    });
+  }
+
+  private async updateExisting(username: string, update: Document): Promise<EncounterUser> {
+    const user = await (await this.users()).findOneAndUpdate({ username }, update, {
+      returnDocument: 'after',
+      projection: { _id: 0 },
+    });
+    if (!user)
+      throw new AppError(
+        'not_found',
+        `no user ${username}; create it with PUT /api/users/${username}`,
+      );
+    return user as EncounterUser;
+  }
+
+  async get(username: string): Promise<EncounterUser | undefined> {
+    return (
+      (await (await this.users()).findOne({ username }, { projection: { _id: 0 } })) ?? undefined
+    );
+  }
+
+  /** Sets the delivery status of every user with this number; returns how many changed. */
+  async setPhoneStatus(
+    phone: string,
+    status: PhoneStatus,
+    onlyFrom?: PhoneStatus,
+  ): Promise<number> {
+    const result = await (await this.users()).updateMany(
+      { phone, ...(onlyFrom ? { phoneStatus: onlyFrom } : { phoneStatus: { $ne: status } }) },
+      { $set: { phoneStatus: status } },
+    );
+    return result.modifiedCount;
+  }
+
+  /**
+   * Claims every opted-in user with a location updated since `freshSince` that has not been queued
+   * in `window`, by one conditional update that stamps them with `runId`. A second run in the
+   * same window (a timer that fired twice, or another instance) finds nothing left to claim.
+   */
+  async claimDue(window: number, runId: string, freshSince: Date): Promise<number> {
+    const result = await (await this.users()).updateMany(
+      {
+        'encounter.enabled': true,
+        'encounter.locationUpdatedAt': { $gte: freshSince },
+        'encounter.queuedWindow': { $lt: window },
+      },
+      { $set: { 'encounter.queuedWindow': window, 'encounter.queuedBy': runId } },
+    );
+    return result.modifiedCount;
+  }
+
+  /** The usernames a run claimed, in pages of `pageSize`. */
+  async *claimed(window: number, runId: string, pageSize: number): AsyncGenerator<string[]> {
+    const cursor = (await this.users()).find(
+      { 'encounter.queuedBy': runId, 'encounter.queuedWindow': window },
+      { projection: { _id: 0, username: 1 }, batchSize: pageSize },
+    );
+    let page: string[] = [];
+    for await (const user of cursor) {
+      page.push(user.username);
+      if (page.length === pageSize) {
+        yield page;
+        page = [];
+      }
+    }
+    if (page.length > 0) yield page;
+  }
+
+  /** Gives a claim back (its message could not be queued), so that the next run retries it. */
+  async releaseClaim(username: string, window: number, runId: string): Promise<void> {
+    await (await this.users()).updateOne(
+      { username, 'encounter.queuedBy': runId, 'encounter.queuedWindow': window },
+      { $set: { 'encounter.queuedWindow': window - 1 } },
+    );
+  }
+
+  /**
+   * One `$geoNear` aggregation: people within the user's radius who are opted in with a fresh
+   * location, are not the user, are not in the user's match history, and share at least two
+   * interests; ranked by shared interests, then distance.
+   */
+  async findMatches(
+    user: EncounterUser,
+    options: { limit: number; freshSince: Date },
+  ): Promise<Match[]> {
+    if (!user.location) return [];
+    const interests = [...user.interests];
+    const pipeline: Document[] = [
+      {
+        $geoNear: {
+          near: user.location,
+          distanceField: 'distanceMeters',
+          maxDistance: user.encounter.radiusMeters,
+          spherical: true,
+          query: {
+            'encounter.enabled': true,
+            'encounter.locationUpdatedAt': { $gte: options.freshSince },
+            username: { $nin: [user.username, ...user.matchHistory] },
+            interests: { $in: interests },
+          },
+        },
+      },
+      {
+        $project: {
+          _id: 0,
+          username: 1,
+          screenName: 1,
+          distanceMeters: 1,
+          // $literal: interests are user text, and one starting with "$" must not read as a path.
+          sharedInterests: { $size: { $setIntersection: ['$interests', { $literal: interests }] } },
+        },
+      },
+      { $match: { sharedInterests: { $gte: minSharedInterests } } },
+      { $sort: { sharedInterests: -1, distanceMeters: 1 } },
+      { $limit: options.limit },
+    ];
+    return (await this.users()).aggregate<Match>(pipeline).toArray();
+  }
+
+  async matchHistory(username: string): Promise<readonly string[]> {
+    const user = await (await this.users()).findOne(
+      { username },
+      { projection: { _id: 0, matchHistory: 1 } },
+    );
+    if (!user) throw new AppError('not_found', `no user ${username}`);
+    return user.matchHistory ?? [];
+  }
+
+  /**
+   * Appends one notification's matches to the history, keeping the newest {@link maxMatchHistory}.
+   * The condition makes a repeat (a redelivered message) change nothing: the names are recorded
+   * together, so either none or all of them are already there.
+   */
+  async appendHistory(username: string, matched: readonly string[]): Promise<void> {
+    await (await this.users()).updateOne(
+      { username, matchHistory: { $nin: [...matched] } },
+      { $push: { matchHistory: { $each: [...matched], $slice: -maxMatchHistory } } },
+    );
+  }
+}

@@ -1,0 +1,88 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { mapLimit } from './deviceSimulator';
+
+export interface UserSimulationOptions {
+  /** The function app's API, e.g. http://127.0.0.1:7071/api. */
+  readonly apiBaseUrl: string;
+  /** A function key: the users API needs one for writes. */
+  readonly functionKey: string;
+  readonly users: number;
+  /** Locations are re-sent this often so that they stay fresh for the scheduler. */
+  readonly moveEveryMs?: number;
+  readonly signal?: AbortSignal;
+  readonly random?: () => number;
+  readonly log?: (line: string) => void;
+}
+
+const interestPool = [
+  'climbing',
+  'jazz',
+  'chess',
+  'cycling',
+  'baking',
+  'films',
+  'running',
+  'poetry',
+];
+// Cambridge (UK) market square; users wander within about 600 m of it.
+const center = { lat: 52.2053, lng: 0.1218 };
+const metresPerDegreeLat = 111_320;
+
+/**
+ * Creates people through the users API, each with three to five interests from a small pool and
+ * a location near one spot, opted in with a 1 km radius, and then keeps them walking about.
+ * Returns when the signal aborts (or at once when `moveEveryMs` is 0).
+ */
+export async function simulateUsers(options: UserSimulationOptions): Promise<{ created: number }> {
+  const random = options.random ?? Math.random;
+  const log = options.log ?? (() => undefined);
+  const headers = { 'content-type': 'application/json', 'x-functions-key': options.functionKey };
+  const put = async (path: string, body: unknown) => {
+    const response = await fetch(`${options.apiBaseUrl}/${path}`, {
+      method: 'PUT',
+      headers,
+      body: JSON.stringify(body),
+    });
+    if (!response.ok)
+      throw new Error(`PUT /api/${path} failed: ${response.status} ${await response.text()}`);
+  };
+  const place = () => {
+    const distance = random() * 600;
+    const bearing = random() * 2 * Math.PI;
+    const lat = center.lat + (distance * Math.cos(bearing)) / metresPerDegreeLat;
+    const lng =
+      center.lng +
+      (distance * Math.sin(bearing)) /
+        (metresPerDegreeLat * Math.cos((center.lat * Math.PI) / 180));
+    return { lat, lng };
+  };
+  const people = Array.from({ length: options.users }, (_, i) => {
+    const count = 3 + Math.floor(random() * 3);
+    const interests = [...interestPool].sort(() => random() - 0.5).slice(0, count);
+    const n = String(i + 1).padStart(3, '0');
+    return {
+      username: `walker_${n}`,
+      screenName: `Walker ${n}`,
+      phone: `+1555010${n.padStart(4, '0')}`,
+      interests,
+    };
+  });
+  await mapLimit(people, 8, async (person) => {
+    const { username, ...profile } = person;
+    await put(`users/${username}`, profile);
+    await put(`users/${username}/location`, place());
+    await put(`users/${username}/encounter`, { enabled: true, radiusMeters: 1000 });
+  });
+  log(`created ${people.length} users near ${center.lat}, ${center.lng}, opted in to encounters`);
+  const moveEveryMs = options.moveEveryMs ?? 60_000;
+  while (moveEveryMs > 0 && !options.signal?.aborted) {
+    await sleep(moveEveryMs, undefined, options.signal ? { signal: options.signal } : {}).catch(
+      () => undefined,
+    );
+    if (options.signal?.aborted) break;
+    await mapLimit(people, 8, (person) => put(`users/${person.username}/location`, place())).catch(
+      (error: unknown) => log(`moving users failed: ${String(error)}`),
+    );
+  }
+  return { created: people.length };
+}
