@@ -126,6 +126,93 @@ const contract: Record<
       authLevel: 'anonymous',
     },
   },
+  putUser: {
+    trigger: {
+      type: 'httpTrigger',
+      route: 'users/{username}',
+      methods: ['PUT'],
+      authLevel: 'function',
+    },
+  },
+  putUserLocation: {
+    trigger: {
+      type: 'httpTrigger',
+      route: 'users/{username}/location',
+      methods: ['PUT'],
+      authLevel: 'function',
+    },
+  },
+  putUserEncounter: {
+    trigger: {
+      type: 'httpTrigger',
+      route: 'users/{username}/encounter',
+      methods: ['PUT'],
+      authLevel: 'function',
+    },
+  },
+  getUserMatches: {
+    trigger: {
+      type: 'httpTrigger',
+      route: 'users/{username}/matches',
+      methods: ['GET'],
+      authLevel: 'function',
+    },
+  },
+  userNegotiate: {
+    trigger: {
+      type: 'httpTrigger',
+      route: 'users/{username}/negotiate',
+      methods: ['POST'],
+      authLevel: 'function',
+    },
+    inputs: [
+      {
+        type: 'signalRConnectionInfo',
+        direction: 'in',
+        hubName: 'telemetry',
+        userId: '{username}',
+        connectionStringSetting: 'AzureSignalRConnectionString',
+      },
+    ],
+  },
+  twilioInbound: {
+    trigger: {
+      type: 'httpTrigger',
+      route: 'twilio/inbound',
+      methods: ['POST'],
+      authLevel: 'anonymous',
+    },
+  },
+  smsOutbox: {
+    trigger: { type: 'httpTrigger', route: 'sms/outbox', methods: ['GET'], authLevel: 'admin' },
+  },
+  recentEncounters: {
+    trigger: {
+      type: 'httpTrigger',
+      route: 'encounters/recent',
+      methods: ['GET'],
+      authLevel: 'anonymous',
+    },
+  },
+  encounterScheduler: {
+    trigger: { type: 'timerTrigger', direction: 'in', schedule: '0 */1 * * * *' },
+  },
+  encounterMatcher: {
+    trigger: {
+      type: 'queueTrigger',
+      direction: 'in',
+      queueName: 'encounters',
+      connection: 'DataStorage',
+    },
+    outputs: [
+      {
+        type: 'signalR',
+        direction: 'out',
+        hubName: 'telemetry',
+        connectionStringSetting: 'AzureSignalRConnectionString',
+      },
+    ],
+  },
 };
 
 describe('the built bundle, as the Node.js worker loads it', () => {

@@ -26,11 +26,20 @@ export interface TestFunctionApp {
       body?: unknown;
       /** Values the host supplies for input bindings, by binding name. */
       inputs?: Record<string, unknown>;
+      /** Extra headers; a string body is sent as is, with these headers. */
+      headers?: Record<string, string>;
+      /** The request URL; `http://localhost:7071/api/<path>` by default. */
+      url?: string;
     },
   ): Promise<{
     status: number;
     body: unknown;
+    text?: string;
   }>;
+  /** Delivers one queue message to a queue-triggered function, as the host does on attempt `dequeueCount`. */
+  queue(name: string, message: unknown, dequeueCount?: number): Promise<SignalRMessage[]>;
+  /** Fires a timer-triggered function once. */
+  timer(name: string): Promise<void>;
   readonly logs: string[];
 }
 
@@ -75,23 +84,48 @@ export function createTestFunctionApp(
       await definition.handler(messages, invocation);
       return (invocation.extraOutputs.get(telemetryMessages) as SignalRMessage[] | undefined) ?? [];
     },
-    async http(name, { method = 'GET', path, params = {}, body, inputs = {} }) {
+    async http(name, { method = 'GET', path, params = {}, body, inputs = {}, headers, url }) {
       const definition: HttpFunctionDefinition = find(name, 'http');
       const request = new HttpRequest({
         method,
-        url: `http://localhost:7071/api/${path}`,
+        url: url ?? `http://localhost:7071/api/${path}`,
         params,
         ...(body === undefined
           ? {}
           : { body: { string: typeof body === 'string' ? body : JSON.stringify(body) } }),
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        headers: headers ?? (body === undefined ? {} : { 'content-type': 'application/json' }),
       });
       const invocation = context(definition);
       for (const binding of definition.extraInputs ?? []) {
         if (binding.name in inputs) invocation.extraInputs.set(binding, inputs[binding.name]);
       }
       const response: HttpResponseInit = await definition.handler(request, invocation);
-      return { status: response.status ?? 200, body: response.jsonBody };
+      return {
+        status: response.status ?? 200,
+        body: response.jsonBody,
+        ...(typeof response.body === 'string' ? { text: response.body } : {}),
+      };
+    },
+    async queue(name, message, dequeueCount = 1) {
+      const definition = find(name, 'storageQueue');
+      const now = new Date();
+      const invocation = context(definition, {
+        id: crypto.randomUUID(),
+        dequeueCount,
+        insertionTime: now.toISOString(),
+        expirationTime: new Date(now.getTime() + 7 * 86_400_000).toISOString(),
+        nextVisibleTime: new Date(now.getTime() + 30_000).toISOString(),
+        popReceipt: 'test',
+      });
+      await definition.handler(message, invocation);
+      return (invocation.extraOutputs.get(telemetryMessages) as SignalRMessage[] | undefined) ?? [];
+    },
+    async timer(name) {
+      const definition = find(name, 'timer');
+      await definition.handler(
+        { isPastDue: false, schedule: { adjustForDST: true }, scheduleStatus: {} } as never,
+        context(definition),
+      );
     },
   };
 }

@@ -71,7 +71,7 @@ describe('device API', () => {
     );
   });
 
-  it('is declared with function-key auth for calibration writes and anonymous reads', () => {
+  it('is declared with function-key auth for every write and anonymous dashboard reads', () => {
     const auth = Object.fromEntries(
       app().definitions.flatMap((d) =>
         d.kind === 'http' ? [[d.name, `${d.methods.join(',')} ${d.authLevel}`]] : [],
@@ -88,6 +88,15 @@ describe('device API', () => {
       pullMessages: 'GET function',
       health: 'GET anonymous',
       topProducts: 'GET anonymous',
+      // Every write is keyed; the Twilio webhook is authenticated by its request signature instead.
+      putUser: 'PUT function',
+      putUserLocation: 'PUT function',
+      putUserEncounter: 'PUT function',
+      getUserMatches: 'GET function',
+      userNegotiate: 'POST function',
+      twilioInbound: 'POST anonymous',
+      smsOutbox: 'GET admin',
+      recentEncounters: 'GET anonymous',
     });
   });
 

@@ -1,0 +1,514 @@
+import { QueueClient } from '@azure/storage-queue';
+import { type Collection, MongoClient } from 'mongodb';
+import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { windowOf } from '../../functions/src/encounters/encounterScheduler';
+import { freePort } from '../../local/freePort';
+import { earthRadiusMeters } from '../../local/mongo/aggregation';
+import { useAzurite } from '../support/azuriteFixture';
+import { createTestFunctionApp, type TestFunctionApp } from '../support/functionApp';
+import { useMongo } from '../support/mongoFixture';
+import { startTwilioApi, type TwilioApiStandIn } from '../support/twilioApi';
+
+const azurite = useAzurite();
+const newDatabase = useMongo();
+let twilio: TwilioApiStandIn;
+const clients: MongoClient[] = [];
+beforeAll(async () => {
+  twilio = await startTwilioApi();
+});
+afterAll(async () => {
+  await twilio.stop();
+  await Promise.all(clients.map((client) => client.close()));
+});
+
+const accountSid = `AC${'ab12'.repeat(8)}`;
+const authToken = 'twilio-test-auth-token';
+const sender = '+15005550006';
+
+interface Encounters {
+  readonly app: TestFunctionApp;
+  readonly uri: string;
+  /** The users collection through the official driver, for what the API cannot do (age a location). */
+  readonly users: () => Promise<Collection>;
+}
+
+/** The function app against its own database; SMS go to the Twilio stand-in unless overridden. */
+function encounters(env: Record<string, string> = {}, uri = newDatabase()): Encounters {
+  const app = createTestFunctionApp(azurite().connectionString, {
+    env: {
+      MONGODB_URI: uri,
+      SMS_MODE: 'twilio',
+      TWILIO_ACCOUNT_SID: accountSid,
+      TWILIO_AUTH_TOKEN: authToken,
+      TWILIO_FROM: sender,
+      TWILIO_API_BASE_URL: twilio.baseUrl,
+      ...env,
+    },
+  });
+  let client: MongoClient | undefined;
+  return {
+    app,
+    uri,
+    users: async () => {
+      if (!client) {
+        client = new MongoClient(uri, { retryWrites: false });
+        clients.push(client);
+      }
+      return client.db().collection('users');
+    },
+  };
+}
+
+// Points due north of an origin lie on one meridian, where the great-circle distance is exact.
+const origin = { lat: 51.5, lng: -0.12 };
+const north = (metres: number) => ({
+  lat: origin.lat + (metres / earthRadiusMeters) * (180 / Math.PI),
+  lng: origin.lng,
+});
+
+let phoneSequence = 0;
+const nextPhone = () => `+1555020${String(++phoneSequence).padStart(4, '0')}`;
+
+async function put(
+  app: TestFunctionApp,
+  name: string,
+  path: string,
+  username: string,
+  body: unknown,
+) {
+  return app.http(name, { method: 'PUT', path, params: { username }, body });
+}
+
+async function createUser(
+  { app }: Encounters,
+  username: string,
+  options: {
+    at?: { lat: number; lng: number };
+    interests: string[];
+    enabled?: boolean;
+    radiusMeters?: number;
+    phone?: string;
+  },
+): Promise<string> {
+  const phone = options.phone ?? nextPhone();
+  const steps = [
+    await put(app, 'putUser', `users/${username}`, username, {
+      screenName: username.toUpperCase(),
+      phone,
+      interests: options.interests,
+    }),
+    await put(app, 'putUserLocation', `users/${username}/location`, username, options.at ?? origin),
+    await put(app, 'putUserEncounter', `users/${username}/encounter`, username, {
+      enabled: options.enabled ?? true,
+      radiusMeters: options.radiusMeters ?? 1000,
+    }),
+  ];
+  for (const step of steps) expect(step.status, JSON.stringify(step.body)).toBe(200);
+  return phone;
+}
+
+const match = (app: TestFunctionApp, username: string, window: number, dequeueCount = 1) =>
+  app.queue('encounterMatcher', { username, window }, dequeueCount);
+
+const sentTo = (phone: string) => twilio.sent.filter((sms) => sms.to === phone);
+
+async function recent({
+  app,
+}: Encounters): Promise<{ user: string; matches: string; sms: string }[]> {
+  const response = await app.http('recentEncounters', { path: 'encounters/recent' });
+  return response.body as { user: string; matches: string; sms: string }[];
+}
+
+describe('the users API', () => {
+  it('answers every invalid body with a 400 naming the problem', async () => {
+    const { app } = encounters();
+    await createUser({ app } as Encounters, 'valid_user', { interests: ['a', 'b'] });
+    const cases: [string, string, unknown, string][] = [
+      [
+        'putUser',
+        'users/valid_user',
+        { screenName: 'V', phone: '07700 900123', interests: [] },
+        'phone',
+      ],
+      [
+        'putUser',
+        'users/valid_user',
+        { screenName: '', phone: '+447700900123', interests: [] },
+        'screenName',
+      ],
+      [
+        'putUser',
+        'users/valid_user',
+        {
+          screenName: 'V',
+          phone: '+447700900123',
+          interests: Array.from({ length: 21 }, (_, i) => `i${i}`),
+        },
+        'at most 20',
+      ],
+      [
+        'putUser',
+        'users/valid_user',
+        { screenName: 'V', phone: '+447700900123', interests: ['x'.repeat(41)] },
+        'at most 40',
+      ],
+      [
+        'putUser',
+        'users/valid_user',
+        { screenName: 'V', phone: '+447700900123', interests: 'chess' },
+        'interests',
+      ],
+      ['putUserLocation', 'users/valid_user/location', { lat: 90.5, lng: 0 }, 'lat'],
+      ['putUserLocation', 'users/valid_user/location', { lat: 0, lng: -180.01 }, 'lng'],
+      ['putUserLocation', 'users/valid_user/location', { lat: '1', lng: 0 }, 'lat'],
+      [
+        'putUserEncounter',
+        'users/valid_user/encounter',
+        { enabled: true, radiusMeters: 49 },
+        'radiusMeters',
+      ],
+      [
+        'putUserEncounter',
+        'users/valid_user/encounter',
+        { enabled: true, radiusMeters: 50_001 },
+        'radiusMeters',
+      ],
+      ['putUserEncounter', 'users/valid_user/encounter', { enabled: 'yes' }, 'enabled'],
+      ['putUserEncounter', 'users/valid_user/encounter', [], 'JSON object'],
+    ];
+    for (const [name, path, body, mention] of cases) {
+      const response = await put(app, name, path, 'valid_user', body);
+      expect(response.status, `${path} ${JSON.stringify(body)}`).toBe(400);
+      expect(response.body).toEqual({
+        error: { code: 'validation_failed', message: expect.stringContaining(mention) },
+      });
+    }
+    expect(
+      (await put(app, 'putUser', 'users/valid_user', 'valid_user', '{"screenName":')).body,
+    ).toMatchObject({
+      error: { code: 'invalid_json' },
+    });
+    expect((await put(app, 'putUser', 'users/No Way', 'No Way', {})).status).toBe(400);
+    const unknown = await put(app, 'putUserLocation', 'users/nobody/location', 'nobody', origin);
+    expect(unknown).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
+  });
+
+  it('stores a profile with normalised interests, opted out until the user opts in', async () => {
+    const { app } = encounters();
+    const response = await put(app, 'putUser', 'users/Ada_L', 'Ada_L', {
+      screenName: ' Ada ',
+      phone: '+447700900123',
+      interests: ['Chess', 'chess ', 'Jazz'],
+    });
+    expect(response).toMatchObject({
+      status: 200,
+      body: {
+        username: 'ada_l',
+        screenName: 'Ada',
+        interests: ['chess', 'jazz'],
+        phoneStatus: 'ok',
+        matchHistory: [],
+        encounter: { enabled: false, radiusMeters: 1000 },
+      },
+    });
+    const matches = await app.http('getUserMatches', {
+      path: 'users/ada_l/matches',
+      params: { username: 'ada_l' },
+    });
+    expect(matches).toEqual({ status: 200, body: { username: 'ada_l', matches: [] } });
+  });
+});
+
+describe('matching', () => {
+  it('applies the rules at their boundaries and ranks by shared interests, then distance', async () => {
+    const env = encounters({ ENCOUNTER_MAX_MATCHES: '3' });
+    const { app } = env;
+    const phone = await createUser(env, 'alice', {
+      interests: ['climbing', 'jazz', 'chess', 'films'],
+    });
+    // Someone Alice has already been told about is never matched again.
+    await createUser(env, 'seen_before', {
+      at: north(10),
+      interests: ['climbing', 'jazz', 'chess'],
+    });
+    await match(app, 'alice', 1);
+    expect(sentTo(phone).map((sms) => sms.body)).toEqual([
+      "ALICE, we've found matches for you: @seen_before!",
+    ]);
+
+    await createUser(env, 'inside_edge', { at: north(990), interests: ['climbing', 'jazz'] });
+    await createUser(env, 'outside_edge', {
+      at: north(1010),
+      interests: ['climbing', 'jazz', 'chess'],
+    });
+    await createUser(env, 'one_shared', { at: north(100), interests: ['climbing', 'baking'] });
+    await createUser(env, 'opted_out', {
+      at: north(50),
+      interests: ['climbing', 'jazz', 'chess'],
+      enabled: false,
+    });
+    await createUser(env, 'stale', { at: north(20), interests: ['climbing', 'jazz', 'chess'] });
+    await (await env.users()).updateOne(
+      { username: 'stale' },
+      { $set: { 'encounter.locationUpdatedAt': new Date(Date.now() - 16 * 60_000) } },
+    );
+    await createUser(env, 'best', { at: north(500), interests: ['climbing', 'jazz', 'chess'] });
+    await createUser(env, 'near_two', { at: north(200), interests: ['jazz', 'chess', 'baking'] });
+    await createUser(env, 'also_two', { at: north(300), interests: ['films', 'chess'] });
+
+    const pushes = await match(app, 'alice', 2);
+    expect(sentTo(phone).at(-1)?.body).toBe(
+      "ALICE, we've found matches for you: @best, @near_two, @also_two!",
+    );
+    expect(pushes).toEqual([
+      {
+        target: 'encounterMatch',
+        userId: 'alice',
+        arguments: [
+          {
+            window: 2,
+            matches: [
+              { username: 'best', screenName: 'BEST', sharedInterests: 3, distanceMeters: 500 },
+              {
+                username: 'near_two',
+                screenName: 'NEAR_TWO',
+                sharedInterests: 2,
+                distanceMeters: 200,
+              },
+              {
+                username: 'also_two',
+                screenName: 'ALSO_TWO',
+                sharedInterests: 2,
+                distanceMeters: 300,
+              },
+            ],
+          },
+        ],
+      },
+      {
+        target: 'encounterMatched',
+        arguments: [
+          [{ username: 'alice', matches: ['best', 'near_two', 'also_two'], sms: 'sent' }],
+        ],
+      },
+    ]);
+    // The next window finds the one left inside the radius; after that, nobody is left.
+    await match(app, 'alice', 3);
+    expect(sentTo(phone).at(-1)?.body).toBe("ALICE, we've found matches for you: @inside_edge!");
+    await match(app, 'alice', 4);
+    expect(sentTo(phone)).toHaveLength(3);
+    const history = await app.http('getUserMatches', {
+      path: 'users/alice/matches',
+      params: { username: 'alice' },
+    });
+    expect(history.body).toEqual({
+      username: 'alice',
+      matches: ['inside_edge', 'also_two', 'near_two', 'best', 'seen_before'],
+    });
+  });
+});
+
+describe('encounterScheduler', () => {
+  it('queues every opted-in user with a fresh location once per window, however often it fires', async () => {
+    const env = encounters();
+    const queue = new QueueClient(azurite().connectionString, 'encounters');
+    await queue.createIfNotExists();
+    await queue.clearMessages();
+    for (const name of ['sched_a', 'sched_b', 'sched_c'])
+      await createUser(env, name, { interests: ['x', 'y'] });
+    await createUser(env, 'sched_off', { interests: ['x', 'y'], enabled: false });
+    await createUser(env, 'sched_stale', { interests: ['x', 'y'] });
+    await (await env.users()).updateOne(
+      { username: 'sched_stale' },
+      { $set: { 'encounter.locationUpdatedAt': new Date(Date.now() - 3_600_000) } },
+    );
+    // Fire well inside one minute, so that every run below falls in the same window.
+    while (Date.now() % 60_000 > 55_000) await new Promise((resolve) => setTimeout(resolve, 250));
+    const window = windowOf(new Date());
+    await Promise.all([env.app.timer('encounterScheduler'), env.app.timer('encounterScheduler')]);
+    await env.app.timer('encounterScheduler');
+
+    const { peekedMessageItems } = await queue.peekMessages({ numberOfMessages: 32 });
+    const jobs = peekedMessageItems.map((m) =>
+      JSON.parse(Buffer.from(m.messageText, 'base64').toString()),
+    );
+    expect(jobs.map((job) => job.username).sort()).toEqual(['sched_a', 'sched_b', 'sched_c']);
+    expect(new Set(jobs.map((job) => job.window))).toEqual(new Set([window]));
+    expect(env.app.logs.filter((line) => line.includes('queued 3 users'))).toHaveLength(1);
+    expect(env.app.logs.filter((line) => line.includes('queued 0 users'))).toHaveLength(2);
+  });
+});
+
+describe('encounterMatcher deliveries', () => {
+  it('sends nothing twice when a message is redelivered, one after the other or at once', async () => {
+    const env = encounters();
+    const phone = await createUser(env, 'redo', { interests: ['tea', 'maps'] });
+    await createUser(env, 'redo_m1', { at: north(100), interests: ['tea', 'maps'] });
+    await createUser(env, 'redo_m2', { at: north(200), interests: ['tea', 'maps'] });
+    await createUser(env, 'redo_m3', { at: north(300), interests: ['tea', 'maps'] });
+
+    const first = await match(env.app, 'redo', 7);
+    const again = await match(env.app, 'redo', 7, 2);
+    expect(sentTo(phone)).toHaveLength(1);
+    // At most two matches by default.
+    expect(sentTo(phone)[0]?.body).toBe("REDO, we've found matches for you: @redo_m1, @redo_m2!");
+    expect(first.map((m) => m.target)).toEqual(['encounterMatch', 'encounterMatched']);
+    expect(again).toEqual([]);
+
+    await Promise.all([match(env.app, 'redo', 8), match(env.app, 'redo', 8, 2)]);
+    expect(sentTo(phone)).toHaveLength(2);
+    expect(sentTo(phone)[1]?.body).toBe("REDO, we've found matches for you: @redo_m3!");
+    const history = await env.app.http('getUserMatches', {
+      path: 'users/redo/matches',
+      params: { username: 'redo' },
+    });
+    expect(history.body).toEqual({ username: 'redo', matches: ['redo_m3', 'redo_m2', 'redo_m1'] });
+  });
+
+  it.each([
+    ['rate limited (20429)', 429, 20429],
+    ['a Twilio 5xx', 503, 20503],
+  ])('retries on %s and sends once when the retry succeeds', async (_label, status, code) => {
+    const env = encounters();
+    const phone = await createUser(env, `busy_${code}`, { interests: ['tea', 'maps'] });
+    await createUser(env, `busy_${code}_m`, { at: north(100), interests: ['tea', 'maps'] });
+    twilio.failNext(phone, { status, code });
+    await expect(match(env.app, `busy_${code}`, 1)).rejects.toThrow(String(code));
+    expect(
+      env.app.logs.some(
+        (line) => line.includes('dequeue count 1') && line.includes('encounters-poison'),
+      ),
+    ).toBe(true);
+    expect(sentTo(phone)).toHaveLength(0);
+    expect(await recent(env)).toEqual([]); // the key was released
+    await match(env.app, `busy_${code}`, 1, 2);
+    expect(sentTo(phone)).toHaveLength(1);
+    expect(await recent(env)).toMatchObject([{ user: `busy_${code}`, sms: 'sent' }]);
+  });
+
+  it('retries when Twilio cannot be reached', async () => {
+    const uri = newDatabase();
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    const offline = encounters({ TWILIO_API_BASE_URL: closed }, uri);
+    const phone = await createUser(offline, 'offline', { interests: ['tea', 'maps'] });
+    await createUser(offline, 'offline_m', { at: north(100), interests: ['tea', 'maps'] });
+    await expect(match(offline.app, 'offline', 1)).rejects.toThrow(/Twilio unreachable/);
+    const online = encounters({}, uri);
+    await match(online.app, 'offline', 1, 2);
+    expect(sentTo(phone)).toHaveLength(1);
+  });
+
+  it.each([
+    ['21211 (invalid number)', 21211, 'invalid'],
+    ['21614 (not a mobile number)', 21614, 'invalid'],
+    ['21610 (unsubscribed)', 21610, 'opted-out'],
+  ])(
+    'stops texting a phone after %s, and keeps matching in the app',
+    async (_label, code, status) => {
+      const env = encounters({ ENCOUNTER_MAX_MATCHES: '1' });
+      const username = `perm_${code}`;
+      const phone = await createUser(env, username, { interests: ['tea', 'maps'] });
+      await createUser(env, `${username}_a`, { at: north(100), interests: ['tea', 'maps'] });
+      await createUser(env, `${username}_b`, { at: north(200), interests: ['tea', 'maps'] });
+      twilio.failNext(phone, { status: 400, code, times: 5 });
+      await match(env.app, username, 1);
+      expect((await (await env.users()).findOne({ username }))?.phoneStatus).toBe(status);
+      const pushes = await match(env.app, username, 2);
+      expect(pushes.map((m) => m.target)).toEqual(['encounterMatch', 'encounterMatched']);
+      expect(sentTo(phone)).toHaveLength(0);
+      expect((await recent(env)).map((row) => row.sms)).toEqual(['skipped', 'failed']);
+    },
+  );
+
+  it('logs why a malformed message fails, on its way to encounters-poison', async () => {
+    const { app } = encounters();
+    await expect(app.queue('encounterMatcher', { user: 'x' }, 5)).rejects.toThrow(
+      /not an encounter job/,
+    );
+    expect(
+      app.logs.some((line) =>
+        /dequeue count 5.*encounters-poison: not an encounter job/.test(line),
+      ),
+    ).toBe(true);
+  });
+});
+
+describe('the Twilio inbound webhook', () => {
+  const url = 'https://fl-dev-func.azurewebsites.net/api/twilio/inbound';
+  const inbound = (app: TestFunctionApp, params: Record<string, string>, signature?: string) =>
+    app.http('twilioInbound', {
+      method: 'POST',
+      path: 'twilio/inbound',
+      url,
+      body: new URLSearchParams(params).toString(),
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        ...(signature === undefined ? {} : { 'x-twilio-signature': signature }),
+      },
+    });
+
+  it('refuses unsigned and mis-signed requests with 403', async () => {
+    const env = encounters();
+    const phone = await createUser(env, 'webhook_a', { interests: ['a', 'b'] });
+    const params = { From: phone, Body: 'STOP', MessageSid: 'SM1', AccountSid: accountSid };
+    expect(await inbound(env.app, params)).toMatchObject({
+      status: 403,
+      body: { error: { code: 'forbidden' } },
+    });
+    const wrongKey = getExpectedTwilioSignature('another-token', url, params);
+    expect((await inbound(env.app, params, wrongKey)).status).toBe(403);
+    const otherUrl = getExpectedTwilioSignature(authToken, `${url}?x=1`, params);
+    expect((await inbound(env.app, params, otherUrl)).status).toBe(403);
+    const tampered = getExpectedTwilioSignature(authToken, url, params);
+    expect((await inbound(env.app, { ...params, Body: 'START' }, tampered)).status).toBe(403);
+    expect((await (await env.users()).findOne({ username: 'webhook_a' }))?.phoneStatus).toBe('ok');
+  });
+
+  it('opts a number out on STOP and back in on START', async () => {
+    const env = encounters();
+    const phone = await createUser(env, 'webhook_b', { interests: ['a', 'b'] });
+    await createUser(env, 'webhook_b_m', { at: north(100), interests: ['a', 'b'] });
+    const stop = { From: phone, Body: ' stop ', MessageSid: 'SM2', AccountSid: accountSid };
+    const stopped = await inbound(env.app, stop, getExpectedTwilioSignature(authToken, url, stop));
+    expect(stopped.status).toBe(200);
+    expect(stopped.text).toContain('<Response></Response>');
+    await match(env.app, 'webhook_b', 1);
+    expect(sentTo(phone)).toHaveLength(0);
+
+    const start = { From: phone, Body: 'START', MessageSid: 'SM3', AccountSid: accountSid };
+    expect(
+      (await inbound(env.app, start, getExpectedTwilioSignature(authToken, url, start))).status,
+    ).toBe(200);
+    await createUser(env, 'webhook_b_n', { at: north(150), interests: ['a', 'b'] });
+    await match(env.app, 'webhook_b', 2);
+    expect(sentTo(phone).map((sms) => sms.body)).toEqual([
+      "WEBHOOK_B, we've found matches for you: @webhook_b_n!",
+    ]);
+  });
+});
+
+describe('SMS_MODE=outbox', () => {
+  it('keeps SMS in the outbox table, which the master-key API lists; twilio mode has no outbox', async () => {
+    const env = encounters({ SMS_MODE: 'outbox' });
+    const phone = await createUser(env, 'boxed', { interests: ['a', 'b'] });
+    await createUser(env, 'boxed_m', { at: north(100), interests: ['a', 'b'] });
+    const before = twilio.sent.length;
+    await match(env.app, 'boxed', 1);
+    expect(twilio.sent).toHaveLength(before);
+    const outbox = await env.app.http('smsOutbox', { path: 'sms/outbox' });
+    expect(outbox.status).toBe(200);
+    expect(outbox.body).toContainEqual(
+      expect.objectContaining({
+        to: phone,
+        username: 'boxed',
+        body: "BOXED, we've found matches for you: @boxed_m!",
+      }),
+    );
+    expect(await recent(env)).toMatchObject([
+      { user: 'boxed', matches: '@boxed_m', sms: 'outbox' },
+    ]);
+    const none = await encounters().app.http('smsOutbox', { path: 'sms/outbox' });
+    expect(none).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
+  });
+});
