@@ -156,14 +156,7 @@ export async function listenToQueue(
         try {
           await deps.run(definition, decodeEventBody(Buffer.from(text)), {
             reason: `New queue message detected on '${queueName}'`,
-            triggerMetadata: {
-              id: message.messageId,
-              dequeueCount: message.dequeueCount,
-              insertionTime: message.insertedOn.toISOString(),
-              expirationTime: message.expiresOn.toISOString(),
-              nextVisibleTime: message.nextVisibleOn.toISOString(),
-              popReceipt: message.popReceipt,
-            },
+            triggerMetadata: queueTriggerMetadata({ ...message, text }),
           });
           await queue.deleteMessage(message.messageId, message.popReceipt);
         } catch {
@@ -185,6 +178,32 @@ export async function listenToQueue(
       }),
     );
   }
+}
+
+/**
+ * A queue message's trigger metadata as the Node.js worker hands it to a handler: the host's
+ * QueueTrigger, DequeueCount, Id, ... with the first letter lower-cased.
+ */
+export function queueTriggerMetadata(message: {
+  readonly messageId: string;
+  readonly dequeueCount: number;
+  readonly insertedOn: Date;
+  readonly expiresOn: Date;
+  readonly nextVisibleOn: Date;
+  readonly popReceipt: string;
+  /** The decoded message text. */
+  readonly text: string;
+}): Record<string, unknown> {
+  return {
+    // The worker parses metadata strings that hold JSON, so a JSON message arrives parsed here too.
+    queueTrigger: decodeEventBody(Buffer.from(message.text)),
+    id: message.messageId,
+    dequeueCount: message.dequeueCount,
+    insertionTime: message.insertedOn.toISOString(),
+    expirationTime: message.expiresOn.toISOString(),
+    nextVisibleTime: message.nextVisibleOn.toISOString(),
+    popReceipt: message.popReceipt,
+  };
 }
 
 /** Timer trigger semantics: one run at a time, `isPastDue` when a run starts late. */

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeviceState } from '../../functions/src/telemetry/deviceState';
 import { toEventHubInvocation } from '../../local/eventHubBatch';
-import { decodeEventBody } from '../../local/host/triggerListeners';
+import { decodeEventBody, queueTriggerMetadata } from '../../local/host/triggerListeners';
 import { useAzurite } from '../support/azuriteFixture';
 import {
   type BuiltFunctionApp,
@@ -9,7 +9,7 @@ import {
   triggerOf,
 } from '../support/builtFunctionApp';
 import { createTestFunctionApp, deviceEvent } from '../support/functionApp';
-import { hostEventHubRequest, hostHttpRequest } from '../support/workerPayloads';
+import { hostEventHubRequest, hostHttpRequest, hostQueueRequest } from '../support/workerPayloads';
 
 const azurite = useAzurite();
 const partition = {
@@ -142,6 +142,48 @@ describe('invocations through the callbacks the bundle registered, as the worker
       status: 404,
       json: { error: { code: 'not_found', message: expect.any(String) } },
     });
+  });
+
+  it('delivers a queue message with the metadata the local host passes, and logs why it failed', async () => {
+    const fn = app.find('encounterMatcher');
+    const message = {
+      messageId: 'b7c6f1f2-0d1e-4a53-9d9f-3a4b5c6d7e8f',
+      dequeueCount: 3,
+      insertedOn: new Date('2026-11-21T10:00:00Z'),
+      expiresOn: new Date('2026-11-28T10:00:00Z'),
+      nextVisibleOn: new Date('2026-11-21T10:01:30Z'),
+      popReceipt: 'AgAAAAMAAAAAAAAA',
+      text: '{"user":"not-a-job"}',
+    };
+    const logs: string[] = [];
+    const model = app.programmingModel.getInvocationModel({
+      invocationId: crypto.randomUUID(),
+      request: {
+        invocationId: 'test',
+        functionId: 'encounterMatcher',
+        ...hostQueueRequest(triggerOf(fn).name as string, {
+          text: message.text,
+          id: message.messageId,
+          dequeueCount: message.dequeueCount,
+          insertionTime: message.insertedOn.toISOString(),
+          expirationTime: message.expiresOn.toISOString(),
+          nextVisibleTime: message.nextVisibleOn.toISOString(),
+          popReceipt: message.popReceipt,
+        }),
+      },
+      metadata: fn.metadata,
+      log: (_level: string, _category: string, text: string) => logs.push(text),
+    });
+    const { context, inputs } = await model.getArguments();
+    expect(inputs).toEqual([{ user: 'not-a-job' }]);
+    expect((context as { triggerMetadata?: unknown }).triggerMetadata).toEqual(
+      queueTriggerMetadata(message),
+    );
+    // A failure goes back to the host, which retries and then moves the message to the poison queue.
+    await expect(model.invokeFunction(context, inputs, fn.callback)).rejects.toThrow(
+      /not an encounter job/,
+    );
+    expect(logs.some((line) => /dequeue count 3.*encounters-poison/.test(line))).toBe(true);
   });
 
   it('hands negotiate the connection info the signalRConnectionInfo binding supplies', async () => {

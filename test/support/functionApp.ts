@@ -11,6 +11,7 @@ import type { SignalRMessage } from '../../functions/src/realtime/signalRMessage
 import { createServices, type ServiceOptions } from '../../functions/src/services';
 import { type HubEvent, toEventHubInvocation } from '../../local/eventHubBatch';
 import { createInvocationContext } from '../../local/functionInvocation';
+import { queueTriggerMetadata } from '../../local/host/triggerListeners';
 
 export interface TestFunctionApp {
   readonly definitions: FunctionDefinition[];
@@ -109,14 +110,18 @@ export function createTestFunctionApp(
     async queue(name, message, dequeueCount = 1) {
       const definition = find(name, 'storageQueue');
       const now = new Date();
-      const invocation = context(definition, {
-        id: crypto.randomUUID(),
-        dequeueCount,
-        insertionTime: now.toISOString(),
-        expirationTime: new Date(now.getTime() + 7 * 86_400_000).toISOString(),
-        nextVisibleTime: new Date(now.getTime() + 30_000).toISOString(),
-        popReceipt: 'test',
-      });
+      const invocation = context(
+        definition,
+        queueTriggerMetadata({
+          messageId: crypto.randomUUID(),
+          dequeueCount,
+          insertedOn: now,
+          expiresOn: new Date(now.getTime() + 7 * 86_400_000),
+          nextVisibleOn: new Date(now.getTime() + 30_000),
+          popReceipt: 'test',
+          text: JSON.stringify(message),
+        }),
+      );
       await definition.handler(message, invocation);
       return (invocation.extraOutputs.get(telemetryMessages) as SignalRMessage[] | undefined) ?? [];
     },

@@ -88,3 +88,34 @@ export function hostHttpRequest(
     triggerMetadata: {},
   };
 }
+
+/**
+ * A storage-queue invocation request: the message in the trigger's input (JSON messages as JSON
+ * typed data), and the host's metadata (QueueTrigger, DequeueCount, Id, ...) as typed data.
+ */
+export function hostQueueRequest(
+  triggerName: string,
+  message: {
+    text: string;
+    id: string;
+    dequeueCount: number;
+    insertionTime: string;
+    expirationTime: string;
+    nextVisibleTime: string;
+    popReceipt: string;
+  },
+) {
+  const json = (value: unknown) => ({ json: JSON.stringify(value) });
+  return {
+    inputData: [{ name: triggerName, data: { json: message.text } }],
+    triggerMetadata: {
+      QueueTrigger: { string: message.text },
+      Id: { string: message.id },
+      DequeueCount: json(message.dequeueCount),
+      InsertionTime: json(message.insertionTime),
+      ExpirationTime: json(message.expirationTime),
+      NextVisibleTime: json(message.nextVisibleTime),
+      PopReceipt: { string: message.popReceipt },
+    },
+  };
+}
