@@ -16,7 +16,7 @@ import { KeyVault } from './components/keyVault';
 import { Monitoring } from './components/monitoring';
 import { SignalR } from './components/signalR';
 import { packageDashboard, packageFunctions } from './packaging';
-import { readStageConfig } from './stageConfig';
+import { readStageConfig, StageConfigError } from './stageConfig';
 
 // Validated before anything is declared: a bad key stops the program with a message naming it.
 const fieldline = new pulumi.Config('fieldline');
@@ -66,6 +66,10 @@ const cosmos = new CosmosMongo('cosmos', {
 });
 const monitoring = new Monitoring('monitoring', placement);
 const twilioAuthToken = fieldline.getSecret('twilioAuthToken');
+if (stage.sms.mode === 'twilio' && !twilioAuthToken)
+  throw new StageConfigError([
+    'fieldline:twilioAuthToken must be set when fieldline:smsMode is twilio: pulumi config set --secret fieldline:twilioAuthToken <token>',
+  ]);
 const vault = new KeyVault('vault', {
   ...placement,
   tenantId: client.tenantId,
@@ -96,6 +100,13 @@ const functions = new FunctionApp('functions', {
     [`${settingNames.signalR}__serviceUri`]: pulumi.interpolate`https://${realtime.hostName}`,
     [settingNames.mongodbUri]: reference('mongodb-uri'),
     ...(twilioAuthToken ? { [settingNames.twilioAuthToken]: reference('twilio-auth-token') } : {}),
+    [settingNames.smsMode]: stage.sms.mode,
+    ...(stage.sms.mode === 'twilio'
+      ? {
+          [settingNames.twilioAccountSid]: stage.sms.accountSid,
+          [settingNames.twilioFrom]: stage.sms.from,
+        }
+      : {}),
     APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.connectionString,
     APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD',
   },

@@ -51,4 +51,21 @@ describe('readStageConfig', () => {
       readStageConfig(reader({ iotHubSku: 'F1', iotHubPartitions: '4' }), 'dev'),
     ).toThrow(/iotHubPartitions must be 2/);
   });
+
+  it('keeps SMS in the outbox unless Twilio is configured in full', () => {
+    expect(readStageConfig(reader({}), 'dev').sms).toEqual({ mode: 'outbox' });
+    expect(() => readStageConfig(reader({ smsMode: 'twilio' }), 'dev')).toThrow(
+      /fieldline:twilioAccountSid must be a Twilio account SID[\s\S]*fieldline:twilioFrom must be an E.164/,
+    );
+    expect(() => readStageConfig(reader({ smsMode: 'pigeon' }), 'dev')).toThrow(
+      'fieldline:smsMode must be one of outbox, twilio; got "pigeon"',
+    );
+    const sid = `AC${'0'.repeat(32)}`;
+    expect(
+      readStageConfig(
+        reader({ smsMode: 'twilio', twilioAccountSid: sid, twilioFrom: '+447700900123' }),
+        'prod',
+      ).sms,
+    ).toEqual({ mode: 'twilio', accountSid: sid, from: '+447700900123' });
+  });
 });

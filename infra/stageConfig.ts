@@ -21,11 +21,16 @@ export interface StageConfig {
   readonly protect: boolean;
   readonly archiveTelemetry: boolean;
   readonly dashboardExtraOrigins: readonly string[];
+  /** Encounter SMS: through Twilio (account SID and sender in config, auth token a secret), or kept in the outbox table. */
+  readonly sms:
+    | { readonly mode: 'outbox' }
+    | { readonly mode: 'twilio'; readonly accountSid: string; readonly from: string };
 }
 
 export const iotHubSkus = ['F1', 'B1', 'B2', 'B3', 'S1', 'S2', 'S3'] as const;
 export type IotHubSku = (typeof iotHubSkus)[number];
 export const signalRSkus = ['Free_F1', 'Standard_S1', 'Premium_P1'] as const;
+export const smsModes = ['outbox', 'twilio'] as const;
 export type SignalRSku = (typeof signalRSkus)[number];
 const memorySizes = [512, 2048, 4096] as const;
 
@@ -119,6 +124,23 @@ export function readStageConfig(get: ConfigReader, stackName: string): StageConf
         `fieldline:dashboardExtraOrigins must list https origins without paths or wildcards; got "${origin}"`,
       );
   }
+  const smsMode = oneOf('smsMode', smsModes, 'outbox');
+  let sms: StageConfig['sms'] = { mode: 'outbox' };
+  if (smsMode === 'twilio') {
+    const accountSid = text(
+      'twilioAccountSid',
+      '',
+      /^AC[0-9a-fA-F]{32}$/,
+      'must be a Twilio account SID (AC and 32 hex digits) when fieldline:smsMode is twilio',
+    );
+    const from = text(
+      'twilioFrom',
+      '',
+      /^(\+[1-9]\d{7,14}|MG[0-9a-fA-F]{32})$/,
+      'must be an E.164 sender number or a Messaging Service SID (MG...) when fieldline:smsMode is twilio',
+    );
+    sms = { mode: 'twilio', accountSid, from };
+  }
   const config: StageConfig = {
     stage,
     location,
@@ -133,6 +155,7 @@ export function readStageConfig(get: ConfigReader, stackName: string): StageConf
     protect: flag('protect', false),
     archiveTelemetry: flag('archiveTelemetry', false),
     dashboardExtraOrigins: origins,
+    sms,
   };
   if (problems.length > 0) throw new StageConfigError(problems);
   return config;

@@ -11,9 +11,12 @@ export interface CosmosMongoArgs {
 }
 
 /**
- * Cosmos DB for MongoDB (RU): account, database and collections. Key-based metadata writes are
- * off, so collections and indexes change only through ARM; the app creates its 2dsphere and unique
- * indexes itself at start, since ARM cannot declare a 2dsphere index.
+ * Cosmos DB for MongoDB (RU): account, database and collections. The app creates its indexes at
+ * start (2dsphere on `users.location`, unique `username`, and the ones its queries need): ARM's
+ * MongoIndex takes only plain key names and `unique`/TTL options, so it cannot declare a 2dsphere
+ * index, and `createIndexes` through the driver is a key-based metadata write. Key-based metadata
+ * writes therefore stay enabled (a documented exception to CKV_AZURE_132); the key itself lives
+ * only in Key Vault.
  */
 export class CosmosMongo extends pulumi.ComponentResource {
   readonly account: cosmosdb.DatabaseAccount;
@@ -34,7 +37,7 @@ export class CosmosMongo extends pulumi.ComponentResource {
         capabilities: args.serverless ? [{ name: 'EnableServerless' }] : [],
         consistencyPolicy: { defaultConsistencyLevel: cosmosdb.DefaultConsistencyLevel.Session },
         locations: [{ locationName: args.location, failoverPriority: 0 }],
-        disableKeyBasedMetadataWriteAccess: true,
+        disableKeyBasedMetadataWriteAccess: false,
         minimalTlsVersion: cosmosdb.MinimalTlsVersion.Tls12,
       },
       { ...child, protect: args.protect },

@@ -114,6 +114,28 @@ describe.each(stacks)('the $stack stack', ({ stack, file }) => {
     });
   });
 
+  it('the function app: SMS through Twilio in prod (token from Key Vault), the outbox in dev', () => {
+    const settings = Object.fromEntries(
+      (
+        input(one(graph, 'azure-native:web:WebApp'), 'siteConfig.appSettings') as {
+          name: string;
+          value: unknown;
+        }[]
+      ).map((s) => [s.name, String(s.value)]),
+    );
+    if (prod) {
+      expect(settings).toMatchObject({
+        SMS_MODE: 'twilio',
+        TWILIO_ACCOUNT_SID: expect.stringMatching(/^AC/),
+        TWILIO_FROM: '+15005550006',
+        TWILIO_AUTH_TOKEN: expect.stringMatching(/^@Microsoft\.KeyVault\(SecretUri=/),
+      });
+    } else {
+      expect(settings.SMS_MODE).toBe('outbox');
+      expect(settings).not.toHaveProperty('TWILIO_ACCOUNT_SID');
+    }
+  });
+
   it('protects stateful resources in prod only, with Key Vault purge protection', () => {
     expect(
       input(one(graph, 'azure-native:keyvault:Vault'), 'properties.enablePurgeProtection'),

@@ -88,10 +88,12 @@ describe.each(stacks)('policy: the $stack stack', ({ stack, file }) => {
   });
 
   describe('cosmos db', () => {
-    it('CKV_AZURE_132: key-based metadata writes are disabled', () =>
+    // A documented exception to CKV_AZURE_132: the app must create its 2dsphere index through the
+    // driver (ARM cannot declare one), which is a key-based metadata write. See cosmosMongo.ts.
+    it('CKV_AZURE_132 (exception): key-based metadata writes stay on so the app can create its indexes', () =>
       expectEvery(
         'azure-native:cosmosdb:DatabaseAccount',
-        (r) => r.inputs.disableKeyBasedMetadataWriteAccess === true,
+        (r) => r.inputs.disableKeyBasedMetadataWriteAccess === false,
       ));
     it('the minimum TLS version is 1.2', () =>
       expectEvery(

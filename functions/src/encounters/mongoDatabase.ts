@@ -1,19 +1,23 @@
 import type { Db, MongoClientOptions } from 'mongodb';
 
-/** Index definitions the app ensures at start; `createIndexes` with the same spec is a no-op. */
+/**
+ * Index definitions the app ensures at start; `createIndexes` with the same spec is a no-op. Names
+ * are left to the server's default (`field_1`), so an index someone made by hand with the same key
+ * is recognised rather than conflicting.
+ */
 export const encounterIndexes = {
   users: [
-    { key: { username: 1 }, name: 'username_1', unique: true },
+    { key: { username: 1 }, unique: true },
     // $geoNear needs exactly one 2dsphere index; ARM cannot declare one on Cosmos, so the app does.
-    { key: { location: '2dsphere' }, name: 'location_2dsphere' },
+    { key: { location: '2dsphere' } },
     // The scheduler's claim: opted-in users with a fresh location, not yet queued this window.
-    { key: { 'encounter.enabled': 1, 'encounter.locationUpdatedAt': 1 }, name: 'encounter_due' },
-    { key: { 'encounter.queuedBy': 1 }, name: 'encounter_queuedBy' },
+    { key: { 'encounter.enabled': 1, 'encounter.locationUpdatedAt': 1 } },
+    { key: { 'encounter.queuedBy': 1 } },
     // The Twilio webhook finds users by phone.
-    { key: { phone: 1 }, name: 'phone_1' },
+    { key: { phone: 1 } },
   ],
   // Notification keys are the documents' _id, unique by definition; recent ones are listed by time.
-  notifications: [{ key: { createdAt: -1 }, name: 'createdAt_-1' }],
+  notifications: [{ key: { createdAt: 1 } }],
 } as const;
 
 export type Database = () => Promise<Db>;
