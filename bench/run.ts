@@ -5,6 +5,7 @@ import type { Benchmark, BenchmarkFigures } from './benchmark';
 import { coldstartBenchmark } from './coldstartBenchmark';
 import { dashboardBenchmark } from './dashboardBenchmark';
 import { e2eBenchmark } from './e2eBenchmark';
+import { encountersBenchmark } from './encountersBenchmark';
 import { ingestBenchmark } from './ingestBenchmark';
 
 const benchmarks: readonly Benchmark[] = [
@@ -12,6 +13,7 @@ const benchmarks: readonly Benchmark[] = [
   coldstartBenchmark,
   e2eBenchmark,
   dashboardBenchmark,
+  encountersBenchmark,
 ];
 
 interface Args {

@@ -303,6 +303,12 @@ export async function startFunctionHost(
   const queueSettings = readQueueSettings(options.hostJson);
   const checkpoints = new Map<string, number>();
   for (const definition of options.definitions) {
+    // As in Azure, the app setting AzureWebJobs.<name>.Disabled=true stops a trigger from firing;
+    // the admin endpoint can still run the function.
+    if (options.settings[`AzureWebJobs.${definition.name}.Disabled`]?.toLowerCase() === 'true') {
+      log(`${definition.name}: disabled by AzureWebJobs.${definition.name}.Disabled`);
+      continue;
+    }
     switch (definition.kind) {
       case 'eventHub': {
         const eventHubName = resolveSettingExpression(definition.eventHubName, options.settings);

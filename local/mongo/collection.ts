@@ -32,6 +32,25 @@ export class Collection {
     return this.documents.values();
   }
 
+  /**
+   * The documents a filter can match: one lookup when it pins a field of a single-field unique
+   * index (such as `_id` or `username`) to a plain value, otherwise every document. Callers still
+   * apply the whole filter to what comes back.
+   */
+  candidates(filter: Document): Iterable<Document> {
+    for (const [name, keys] of this.uniqueKeys) {
+      const fields = Object.keys((this.indexes.get(name) as IndexSpec).key);
+      if (fields.length !== 1) continue;
+      const value = filter[fields[0] as string];
+      if (value === undefined || value === null || isDocument(value) || Array.isArray(value))
+        continue;
+      const id = keys.get(keyString([value]));
+      const document = id === undefined ? undefined : this.documents.get(id);
+      return document ? [document] : [];
+    }
+    return this.documents.values();
+  }
+
   indexList(): IndexSpec[] {
     return [...this.indexes.values()];
   }

@@ -86,7 +86,7 @@ export class MongoEngine {
     options: { sort?: unknown; skip?: unknown; limit?: unknown; projection?: unknown },
   ): Document[] {
     let found = collection
-      ? [...collection.all()].filter((document) => matchesFilter(document, filter))
+      ? [...collection.candidates(filter)].filter((document) => matchesFilter(document, filter))
       : [];
     if (isDocument(options.sort) && Object.keys(options.sort).length > 0)
       found = sortDocuments(found, options.sort);
@@ -112,7 +112,9 @@ export class MongoEngine {
     const operators = isOperatorUpdate(update);
     if (!operators && options.multi)
       throw mongoErrors.failedToParse('multi update is not supported for replacement-style update');
-    const targets = [...collection.all()].filter((document) => matchesFilter(document, filter));
+    const targets = [...collection.candidates(filter)].filter((document) =>
+      matchesFilter(document, filter),
+    );
     const chosen = options.multi ? targets : targets.slice(0, 1);
     if (chosen.length === 0) {
       if (!options.upsert) return { n: 0, nModified: 0 };
@@ -217,8 +219,9 @@ export class MongoEngine {
       const statements = Array.isArray(command.deletes) ? (command.deletes as Document[]) : [];
       return this.writeLoop(statements, command.ordered !== false, (statement) => {
         if (!collection) return 0;
-        const matched = [...collection.all()].filter((document) =>
-          matchesFilter(document, (statement.q ?? {}) as Document),
+        const filter = (statement.q ?? {}) as Document;
+        const matched = [...collection.candidates(filter)].filter((document) =>
+          matchesFilter(document, filter),
         );
         const chosen = statement.limit === 1 ? matched.slice(0, 1) : matched;
         for (const document of chosen) collection.remove(document);

@@ -1,8 +1,10 @@
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { seededRandom } from '../../bench/benchmark';
 import { type LocalStack, startLocalStack } from '../../local/localStack';
 import { runSimulation } from '../../local/simulator/deviceSimulator';
+import { simulateUsers } from '../../local/simulator/userSimulator';
 import { chromiumAvailable, launchChromium } from '../support/chromium';
 import { iotHubRest } from '../support/iotHubRest';
 
@@ -142,6 +144,22 @@ describe.skipIf(!chromiumAvailable)('the dashboard in Chromium', () => {
     } finally {
       await late.close();
     }
+  });
+
+  it('shows chance encounters in their panel as they happen', async () => {
+    await simulateUsers({
+      apiBaseUrl: stack.endpoints.apiBaseUrl,
+      functionKey: stack.endpoints.functions.functionKey,
+      users: 10,
+      moveEveryMs: 0,
+      random: seededRandom(3),
+    });
+    await stack.host.invoke('encounterScheduler', '');
+    const panel = page.locator('#panel-encounters');
+    await expect.poll(() => panel.isVisible(), eventually).toBe(true);
+    await expect.poll(() => panel.locator('tbody tr').count(), eventually).toBeGreaterThan(0);
+    expect(await panel.locator('tbody tr').first().textContent()).toMatch(/walker_\d+@walker_\d+/);
+    expect(await panel.locator('thead').textContent()).toBe('timeusermatchessms');
   });
 
   it('recovers after the SignalR service drops its connections', async () => {

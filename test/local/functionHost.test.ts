@@ -69,6 +69,12 @@ const definitions: FunctionDefinition[] = [
     handler: async (timer: Timer) => record('everySecond', timer),
   },
   {
+    kind: 'timer',
+    name: 'switchedOff',
+    schedule: '*/1 * * * * *',
+    handler: async (timer: Timer) => record('switchedOff', timer),
+  },
+  {
     kind: 'storageQueue',
     name: 'fussyWorker',
     queueName: '%WORK_QUEUE%',
@@ -136,7 +142,11 @@ beforeAll(async () => {
   deviceToken = rest.deviceToken('probe', primaryKey);
   host = await startFunctionHost({
     definitions,
-    settings: { DataStorage: azurite().connectionString, WORK_QUEUE: 'work' },
+    settings: {
+      DataStorage: azurite().connectionString,
+      WORK_QUEUE: 'work',
+      'AzureWebJobs.switchedOff.Disabled': 'true',
+    },
     keys,
     port: 0,
     corsOrigins: ['http://dashboard.local'],
@@ -227,6 +237,13 @@ describe('local function host: timers and the admin API', () => {
     expect(Date.parse(first?.scheduleStatus?.next ?? '')).toBeGreaterThan(
       Date.parse(first?.scheduleStatus?.lastUpdated ?? ''),
     );
+  });
+
+  it('never fires a trigger disabled with AzureWebJobs.<name>.Disabled, yet runs it on demand', async () => {
+    await eventually(() => expect((seen.everySecond ?? []).length).toBeGreaterThanOrEqual(2), 5000);
+    expect(seen.switchedOff).toBeUndefined();
+    await host.invoke('switchedOff', '');
+    expect(seen.switchedOff).toHaveLength(1);
   });
 
   it('runs a non-HTTP function on demand with the master key, and only with it', async () => {

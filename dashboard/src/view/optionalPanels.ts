@@ -24,11 +24,21 @@ export function startOptionalPanels(
   };
   void probe();
   const timer = setInterval(probe, intervalMs);
-  // Live messages ask for a refresh; at most one every two seconds reaches the API.
+  // Live messages ask for a refresh; at most one every two seconds reaches the API, and a request
+  // inside that window is kept for its end, so the last message of a burst is always shown.
   let last = 0;
+  let trailing: ReturnType<typeof setTimeout> | undefined;
   return {
     refresh() {
-      if (Date.now() - last < 2000) return;
+      const wait = last + 2000 - Date.now();
+      if (wait > 0) {
+        trailing ??= setTimeout(() => {
+          trailing = undefined;
+          last = Date.now();
+          void probe();
+        }, wait);
+        return;
+      }
       last = Date.now();
       void probe();
     },
