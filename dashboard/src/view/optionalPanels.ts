@@ -32,17 +32,21 @@ export function startOptionalPanels(
     refresh() {
       const wait = last + 2000 - Date.now();
       if (wait > 0) {
-        trailing ??= setTimeout(() => {
-          trailing = undefined;
-          last = Date.now();
-          void probe();
-        }, wait);
+        if (trailing === undefined)
+          trailing = setTimeout(() => {
+            trailing = undefined;
+            last = Date.now();
+            void probe();
+          }, wait);
         return;
       }
       last = Date.now();
       void probe();
     },
-    stop: () => clearInterval(timer),
+    stop: () => {
+      clearInterval(timer);
+      clearTimeout(trailing);
+    },
   };
 }
 
