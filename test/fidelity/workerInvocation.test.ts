@@ -5,6 +5,8 @@ import { decodeEventBody, queueTriggerMetadata } from '../../local/host/triggerL
 import { useAzurite } from '../support/azuriteFixture';
 import {
   type BuiltFunctionApp,
+  httpOf,
+  invokeBuilt,
   loadBuiltFunctionApp,
   triggerOf,
 } from '../support/builtFunctionApp';
@@ -19,16 +21,6 @@ const partition = {
   partitionId: '3',
 };
 
-/** The HTTP response as the worker returns it to the host: `{ http: { statusCode, headers, body } }` typed data. */
-function httpOf(returnValue: unknown): { status: number; json: unknown } | undefined {
-  const http = (
-    returnValue as { http?: { statusCode: string; body?: { bytes?: Uint8Array } } } | undefined
-  )?.http;
-  if (!http) return undefined;
-  const text = Buffer.from(http.body?.bytes ?? new Uint8Array()).toString();
-  return { status: Number(http.statusCode), json: text ? JSON.parse(text) : undefined };
-}
-
 describe('invocations through the callbacks the bundle registered, as the worker makes them', () => {
   let app: BuiltFunctionApp;
   beforeAll(async () => {
@@ -36,26 +28,8 @@ describe('invocations through the callbacks the bundle registered, as the worker
   });
   afterAll(() => app?.cleanup());
 
-  /** What the Node.js worker does per invocation: arguments from RPC, the handler, outputs to RPC. */
-  async function invoke(name: string, request: { inputData: unknown[]; triggerMetadata: unknown }) {
-    const fn = app.find(name);
-    const logs: string[] = [];
-    const model = app.programmingModel.getInvocationModel({
-      invocationId: crypto.randomUUID(),
-      request: { invocationId: 'test', functionId: name, ...request },
-      metadata: fn.metadata,
-      log: (_level: string, _category: string, message: string) => logs.push(message),
-    });
-    const { context, inputs } = await model.getArguments();
-    const result = await model.invokeFunction(context, inputs, fn.callback);
-    const response = await model.getResponse(context, result);
-    return {
-      context: context as { triggerMetadata?: Record<string, unknown> },
-      response,
-      http: httpOf(response.returnValue),
-      logs,
-    };
-  }
+  const invoke = (name: string, request: { inputData: unknown[]; triggerMetadata: unknown }) =>
+    invokeBuilt(app, name, request);
 
   it('decodes an Event Hubs batch into the metadata the local host passes, key for key', async () => {
     const events = [deviceEvent('meta-1', { temperature: 1 }, { properties: { kind: 'probe' } })];
@@ -138,7 +112,7 @@ describe('invocations through the callbacks the bundle registered, as the worker
         params: { id: 'nobody' },
       }),
     );
-    expect(missing.http).toEqual({
+    expect(missing.http).toMatchObject({
       status: 404,
       json: { error: { code: 'not_found', message: expect.any(String) } },
     });
@@ -206,6 +180,6 @@ describe('invocations through the callbacks the bundle registered, as the worker
         { name: info, data: { json: JSON.stringify(connectionInfo) } },
       ],
     });
-    expect(httpOf(response.returnValue)).toEqual({ status: 200, json: connectionInfo });
+    expect(httpOf(response.returnValue)).toMatchObject({ status: 200, json: connectionInfo });
   });
 });

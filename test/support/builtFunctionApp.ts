@@ -69,3 +69,51 @@ export function triggerOf(fn: RegisteredFunction): Record<string, unknown> & { t
   if (!trigger) throw new Error(`${fn.metadata.name} has no trigger binding`);
   return trigger;
 }
+
+/** The HTTP response as the worker returns it to the host: `{ http: { statusCode, headers, body } }` typed data. */
+export function httpOf(
+  returnValue: unknown,
+): { status: number; json: unknown; text: string } | undefined {
+  const http = (
+    returnValue as
+      | { http?: { statusCode: string; body?: { bytes?: Uint8Array; string?: string } } }
+      | undefined
+  )?.http;
+  if (!http) return undefined;
+  const text = http.body?.string ?? Buffer.from(http.body?.bytes ?? new Uint8Array()).toString();
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  return { status: Number(http.statusCode), json, text };
+}
+
+/**
+ * What the Node.js worker does per invocation, through the callbacks the bundle registered:
+ * arguments from an RPC invocation request, the handler, outputs back to RPC.
+ */
+export async function invokeBuilt(
+  app: BuiltFunctionApp,
+  name: string,
+  request: { inputData: unknown[]; triggerMetadata: unknown },
+) {
+  const fn = app.find(name);
+  const logs: string[] = [];
+  const model = app.programmingModel.getInvocationModel({
+    invocationId: crypto.randomUUID(),
+    request: { invocationId: 'test', functionId: name, ...request },
+    metadata: fn.metadata,
+    log: (_level: string, _category: string, message: string) => logs.push(message),
+  });
+  const { context, inputs } = await model.getArguments();
+  const result = await model.invokeFunction(context, inputs, fn.callback);
+  const response = await model.getResponse(context, result);
+  return {
+    context: context as { triggerMetadata?: Record<string, unknown> },
+    response,
+    http: httpOf(response.returnValue),
+    logs,
+  };
+}

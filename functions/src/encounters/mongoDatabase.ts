@@ -1,4 +1,5 @@
 import type { Db, MongoClientOptions } from 'mongodb';
+import { commonJsExports } from '../platform/commonJsModule';
 
 /**
  * Index definitions the app ensures at start; `createIndexes` with the same spec is a no-op. Names
@@ -34,7 +35,7 @@ export function createMongoDatabase(
   let ready: Promise<Db> | undefined;
   const connect = async (): Promise<Db> => {
     // The driver is loaded lazily: only the encounter functions pay for it.
-    const { MongoClient } = await import('mongodb');
+    const { MongoClient } = commonJsExports(await import('mongodb'));
     const options: MongoClientOptions = {
       // Cosmos DB for MongoDB (RU) does not support retryable writes.
       retryWrites: false,

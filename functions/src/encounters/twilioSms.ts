@@ -1,3 +1,4 @@
+import { commonJsDefault, commonJsExports } from '../platform/commonJsModule';
 import {
   SmsDeliveryError,
   type SmsDeliveryError as SmsDeliveryErrorType,
@@ -14,19 +15,24 @@ export interface TwilioSettings {
 }
 
 // Only the pieces of the SDK that send messages and check signatures are loaded, on first use: the
-// whole `twilio` package bundles every Twilio product (about 3.7 MB); these are about 0.9 MB.
+// whole `twilio` package bundles every Twilio product (about 3.7 MB), its `Api` domain every 2010
+// API resource (0.9 MB); the Messages resource on its own is about 0.4 MB.
 const loadTwilio = async () => {
-  const [base, api, requestClient, webhooks] = await Promise.all([
+  const [base, domain, version, message, requestClient, webhooks] = await Promise.all([
     import('twilio/lib/base/BaseTwilio.js'),
-    import('twilio/lib/rest/Api.js'),
+    import('twilio/lib/base/Domain.js'),
+    import('twilio/lib/base/Version.js'),
+    import('twilio/lib/rest/api/v2010/account/message.js'),
     import('twilio/lib/base/RequestClient.js'),
     import('twilio/lib/webhooks/webhooks.js'),
   ]);
   return {
-    Client: base.default.Client,
-    Api: api.default,
-    RequestClient: requestClient.default,
-    validateRequest: webhooks.validateRequest,
+    Client: commonJsDefault(base).Client,
+    Domain: commonJsDefault(domain),
+    Version: commonJsDefault(version),
+    MessageListInstance: commonJsExports(message).MessageListInstance,
+    RequestClient: commonJsDefault(requestClient),
+    validateRequest: commonJsExports(webhooks).validateRequest,
   };
 };
 
@@ -54,14 +60,11 @@ export async function validTwilioSignature(
  * poison queue rather than blocking a worker.
  */
 export function createTwilioSmsSender(settings: TwilioSettings): SmsSender {
-  const client = (async () => {
-    const { Client, Api, RequestClient } = await twilio();
+  const messages = (async () => {
+    const { Client, Domain, Version, MessageListInstance, RequestClient } = await twilio();
     const http = new RequestClient({ timeout: 10_000, autoRetry: false });
     const base = settings.apiBaseUrl ? new URL(settings.apiBaseUrl) : undefined;
-    class MessagingClient extends Client {
-      readonly messagingApi = new Api(this);
-    }
-    return new MessagingClient(settings.accountSid, settings.authToken, {
+    const client = new Client(settings.accountSid, settings.authToken, {
       httpClient: base
         ? ({
             request: (options: Parameters<typeof http.request>[0]) => {
@@ -73,24 +76,29 @@ export function createTwilioSmsSender(settings: TwilioSettings): SmsSender {
           } as typeof http)
         : http,
     });
+    // What the SDK's own `client.messages` is: the 2010-04-01 API's Messages list for the account.
+    const v2010 = new Version(new Domain(client, 'https://api.twilio.com'), '2010-04-01');
+    // The list calls only the request methods every Version has; V2010 adds the account getters.
+    return MessageListInstance(
+      v2010 as unknown as Parameters<typeof MessageListInstance>[0],
+      settings.accountSid,
+    );
   })();
-  client.catch(() => {
+  messages.catch(() => {
     modules = undefined;
   });
   return {
     mode: 'twilio',
     async send(message) {
-      const twilioClient = await client;
+      const list = await messages;
       try {
-        const sent = await twilioClient.messagingApi.v2010
-          .accounts(settings.accountSid)
-          .messages.create({
-            to: message.to,
-            body: message.body,
-            ...(settings.from.startsWith('MG')
-              ? { messagingServiceSid: settings.from }
-              : { from: settings.from }),
-          });
+        const sent = await list.create({
+          to: message.to,
+          body: message.body,
+          ...(settings.from.startsWith('MG')
+            ? { messagingServiceSid: settings.from }
+            : { from: settings.from }),
+        });
         return { id: sent.sid };
       } catch (error) {
         throw classifyTwilioError(error);

@@ -1,6 +1,9 @@
-import { QueueClient } from '@azure/storage-queue';
 import type { StorageConnection } from './config';
 import { appIdentity } from './identityCredential';
+
+// The SDK is imported lazily (only the scheduler sends), so its types come from that import.
+const loadQueueSdk = () => import('@azure/storage-queue');
+type QueueClient = InstanceType<Awaited<ReturnType<typeof loadQueueSdk>>['QueueClient']>;
 
 /**
  * Queue clients for one storage account, created on first use and then reused: from a connection
@@ -11,6 +14,7 @@ export function createQueueClientFactory(
 ): (queueName: string) => Promise<QueueClient> {
   const queues = new Map<string, Promise<QueueClient>>();
   const create = async (queueName: string) => {
+    const { QueueClient } = await loadQueueSdk();
     const client =
       connection.kind === 'connectionString'
         ? new QueueClient(connection.connectionString, queueName)

@@ -1,0 +1,114 @@
+import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useAzurite } from '../support/azuriteFixture';
+import {
+  type BuiltFunctionApp,
+  invokeBuilt,
+  loadBuiltFunctionApp,
+  triggerOf,
+} from '../support/builtFunctionApp';
+import { useMongo } from '../support/mongoFixture';
+import { startTwilioApi, type TwilioApiStandIn } from '../support/twilioApi';
+import { hostHttpRequest, hostQueueRequest } from '../support/workerPayloads';
+
+const azurite = useAzurite();
+const database = useMongo();
+const authToken = 'bundle-test-token';
+
+/**
+ * The encounter functions as Azure would run them: the built bundle, whose lazily loaded MongoDB
+ * driver and Twilio chunks must work as bundled ES modules, not only from source.
+ */
+describe('encounters through the built bundle', () => {
+  let app: BuiltFunctionApp;
+  let twilio: TwilioApiStandIn;
+  beforeAll(async () => {
+    twilio = await startTwilioApi();
+    app = await loadBuiltFunctionApp({
+      DataStorage: azurite().connectionString,
+      MONGODB_URI: database(),
+      SMS_MODE: 'twilio',
+      TWILIO_ACCOUNT_SID: `AC${'cd34'.repeat(8)}`,
+      TWILIO_AUTH_TOKEN: authToken,
+      TWILIO_FROM: '+15005550006',
+      TWILIO_API_BASE_URL: twilio.baseUrl,
+    });
+  });
+  afterAll(async () => {
+    await app?.cleanup();
+    await twilio?.stop();
+  });
+
+  const http = (name: string, request: Parameters<typeof hostHttpRequest>[1]) =>
+    invokeBuilt(app, name, hostHttpRequest(triggerOf(app.find(name)).name as string, request));
+  const put = (name: string, username: string, path: string, body: unknown) =>
+    http(name, {
+      method: 'PUT',
+      url: `https://fl.azurewebsites.net/api/users/${username}${path}`,
+      params: { username },
+      body: JSON.stringify(body),
+      headers: { 'content-type': 'application/json' },
+    });
+
+  it('stores users, matches with the bundled driver, and texts through the bundled SDK', async () => {
+    for (const [username, lat] of [
+      ['zed', 48.85],
+      ['yan', 48.851],
+    ] as const) {
+      const phone = username === 'zed' ? '+33612345678' : '+33612345679';
+      expect(
+        (await put('putUser', username, '', { screenName: username, phone, interests: ['a', 'b'] }))
+          .http?.status,
+      ).toBe(200);
+      expect(
+        (await put('putUserLocation', username, '/location', { lat, lng: 2.35 })).http?.status,
+      ).toBe(200);
+      expect(
+        (await put('putUserEncounter', username, '/encounter', { enabled: true })).http?.status,
+      ).toBe(200);
+    }
+    const text = JSON.stringify({ username: 'zed', window: 42 });
+    const { response } = await invokeBuilt(
+      app,
+      'encounterMatcher',
+      hostQueueRequest(triggerOf(app.find('encounterMatcher')).name as string, {
+        text,
+        id: 'm1',
+        dequeueCount: 1,
+        insertionTime: new Date().toISOString(),
+        expirationTime: new Date().toISOString(),
+        nextVisibleTime: new Date().toISOString(),
+        popReceipt: 'p',
+      }),
+    );
+    expect(twilio.sent).toEqual([
+      expect.objectContaining({
+        to: '+33612345678',
+        body: "zed, we've found matches for you: @yan!",
+      }),
+    ]);
+    const signalR = response.outputData?.find((o) => o.name.startsWith('signalR'));
+    expect(JSON.parse(String(signalR?.data.json))).toMatchObject([
+      { target: 'encounterMatch', userId: 'zed' },
+      { target: 'encounterMatched' },
+    ]);
+  });
+
+  it('checks X-Twilio-Signature with the bundled SDK', async () => {
+    const url = 'https://fl.azurewebsites.net/api/twilio/inbound';
+    const params = { From: '+33612345679', Body: 'STOP' };
+    const inbound = (signature: string) =>
+      http('twilioInbound', {
+        method: 'POST',
+        url,
+        body: new URLSearchParams(params).toString(),
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-twilio-signature': signature,
+        },
+      });
+    expect((await inbound('bm90LWEtc2lnbmF0dXJl')).http?.status).toBe(403);
+    const signed = await inbound(getExpectedTwilioSignature(authToken, url, params));
+    expect(signed.http).toMatchObject({ status: 200, text: expect.stringContaining('<Response>') });
+  });
+});
