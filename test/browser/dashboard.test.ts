@@ -158,8 +158,10 @@ describe.skipIf(!chromiumAvailable)('the dashboard in Chromium', () => {
     const panel = page.locator('#panel-encounters');
     await expect.poll(() => panel.isVisible(), eventually).toBe(true);
     await expect.poll(() => panel.locator('tbody tr').count(), eventually).toBeGreaterThan(0);
-    expect(await panel.locator('tbody tr').first().textContent()).toMatch(/walker_\d+@walker_\d+/);
-    expect(await panel.locator('thead').textContent()).toBe('timeusermatchessms');
+    expect(await panel.locator('tbody tr').first().textContent()).toMatch(
+      /walker_\d+outboxWalker \d+, we've found matches for you: @walker_\d+/,
+    );
+    expect(await panel.locator('thead').textContent()).toBe('timeusersmsmessage');
   });
 
   it('recovers after the SignalR service drops its connections', async () => {

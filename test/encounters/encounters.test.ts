@@ -115,9 +115,9 @@ const sentTo = (phone: string) => twilio.sent.filter((sms) => sms.to === phone);
 
 async function recent({
   app,
-}: Encounters): Promise<{ user: string; matches: string; sms: string }[]> {
+}: Encounters): Promise<{ user: string; message: string; sms: string }[]> {
   const response = await app.http('recentEncounters', { path: 'encounters/recent' });
-  return response.body as { user: string; matches: string; sms: string }[];
+  return response.body as { user: string; message: string; sms: string }[];
 }
 
 describe('the users API', () => {
@@ -506,7 +506,7 @@ describe('SMS_MODE=outbox', () => {
       }),
     );
     expect(await recent(env)).toMatchObject([
-      { user: 'boxed', matches: '@boxed_m', sms: 'outbox' },
+      { user: 'boxed', sms: 'outbox', message: "BOXED, we've found matches for you: @boxed_m!" },
     ]);
     const none = await encounters().app.http('smsOutbox', { path: 'sms/outbox' });
     expect(none).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll } from 'vitest';
 import { type RunningMongo, startMongoServer } from '../../local/mongo/mongoServer';
 
@@ -15,12 +16,22 @@ export function useMongo(): () => string {
       base = standIn.uri;
     }
   });
+  const created: string[] = [];
   afterAll(async () => {
-    await standIn?.stop();
+    if (standIn) return standIn.stop();
+    // A real server keeps what the tests wrote; drop each database this file made.
+    const client = new MongoClient(base as string);
+    try {
+      for (const name of created) await client.db(name).dropDatabase();
+    } finally {
+      await client.close();
+    }
   });
   return () => {
     if (!base) throw new Error('MongoDB is not ready yet: call inside a test or hook');
-    return withDatabase(base, `fieldline_test_${randomBytes(4).toString('hex')}`);
+    const name = `fieldline_test_${randomBytes(4).toString('hex')}`;
+    created.push(name);
+    return withDatabase(base, name);
   };
 }
 

@@ -48,11 +48,13 @@ export function createEncounterMatcher(deps: EncounterMatcherDeps) {
       });
       if (matches.length === 0) return { kind: 'skipped', reason: 'no matches' };
 
+      const usernames = matches.map((m) => m.username);
       const notification: Notification = {
         _id: key,
         username: user.username,
         window: job.window,
         matches,
+        message: matchMessage(user.screenName, usernames),
         sms: 'pending',
         createdAt: now,
       };
@@ -65,7 +67,6 @@ export function createEncounterMatcher(deps: EncounterMatcherDeps) {
         return { kind: 'notified', notification: existing, repeat: true, pushDue: unfinished };
       }
 
-      const usernames = matches.map((m) => m.username);
       let sms: Notification['sms'];
       let smsDetail: string | undefined;
       if (user.phoneStatus !== 'ok') {
@@ -75,7 +76,7 @@ export function createEncounterMatcher(deps: EncounterMatcherDeps) {
         try {
           const sent = await deps.sms.send({
             to: user.phone,
-            body: matchMessage(user.screenName, usernames),
+            body: notification.message,
             username: user.username,
           });
           sms = deps.sms.mode === 'outbox' ? 'outbox' : 'sent';

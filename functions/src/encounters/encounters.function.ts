@@ -229,8 +229,9 @@ function encounterRow(notification: Notification) {
   return {
     time: notification.createdAt.toISOString().slice(11, 19),
     user: notification.username,
-    matches: notification.matches.map((m) => `@${m.username}`).join(', '),
     sms: notification.sms,
+    // The text itself (it names the matches), so the panel shows what reached the outbox or phone.
+    message: notification.message,
   };
 }
 

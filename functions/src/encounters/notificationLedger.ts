@@ -10,6 +10,8 @@ export interface Notification {
   readonly username: string;
   readonly window: number;
   readonly matches: readonly Match[];
+  /** The SMS text, recorded whether or not it could be sent. */
+  readonly message: string;
   readonly sms: SmsOutcome;
   readonly smsDetail?: string;
   readonly createdAt: Date;
