@@ -2,38 +2,16 @@ import { MongoClient } from 'mongodb';
 import { windowOf } from '../functions/src/encounters/encounterScheduler';
 import { startLocalStack } from '../local/localStack';
 import { sphericalDistanceMeters } from '../local/mongo/aggregation';
+import { nearCenter, simulatedPerson } from '../local/simulator/userSimulator';
 import { type Benchmark, type BenchmarkFigures, median, seededRandom } from './benchmark';
 
-const interestPool = [
-  'climbing',
-  'jazz',
-  'chess',
-  'cycling',
-  'baking',
-  'films',
-  'running',
-  'poetry',
-  'sailing',
-  'opera',
-  'gardening',
-  'photography',
-];
-const metresPerDegree = 111_320;
-
-/** Users spread over a square about `sideKm` across, a share of them opted in, all with fresh locations. */
-function makeUsers(total: number, optedIn: number, sideKm: number, random: () => number) {
+/** The simulator's people, spread over a disc `radiusKm` across, a share opted in, all fresh. */
+function makeUsers(total: number, optedIn: number, radiusKm: number, random: () => number) {
   const now = new Date();
   return Array.from({ length: total }, (_, i) => {
-    const count = 3 + Math.floor(random() * 3);
-    const interests = [...interestPool].sort(() => random() - 0.5).slice(0, count);
-    const lat = 52.2 + ((random() - 0.5) * sideKm * 1000) / metresPerDegree;
-    const lng = 0.12 + ((random() - 0.5) * sideKm * 1000) / (metresPerDegree * 0.61);
-    const username = `bench_${String(i).padStart(5, '0')}`;
+    const { lat, lng } = nearCenter(random, radiusKm * 1000);
     return {
-      username,
-      screenName: `Bench ${i}`,
-      phone: `+1555${String(1_000_000 + i).padStart(7, '0')}`,
-      interests,
+      ...simulatedPerson(i, random),
       location: { type: 'Point', coordinates: [lng, lat] },
       encounter: {
         enabled: i < optedIn,
@@ -100,7 +78,7 @@ export const encountersBenchmark: Benchmark = {
     const client = new MongoClient(uri);
     try {
       await client.connect();
-      const users = makeUsers(total, optedIn, quick ? 4 : 12, seededRandom(11));
+      const users = makeUsers(total, optedIn, quick ? 2 : 6, seededRandom(11));
       for (let i = 0; i < users.length; i += 1000)
         await client
           .db()

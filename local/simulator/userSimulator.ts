@@ -28,6 +28,35 @@ const interestPool = [
 const center = { lat: 52.2053, lng: 0.1218 };
 const metresPerDegreeLat = 111_320;
 
+/** Person `i` of a simulation: a handle, a phone number and three to five interests from the pool. */
+export function simulatedPerson(i: number, random: () => number) {
+  const count = 3 + Math.floor(random() * 3);
+  const interests = [...interestPool].sort(() => random() - 0.5).slice(0, count);
+  const n = String(i + 1).padStart(3, '0');
+  return {
+    username: `walker_${n}`,
+    screenName: `Walker ${n}`,
+    phone: `+1555010${n.padStart(4, '0')}`,
+    interests,
+  };
+}
+
+/** A point at most `radiusMeters` from the simulation's centre, uniformly in bearing. */
+export function nearCenter(
+  random: () => number,
+  radiusMeters: number,
+): { lat: number; lng: number } {
+  const distance = random() * radiusMeters;
+  const bearing = random() * 2 * Math.PI;
+  return {
+    lat: center.lat + (distance * Math.cos(bearing)) / metresPerDegreeLat,
+    lng:
+      center.lng +
+      (distance * Math.sin(bearing)) /
+        (metresPerDegreeLat * Math.cos((center.lat * Math.PI) / 180)),
+  };
+}
+
 /**
  * Creates people through the users API, each with three to five interests from a small pool and
  * a location near one spot, opted in with a 1 km radius, and then keeps them walking about.
@@ -46,27 +75,8 @@ export async function simulateUsers(options: UserSimulationOptions): Promise<{ c
     if (!response.ok)
       throw new Error(`PUT /api/${path} failed: ${response.status} ${await response.text()}`);
   };
-  const place = () => {
-    const distance = random() * 600;
-    const bearing = random() * 2 * Math.PI;
-    const lat = center.lat + (distance * Math.cos(bearing)) / metresPerDegreeLat;
-    const lng =
-      center.lng +
-      (distance * Math.sin(bearing)) /
-        (metresPerDegreeLat * Math.cos((center.lat * Math.PI) / 180));
-    return { lat, lng };
-  };
-  const people = Array.from({ length: options.users }, (_, i) => {
-    const count = 3 + Math.floor(random() * 3);
-    const interests = [...interestPool].sort(() => random() - 0.5).slice(0, count);
-    const n = String(i + 1).padStart(3, '0');
-    return {
-      username: `walker_${n}`,
-      screenName: `Walker ${n}`,
-      phone: `+1555010${n.padStart(4, '0')}`,
-      interests,
-    };
-  });
+  const place = () => nearCenter(random, 600);
+  const people = Array.from({ length: options.users }, (_, i) => simulatedPerson(i, random));
   await mapLimit(people, 8, async (person) => {
     const { username, ...profile } = person;
     await put(`users/${username}`, profile);
