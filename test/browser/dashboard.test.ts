@@ -157,11 +157,17 @@ describe.skipIf(!chromiumAvailable)('the dashboard in Chromium', () => {
     await stack.host.invoke('encounterScheduler', '');
     const panel = page.locator('#panel-encounters');
     await expect.poll(() => panel.isVisible(), eventually).toBe(true);
-    await expect.poll(() => panel.locator('tbody tr').count(), eventually).toBeGreaterThan(0);
-    expect(await panel.locator('tbody tr').first().textContent()).toMatch(
-      /walker_\d+outboxWalker \d+, we've found matches for you: @walker_\d+/,
-    );
+    // A row may first show a notification still being sent ('pending'); it settles to 'outbox'.
+    await expect
+      .poll(() => panel.locator('tbody tr').first().textContent(), eventually)
+      .toMatch(/walker_\d+outboxWalker \d+, we've found matches for you: @walker_\d+/);
     expect(await panel.locator('thead').textContent()).toBe('timeusersmsmessage');
+    if (screenshotDir) {
+      // Tall enough for the side panels to show whole, encounters at the bottom.
+      await page.setViewportSize({ width: 1280, height: 1400 });
+      await page.screenshot({ path: path.join(screenshotDir, 'dashboard-encounters.png') });
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
   });
 
   it('recovers after the SignalR service drops its connections', async () => {
