@@ -217,6 +217,20 @@ describe('the users API', () => {
       params: { username: 'ada_l' },
     });
     expect(matches).toEqual({ status: 200, body: { username: 'ada_l', matches: [] } });
+    // Pushes go to the stored name, so a connection must be negotiated for exactly that name.
+    const info = { url: 'http://signalr/client/?hub=telemetry', accessToken: 'jwt' };
+    const negotiate = (username: string) =>
+      app.http('userNegotiate', {
+        method: 'POST',
+        path: `users/${username}/negotiate`,
+        params: { username },
+        inputs: { userConnectionInfo: info },
+      });
+    expect(await negotiate('Ada_L')).toMatchObject({
+      status: 400,
+      body: { error: { code: 'validation_failed' } },
+    });
+    expect(await negotiate('ada_l')).toMatchObject({ status: 200, body: info });
   });
 });
 

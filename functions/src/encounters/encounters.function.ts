@@ -1,11 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { input } from '@azure/functions';
 import { AppError } from '../platform/appError';
-import type {
-  HttpFunctionDefinition,
-  StorageQueueFunctionDefinition,
-  TimerFunctionDefinition,
-} from '../platform/functionDefinition';
+import type { FunctionDefinition, HttpFunctionDefinition } from '../platform/functionDefinition';
 import { jsonHandler, queryInteger, readJsonBody } from '../platform/http';
 import { queueNames, settingNames } from '../platform/settingNames';
 import { telemetryHub, telemetryMessages } from '../realtime/signalRBindings';
@@ -38,7 +34,7 @@ const userConnectionInfo = input.generic({
  */
 export function createEncounterFunctions(
   encounters: EncounterServices | undefined,
-): [...HttpFunctionDefinition[], TimerFunctionDefinition, StorageQueueFunctionDefinition] {
+): FunctionDefinition[] {
   const feature = (): EncounterServices => {
     if (!encounters)
       throw new AppError(
@@ -100,7 +96,9 @@ export function createEncounterFunctions(
       authLevel: 'function',
       extraInputs: [userConnectionInfo],
       handler: jsonHandler(async (request, context) => {
-        readUsername(request.params.username);
+        // The token carries the route's name as it is; pushes go to the stored, lower-case one.
+        if (readUsername(request.params.username) !== request.params.username)
+          throw new AppError('validation_failed', 'use the lower-case username in the route');
         return { jsonBody: context.extraInputs.get(userConnectionInfo) };
       }),
     },
