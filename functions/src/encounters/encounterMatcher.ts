@@ -61,10 +61,18 @@ export function createEncounterMatcher(deps: EncounterMatcherDeps) {
       const claim = await deps.ledger.claim(notification);
       if (!claim.claimed) {
         // Already handled (or in flight) for this window: finish what is missing, send nothing.
+        // Still 'pending' means another delivery is sending, or one died after the claim: its
+        // matches may have been texted, so they go into the history either way (appending twice
+        // changes nothing) and are never texted again in a later window.
         const { existing } = claim;
-        const unfinished = existing.sms !== 'pending' && !existing.historyRecordedAt;
+        const unfinished = !existing.historyRecordedAt;
         if (unfinished) await recordHistory(existing, now);
-        return { kind: 'notified', notification: existing, repeat: true, pushDue: unfinished };
+        return {
+          kind: 'notified',
+          notification: existing,
+          repeat: true,
+          pushDue: unfinished && existing.sms !== 'pending',
+        };
       }
 
       let sms: Notification['sms'];
