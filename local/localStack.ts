@@ -177,9 +177,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       [settingNames.twilioAuthToken]: twilioAuthToken,
       ...options.settings,
     };
-    const definitions = createFunctionDefinitions(
-      createServices(loadConfig(settings), { eventFeed: createHubEventFeed(hubLog) }),
-    );
+    const services = createServices(loadConfig(settings), {
+      eventFeed: createHubEventFeed(hubLog),
+    });
+    // Stopped after the host (parts stop in reverse), so no invocation is left mid-query.
+    started.push({ stop: () => services.close() });
+    const definitions = createFunctionDefinitions(services);
     const hostJson = JSON.parse(
       await readFile(path.join(repoRoot, 'functions/host.json'), 'utf8'),
     ) as HostJson;

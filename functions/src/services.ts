@@ -27,6 +27,8 @@ export interface Services {
   readonly analytics: ProductAnalytics;
   /** Absent when MONGODB_URI is not set. */
   readonly encounters?: EncounterServices;
+  /** Releases connections held across invocations, for hosts that stop; Azure's never does. */
+  close(): Promise<void>;
   readonly gateway: {
     readonly registry?: DeviceRegistry;
     readonly proxy?: DeviceMessageProxy;
@@ -85,6 +87,9 @@ export function createServices(config: AppConfig, options: ServiceOptions = {}):
     ingestor,
     analytics,
     ...(encounters ? { encounters } : {}),
+    close: async () => {
+      await encounters?.close();
+    },
     gateway: {
       ...(gateway
         ? {

@@ -17,9 +17,13 @@ const clients: MongoClient[] = [];
 beforeAll(async () => {
   twilio = await startTwilioApi();
 });
+const apps: TestFunctionApp[] = [];
 afterAll(async () => {
   await twilio.stop();
-  await Promise.all(clients.map((client) => client.close()));
+  await Promise.all([
+    ...clients.map((client) => client.close()),
+    ...apps.map((app) => app.close()),
+  ]);
 });
 
 const accountSid = `AC${'ab12'.repeat(8)}`;
@@ -46,6 +50,7 @@ function encounters(env: Record<string, string> = {}, uri = newDatabase()): Enco
       ...env,
     },
   });
+  apps.push(app);
   let client: MongoClient | undefined;
   return {
     app,

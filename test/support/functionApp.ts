@@ -42,6 +42,8 @@ export interface TestFunctionApp {
   /** Fires a timer-triggered function once. */
   timer(name: string): Promise<void>;
   readonly logs: string[];
+  /** Closes connections the services keep across invocations (MongoDB). */
+  close(): Promise<void>;
 }
 
 /**
@@ -73,6 +75,7 @@ export function createTestFunctionApp(
   return {
     definitions,
     logs,
+    close: () => services.close(),
     async ingest(events, partitionId = '0') {
       const definition: EventHubFunctionDefinition = find('ingestTelemetry', 'eventHub');
       const { messages, triggerMetadata } = toEventHubInvocation(events, {

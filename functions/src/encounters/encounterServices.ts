@@ -18,6 +18,8 @@ export interface EncounterServices {
   /** Present while SMS_MODE is `outbox`. */
   readonly outbox?: SmsOutbox;
   readonly twilioAuthToken?: string;
+  /** Closes the MongoDB connection; for hosts that stop (the local cloud, tests, benchmarks). */
+  close(): Promise<void>;
 }
 
 /** Builds the encounters feature from its config; nothing connects until first use. */
@@ -59,5 +61,6 @@ export function createEncounterServices(
     matcher,
     ...(outbox ? { outbox } : {}),
     ...(config.twilioAuthToken ? { twilioAuthToken: config.twilioAuthToken } : {}),
+    close: () => database.close(),
   };
 }

@@ -1,4 +1,4 @@
-import type { Db, MongoClientOptions } from 'mongodb';
+import type { Db, MongoClient, MongoClientOptions } from 'mongodb';
 import { commonJsExports } from '../platform/commonJsModule';
 
 /**
@@ -21,19 +21,21 @@ export const encounterIndexes = {
   notifications: [{ key: { createdAt: 1 } }],
 } as const;
 
+/** The database, connected on first use. Stores call it; hosts that stop call `close`. */
 export type Database = () => Promise<Db>;
+export type ClosableDatabase = Database & { close(): Promise<void> };
 
 /**
  * One MongoClient per worker, connected on first use and reused by every invocation (the seed
  * connected per run and closed the connection before its writes finished). Indexes are ensured once
- * per connection. A failed connect is forgotten so that the next invocation tries again.
+ * per connection. A failed connect is closed and forgotten, so the next invocation tries again.
  */
 export function createMongoDatabase(
   uri: string,
   log: (line: string) => void = () => undefined,
-): Database {
-  let ready: Promise<Db> | undefined;
-  const connect = async (): Promise<Db> => {
+): ClosableDatabase {
+  let ready: Promise<{ client: MongoClient; db: Db }> | undefined;
+  const connect = async () => {
     // The driver is loaded lazily: only the encounter functions pay for it.
     const { MongoClient } = commonJsExports(await import('mongodb'));
     const options: MongoClientOptions = {
@@ -45,20 +47,34 @@ export function createMongoDatabase(
       appName: 'fieldline',
     };
     const client = new MongoClient(uri, options);
-    await client.connect();
-    const db = client.db();
-    for (const [collection, indexes] of Object.entries(encounterIndexes))
-      await db.collection(collection).createIndexes(indexes.map((index) => ({ ...index })));
-    log(`connected to MongoDB database ${db.databaseName}; indexes ensured`);
-    return db;
+    try {
+      await client.connect();
+      const db = client.db();
+      for (const [collection, indexes] of Object.entries(encounterIndexes))
+        await db.collection(collection).createIndexes(indexes.map((index) => ({ ...index })));
+      log(`connected to MongoDB database ${db.databaseName}; indexes ensured`);
+      return { client, db };
+    } catch (error) {
+      await client.close().catch(() => undefined);
+      throw error;
+    }
   };
-  return () => {
-    if (ready) return ready;
-    const attempt = connect();
-    ready = attempt;
-    attempt.catch(() => {
-      if (ready === attempt) ready = undefined;
-    });
-    return attempt;
+  const database = () => {
+    if (!ready) {
+      const attempt = connect();
+      ready = attempt;
+      attempt.catch(() => {
+        if (ready === attempt) ready = undefined;
+      });
+    }
+    return ready.then(({ db }) => db);
   };
+  return Object.assign(database, {
+    async close() {
+      const connected = ready;
+      ready = undefined;
+      const opened = await connected?.catch(() => undefined);
+      await opened?.client.close();
+    },
+  });
 }
