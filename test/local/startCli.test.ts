@@ -1,13 +1,17 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../local/freePort';
 
 const repoRoot = path.resolve(__dirname, '../..');
-const tsx = path.join(repoRoot, 'node_modules/.bin/tsx');
+// As `npm start` runs it: node with tsx as a loader, so Ctrl-C reaches the process that handles it
+// directly (the tsx CLI relays signals, and kills a child that has not answered within 60 ms).
+const tsxLoader = pathToFileURL(createRequire(__filename).resolve('tsx')).href;
 let cwd: string;
 
 beforeAll(async () => {
@@ -22,13 +26,16 @@ function start(args: string[]): {
   output: () => string;
   exited: Promise<number | null>;
 } {
-  // Its own process group, so that the test can press Ctrl-C the way a terminal does: the signal
-  // reaches tsx and the node process together (signalling only tsx races tsx's 30 ms relay).
-  const child = spawn(tsx, [path.join(repoRoot, 'local/start.ts'), ...args], {
-    cwd,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
+  // Its own process group, so that the test can press Ctrl-C the way a terminal does.
+  const child = spawn(
+    process.execPath,
+    ['--import', tsxLoader, path.join(repoRoot, 'local/start.ts'), ...args],
+    {
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    },
+  );
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => {
     output += chunk.toString();
@@ -48,6 +55,7 @@ async function ports() {
     '--dashboard-port',
     '--iothub-port',
     '--signalr-port',
+    '--mongo-port',
     '--blob-port',
     '--queue-port',
     '--table-port',
@@ -56,7 +64,7 @@ async function ports() {
   return {
     args: names.flatMap((name, i) => [name, String(values[i])]),
     api: values[0] as number,
-    table: values[6] as number,
+    table: values[7] as number,
   };
 }
 
