@@ -73,11 +73,11 @@ describe('encounters through the built bundle', () => {
       'encounterMatcher',
       hostQueueRequest(triggerOf(app.find('encounterMatcher')).name as string, {
         text,
-        id: 'm1',
+        messageId: 'm1',
         dequeueCount: 1,
-        insertionTime: new Date().toISOString(),
-        expirationTime: new Date().toISOString(),
-        nextVisibleTime: new Date().toISOString(),
+        insertedOn: new Date(),
+        expiresOn: new Date(),
+        nextVisibleOn: new Date(),
         popReceipt: 'p',
       }),
     );

@@ -135,15 +135,7 @@ describe('invocations through the callbacks the bundle registered, as the worker
       request: {
         invocationId: 'test',
         functionId: 'encounterMatcher',
-        ...hostQueueRequest(triggerOf(fn).name as string, {
-          text: message.text,
-          id: message.messageId,
-          dequeueCount: message.dequeueCount,
-          insertionTime: message.insertedOn.toISOString(),
-          expirationTime: message.expiresOn.toISOString(),
-          nextVisibleTime: message.nextVisibleOn.toISOString(),
-          popReceipt: message.popReceipt,
-        }),
+        ...hostQueueRequest(triggerOf(fn).name as string, message),
       },
       metadata: fn.metadata,
       log: (_level: string, _category: string, text: string) => logs.push(text),

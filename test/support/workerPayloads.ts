@@ -1,4 +1,5 @@
 import type { HubEvent, PartitionContext } from '../../local/eventHubBatch';
+import type { queueTriggerMetadata } from '../../local/host/triggerListeners';
 
 /**
  * An invocation request for an Event Hubs trigger with `cardinality: 'many'`, as the Functions host
@@ -95,26 +96,18 @@ export function hostHttpRequest(
  */
 export function hostQueueRequest(
   triggerName: string,
-  message: {
-    text: string;
-    id: string;
-    dequeueCount: number;
-    insertionTime: string;
-    expirationTime: string;
-    nextVisibleTime: string;
-    popReceipt: string;
-  },
+  message: Parameters<typeof queueTriggerMetadata>[0],
 ) {
   const json = (value: unknown) => ({ json: JSON.stringify(value) });
   return {
     inputData: [{ name: triggerName, data: { json: message.text } }],
     triggerMetadata: {
       QueueTrigger: { string: message.text },
-      Id: { string: message.id },
+      Id: { string: message.messageId },
       DequeueCount: json(message.dequeueCount),
-      InsertionTime: json(message.insertionTime),
-      ExpirationTime: json(message.expirationTime),
-      NextVisibleTime: json(message.nextVisibleTime),
+      InsertionTime: json(message.insertedOn.toISOString()),
+      ExpirationTime: json(message.expiresOn.toISOString()),
+      NextVisibleTime: json(message.nextVisibleOn.toISOString()),
       PopReceipt: { string: message.popReceipt },
     },
   };
