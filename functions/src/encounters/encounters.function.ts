@@ -149,11 +149,14 @@ export function createEncounterFunctions(
       route: 'encounters/recent',
       methods: ['GET'],
       authLevel: 'anonymous',
-      // What the dashboard's panel shows: who was matched with whom, and what became of the SMS.
+      // What the dashboard's panel shows. Like the rest of the dashboard's API it is anonymous, and
+      // who was matched with whom says who was near whom: with real SMS it shows counts and
+      // outcomes only; in outbox mode (the local cloud, test stages) the messages themselves.
       handler: jsonHandler(async (request) => {
         const limit = queryInteger(request, 'limit', { min: 1, max: 100, fallback: 20 });
-        const recent = await feature().ledger.recent(limit);
-        return { jsonBody: recent.map(encounterRow) };
+        const { ledger, outbox } = feature();
+        const recent = await ledger.recent(limit);
+        return { jsonBody: recent.map(outbox ? encounterRow : privateEncounterRow) };
       }),
     },
     {
@@ -230,6 +233,15 @@ function encounterRow(notification: Notification) {
     sms: notification.sms,
     // The text itself (it names the matches), so the panel shows what reached the outbox or phone.
     message: notification.message,
+  };
+}
+
+function privateEncounterRow(notification: Notification) {
+  return {
+    time: notification.createdAt.toISOString().slice(11, 19),
+    user: `${notification.username.slice(0, 2)}…`,
+    sms: notification.sms,
+    message: `${notification.matches.length} ${notification.matches.length === 1 ? 'match' : 'matches'}`,
   };
 }
 
