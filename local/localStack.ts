@@ -199,6 +199,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     started.push(host);
     apiBaseUrl = `${host.baseUrl}/api`;
+    // As the Azure entry point does: indexes now, not on the first encounter invocation.
+    services.encounters
+      ?.connect()
+      .catch((error: unknown) => log(`MongoDB is not reachable yet: ${String(error)}`));
 
     const endpoints: LocalEndpoints = {
       apiBaseUrl,

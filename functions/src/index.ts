@@ -7,4 +7,15 @@ import { createServices } from './services';
 // Fails the host's indexing with a message naming every missing or bad setting.
 const config = loadConfig(process.env);
 
-registerFunctions(app, createFunctionDefinitions(createServices(config)));
+const services = createServices(config);
+registerFunctions(app, createFunctionDefinitions(services));
+
+// The encounters feature's indexes are ensured as the worker starts; a failure here is retried by
+// the first invocation that needs the database, so it is only logged.
+services.encounters
+  ?.connect()
+  .catch((error: unknown) =>
+    console.warn(
+      `MongoDB is not reachable yet (the first encounter invocation retries): ${String(error)}`,
+    ),
+  );

@@ -18,6 +18,8 @@ export interface EncounterServices {
   /** Present while SMS_MODE is `outbox`. */
   readonly outbox?: SmsOutbox;
   readonly twilioAuthToken?: string;
+  /** Connects and ensures the indexes now rather than on the first invocation that needs them. */
+  connect(): Promise<void>;
   /** Closes the MongoDB connection; for hosts that stop (the local cloud, tests, benchmarks). */
   close(): Promise<void>;
 }
@@ -61,6 +63,7 @@ export function createEncounterServices(
     matcher,
     ...(outbox ? { outbox } : {}),
     ...(config.twilioAuthToken ? { twilioAuthToken: config.twilioAuthToken } : {}),
+    connect: () => database().then(() => undefined),
     close: () => database.close(),
   };
 }
