@@ -1,6 +1,14 @@
 import { mongoErrors } from './mongoError';
 import { isOperatorObject, matchesFilter } from './queryFilter';
-import { compareValues, isDocument, setAt, valueAt, valuesEqual } from './values';
+import {
+  cloneDocument,
+  compareValues,
+  isDocument,
+  setAt,
+  unsetAt,
+  valueAt,
+  valuesEqual,
+} from './values';
 import type { Document } from './wireProtocol';
 
 /** The sphere radius MongoDB uses for spherical `$geoNear` distances, in metres. */
@@ -154,8 +162,8 @@ export function project(document: Document, spec: Document): Document {
     ([key, value]) => key === '_id' || value === 0 || value === false,
   );
   if (excluding) {
-    const output = structuredCloneShallow(document);
-    for (const [path] of entries) deletePath(output, path);
+    const output = cloneDocument(document);
+    for (const [path] of entries) unsetAt(output, path);
     return output;
   }
   const output: Document = {};
@@ -174,19 +182,6 @@ export function project(document: Document, spec: Document): Document {
     } else setAt(output, path, evaluate(value, document));
   }
   return output;
-}
-
-function structuredCloneShallow(document: Document): Document {
-  return Object.fromEntries(
-    Object.entries(document).map(([k, v]) => [k, isDocument(v) ? structuredCloneShallow(v) : v]),
-  );
-}
-
-function deletePath(document: Document, path: string): void {
-  const parts = path.split('.');
-  let target: unknown = document;
-  for (const part of parts.slice(0, -1)) target = isDocument(target) ? target[part] : undefined;
-  if (isDocument(target)) delete target[parts.at(-1) as string];
 }
 
 /** Aggregation expressions: field paths, literals, and the operators fieldline uses. */

@@ -3,7 +3,7 @@ import { project, runPipeline, sortDocuments } from './aggregation';
 import { Collection, readIndexSpec } from './collection';
 import { MongoCommandError, mongoErrors } from './mongoError';
 import { equalityFields, matchesFilter } from './queryFilter';
-import { applyUpdate, isOperatorUpdate, UpdateError } from './updateOperators';
+import { applyUpdate, isOperatorUpdate } from './updateOperators';
 import { cloneDocument, isDocument, setAt } from './values';
 import type { Document } from './wireProtocol';
 
@@ -36,8 +36,6 @@ export class MongoEngine {
       return { ...handler(command, database, connectionId), ok: 1 };
     } catch (error) {
       if (error instanceof MongoCommandError) return error.toDocument();
-      if (error instanceof UpdateError)
-        return { ok: 0, errmsg: error.message, code: error.code, codeName: error.codeName };
       return {
         ok: 0,
         errmsg: error instanceof Error ? error.message : String(error),
@@ -402,7 +400,7 @@ export class MongoEngine {
       try {
         n += apply(statement, index);
       } catch (error) {
-        if (!(error instanceof MongoCommandError || error instanceof UpdateError)) throw error;
+        if (!(error instanceof MongoCommandError)) throw error;
         writeErrors.push({ index, code: error.code, errmsg: error.message });
         if (ordered) break;
       }

@@ -1,4 +1,4 @@
-import { mongoErrors } from './mongoError';
+import { MongoCommandError, mongoErrors } from './mongoError';
 import { isDocument, setAt, unsetAt, valueAt, valuesEqual } from './values';
 import type { Document } from './wireProtocol';
 
@@ -24,7 +24,7 @@ export function applyUpdate(document: Document, update: Document, inserting: boo
           operator !== '$setOnInsert' &&
           !(operator === '$set' && valuesEqual(document._id, argument))
         )
-          throw new UpdateError(
+          throw new MongoCommandError(
             66,
             'ImmutableField',
             "Performing an update on the path '_id' would modify the immutable field '_id'",
@@ -32,16 +32,6 @@ export function applyUpdate(document: Document, update: Document, inserting: boo
       }
       applyOperator(document, operator, path, argument, inserting);
     }
-  }
-}
-
-export class UpdateError extends Error {
-  constructor(
-    readonly code: number,
-    readonly codeName: string,
-    message: string,
-  ) {
-    super(message);
   }
 }
 
@@ -69,7 +59,7 @@ function applyOperator(
           `Cannot increment with non-numeric argument: {${path}: ${String(argument)}}`,
         );
       if (current !== undefined && typeof current !== 'number')
-        throw new UpdateError(
+        throw new MongoCommandError(
           14,
           'TypeMismatch',
           `Cannot apply $inc to a value of non-numeric type. {_id: ${String(document._id)}} has the field '${path}' of non-numeric type`,
@@ -105,7 +95,7 @@ function applyOperator(
       const current = valueAt(document, path);
       if (current === undefined) return;
       if (!Array.isArray(current))
-        throw new UpdateError(2, 'BadValue', `Cannot apply $pull to a non-array value`);
+        throw new MongoCommandError(2, 'BadValue', `Cannot apply $pull to a non-array value`);
       setAt(
         document,
         path,
@@ -122,7 +112,7 @@ function arrayAt(document: Document, path: string, operator: string): unknown[] 
   const current = valueAt(document, path);
   if (current === undefined || current === null) return [];
   if (!Array.isArray(current))
-    throw new UpdateError(
+    throw new MongoCommandError(
       2,
       'BadValue',
       `The field '${path}' must be an array but is of type ${typeof current} in document {_id: ${String(document._id)}} (${operator})`,

@@ -1,4 +1,5 @@
 import { BSON } from 'mongodb';
+import { MongoCommandError } from './mongoError';
 import type { Document } from './wireProtocol';
 
 /** Plain objects (documents), as opposed to arrays, dates and BSON value classes. */
@@ -59,7 +60,9 @@ export function setAt(document: Document, path: string, value: unknown): void {
     const next = target[part];
     if (next === undefined || next === null) target[part] = {};
     else if (!isDocument(next))
-      throw new Error(
+      throw new MongoCommandError(
+        28,
+        'PathNotViable',
         `Cannot create field '${parts.at(-1)}' in element {${part}: ${String(next)}}`,
       );
     target = target[part] as Document;
