@@ -1,5 +1,6 @@
-import type { Db, MongoClient, MongoClientOptions } from 'mongodb';
+import type { Db, MongoClientOptions } from 'mongodb';
 import { commonJsExports } from '../platform/commonJsModule';
+import { lazy } from '../platform/lazy';
 
 /**
  * Index definitions the app ensures at start; `createIndexes` with the same spec is a no-op. Names
@@ -34,7 +35,6 @@ export function createMongoDatabase(
   uri: string,
   log: (line: string) => void = () => undefined,
 ): ClosableDatabase {
-  let ready: Promise<{ client: MongoClient; db: Db }> | undefined;
   const connect = async () => {
     // The driver is loaded lazily: only the encounter functions pay for it.
     const { MongoClient } = commonJsExports(await import('mongodb'));
@@ -59,21 +59,11 @@ export function createMongoDatabase(
       throw error;
     }
   };
-  const database = () => {
-    if (!ready) {
-      const attempt = connect();
-      ready = attempt;
-      attempt.catch(() => {
-        if (ready === attempt) ready = undefined;
-      });
-    }
-    return ready.then(({ db }) => db);
-  };
-  return Object.assign(database, {
+  const connection = lazy(connect);
+  return Object.assign(() => connection().then(({ db }) => db), {
     async close() {
-      const connected = ready;
-      ready = undefined;
-      const opened = await connected?.catch(() => undefined);
+      const opened = await connection.peek()?.catch(() => undefined);
+      connection.reset();
       await opened?.client.close();
     },
   });

@@ -1,4 +1,5 @@
 import { commonJsDefault, commonJsExports } from '../platform/commonJsModule';
+import { lazy } from '../platform/lazy';
 import {
   SmsDeliveryError,
   type SmsDeliveryError as SmsDeliveryErrorType,
@@ -36,12 +37,7 @@ const loadTwilio = async () => {
   };
 };
 
-type TwilioModules = Awaited<ReturnType<typeof loadTwilio>>;
-let modules: Promise<TwilioModules> | undefined;
-const twilio = () => {
-  modules ??= loadTwilio();
-  return modules;
-};
+const twilio = lazy(loadTwilio);
 
 /** Twilio's documented signature check of a webhook request (HMAC-SHA1 of URL and form fields). */
 export async function validTwilioSignature(
@@ -60,7 +56,8 @@ export async function validTwilioSignature(
  * poison queue rather than blocking a worker.
  */
 export function createTwilioSmsSender(settings: TwilioSettings): SmsSender {
-  const messages = (async () => {
+  // Made on the first send, not when the app starts: the SDK is not loaded until then.
+  const messages = lazy(async () => {
     const { Client, Domain, Version, MessageListInstance, RequestClient } = await twilio();
     const http = new RequestClient({ timeout: 10_000, autoRetry: false });
     const base = settings.apiBaseUrl ? new URL(settings.apiBaseUrl) : undefined;
@@ -83,14 +80,11 @@ export function createTwilioSmsSender(settings: TwilioSettings): SmsSender {
       v2010 as unknown as Parameters<typeof MessageListInstance>[0],
       settings.accountSid,
     );
-  })();
-  messages.catch(() => {
-    modules = undefined;
   });
   return {
     mode: 'twilio',
     async send(message) {
-      const list = await messages;
+      const list = await messages();
       try {
         const sent = await list.create({
           to: message.to,

@@ -1,5 +1,6 @@
 import type { StorageConnection } from './config';
 import { appIdentity } from './identityCredential';
+import { type Lazy, lazy } from './lazy';
 
 // The SDK is imported lazily (only the scheduler sends), so its types come from that import.
 const loadQueueSdk = () => import('@azure/storage-queue');
@@ -12,7 +13,7 @@ type QueueClient = InstanceType<Awaited<ReturnType<typeof loadQueueSdk>>['QueueC
 export function createQueueClientFactory(
   connection: StorageConnection,
 ): (queueName: string) => Promise<QueueClient> {
-  const queues = new Map<string, Promise<QueueClient>>();
+  const queues = new Map<string, Lazy<QueueClient>>();
   const create = async (queueName: string) => {
     const { QueueClient } = await loadQueueSdk();
     const client =
@@ -26,16 +27,11 @@ export function createQueueClientFactory(
     return client;
   };
   return (queueName) => {
-    let ready = queues.get(queueName);
-    if (!ready) {
-      const attempt = create(queueName);
-      ready = attempt;
-      queues.set(queueName, attempt);
-      // A failed first attempt (storage down) must not poison every later call.
-      attempt.catch(() => {
-        if (queues.get(queueName) === attempt) queues.delete(queueName);
-      });
+    let queue = queues.get(queueName);
+    if (!queue) {
+      queue = lazy(() => create(queueName));
+      queues.set(queueName, queue);
     }
-    return ready;
+    return queue();
   };
 }

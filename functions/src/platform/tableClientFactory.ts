@@ -1,6 +1,7 @@
 import { TableClient, type TableServiceClientOptions } from '@azure/data-tables';
 import type { StorageConnection } from './config';
 import { appIdentity } from './identityCredential';
+import { lazy } from './lazy';
 
 export type PipelinePolicies = NonNullable<TableServiceClientOptions['additionalPolicies']>;
 
@@ -48,22 +49,13 @@ export function createTableClientFactory(
   return (tableName) => {
     const existing = tables.get(tableName);
     if (existing) return existing;
-    let ready: Promise<TableClient> | undefined;
     const table: LazyTable = {
       name: tableName,
-      client: () => {
-        if (ready) return ready;
-        const attempt = createClient(tableName).then(async (client) => {
-          await client.createTable(); // idempotent: the SDK treats "already exists" as success
-          return client;
-        });
-        ready = attempt;
-        // A failed first attempt (storage down) must not poison every later call.
-        attempt.catch(() => {
-          if (ready === attempt) ready = undefined;
-        });
-        return attempt;
-      },
+      client: lazy(async () => {
+        const client = await createClient(tableName);
+        await client.createTable(); // idempotent: the SDK treats "already exists" as success
+        return client;
+      }),
     };
     tables.set(tableName, table);
     return table;
