@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { LazyTable } from '../platform/tableClientFactory';
+import { newestFirstKey } from '../platform/tableQueries';
 import type { SmsMessage, SmsSender } from './smsSender';
 
 export interface OutboxEntry extends SmsMessage {
@@ -8,8 +9,6 @@ export interface OutboxEntry extends SmsMessage {
 }
 
 const partitionKey = 'outbox';
-// Row keys sort newest first: the table service returns a partition in row-key order.
-const newestFirst = (now: number) => String(9_999_999_999_999 - now).padStart(13, '0');
 
 /** SMS kept in a table instead of sent: the local cloud's (and a test stage's) stand-in for Twilio. */
 export class SmsOutbox {
@@ -20,7 +19,7 @@ export class SmsOutbox {
       mode: 'outbox',
       send: async (message) => {
         const at = now();
-        const id = `${newestFirst(at)}-${randomBytes(4).toString('hex')}`;
+        const id = `${newestFirstKey(at)}-${randomBytes(4).toString('hex')}`;
         await (await this.table.client()).createEntity({
           partitionKey,
           rowKey: id,

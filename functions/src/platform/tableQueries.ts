@@ -53,3 +53,14 @@ export function storageStatus(error: unknown): number | undefined {
   }
   return undefined;
 }
+
+// The largest time a Date can hold; row keys built from it are fixed-width and never negative.
+const maxTimeMs = 8_640_000_000_000_000;
+
+/**
+ * A row-key prefix that sorts newest first: the table service returns a partition in ascending
+ * row-key order, so inverting the time lists the latest entities first.
+ */
+export function newestFirstKey(timeMs: number): string {
+  return String(maxTimeMs - timeMs).padStart(16, '0');
+}

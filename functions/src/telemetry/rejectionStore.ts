@@ -6,13 +6,11 @@ import {
   submitEntityGroup,
 } from '../platform/entityGroupTransaction';
 import type { LazyTable } from '../platform/tableClientFactory';
-import { listAllEntities, odataString } from '../platform/tableQueries';
+import { listAllEntities, newestFirstKey, odataString } from '../platform/tableQueries';
 import { deviceRowKey } from './deviceKeys';
 import type { Rejection, RejectionReason } from './rejection';
 
 const maxSampleChars = 512;
-// Row keys sort ascending; inverting the time lists a device's newest rejections first.
-const maxTimeMs = 8_640_000_000_000_000;
 
 /**
  * Rejected readings, one partition per device. Keys are derived from the hub message, so saving
@@ -68,7 +66,8 @@ export class RejectionStore {
 }
 
 function rowKeyFor(rejection: Rejection, index: number): string {
-  const inverted = String(maxTimeMs - Date.parse(rejection.receivedAt)).padStart(16, '0');
+  // A device's newest rejections first.
+  const inverted = newestFirstKey(Date.parse(rejection.receivedAt));
   const sequence = String(rejection.sequenceNumber).padStart(16, '0');
   return `${inverted}_${rejection.partitionId}_${sequence}_${index}`;
 }
