@@ -4,10 +4,11 @@ import { queueNames, tableNames } from '../../functions/src/platform/settingName
 import { builtInRoles } from '../../infra/components/roles';
 import type { SynthesizedResource } from '../../infra/synthesize';
 import { input, ofType, one, stacks, synthesizeStack } from '../infra/stackGraph';
-import { type BuiltFunctionApp, loadBuiltFunctionApp } from '../support/builtFunctionApp';
-
-const storage =
-  'DefaultEndpointsProtocol=http;AccountName=dev;AccountKey=a2V5;TableEndpoint=http://127.0.0.1:9/dev';
+import {
+  type BuiltFunctionApp,
+  loadBuiltFunctionApp,
+  placeholderStorage,
+} from '../support/builtFunctionApp';
 
 /**
  * The artifact Azure would receive (the built bundle's registrations) against the stack it is
@@ -19,7 +20,7 @@ describe.each(stacks)('the bundle against the $stack stack', ({ stack, file }) =
   let graph: SynthesizedResource[];
   let settings: Map<string, string>;
   beforeAll(async () => {
-    app = await loadBuiltFunctionApp({ DataStorage: storage });
+    app = await loadBuiltFunctionApp({ DataStorage: placeholderStorage });
     graph = await synthesizeStack(stack, file);
     const webApp = one(graph, 'azure-native:web:WebApp');
     settings = new Map(

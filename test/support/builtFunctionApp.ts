@@ -9,6 +9,10 @@ import {
   type RegisteredFunction,
 } from './functionsCoreStandIn';
 
+/** A storage connection string that parses but points nowhere, for loading the bundle. */
+export const placeholderStorage =
+  'DefaultEndpointsProtocol=http;AccountName=dev;AccountKey=a2V5;TableEndpoint=http://127.0.0.1:9/dev';
+
 export interface BuiltFunctionApp {
   /** The deployable folder, exactly what One Deploy would receive. */
   readonly outDir: string;
