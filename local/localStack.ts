@@ -138,7 +138,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const mongo = options.mongodbUri ? undefined : await startMongoServer(ports.mongo ?? 0);
     if (mongo) started.push(mongo);
     const mongodbUri = options.mongodbUri ?? (mongo as RunningMongo).uri;
-    const twilioAuthToken = randomBytes(16).toString('hex');
+    const twilioAuthToken = randomKey();
 
     // The dashboard starts before the host so that CORS can name its origin; its config.json is
     // read per request, by which time the API's port is known.

@@ -57,6 +57,7 @@ async function main(): Promise<void> {
     portFlags.map(([flag, fallback]) => [flag, args[flag] ?? fallback]),
   ) as Record<(typeof portFlags)[number][0], number>;
   for (const [flag, , what] of portFlags) {
+    if (flag === 'mongo-port' && process.env.MONGODB_URI) continue; // no stand-in to place
     if (!(await portIsFree(ports[flag]))) {
       console.error(
         `port ${ports[flag]} (${what}) is already in use. Stop what holds it, or pass --${flag} <another port>.`,
