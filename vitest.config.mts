@@ -7,6 +7,7 @@ export default defineConfig({
       'local/**/*.test.ts',
       'test/**/*.test.ts',
       'infra/**/*.test.ts',
+      'policy/**/*.test.ts',
       'dashboard/**/*.test.ts',
     ],
     pool: 'forks',

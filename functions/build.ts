@@ -6,6 +6,12 @@ export interface FunctionBuildOptions {
   /** Where the deployable folder goes; default `dist/functions`. */
   readonly outDir?: string;
   readonly minify?: boolean;
+  /**
+   * The Node.js major the app runs on in Azure (22 or 24): the bundle's syntax targets it. The
+   * code itself is type-checked against Node 20's API (the oldest Node it runs on, locally), so it
+   * calls nothing the deployed runtime lacks.
+   */
+  readonly nodeVersion?: '22' | '24';
 }
 
 export interface FunctionBuildResult {
@@ -36,7 +42,7 @@ export async function buildFunctions(
     splitting: true,
     format: 'esm',
     platform: 'node',
-    target: 'node20',
+    target: `node${options.nodeVersion ?? '22'}`,
     minify: options.minify ?? true,
     sourcemap: 'linked',
     legalComments: 'none',
@@ -51,7 +57,17 @@ export async function buildFunctions(
   await copyFile(path.join(functionsRoot, 'host.json'), path.join(outDir, 'host.json'));
   await writeFile(
     path.join(outDir, 'package.json'),
-    `${JSON.stringify({ name: 'fieldline-functions', private: true, type: 'module', main: 'index.js' }, null, 2)}\n`,
+    `${JSON.stringify(
+      {
+        name: 'fieldline-functions',
+        private: true,
+        type: 'module',
+        main: 'index.js',
+        engines: { node: `>=${options.nodeVersion ?? '22'}` },
+      },
+      null,
+      2,
+    )}\n`,
   );
   const files = (await readdir(outDir)).sort();
   let javascriptBytes = 0;

@@ -7,34 +7,54 @@ import {
   settingNames,
   tableNames,
 } from '../functions/src/platform/settingNames';
+import { CodeDeployment } from './components/codeDeployment';
 import { CosmosMongo } from './components/cosmosMongo';
+import { DashboardSite } from './components/dashboardSite';
 import { DataStorage } from './components/dataStorage';
-import { CodeDeployment, DashboardSite } from './components/deployments';
 import { FunctionApp } from './components/functionApp';
 import { IotHub } from './components/iotHub';
 import { KeyVault } from './components/keyVault';
 import { Monitoring } from './components/monitoring';
 import { SignalR } from './components/signalR';
 import { packageDashboard, packageFunctions } from './packaging';
+import { type ResourceNames, resourceNames, stableSuffix } from './resourceNames';
 import { readStageConfig, StageConfigError } from './stageConfig';
+
+/**
+ * Containers the Functions host itself writes to in AzureWebJobsStorage (host locks and keys, and
+ * the Event Hubs trigger's checkpoints). Declared so the app's Blob Data Owner can be scoped to
+ * them rather than to the whole account, which also serves the dashboard from `$web`.
+ * https://learn.microsoft.com/azure/azure-functions/functions-reference#connecting-to-host-storage-with-an-identity
+ */
+const hostContainers = ['azure-webjobs-hosts', 'azure-webjobs-secrets', 'azure-webjobs-eventhub'];
 
 // Validated before anything is declared: a bad key stops the program with a message naming it.
 const fieldline = new pulumi.Config('fieldline');
 const stage = readStageConfig((key) => fieldline.get(key), pulumi.getStack());
 const client = authorization.getClientConfigOutput();
+const names = client.subscriptionId.apply((subscription) =>
+  resourceNames(stage.stage, stage.nameSuffix ?? stableSuffix(subscription, stage.stage)),
+);
+const name = (key: keyof ResourceNames) => names.apply((all) => all[key]);
 
 const group = new resources.ResourceGroup(
   `fl-${stage.stage}`,
-  { location: stage.location },
+  { resourceGroupName: `fl-${stage.stage}`, location: stage.location },
   { protect: stage.protect },
 );
 const placement = { resourceGroupName: group.name, location: group.location };
 
 const storage = new DataStorage('data', {
   ...placement,
+  accountName: name('storageAccount'),
   tables: Object.values(tableNames),
   queues: Object.values(queueNames).flatMap((queue) => [queue, `${queue}-poison`]),
-  containers: ['deployments', 'reference', ...(stage.archiveTelemetry ? ['archive'] : [])],
+  containers: [
+    ...hostContainers,
+    'deployments',
+    'reference',
+    ...(stage.archiveTelemetry ? ['archive'] : []),
+  ],
   protect: stage.protect,
 });
 const dashboardOrigin = storage.webEndpoint.apply((url) => url.replace(/\/$/, ''));
@@ -44,6 +64,7 @@ const allowedOrigins = pulumi
 
 const iot = new IotHub('iot', {
   ...placement,
+  resourceName: name('iotHub'),
   ...stage.iotHub,
   consumerGroups: Object.values(consumerGroups),
   ...(stage.archiveTelemetry
@@ -51,20 +72,33 @@ const iot = new IotHub('iot', {
         archive: {
           blobEndpoint: storage.blobEndpoint,
           containerName: storage.containerNames.archive as pulumi.Output<string>,
+          containerId: storage.containerIds.archive as pulumi.Output<string>,
+          identityName: name('hubIdentity'),
+          subscriptionId: client.subscriptionId,
         },
       }
     : {}),
   protect: stage.protect,
 });
-const realtime = new SignalR('realtime', { ...placement, ...stage.signalR, allowedOrigins });
+const realtime = new SignalR('realtime', {
+  ...placement,
+  resourceName: name('signalR'),
+  ...stage.signalR,
+  allowedOrigins,
+});
 const cosmos = new CosmosMongo('cosmos', {
   ...placement,
+  accountName: name('cosmosAccount'),
   serverless: stage.cosmosServerless,
   databaseName: 'fieldline',
   collections: ['users', 'notifications'],
   protect: stage.protect,
 });
-const monitoring = new Monitoring('monitoring', placement);
+const monitoring = new Monitoring('monitoring', {
+  ...placement,
+  workspaceName: name('logAnalytics'),
+  appInsightsName: name('appInsights'),
+});
 const twilioAuthToken = fieldline.getSecret('twilioAuthToken');
 if (stage.sms.mode === 'twilio' && !twilioAuthToken)
   throw new StageConfigError([
@@ -72,34 +106,35 @@ if (stage.sms.mode === 'twilio' && !twilioAuthToken)
   ]);
 const vault = new KeyVault('vault', {
   ...placement,
+  vaultName: name('keyVault'),
   tenantId: client.tenantId,
   secrets: {
     'iothub-eventhub-connection': iot.eventHubConnectionString,
     'mongodb-uri': cosmos.connectionString,
     ...(twilioAuthToken ? { 'twilio-auth-token': twilioAuthToken } : {}),
   },
-  purgeProtection: stage.protect,
+  retentionDays: stage.keyVault.retentionDays,
+  purgeProtection: stage.keyVault.purgeProtection,
+  protect: stage.protect,
 });
 const reference = (secret: string) => vault.references[secret] as pulumi.Output<string>;
 
+const containerId = (container: string) => storage.containerIds[container] as pulumi.Output<string>;
 const functions = new FunctionApp('functions', {
   ...placement,
+  names: { app: name('functionApp'), plan: name('plan'), keyVaultIdentity: name('appIdentity') },
   subscriptionId: client.subscriptionId,
   deploymentContainerUrl: pulumi.interpolate`${storage.blobEndpoint}${storage.containerNames.deployments}`,
-  nodeVersion: '20',
   ...stage.functions,
   allowedOrigins,
   // Names come from the function code's own settingNames, so the two sides cannot drift apart.
   appSettings: {
     AzureWebJobsStorage__accountName: storage.accountName,
     [`${settingNames.dataStorage}__accountName`]: storage.accountName,
-    [settingNames.iotHubEventHub]: reference('iothub-eventhub-connection'),
     [settingNames.iotHubEventHubName]: iot.eventHubName,
     // The gateway registers devices with the app's identity (no registry key in the app).
     [settingNames.iotHubHostName]: iot.hostName,
     [`${settingNames.signalR}__serviceUri`]: pulumi.interpolate`https://${realtime.hostName}`,
-    [settingNames.mongodbUri]: reference('mongodb-uri'),
-    ...(twilioAuthToken ? { [settingNames.twilioAuthToken]: reference('twilio-auth-token') } : {}),
     [settingNames.smsMode]: stage.sms.mode,
     ...(stage.sms.mode === 'twilio'
       ? {
@@ -110,21 +145,41 @@ const functions = new FunctionApp('functions', {
     APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.connectionString,
     APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD',
   },
+  // Resolved by the app's Key Vault identity, which holds its role before the site is written.
+  secretSettings: {
+    [settingNames.iotHubEventHub]: reference('iothub-eventhub-connection'),
+    [settingNames.mongodbUri]: reference('mongodb-uri'),
+    ...(twilioAuthToken ? { [settingNames.twilioAuthToken]: reference('twilio-auth-token') } : {}),
+  },
+  keyVaultId: vault.vault.id,
   roles: [
-    // Host storage (blobs for leases and the deployment package, queues, tables) and app data.
-    { role: 'storageBlobDataOwner', scope: storage.account.id },
-    { role: 'storageQueueDataContributor', scope: storage.account.id },
-    { role: 'storageTableDataContributor', scope: storage.account.id },
-    { role: 'keyVaultSecretsUser', scope: vault.vault.id },
-    { role: 'monitoringMetricsPublisher', scope: monitoring.appInsights.id },
-    // Serverless SignalR: negotiate tokens and REST sends, with the identity instead of a key.
-    { role: 'signalRRestApiOwner', scope: realtime.service.id },
+    // The host's own containers (locks, keys, Event Hubs checkpoints), not the whole account:
+    // `$web` (the dashboard) stays out of the app's reach.
+    ...hostContainers.map((container) => ({
+      role: 'storageBlobDataOwner' as const,
+      scope: containerId(container),
+      target: container,
+    })),
+    // Flex Consumption reads and writes its package here.
+    {
+      role: 'storageBlobDataContributor',
+      scope: containerId('deployments'),
+      target: 'deployments',
+    },
+    // Product reference data, read only.
+    { role: 'storageBlobDataReader', scope: containerId('reference'), target: 'reference' },
+    { role: 'storageQueueDataContributor', scope: storage.account.id, target: 'storage' },
+    { role: 'storageTableDataContributor', scope: storage.account.id, target: 'storage' },
+    { role: 'monitoringMetricsPublisher', scope: monitoring.appInsights.id, target: 'insights' },
+    // Serverless SignalR with local auth off: negotiate (App Server) and REST sends (REST API Owner).
+    { role: 'signalRAppServer', scope: realtime.service.id, target: 'signalr' },
+    { role: 'signalRRestApiOwner', scope: realtime.service.id, target: 'signalr' },
     // Device registration through the registry API (POST /api/devices).
-    { role: 'iotHubRegistryContributor', scope: iot.hub.id },
+    { role: 'iotHubRegistryContributor', scope: iot.hub.id, target: 'iothub' },
   ],
 });
 
-const functionPackage = pulumi.output(packageFunctions());
+const functionPackage = pulumi.output(packageFunctions(undefined, stage.functions.nodeVersion));
 new CodeDeployment(
   'code',
   {
@@ -139,7 +194,8 @@ new CodeDeployment(
 const apiUrl = pulumi.interpolate`https://${functions.defaultHostName}/api`;
 const dashboardPackage = pulumi.output(packageDashboard());
 new DashboardSite('dashboard', {
-  storageAccountId: storage.account.id,
+  webContainerId: pulumi.interpolate`${storage.account.id}/blobServices/default/containers/$web`,
+  website: storage.website,
   blobEndpoint: storage.blobEndpoint,
   sourceDir: dashboardPackage.sourceDir,
   contentHash: dashboardPackage.contentHash,
@@ -154,3 +210,4 @@ export const iotHubHostName = iot.hostName;
 export const signalrHostName = realtime.hostName;
 export const functionAppName = functions.name;
 export const resourceGroupName = group.name;
+export const nodeVersion = stage.functions.nodeVersion;

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { zipSync } from 'fflate';
 import { buildDashboard } from '../dashboard/build';
 import { buildFunctions } from '../functions/build';
+import type { NodeVersion } from './stageConfig';
 
 export const repoRoot = path.resolve(__dirname, '..');
 
@@ -30,8 +31,12 @@ export function contentHash(files: readonly [string, Buffer][]): string {
 /** Builds the function app and zips `dist/functions/` for One Deploy, with a content hash. */
 export async function packageFunctions(
   root = repoRoot,
+  nodeVersion: NodeVersion = '22',
 ): Promise<{ zipPath: string; contentHash: string }> {
-  const { outDir } = await buildFunctions({ outDir: path.join(root, 'dist/functions') });
+  const { outDir } = await buildFunctions({
+    outDir: path.join(root, 'dist/functions'),
+    nodeVersion,
+  });
   const files = await readTree(outDir);
   // A fixed timestamp keeps the zip byte-identical when the content is.
   const mtime = new Date('2020-01-01T00:00:00Z');

@@ -1,3 +1,5 @@
+import { flexInstanceMemoryMB, flexRuntimeVersions } from '../policy/rules/flexConsumption';
+
 /**
  * A stage's configuration, read from the stack's `fieldline:*` config keys and validated before any
  * resource is declared. Every problem names its key and the allowed values.
@@ -13,12 +15,25 @@ export interface StageConfig {
   readonly signalR: { readonly sku: SignalRSku; readonly capacity: number };
   readonly cosmosServerless: boolean;
   readonly functions: {
+    /** The Node.js major the app runs on; the bundle is built for it. */
+    readonly nodeVersion: NodeVersion;
     readonly alwaysReady: number;
     readonly maximumInstances: number;
     readonly instanceMemoryMB: number;
   };
-  /** Stateful resources get `protect`, and Key Vault purge protection. */
+  /** Stateful resources get Pulumi's `protect`, so a stray `pulumi destroy` stops before them. */
   readonly protect: boolean;
+  /**
+   * Key Vault recovery. Both are fixed once the vault exists (retention cannot change, and purge
+   * protection cannot be turned off), so neither follows `protect`, which a tear-down flips.
+   * https://learn.microsoft.com/azure/key-vault/general/soft-delete-overview
+   */
+  readonly keyVault: { readonly retentionDays: number; readonly purgeProtection: boolean };
+  /**
+   * Appended to names that must be unique across Azure (storage, Key Vault, Cosmos DB, IoT Hub,
+   * SignalR, the function app); by default derived from the subscription and the stage.
+   */
+  readonly nameSuffix?: string;
   readonly archiveTelemetry: boolean;
   readonly dashboardExtraOrigins: readonly string[];
   /** Encounter SMS: through Twilio (account SID and sender in config, auth token a secret), or kept in the outbox table. */
@@ -32,7 +47,14 @@ export type IotHubSku = (typeof iotHubSkus)[number];
 export const signalRSkus = ['Free_F1', 'Standard_S1', 'Premium_P1'] as const;
 export const smsModes = ['outbox', 'twilio'] as const;
 export type SignalRSku = (typeof signalRSkus)[number];
-const memorySizes = [512, 2048, 4096] as const;
+/** Node.js majors Flex Consumption runs, with the day support ends; a retired one is refused. */
+const nodeVersions = flexRuntimeVersions.node;
+export type NodeVersion = keyof typeof nodeVersions;
+const retiredNodeVersions: Readonly<Record<string, string>> = {
+  '18': '2025-04-30',
+  '20': '2026-04-30',
+};
+const memorySizes = flexInstanceMemoryMB;
 
 export class StageConfigError extends Error {
   override readonly name = 'StageConfigError';
@@ -114,6 +136,18 @@ export function readStageConfig(get: ConfigReader, stackName: string): StageConf
       `fieldline:functionsInstanceMemoryMB must be one of ${memorySizes.join(', ')}; got "${memory}"`,
     );
   }
+  const nodeVersion = (get('nodeVersion') ?? '22') as NodeVersion;
+  if (retiredNodeVersions[nodeVersion])
+    problems.push(
+      `fieldline:nodeVersion ${nodeVersion} left Azure Functions support on ${retiredNodeVersions[nodeVersion]}; use 22 or 24`,
+    );
+  else if (!(nodeVersion in nodeVersions))
+    problems.push(`fieldline:nodeVersion must be one of 22, 24; got "${nodeVersion}"`);
+  const nameSuffix = get('nameSuffix');
+  if (nameSuffix !== undefined && !/^[a-z0-9]{4,6}$/.test(nameSuffix))
+    problems.push(
+      `fieldline:nameSuffix must be 4-6 lower-case letters and digits; got "${nameSuffix}"`,
+    );
   const origins = (get('dashboardExtraOrigins') ?? '')
     .split(',')
     .map((o) => o.trim())
@@ -148,11 +182,17 @@ export function readStageConfig(get: ConfigReader, stackName: string): StageConf
     signalR: { sku: signalRSku, capacity: signalRCapacity },
     cosmosServerless: flag('cosmosServerless', true),
     functions: {
+      nodeVersion,
       alwaysReady: integer('functionsAlwaysReady', 0, 20, 0),
       maximumInstances: integer('functionsMaximumInstances', 40, 1000, 100),
       instanceMemoryMB: memory,
     },
     protect: flag('protect', false),
+    keyVault: {
+      retentionDays: integer('keyVaultRetentionDays', 7, 90, 90),
+      purgeProtection: flag('keyVaultPurgeProtection', false),
+    },
+    ...(nameSuffix ? { nameSuffix } : {}),
     archiveTelemetry: flag('archiveTelemetry', false),
     dashboardExtraOrigins: origins,
     sms,

@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { parse } from 'yaml';
+import { armResourceSpecs } from './validation/armResourceSpecs';
 
 /** One resource of the synthesized graph, as `npm run synth -- --json` prints it. */
 export interface SynthesizedResource {
@@ -10,7 +12,12 @@ export interface SynthesizedResource {
   readonly name: string;
   /** The parent component's name, or null at the top. */
   readonly parent: string | null;
+  /** What the program sends: for resources without an explicit name, the name azure-native would make up. */
   readonly inputs: Record<string, unknown>;
+  /** Logical names of the resources it waits for (explicit `dependsOn` and its inputs' sources). */
+  readonly dependsOn: readonly string[];
+  readonly ignoreChanges: readonly string[];
+  readonly protect: boolean;
 }
 
 export class StackConfigFileError extends Error {
@@ -57,13 +64,38 @@ export function readStackConfig(
   return config;
 }
 
-/** Mocked cloud: every resource gets an id and echoes its inputs, with the few outputs the program reads. */
+const mockSubscriptionId = '00000000-0000-0000-0000-000000000001';
+
+/**
+ * The name azure-native gives a resource whose name input is unset: its logical name plus a
+ * random suffix (pulumi-azure-native#3665, #4294). Deterministic here, so synth output is stable.
+ */
+export function autoName(logicalName: string): string {
+  const suffix = createHash('sha256').update(logicalName).digest('hex').slice(0, 7);
+  return `${logicalName}${suffix}`;
+}
+
+/**
+ * Mocked cloud: every resource gets an id and echoes its inputs, with the few outputs the program
+ * reads. A resource left unnamed gets the name azure-native would make up, so checks see what ARM
+ * would receive, not a name that only the mocks accept.
+ */
 const mocks: pulumi.runtime.Mocks = {
   newResource: ({ type, name, inputs }) => {
+    const nameKey = armResourceSpecs[type]?.nameKey;
+    if (nameKey && (inputs[nameKey] === undefined || inputs[nameKey] === ''))
+      inputs[nameKey] = autoName(name);
     const state: Record<string, unknown> = {
       ...inputs,
-      name: inputs.name ?? inputs.accountName ?? name,
+      name: (nameKey ? inputs[nameKey] : undefined) ?? inputs.name ?? name,
     };
+    let id = `${name}-id`;
+    const group = `/subscriptions/${mockSubscriptionId}/resourceGroups/${String(inputs.resourceGroupName)}`;
+    // Real ARM ids where rules read them (role scopes on an account or one container).
+    if (type === 'azure-native:storage:StorageAccount')
+      id = `${group}/providers/Microsoft.Storage/storageAccounts/${String(inputs.accountName)}`;
+    if (type === 'azure-native:storage:BlobContainer')
+      id = `${group}/providers/Microsoft.Storage/storageAccounts/${String(inputs.accountName)}/blobServices/default/containers/${String(inputs.containerName)}`;
     if (type === 'azure-native:storage:StorageAccount') {
       state.primaryEndpoints = {
         blob: `https://${name}.blob.core.windows.net/`,
@@ -84,6 +116,10 @@ const mocks: pulumi.runtime.Mocks = {
         },
       };
     }
+    if (type === 'azure-native:managedidentity:UserAssignedIdentity') {
+      state.principalId = `${name}-principal`;
+      state.clientId = `${name}-client`;
+    }
     if (type === 'azure-native:signalrservice:SignalR')
       state.hostName = `${name}.service.signalr.net`;
     if (type === 'azure-native:keyvault:Secret')
@@ -92,13 +128,13 @@ const mocks: pulumi.runtime.Mocks = {
       };
     if (type === 'azure-native:applicationinsights:Component')
       state.connectionString = `InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://${name}.in.applicationinsights.azure.com/`;
-    return { id: `${name}-id`, state };
+    return { id, state };
   },
   call: ({ token }) => {
     switch (token) {
       case 'azure-native:authorization:getClientConfig':
         return {
-          subscriptionId: '00000000-0000-0000-0000-000000000001',
+          subscriptionId: mockSubscriptionId,
           tenantId: '00000000-0000-0000-0000-000000000002',
           objectId: '00000000-0000-0000-0000-000000000003',
           clientId: 'deployer',
@@ -121,8 +157,36 @@ const mocks: pulumi.runtime.Mocks = {
   },
 };
 
+/** Pulumi's wire marker for a secret value: `{ [secretSig]: secretSigValue, value }`. */
+const secretSig = '4dabf18193072939515e22adb298388d';
+
+/** The inputs with secrets unwrapped to their (mock) values, as the provider would send them. */
+function revealSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(revealSecrets);
+  if (value === null || typeof value !== 'object') return value;
+  const record = value as Record<string, unknown>;
+  if (secretSig in record) return revealSecrets(record.value);
+  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, revealSecrets(v)]));
+}
+
+interface RegisterResourceRequest {
+  getType(): string;
+  getName(): string;
+  getDependenciesList(): string[];
+  getIgnorechangesList(): string[];
+  getProtect(): boolean;
+}
+
 interface MockMonitorLike {
   getRegisteredResources(): Map<string, { urn: string }>;
+  registerResource(request: RegisterResourceRequest, callback: unknown): unknown;
+}
+
+/** The resource options a mock cannot see, read off the registration request. */
+interface RegistrationOptions {
+  readonly dependencies: readonly string[];
+  readonly ignoreChanges: readonly string[];
+  readonly protect: boolean;
 }
 
 /**
@@ -144,8 +208,12 @@ export async function synthesize(
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
-        inputsByKey.set(`${args.type}::${args.name}`, args.inputs as Record<string, unknown>);
-        return mocks.newResource(args);
+        const result = mocks.newResource(args);
+        inputsByKey.set(
+          `${args.type}::${args.name}`,
+          revealSecrets(args.inputs) as Record<string, unknown>,
+        );
+        return result;
       },
       call: mocks.call,
     },
@@ -154,6 +222,16 @@ export async function synthesize(
     false,
   );
   const monitor = pulumi.runtime.getMonitor() as unknown as MockMonitorLike;
+  const optionsByKey = new Map<string, RegistrationOptions>();
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (request, callback) => {
+    optionsByKey.set(`${request.getType()}::${request.getName()}`, {
+      dependencies: request.getDependenciesList(),
+      ignoreChanges: request.getIgnorechangesList(),
+      protect: request.getProtect(),
+    });
+    return register(request, callback);
+  };
   await load();
   await pulumi.runtime.disconnect();
   const registered = [...monitor.getRegisteredResources().keys()].map((urn) => {
@@ -170,6 +248,15 @@ export async function synthesize(
               (candidate) => candidate.type === parentType && name.startsWith(`${candidate.name}-`),
             )
             .sort((a, b) => b.name.length - a.name.length)[0]?.name ?? null);
-    return { type, name, parent, inputs: inputsByKey.get(`${type}::${name}`) ?? {} };
+    const options = optionsByKey.get(`${type}::${name}`);
+    return {
+      type,
+      name,
+      parent,
+      inputs: inputsByKey.get(`${type}::${name}`) ?? {},
+      dependsOn: (options?.dependencies ?? []).map((urn) => urn.split('::').at(-1) ?? urn),
+      ignoreChanges: options?.ignoreChanges ?? [],
+      protect: options?.protect ?? false,
+    };
   });
 }

@@ -2,6 +2,8 @@ import * as cosmosdb from '@pulumi/azure-native/cosmosdb';
 import * as pulumi from '@pulumi/pulumi';
 
 export interface CosmosMongoArgs {
+  /** 3-44 lower-case letters, digits and hyphens, unique across Azure (see resourceNames). */
+  readonly accountName: pulumi.Input<string>;
   readonly resourceGroupName: pulumi.Input<string>;
   readonly location: pulumi.Input<string>;
   readonly serverless: boolean;
@@ -25,15 +27,20 @@ export class CosmosMongo extends pulumi.ComponentResource {
 
   constructor(name: string, args: CosmosMongoArgs, opts?: pulumi.ComponentResourceOptions) {
     super('fieldline:data:CosmosMongo', name, {}, opts);
+    if (args.collections.length === 0 || new Set(args.collections).size !== args.collections.length)
+      throw new Error(`CosmosMongo ${name}: collections must be distinct and not empty`);
     const child = { parent: this };
     this.account = new cosmosdb.DatabaseAccount(
       `${name}-account`,
       {
+        accountName: args.accountName,
         resourceGroupName: args.resourceGroupName,
         location: args.location,
         kind: cosmosdb.DatabaseAccountKind.MongoDB,
         databaseAccountOfferType: cosmosdb.DatabaseAccountOfferType.Standard,
-        apiProperties: { serverVersion: cosmosdb.ServerVersion.ServerVersion_7_0 },
+        // The newest server version documented for RU accounts (5.0 and later are vCore's):
+        // https://learn.microsoft.com/azure/cosmos-db/mongodb/feature-support-42 ($geoNear, 2dsphere).
+        apiProperties: { serverVersion: cosmosServerVersion },
         capabilities: args.serverless ? [{ name: 'EnableServerless' }] : [],
         consistencyPolicy: { defaultConsistencyLevel: cosmosdb.DefaultConsistencyLevel.Session },
         locations: [{ locationName: args.location, failoverPriority: 0 }],
@@ -62,7 +69,9 @@ export class CosmosMongo extends pulumi.ComponentResource {
           collectionName: collection,
           resource: { id: collection, indexes: [{ key: { keys: ['_id'] } }] },
         },
-        { ...child, protect: args.protect },
+        // The app creates its own indexes (2dsphere, unique): after a `pulumi refresh` they are in
+        // the state, and an `up` must not drop them to match the `_id`-only declaration above.
+        { ...child, protect: args.protect, ignoreChanges: ['resource.indexes'] },
       );
     }
     const strings = cosmosdb.listDatabaseAccountConnectionStringsOutput(
@@ -75,6 +84,8 @@ export class CosmosMongo extends pulumi.ComponentResource {
     this.registerOutputs({});
   }
 }
+
+export const cosmosServerVersion = cosmosdb.ServerVersion.ServerVersion_4_2;
 
 /** Cosmos DB for MongoDB (RU) does not support retryable writes. */
 export function withRetryWritesOff(connectionString: string): string {

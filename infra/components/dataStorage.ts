@@ -2,6 +2,8 @@ import * as storage from '@pulumi/azure-native/storage';
 import * as pulumi from '@pulumi/pulumi';
 
 export interface DataStorageArgs {
+  /** 3-24 lower-case letters and digits, unique across Azure (see resourceNames). */
+  readonly accountName: pulumi.Input<string>;
   readonly resourceGroupName: pulumi.Input<string>;
   readonly location: pulumi.Input<string>;
   readonly tables: readonly string[];
@@ -21,13 +23,20 @@ export class DataStorage extends pulumi.ComponentResource {
   readonly blobEndpoint: pulumi.Output<string>;
   readonly webEndpoint: pulumi.Output<string>;
   readonly containerNames: Readonly<Record<string, pulumi.Output<string>>>;
+  /** Container resource ids, for role assignments scoped to one container. */
+  readonly containerIds: Readonly<Record<string, pulumi.Output<string>>>;
+  /** The static website; the dashboard upload waits for it (`$web` exists only once it is on). */
+  readonly website: storage.StorageAccountStaticWebsite;
 
   constructor(name: string, args: DataStorageArgs, opts?: pulumi.ComponentResourceOptions) {
     super('fieldline:storage:DataStorage', name, {}, opts);
+    if (new Set(args.containers).size !== args.containers.length)
+      throw new Error(`DataStorage ${name}: container names repeat: ${args.containers.join(', ')}`);
     const child = { parent: this };
     this.account = new storage.StorageAccount(
       `${name}-account`,
       {
+        accountName: args.accountName,
         resourceGroupName: args.resourceGroupName,
         location: args.location,
         kind: storage.Kind.StorageV2,
@@ -46,17 +55,20 @@ export class DataStorage extends pulumi.ComponentResource {
       new storage.Table(`${name}-table-${table}`, { ...account, tableName: table }, child);
     for (const queue of args.queues)
       new storage.Queue(`${name}-queue-${queue}`, { ...account, queueName: queue }, child);
-    this.containerNames = Object.fromEntries(
-      args.containers.map((container) => [
-        container,
-        new storage.BlobContainer(
-          `${name}-container-${container}`,
-          { ...account, containerName: container, publicAccess: storage.PublicAccess.None },
-          child,
-        ).name,
-      ]),
+    const containers = args.containers.map(
+      (container) =>
+        [
+          container,
+          new storage.BlobContainer(
+            `${name}-container-${container}`,
+            { ...account, containerName: container, publicAccess: storage.PublicAccess.None },
+            child,
+          ),
+        ] as const,
     );
-    new storage.StorageAccountStaticWebsite(
+    this.containerNames = Object.fromEntries(containers.map(([key, c]) => [key, c.name]));
+    this.containerIds = Object.fromEntries(containers.map(([key, c]) => [key, c.id]));
+    this.website = new storage.StorageAccountStaticWebsite(
       `${name}-website`,
       { ...account, indexDocument: 'index.html', error404Document: 'index.html' },
       child,

@@ -1,9 +1,13 @@
 import * as iothub from '@pulumi/azure-native/iothub';
+import * as managedidentity from '@pulumi/azure-native/managedidentity';
 import type * as inputs from '@pulumi/azure-native/types/input';
 import * as pulumi from '@pulumi/pulumi';
 import type { IotHubSku } from '../stageConfig';
+import { grantRole } from './roles';
 
 export interface IotHubArgs {
+  /** 3-50 letters, digits and hyphens, unique across Azure (see resourceNames). */
+  readonly resourceName: pulumi.Input<string>;
   readonly resourceGroupName: pulumi.Input<string>;
   readonly location: pulumi.Input<string>;
   readonly sku: IotHubSku;
@@ -11,18 +15,22 @@ export interface IotHubArgs {
   readonly partitions: number;
   /** One consumer group per reader of the built-in endpoint. */
   readonly consumerGroups: readonly string[];
-  /** Also route every message to this storage container (blob endpoint + container), through the hub's identity. */
+  /**
+   * Also route every message to this storage container, through a user-assigned identity that is
+   * granted Storage Blob Data Contributor on the container before the hub (and its endpoint) exist.
+   */
   readonly archive?: {
     readonly blobEndpoint: pulumi.Input<string>;
     readonly containerName: pulumi.Input<string>;
+    readonly containerId: pulumi.Input<string>;
+    readonly identityName: pulumi.Input<string>;
+    readonly subscriptionId: pulumi.Input<string>;
   };
   readonly protect: boolean;
 }
 
 /** The policy the function app's Event Hubs trigger reads with: ServiceConnect, nothing else. */
 export const ingestPolicyName = 'fieldline-ingest';
-/** For device registration (the gateway): registry read and write, nothing else. */
-export const registryPolicyName = 'fieldline-registry';
 
 /**
  * IoT Hub with least-privilege shared access policies (no iothubowner), TLS 1.2, module SAS off,
@@ -37,6 +45,10 @@ export class IotHub extends pulumi.ComponentResource {
 
   constructor(name: string, args: IotHubArgs, opts?: pulumi.ComponentResourceOptions) {
     super('fieldline:iot:IotHub', name, {}, opts);
+    if (args.consumerGroups.length === 0 || args.consumerGroups.includes('$Default'))
+      throw new Error(
+        `IotHub ${name}: name one consumer group per reader ($Default is the hub's own)`,
+      );
     const child = { parent: this };
     const routes: pulumi.Input<inputs.iothub.RoutePropertiesArgs>[] = [
       {
@@ -56,13 +68,48 @@ export class IotHub extends pulumi.ComponentResource {
         isEnabled: true,
       });
     }
+    // The identity-based endpoint is checked when the hub is written, so the grant comes first.
+    // https://learn.microsoft.com/azure/iot-hub/iot-hub-managed-identity#egress-connectivity-from-iot-hub-to-other-azure-resources
+    const archiveIdentity = args.archive
+      ? new managedidentity.UserAssignedIdentity(
+          `${name}-archive-identity`,
+          {
+            resourceName: args.archive.identityName,
+            resourceGroupName: args.resourceGroupName,
+            location: args.location,
+          },
+          child,
+        )
+      : undefined;
+    const archiveGrant =
+      args.archive && archiveIdentity
+        ? grantRole(
+            `${name}-archive-blob-contributor`,
+            {
+              principalId: archiveIdentity.principalId,
+              principalType: 'ServicePrincipal',
+              role: 'storageBlobDataContributor',
+              scope: args.archive.containerId,
+              subscriptionId: args.archive.subscriptionId,
+            },
+            child,
+          )
+        : undefined;
     this.hub = new iothub.IotHubResource(
       `${name}-hub`,
       {
+        resourceName: args.resourceName,
         resourceGroupName: args.resourceGroupName,
         location: args.location,
         sku: { name: args.sku, capacity: args.capacity },
-        identity: { type: iothub.ResourceIdentityType.SystemAssigned },
+        ...(archiveIdentity
+          ? {
+              identity: {
+                type: iothub.ResourceIdentityType.UserAssigned,
+                userAssignedIdentities: [archiveIdentity.id],
+              },
+            }
+          : {}),
         properties: {
           minTlsVersion: '1.2',
           disableModuleSAS: true,
@@ -71,17 +118,17 @@ export class IotHub extends pulumi.ComponentResource {
           },
           authorizationPolicies: [
             { keyName: ingestPolicyName, rights: iothub.AccessRights.ServiceConnect },
-            { keyName: registryPolicyName, rights: iothub.AccessRights.RegistryRead_RegistryWrite },
           ],
           routing: {
             routes,
-            ...(args.archive
+            ...(args.archive && archiveIdentity
               ? {
                   endpoints: {
                     storageContainers: [
                       {
                         name: 'archive',
                         authenticationType: iothub.AuthenticationType.IdentityBased,
+                        identity: { userAssignedIdentity: archiveIdentity.id },
                         endpointUri: args.archive.blobEndpoint,
                         containerName: args.archive.containerName,
                         encoding: 'JSON',
@@ -94,7 +141,7 @@ export class IotHub extends pulumi.ComponentResource {
           },
         },
       },
-      { ...child, protect: args.protect },
+      { ...child, protect: args.protect, dependsOn: archiveGrant ? [archiveGrant] : [] },
     );
     for (const group of args.consumerGroups) {
       new iothub.IotHubResourceEventHubConsumerGroup(

@@ -2,26 +2,38 @@ import * as keyvault from '@pulumi/azure-native/keyvault';
 import * as pulumi from '@pulumi/pulumi';
 
 export interface KeyVaultArgs {
+  /** 3-24 letters, digits and single hyphens, unique across Azure (see resourceNames). */
+  readonly vaultName: pulumi.Input<string>;
   readonly resourceGroupName: pulumi.Input<string>;
   readonly location: pulumi.Input<string>;
   readonly tenantId: pulumi.Input<string>;
   /** Secret name -> value. Values stay Pulumi secrets. */
   readonly secrets: Readonly<Record<string, pulumi.Input<string>>>;
+  /** 7-90; fixed once the vault exists. */
+  readonly retentionDays: number;
+  /** Cannot be turned off once on. */
   readonly purgeProtection: boolean;
+  /** Pulumi's `protect` on the vault; unlike the two above it may change at any time. */
+  readonly protect: boolean;
 }
 
 /** Key Vault in RBAC mode holding the app's secrets; app settings refer to them by URI. */
 export class KeyVault extends pulumi.ComponentResource {
   readonly vault: keyvault.Vault;
+  /** The secrets, so settings that refer to them can wait for them. */
+  readonly secrets: readonly keyvault.Secret[];
   /** `@Microsoft.KeyVault(SecretUri=...)` for each secret, for app settings. */
   readonly references: Readonly<Record<string, pulumi.Output<string>>>;
 
   constructor(name: string, args: KeyVaultArgs, opts?: pulumi.ComponentResourceOptions) {
     super('fieldline:security:KeyVault', name, {}, opts);
+    if (!Number.isInteger(args.retentionDays) || args.retentionDays < 7 || args.retentionDays > 90)
+      throw new Error(`KeyVault ${name}: retentionDays must be 7-90; got ${args.retentionDays}`);
     const child = { parent: this };
     this.vault = new keyvault.Vault(
       `${name}-vault`,
       {
+        vaultName: args.vaultName,
         resourceGroupName: args.resourceGroupName,
         location: args.location,
         properties: {
@@ -29,12 +41,15 @@ export class KeyVault extends pulumi.ComponentResource {
           sku: { family: keyvault.SkuFamily.A, name: keyvault.SkuName.Standard },
           enableRbacAuthorization: true,
           enableSoftDelete: true,
-          softDeleteRetentionInDays: args.purgeProtection ? 90 : 7,
+          // Both are fixed at creation: they come from their own stage keys, never from `protect`,
+          // so the README's tear-down (protect false, then up) changes neither.
+          softDeleteRetentionInDays: args.retentionDays,
           ...(args.purgeProtection ? { enablePurgeProtection: true } : {}),
         },
       },
-      { ...child, protect: args.purgeProtection },
+      { ...child, protect: args.protect },
     );
+    const secrets: keyvault.Secret[] = [];
     this.references = Object.fromEntries(
       Object.entries(args.secrets).map(([secretName, value]) => {
         const secret = new keyvault.Secret(
@@ -47,12 +62,14 @@ export class KeyVault extends pulumi.ComponentResource {
           },
           child,
         );
+        secrets.push(secret);
         return [
           secretName,
           pulumi.interpolate`@Microsoft.KeyVault(SecretUri=${secret.properties.apply((p) => p.secretUri ?? '')})`,
         ];
       }),
     );
-    this.registerOutputs({});
+    this.secrets = secrets;
+    this.registerOutputs({ vaultId: this.vault.id });
   }
 }

@@ -3,6 +3,8 @@ import * as operationalinsights from '@pulumi/azure-native/operationalinsights';
 import * as pulumi from '@pulumi/pulumi';
 
 export interface MonitoringArgs {
+  readonly workspaceName: pulumi.Input<string>;
+  readonly appInsightsName: pulumi.Input<string>;
   readonly resourceGroupName: pulumi.Input<string>;
   readonly location: pulumi.Input<string>;
 }
@@ -17,6 +19,7 @@ export class Monitoring extends pulumi.ComponentResource {
     const workspace = new operationalinsights.Workspace(
       `${name}-logs`,
       {
+        workspaceName: args.workspaceName,
         resourceGroupName: args.resourceGroupName,
         location: args.location,
         sku: { name: operationalinsights.WorkspaceSkuNameEnum.PerGB2018 },
@@ -28,6 +31,7 @@ export class Monitoring extends pulumi.ComponentResource {
     this.appInsights = new applicationinsights.Component(
       `${name}-insights`,
       {
+        resourceName: args.appInsightsName,
         resourceGroupName: args.resourceGroupName,
         location: args.location,
         kind: 'web',

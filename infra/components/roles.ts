@@ -1,19 +1,46 @@
+import { createHash } from 'node:crypto';
 import * as authorization from '@pulumi/azure-native/authorization';
 import * as pulumi from '@pulumi/pulumi';
 
-/** Built-in Azure role definition ids, by name, for the least roles fieldline needs. */
+/**
+ * Built-in Azure role definition ids, by name, for the least roles fieldline needs.
+ * https://learn.microsoft.com/azure/role-based-access-control/built-in-roles
+ */
 export const builtInRoles = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
   storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe',
+  storageBlobDataReader: '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1',
   storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88',
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3',
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6',
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb',
+  // Negotiate with local auth off needs `auth/accessKey/action` (App Server); the REST sends need
+  // REST API Owner. The Functions SignalR binding docs name these two, or SignalR Service Owner.
+  // https://learn.microsoft.com/azure/azure-signalr/signalr-howto-authorize-managed-identity
+  signalRAppServer: '420fcaa2-552c-430f-98ca-3264be4806c7',
   signalRRestApiOwner: 'fd53cd77-2268-407a-8f46-7e7863d0f521',
   iotHubRegistryContributor: '4ea46cd5-c1b2-4a8e-910b-273211f9ce47',
 } as const;
 
 export type RoleName = keyof typeof builtInRoles;
+
+/** One role on one scope. `target` names the scope in the resource's logical name, so names never depend on list order. */
+export interface RoleGrant {
+  readonly role: RoleName;
+  readonly scope: pulumi.Input<string>;
+  readonly target: string;
+}
+
+/**
+ * A role assignment's ARM name must be a GUID. Derived from principal, role and scope (like
+ * Bicep's `guid()`), the same grant always has the same name, so a re-run never duplicates it.
+ */
+export function roleAssignmentGuid(principalId: string, roleId: string, scope: string): string {
+  const hex = createHash('sha256')
+    .update(`${principalId}|${roleId}|${scope.toLowerCase()}`)
+    .digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
 
 /** Grants one built-in role on one scope, to a managed identity or the deploying principal. */
 export function grantRole(
@@ -28,13 +55,17 @@ export function grantRole(
   },
   opts: pulumi.CustomResourceOptions,
 ): authorization.RoleAssignment {
+  const roleId = builtInRoles[args.role];
   return new authorization.RoleAssignment(
     name,
     {
+      roleAssignmentName: pulumi
+        .all([args.principalId, args.scope])
+        .apply(([principal, scope]) => roleAssignmentGuid(principal, roleId, scope)),
       principalId: args.principalId,
       ...(args.principalType ? { principalType: args.principalType } : {}),
       scope: args.scope,
-      roleDefinitionId: pulumi.interpolate`/subscriptions/${args.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${builtInRoles[args.role]}`,
+      roleDefinitionId: pulumi.interpolate`/subscriptions/${args.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${roleId}`,
     },
     opts,
   );

@@ -3,6 +3,8 @@ import * as pulumi from '@pulumi/pulumi';
 import type { SignalRSku } from '../stageConfig';
 
 export interface SignalRArgs {
+  /** 3-63 letters, digits and hyphens, unique across Azure (see resourceNames). */
+  readonly resourceName: pulumi.Input<string>;
   readonly resourceGroupName: pulumi.Input<string>;
   readonly location: pulumi.Input<string>;
   readonly sku: SignalRSku;
@@ -21,6 +23,7 @@ export class SignalR extends pulumi.ComponentResource {
     this.service = new signalrservice.SignalR(
       `${name}-service`,
       {
+        resourceName: args.resourceName,
         resourceGroupName: args.resourceGroupName,
         location: args.location,
         kind: signalrservice.ServiceKind.SignalR,

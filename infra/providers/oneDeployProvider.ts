@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type * as pulumi from '@pulumi/pulumi';
+import { armToken, createArmCredential } from './armCredential';
 
 export interface OneDeployInputs {
   /** `https://<app>.scm.azurewebsites.net/api/publish`: Kudu's One Deploy endpoint. */
@@ -16,14 +17,41 @@ export interface OneDeployDeps {
   /** An Entra ID token for Azure Resource Manager, which Kudu accepts. */
   readonly getToken?: () => Promise<string>;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Publish attempts while access is still propagating; default 12 (about 10 minutes). */
   readonly maxAttempts?: number;
   readonly pollIntervalMs?: number;
+  /** Status polls before giving up; default 180 (15 minutes at 5 s). */
+  readonly maxPolls?: number;
+}
+
+/**
+ * Kudu's deployment states, as azd reads them after One Deploy on Flex Consumption: 4 is done;
+ * -1 (cancelled), 3 (failed), 5 (conflict) and 6 (partial success) end it as a failure; the rest
+ * are still running.
+ */
+const deploymentFailed = new Set([-1, 3, 5, 6]);
+const deploymentSucceeded = 4;
+
+/** Answers that mean "your new role assignment has not reached this service yet" (azd#4439). */
+const accessNotYetApplied =
+  /\b403\b|AuthorizationPermissionMismatch|AuthorizationFailure|Forbidden/i;
+
+class DeploymentError extends Error {
+  constructor(
+    message: string,
+    /** Worth another publish: storage refused the package while the app's blob role propagates. */
+    readonly retriable: boolean,
+  ) {
+    super(message);
+  }
 }
 
 /**
  * Deploys a zip to a Flex Consumption app through One Deploy, when (and only when) its content
- * hash or the app changes. A role assignment made in the same `pulumi up` can take minutes to
- * apply, so 401/403/404 are retried with a bound before failing.
+ * hash or the app changes. Flex answers 202 with the deployment id in the body (and no `Location`
+ * header), so the provider polls `/api/deployments/{id}` until the deployment ends, and fails with
+ * the deployment log when it fails: Pulumi then keeps the previous hash, and the next `up` retries.
+ * Access that is still propagating (401/403/404 from Kudu, 403 from storage) is retried, bounded.
  */
 export function createOneDeployProvider(deps: OneDeployDeps = {}): pulumi.dynamic.ResourceProvider {
   async function deploy(inputs: OneDeployInputs): Promise<void> {
@@ -32,55 +60,82 @@ export function createOneDeployProvider(deps: OneDeployDeps = {}): pulumi.dynami
     const sleep =
       deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
     const getToken =
-      deps.getToken ??
-      (async () => {
-        const { DefaultAzureCredential } = await import('@azure/identity');
-        const token = await new DefaultAzureCredential().getToken(
-          'https://management.azure.com/.default',
-        );
-        return token.token;
-      });
+      deps.getToken ?? (async () => armToken(await createArmCredential({ fetch: request })));
     const body = await readFile(inputs.zipPath);
     const attempts = deps.maxAttempts ?? 12;
+    const scm = new URL(inputs.publishUrl).origin;
     for (let attempt = 1; ; attempt++) {
+      const backoff = () => sleep(Math.min(60_000, 2_000 * 2 ** (attempt - 1)));
       const token = await getToken();
       const response = await request(`${inputs.publishUrl}?RemoteBuild=false`, {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/zip' },
         body,
       });
+      const text = await response.text();
       if ([401, 403, 404].includes(response.status) && attempt < attempts) {
-        await sleep(Math.min(60_000, 2_000 * 2 ** (attempt - 1)));
+        await backoff();
         continue;
       }
-      if (!response.ok)
+      if (!response.ok) {
+        if (accessNotYetApplied.test(text) && attempt < attempts) {
+          await backoff();
+          continue;
+        }
         throw new Error(
-          `One Deploy to ${inputs.publishUrl} answered ${response.status}: ${(await response.text()).slice(0, 300)}`,
+          `One Deploy to ${inputs.publishUrl} answered ${response.status}: ${text.slice(0, 300)}`,
         );
-      const status = response.headers.get('location');
-      if (response.status === 202 && status) await waitForDeployment(status, token);
-      return;
+      }
+      if (response.status !== 202) return;
+      const id = deploymentId(text, response.headers.get('location'));
+      if (!id)
+        throw new Error(
+          `One Deploy to ${inputs.publishUrl} answered 202 without a deployment id; check the app's deployment center`,
+        );
+      try {
+        await waitForDeployment(`${scm}/api/deployments/${encodeURIComponent(id)}`, token);
+        return;
+      } catch (error) {
+        if (error instanceof DeploymentError && error.retriable && attempt < attempts) {
+          await backoff();
+          continue;
+        }
+        throw error;
+      }
     }
 
     async function waitForDeployment(statusUrl: string, token: string): Promise<void> {
-      for (let poll = 0; poll < 120; poll++) {
-        const response = await request(statusUrl, {
-          headers: { authorization: `Bearer ${token}` },
-        });
-        const state = (await response.json().catch(() => ({}))) as {
-          status?: number;
-          complete?: boolean;
-          status_text?: string;
-        };
-        // Kudu's deployment states: 3 is failed, 4 is success.
-        if (state.status === 4) return;
-        if (state.status === 3)
-          throw new Error(
-            `the deployment failed: ${state.status_text ?? 'see the deployment log in the app'}`,
+      const headers = { authorization: `Bearer ${token}` };
+      for (let poll = 0; poll < (deps.maxPolls ?? 180); poll++) {
+        const response = await request(statusUrl, { headers });
+        const state = response.ok
+          ? ((await response.json().catch(() => ({}))) as { status?: number; status_text?: string })
+          : {};
+        if (state.status === deploymentSucceeded) return;
+        if (state.status !== undefined && deploymentFailed.has(state.status)) {
+          const log = await deploymentLog(statusUrl, headers);
+          const detail = [state.status_text, log].filter(Boolean).join('\n');
+          throw new DeploymentError(
+            `the deployment ${statusUrl} failed (status ${state.status}):\n${detail || 'no log'}`,
+            accessNotYetApplied.test(detail),
           );
+        }
         await sleep(deps.pollIntervalMs ?? 5_000);
       }
       throw new Error(`the deployment did not finish; check ${statusUrl}`);
+    }
+
+    async function deploymentLog(statusUrl: string, headers: Record<string, string>) {
+      const response = await request(`${statusUrl}/log`, { headers }).catch(() => undefined);
+      if (!response?.ok) return '';
+      const entries = (await response.json().catch(() => [])) as { message?: string }[];
+      return Array.isArray(entries)
+        ? entries
+            .map((entry) => entry.message ?? '')
+            .filter(Boolean)
+            .slice(-20)
+            .join('\n')
+        : '';
     }
   }
 
@@ -102,4 +157,12 @@ export function createOneDeployProvider(deps: OneDeployDeps = {}): pulumi.dynami
     // The code goes with the app; there is nothing to undeploy.
     async delete() {},
   };
+}
+
+/** The id One Deploy answers with: the body (a bare or JSON-quoted id), else the `Location` path. */
+function deploymentId(body: string, location: string | null): string | undefined {
+  const text = body.trim().replace(/^"|"$/g, '');
+  if (/^[A-Za-z0-9-]{8,}$/.test(text)) return text;
+  const fromLocation = location ? new URL(location, 'https://scm').pathname.split('/').pop() : '';
+  return fromLocation || undefined;
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { ContainerClient } from '@azure/storage-blob';
 import type * as pulumi from '@pulumi/pulumi';
 import { assetHeaders } from '../../dashboard/staticAssets';
+import { createArmCredential } from './armCredential';
 
 export interface StaticSiteInputs {
   /** `https://<account>.blob.core.windows.net/` */
@@ -14,7 +15,7 @@ export interface StaticSiteInputs {
 }
 
 export interface StaticSiteDeps {
-  /** The `$web` container; by default through Entra ID (the account has no shared keys). */
+  /** The `$web` container; by default through Entra ID, signed in as azure-native is (the account has no shared keys). */
   readonly container?: (blobEndpoint: string) => Promise<ContainerClient>;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly maxAttempts?: number;
@@ -34,13 +35,10 @@ export function createStaticSiteProvider(
     const container =
       (await deps.container?.(inputs.blobEndpoint)) ??
       (await (async () => {
-        const [{ BlobServiceClient }, { DefaultAzureCredential }] = await Promise.all([
-          import('@azure/storage-blob'),
-          import('@azure/identity'),
-        ]);
+        const { BlobServiceClient } = await import('@azure/storage-blob');
         return new BlobServiceClient(
           inputs.blobEndpoint,
-          new DefaultAzureCredential(),
+          await createArmCredential(),
         ).getContainerClient('$web');
       })());
     const files = await listFiles(inputs.sourceDir);

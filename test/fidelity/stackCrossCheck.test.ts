@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requiredSettings } from '../../functions/src/platform/config';
-import { queueNames, tableNames } from '../../functions/src/platform/settingNames';
+import { containerNames, queueNames, tableNames } from '../../functions/src/platform/settingNames';
 import { builtInRoles } from '../../infra/components/roles';
 import type { SynthesizedResource } from '../../infra/synthesize';
 import { input, ofType, one, stacks, synthesizeStack } from '../infra/stackGraph';
@@ -38,6 +38,7 @@ describe.each(stacks)('the bundle against the $stack stack', ({ stack, file }) =
   const hasSetting = (name: string) =>
     settings.has(name) || [...settings.keys()].some((key) => key.startsWith(`${name}__`));
   const appSettingNames = () => [...settings.keys()].sort().join(', ');
+  const id = (type: string) => `${one(graph, type).name}-id`;
 
   it('every connection a binding names is an app setting, by exact name or in its identity-based form', () => {
     for (const { fn, binding } of bindings()) {
@@ -138,30 +139,42 @@ describe.each(stacks)('the bundle against the $stack stack', ({ stack, file }) =
         role: String(r.inputs.roleDefinitionId).split('/').at(-1),
         scope: String(r.inputs.scope),
       }));
-    const id = (type: string) => `${one(graph, type).name}-id`;
+    const account = one(graph, 'azure-native:storage:StorageAccount');
+    const accountId = `/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/fl-${stack}/providers/Microsoft.Storage/storageAccounts/${String(account.inputs.accountName)}`;
+    const container = (name: string) => `${accountId}/blobServices/default/containers/${name}`;
     const needs: { why: string; role: keyof typeof builtInRoles; scope: string }[] = [
+      ...['azure-webjobs-hosts', 'azure-webjobs-secrets', 'azure-webjobs-eventhub'].map((name) => ({
+        why: `AzureWebJobsStorage__accountName: the host's own container ${name}`,
+        role: 'storageBlobDataOwner' as const,
+        scope: container(name),
+      })),
       {
-        why: 'AzureWebJobsStorage__accountName: host leases and the deployment package',
-        role: 'storageBlobDataOwner',
-        scope: id('azure-native:storage:StorageAccount'),
+        why: 'the Flex deployment package (functionAppConfig.deployment.storage)',
+        role: 'storageBlobDataContributor',
+        scope: container('deployments'),
+      },
+      {
+        why: 'product reference data (reference/products.json), read only',
+        role: 'storageBlobDataReader',
+        scope: container(containerNames.reference),
       },
       {
         why: `tables ${Object.values(tableNames).join(', ')}`,
         role: 'storageTableDataContributor',
-        scope: id('azure-native:storage:StorageAccount'),
+        scope: accountId,
       },
       {
         why: `queues ${Object.values(queueNames).join(', ')}`,
         role: 'storageQueueDataContributor',
-        scope: id('azure-native:storage:StorageAccount'),
+        scope: accountId,
       },
       {
-        why: 'Key Vault references in app settings',
-        role: 'keyVaultSecretsUser',
-        scope: id('azure-native:keyvault:Vault'),
+        why: 'negotiate with local auth off (auth/accessKey/action)',
+        role: 'signalRAppServer',
+        scope: id('azure-native:signalrservice:SignalR'),
       },
       {
-        why: 'signalR bindings through AzureSignalRConnectionString__serviceUri',
+        why: 'signalR output bindings (REST sends) through AzureSignalRConnectionString__serviceUri',
         role: 'signalRRestApiOwner',
         scope: id('azure-native:signalrservice:SignalR'),
       },
@@ -183,5 +196,19 @@ describe.each(stacks)('the bundle against the $stack stack', ({ stack, file }) =
       ).toContainEqual({ role: builtInRoles[need.role], scope: need.scope });
     }
     expect(granted, 'the app holds no role the code does not need').toHaveLength(needs.length);
+  });
+
+  it('Key Vault references resolve through an identity that holds Key Vault Secrets User before the site exists', () => {
+    const app = one(graph, 'azure-native:web:WebApp');
+    const identity = ofType(graph, 'azure-native:managedidentity:UserAssignedIdentity').find(
+      (candidate) => `${candidate.name}-id` === app.inputs.keyVaultReferenceIdentity,
+    );
+    if (!identity) throw new Error('keyVaultReferenceIdentity names no identity of the stack');
+    const grant = ofType(graph, 'azure-native:authorization:RoleAssignment').find(
+      (r) => r.inputs.principalId === `${identity.name}-principal`,
+    );
+    expect(grant?.inputs.roleDefinitionId).toMatch(builtInRoles.keyVaultSecretsUser);
+    expect(grant?.inputs.scope).toBe(id('azure-native:keyvault:Vault'));
+    expect(app.dependsOn).toContain(grant?.name);
   });
 });

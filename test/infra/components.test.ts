@@ -49,9 +49,14 @@ describe.each(stacks)('the $stack stack', ({ stack, file }) => {
     const containers = ofType(graph, 'azure-native:storage:BlobContainer')
       .map((c) => input(c, 'containerName'))
       .sort();
-    expect(containers).toEqual(
-      prod ? ['archive', 'deployments', 'reference'] : ['deployments', 'reference'],
-    );
+    expect(containers).toEqual([
+      ...(prod ? ['archive'] : []),
+      'azure-webjobs-eventhub',
+      'azure-webjobs-hosts',
+      'azure-webjobs-secrets',
+      'deployments',
+      'reference',
+    ]);
     expect(one(graph, 'azure-native:storage:StorageAccountStaticWebsite').inputs).toMatchObject({
       indexDocument: 'index.html',
     });
@@ -67,10 +72,7 @@ describe.each(stacks)('the $stack stack', ({ stack, file }) => {
       (input(hub, 'properties.authorizationPolicies') as { keyName: string; rights: string }[]).map(
         (p) => `${p.keyName}:${p.rights}`,
       ),
-    ).toEqual([
-      'fieldline-ingest:ServiceConnect',
-      'fieldline-registry:RegistryRead, RegistryWrite',
-    ]);
+    ).toEqual(['fieldline-ingest:ServiceConnect']);
     expect(
       ofType(graph, 'azure-native:iothub:IotHubResourceEventHubConsumerGroup').map(
         (g) => g.inputs.name,
@@ -98,13 +100,13 @@ describe.each(stacks)('the $stack stack', ({ stack, file }) => {
     });
   });
 
-  it('the function app: Flex Consumption, Node 20, the stage scale settings', () => {
+  it('the function app: Flex Consumption, the stage Node version, the stage scale settings', () => {
     expect(one(graph, 'azure-native:web:AppServicePlan').inputs.sku).toEqual({
       name: 'FC1',
       tier: 'FlexConsumption',
     });
     const app = one(graph, 'azure-native:web:WebApp');
-    expect(input(app, 'functionAppConfig.runtime')).toEqual({ name: 'node', version: '20' });
+    expect(input(app, 'functionAppConfig.runtime')).toEqual({ name: 'node', version: '22' });
     expect(input(app, 'functionAppConfig.scaleAndConcurrency')).toMatchObject({
       maximumInstanceCount: prod ? 200 : 40,
       alwaysReady: prod ? [{ name: 'http', instanceCount: 2 }] : [],
@@ -140,6 +142,79 @@ describe.each(stacks)('the $stack stack', ({ stack, file }) => {
     expect(
       input(one(graph, 'azure-native:keyvault:Vault'), 'properties.enablePurgeProtection'),
     ).toBe(prod ? true : undefined);
+  });
+
+  it('names every resource Azure restricts explicitly: valid, stage-derived and stable', () => {
+    const nameOf = (type: string, key: string) => String(one(graph, type).inputs[key]);
+    const suffix = nameOf('azure-native:storage:StorageAccount', 'accountName').slice(
+      2 + stack.length,
+    );
+    expect(suffix).toMatch(/^[a-z0-9]{6}$/);
+    expect(nameOf('azure-native:storage:StorageAccount', 'accountName')).toBe(
+      `fl${stack}${suffix}`,
+    );
+    expect(nameOf('azure-native:keyvault:Vault', 'vaultName')).toBe(`fl-${stack}-kv-${suffix}`);
+    expect(nameOf('azure-native:cosmosdb:DatabaseAccount', 'accountName')).toBe(
+      `fl-${stack}-db-${suffix}`,
+    );
+    expect(nameOf('azure-native:iothub:IotHubResource', 'resourceName')).toBe(
+      `fl-${stack}-hub-${suffix}`,
+    );
+    expect(nameOf('azure-native:signalrservice:SignalR', 'resourceName')).toBe(
+      `fl-${stack}-rt-${suffix}`,
+    );
+    expect(nameOf('azure-native:web:WebApp', 'name')).toBe(`fl-${stack}-api-${suffix}`);
+    expect(nameOf('azure-native:web:AppServicePlan', 'name')).toBe(`fl-${stack}-plan`);
+    expect(nameOf('azure-native:resources:ResourceGroup', 'resourceGroupName')).toBe(`fl-${stack}`);
+  });
+
+  it('sends Flex Consumption none of the siteConfig keys it rejects, and turns basic-auth publishing off', () => {
+    const siteConfig = input(one(graph, 'azure-native:web:WebApp'), 'siteConfig') as object;
+    for (const key of ['ftpsState', 'netFrameworkVersion', 'localMySqlEnabled'])
+      expect(siteConfig).not.toHaveProperty(key);
+    expect(one(graph, 'azure-native:web:WebAppFtpAllowed').inputs.allow).toBe(false);
+    expect(one(graph, 'azure-native:web:WebAppScmAllowed').inputs.allow).toBe(false);
+  });
+
+  it('archives through a hub identity granted on the archive container before the hub exists', () => {
+    const hub = one(graph, 'azure-native:iothub:IotHubResource');
+    if (!prod) {
+      expect(hub.inputs.identity).toBeUndefined();
+      return;
+    }
+    const identity = ofType(graph, 'azure-native:managedidentity:UserAssignedIdentity').find((i) =>
+      i.name.startsWith('iot-'),
+    );
+    const grant = ofType(graph, 'azure-native:authorization:RoleAssignment').find(
+      (r) => r.inputs.principalId === `${identity?.name}-principal`,
+    );
+    expect(hub.inputs.identity).toEqual({
+      type: 'UserAssigned',
+      userAssignedIdentities: [`${identity?.name}-id`],
+    });
+    expect(grant?.inputs.scope).toMatch(/\/blobServices\/default\/containers\/archive$/);
+    expect(hub.dependsOn).toContain(grant?.name);
+    expect(input(hub, 'properties.routing.endpoints.storageContainers')).toEqual([
+      expect.objectContaining({
+        authenticationType: 'identityBased',
+        identity: { userAssignedIdentity: `${identity?.name}-id` },
+      }),
+    ]);
+  });
+
+  it('orders and guards against drift: the upload waits for the website; indexes the app made survive an up', () => {
+    const upload = one(graph, 'pulumi-nodejs:dynamic/fieldline-staticsite:Resource');
+    expect(upload.dependsOn).toContain('data-website');
+    for (const collection of ofType(
+      graph,
+      'azure-native:cosmosdb:MongoDBResourceMongoDBCollection',
+    ))
+      expect(collection.ignoreChanges).toEqual(['resource.indexes']);
+    expect(
+      input(one(graph, 'azure-native:cosmosdb:DatabaseAccount'), 'apiProperties.serverVersion'),
+    ).toBe('4.2');
+    const roleNames = ofType(graph, 'azure-native:authorization:RoleAssignment').map((r) => r.name);
+    expect(roleNames.filter((n) => /-\d+$/.test(n))).toEqual([]);
   });
 
   it('deploys the code and the dashboard with content hashes and the generated config', () => {

@@ -1,0 +1,17 @@
+import { PolicyPack } from '@pulumi/policy';
+import { fieldlineRules } from './rules/fieldlineRules';
+
+// Run with: pulumi preview --policy-pack policy
+// The same rules run offline over `npm run synth` in npm test (test/infra/policy.test.ts).
+new PolicyPack('fieldline', {
+  policies: fieldlineRules.map((rule) => ({
+    name: rule.name,
+    description: `${rule.description} (${rule.source})`,
+    enforcementLevel: 'mandatory',
+    validateResource: (args, reportViolation) => {
+      if (!rule.resourceTypes.includes(args.type)) return;
+      for (const message of rule.check({ type: args.type, name: args.name, props: args.props }))
+        reportViolation(message);
+    },
+  })),
+});
