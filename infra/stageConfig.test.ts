@@ -11,9 +11,47 @@ describe('readStageConfig', () => {
       iotHub: { sku: 'S1', capacity: 1, partitions: 4 },
       signalR: { sku: 'Free_F1', capacity: 1 },
       cosmosServerless: true,
-      functions: { alwaysReady: 0, maximumInstances: 100, instanceMemoryMB: 2048 },
+      functions: {
+        nodeVersion: '22',
+        alwaysReady: 0,
+        maximumInstances: 100,
+        instanceMemoryMB: 2048,
+      },
       protect: false,
+      keyVault: { retentionDays: 90, purgeProtection: false },
     });
+  });
+
+  it('refuses a Node.js version Azure Functions no longer supports, naming the day it ended', () => {
+    expect(() => readStageConfig(reader({ nodeVersion: '20' }), 'dev')).toThrow(
+      'fieldline:nodeVersion 20 left Azure Functions support on 2026-04-30; use 22 or 24',
+    );
+    expect(() => readStageConfig(reader({ nodeVersion: '23' }), 'dev')).toThrow(
+      'fieldline:nodeVersion must be one of 22, 24; got "23"',
+    );
+    expect(readStageConfig(reader({ nodeVersion: '24' }), 'dev').functions.nodeVersion).toBe('24');
+  });
+
+  it('keeps Key Vault retention and purge protection apart from protect, which a tear-down flips', () => {
+    const protectedStage = readStageConfig(reader({ protect: 'true' }), 'prod');
+    const tornDown = readStageConfig(reader({ protect: 'false' }), 'prod');
+    expect(protectedStage.keyVault).toEqual(tornDown.keyVault);
+    expect(
+      readStageConfig(
+        reader({ keyVaultRetentionDays: '30', keyVaultPurgeProtection: 'true' }),
+        'prod',
+      ).keyVault,
+    ).toEqual({ retentionDays: 30, purgeProtection: true });
+    expect(() => readStageConfig(reader({ keyVaultRetentionDays: '120' }), 'dev')).toThrow(
+      /fieldline:keyVaultRetentionDays must be a whole number from 7 to 90/,
+    );
+  });
+
+  it('takes a name suffix short enough for every globally unique name', () => {
+    expect(readStageConfig(reader({ nameSuffix: 'ab12' }), 'dev').nameSuffix).toBe('ab12');
+    expect(() => readStageConfig(reader({ nameSuffix: 'Too-Long-1' }), 'dev')).toThrow(
+      /fieldline:nameSuffix must be 4-6 lower-case letters and digits/,
+    );
   });
 
   it('names every bad key with its allowed values, and the platform limits it breaks', () => {

@@ -15,9 +15,10 @@ export function createFunctionDefinitions(services: Services): FunctionDefinitio
     createIngestTelemetry(services.ingestor),
     ...createDeviceApi(services),
     ...createAnalyticsFunctions(services.analytics),
-    ...createEncounterFunctions(services.encounters),
+    ...createEncounterFunctions(services.encounters, services.misconfigured.encounters),
     ...createGatewayApi({
       ...services.gateway,
+      misconfigured: services.misconfigured,
       probes: {
         storage: () => services.deviceStates.get('fieldline-health-probe').then(() => undefined),
         iotHubRegistry: registry ? () => registry.probe() : undefined,

@@ -25,8 +25,10 @@ export interface Services {
   readonly rejections: RejectionStore;
   readonly ingestor: TelemetryIngestor;
   readonly analytics: ProductAnalytics;
-  /** Absent when MONGODB_URI is not set. */
+  /** Absent when MONGODB_URI is not set, or the feature's settings are wrong. */
   readonly encounters?: EncounterServices;
+  /** Features switched off by bad settings, with the problems (see `loadConfig`). */
+  readonly misconfigured: AppConfig['misconfigured'];
   /** Releases connections held across invocations, for hosts that stop; Azure's never does. */
   close(): Promise<void>;
   readonly gateway: {
@@ -87,6 +89,7 @@ export function createServices(config: AppConfig, options: ServiceOptions = {}):
     ingestor,
     analytics,
     ...(encounters ? { encounters } : {}),
+    misconfigured: config.misconfigured,
     close: async () => {
       await encounters?.close();
     },

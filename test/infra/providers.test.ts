@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { armCredentialKind, federatedToken } from '../../infra/providers/armCredential';
 import { createOneDeployProvider } from '../../infra/providers/oneDeployProvider';
 import { createStaticSiteProvider } from '../../infra/providers/staticSiteProvider';
 import { useAzurite } from '../support/azuriteFixture';
@@ -26,8 +27,10 @@ describe('One Deploy custom resource', () => {
   let server: http.Server;
   let base: string;
   const calls: Call[] = [];
-  const script: { status: number; location?: boolean }[] = [];
-  let pollStates: number[] = [];
+  /** What /api/publish answers, in order; Flex answers 202 with the deployment id in the body. */
+  const publishes: { status: number; body?: string }[] = [];
+  let pollStates: { status: number; status_text?: string }[] = [];
+  let log: { message: string }[] = [];
 
   beforeAll(async () => {
     server = http.createServer((request, response) => {
@@ -41,16 +44,13 @@ describe('One Deploy custom resource', () => {
           contentType: request.headers['content-type'],
           bytes: Buffer.concat(chunks).length,
         });
-        if (request.url?.startsWith('/status')) {
-          response
-            .writeHead(200, { 'content-type': 'application/json' })
-            .end(JSON.stringify({ status: pollStates.shift() ?? 4 }));
-          return;
-        }
-        const next = script.shift() ?? { status: 200 };
-        response
-          .writeHead(next.status, next.location ? { location: `${base}/status/1` } : {})
-          .end();
+        const json = (body: unknown) =>
+          response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+        if (request.url?.endsWith('/log')) return json(log);
+        if (request.url?.startsWith('/api/deployments/'))
+          return json(pollStates.shift() ?? { status: 4 });
+        const next = publishes.shift() ?? { status: 200 };
+        response.writeHead(next.status).end(next.body ?? '');
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -75,6 +75,7 @@ describe('One Deploy custom resource', () => {
       appId: '/subscriptions/s/resourceGroups/g/providers/Microsoft.Web/sites/app',
     };
   };
+  const requests = () => calls.map((c) => `${c.method} ${c.url.split('?')[0]}`);
 
   it('deploys the zip with an Entra ID token on create', async () => {
     calls.length = 0;
@@ -107,25 +108,107 @@ describe('One Deploy custom resource', () => {
     expect(calls.map((c) => c.method)).toEqual(['POST']);
   });
 
-  it('retries while a new role assignment has not applied, then follows the async deployment to its end', async () => {
+  it('follows a 202 without Location to its end through /api/deployments/{id}, retrying while access applies', async () => {
     calls.length = 0;
-    script.push({ status: 403 }, { status: 202, location: true });
-    pollStates = [1, 4];
+    publishes.push(
+      { status: 403 },
+      { status: 202, body: '"3f6c1e52-1d1c-4a35-9b0e-0c7c3f9e5a10"' },
+    );
+    pollStates = [{ status: 1 }, { status: 2 }, { status: 4 }];
     await provider().create(await inputs('hash-3'));
-    expect(calls.map((c) => `${c.method} ${c.url.split('?')[0]}`)).toEqual([
+    expect(requests()).toEqual([
       'POST /api/publish',
       'POST /api/publish',
-      'GET /status/1',
-      'GET /status/1',
+      'GET /api/deployments/3f6c1e52-1d1c-4a35-9b0e-0c7c3f9e5a10',
+      'GET /api/deployments/3f6c1e52-1d1c-4a35-9b0e-0c7c3f9e5a10',
+      'GET /api/deployments/3f6c1e52-1d1c-4a35-9b0e-0c7c3f9e5a10',
     ]);
   });
 
-  it('fails with the answer when the deployment fails or access never arrives', async () => {
-    script.push({ status: 202, location: true });
-    pollStates = [3];
-    await expect(provider().create(await inputs('hash-4'))).rejects.toThrow(/deployment failed/);
-    script.push({ status: 403 }, { status: 403 }, { status: 403 });
-    await expect(provider().create(await inputs('hash-5'))).rejects.toThrow(/answered 403/);
+  // Regression: a 202 without a Location header was recorded as deployed, so a failed deployment
+  // kept its new hash and was never retried. A failure now throws, and Pulumi keeps the old hash.
+  it.each([-1, 3, 5, 6])(
+    'fails with the deployment log when the deployment ends in status %i',
+    async (status) => {
+      publishes.push({ status: 202, body: 'deployment-1' });
+      pollStates = [{ status, status_text: 'Deployment failed.' }];
+      log = [
+        { message: 'Extracting package' },
+        { message: 'Function host failed to start: bad index.js' },
+      ];
+      const update = provider().update as NonNullable<
+        ReturnType<typeof createOneDeployProvider>['update']
+      >;
+      const failed = update('id', await inputs('hash-1'), await inputs(`hash-${status}`));
+      await expect(failed).rejects.toThrow(
+        new RegExp(
+          `status ${status}\\):\\nDeployment failed.\\nExtracting package\\nFunction host failed to start`,
+        ),
+      );
+    },
+  );
+
+  it('publishes again while storage refuses the package (the blob role still propagating), with a bound', async () => {
+    calls.length = 0;
+    publishes.push({ status: 202, body: 'deployment-2' }, { status: 202, body: 'deployment-3' });
+    pollStates = [
+      { status: 3, status_text: 'Upload failed: 403 AuthorizationPermissionMismatch' },
+      { status: 4 },
+    ];
+    log = [];
+    await provider().create(await inputs('hash-7'));
+    expect(requests()).toEqual([
+      'POST /api/publish',
+      'GET /api/deployments/deployment-2',
+      'GET /api/deployments/deployment-2/log',
+      'POST /api/publish',
+      'GET /api/deployments/deployment-3',
+    ]);
+    publishes.push({ status: 403 }, { status: 403 }, { status: 403 });
+    await expect(provider().create(await inputs('hash-8'))).rejects.toThrow(/answered 403/);
+  });
+});
+
+describe('the dynamic providers sign in as the azure-native provider does', () => {
+  it.each([
+    [
+      { ARM_CLIENT_ID: 'c', ARM_TENANT_ID: 't', ARM_CLIENT_SECRET: 's', ARM_USE_OIDC: 'true' },
+      'client-secret',
+    ],
+    [
+      { ARM_CLIENT_ID: 'c', ARM_TENANT_ID: 't', ARM_CLIENT_CERTIFICATE_PATH: '/c.pem' },
+      'client-certificate',
+    ],
+    [{ ARM_CLIENT_ID: 'c', ARM_TENANT_ID: 't', ARM_USE_OIDC: 'true' }, 'oidc'],
+    [{ ARM_USE_MSI: 'true' }, 'managed-identity'],
+    [{ AZURE_CLIENT_ID: 'ignored', AZURE_CLIENT_SECRET: 'ignored' }, 'azure-cli'],
+  ] as const)('%o signs in with %s', (env, kind) => {
+    expect(armCredentialKind(env)).toBe(kind);
+  });
+
+  it('says what is missing for OIDC', () => {
+    expect(() => armCredentialKind({ ARM_USE_OIDC: 'true' })).toThrow(
+      /ARM_CLIENT_ID and ARM_TENANT_ID/,
+    );
+  });
+
+  it("exchanges GitHub Actions' OIDC token for the Entra audience", async () => {
+    const seen: string[] = [];
+    const token = await federatedToken(
+      {
+        ACTIONS_ID_TOKEN_REQUEST_URL: 'https://token.actions.example/x?api-version=1',
+        ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'req',
+      },
+      (async (url: URL, init?: RequestInit) => {
+        seen.push(`${String(url)} ${new Headers(init?.headers).get('authorization')}`);
+        return new Response(JSON.stringify({ value: 'github-oidc-jwt' }));
+      }) as typeof fetch,
+    );
+    expect(token).toBe('github-oidc-jwt');
+    expect(seen).toEqual([
+      'https://token.actions.example/x?api-version=1&audience=api%3A%2F%2FAzureADTokenExchange Bearer req',
+    ]);
+    expect(await federatedToken({ ARM_OIDC_TOKEN: 'given' }, fetch)).toBe('given');
   });
 });
 

@@ -34,13 +34,14 @@ const userConnectionInfo = input.generic({
  */
 export function createEncounterFunctions(
   encounters: EncounterServices | undefined,
+  /** The feature's bad settings, when it is off because of them. */
+  problems?: readonly string[],
 ): FunctionDefinition[] {
+  const unavailable = problems
+    ? `the encounters feature is misconfigured: ${problems.join('; ')}`
+    : `the encounters feature is not configured: set ${settingNames.mongodbUri}`;
   const feature = (): EncounterServices => {
-    if (!encounters)
-      throw new AppError(
-        'unavailable',
-        `the encounters feature is not configured: set ${settingNames.mongodbUri}`,
-      );
+    if (!encounters) throw new AppError('unavailable', unavailable);
     return encounters;
   };
   const user = (
@@ -165,8 +166,9 @@ export function createEncounterFunctions(
       schedule: '0 */1 * * * *',
       handler: async (_timer, context) => {
         if (!encounters) {
-          if (!warnedUnconfigured)
-            context.warn(`encounters are off: ${settingNames.mongodbUri} is not set`);
+          // Bad settings are an error on every run; an unset feature is said once.
+          if (problems) context.error(unavailable);
+          else if (!warnedUnconfigured) context.warn(`encounters are off: ${unavailable}`);
           warnedUnconfigured = true;
           return;
         }

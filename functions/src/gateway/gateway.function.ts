@@ -15,16 +15,20 @@ export interface GatewayDeps {
   readonly feed?: EventFeedSource;
   /** Dependency probes for `/api/health`, by name. */
   readonly probes: Readonly<Record<string, (() => Promise<void>) | undefined>>;
+  /** Features switched off by bad settings, reported by `/api/health`. */
+  readonly misconfigured?: Readonly<Record<string, readonly string[] | undefined>>;
 }
-
-const notConfigured = () =>
-  new AppError(
-    'unavailable',
-    'the device gateway is not configured for this stage: set IOTHUB_HOSTNAME (see the README)',
-  );
 
 /** Device registration, the browser proxy, the pull feed and the health check. */
 export function createGatewayApi(deps: GatewayDeps): HttpFunctionDefinition[] {
+  const problems = deps.misconfigured?.gateway;
+  const notConfigured = () =>
+    new AppError(
+      'unavailable',
+      problems
+        ? `the device gateway is misconfigured: ${problems.join('; ')}`
+        : 'the device gateway is not configured for this stage: set IOTHUB_HOSTNAME (see the README)',
+    );
   return [
     {
       kind: 'http',
@@ -109,7 +113,7 @@ export function createGatewayApi(deps: GatewayDeps): HttpFunctionDefinition[] {
       methods: ['GET'],
       authLevel: 'anonymous',
       handler: jsonHandler(async () => {
-        const report = await checkHealth(deps.probes);
+        const report = await checkHealth(deps.probes, { misconfigured: deps.misconfigured ?? {} });
         return { status: report.status === 'ok' ? 200 : 503, jsonBody: report };
       }),
     },

@@ -1,4 +1,4 @@
-export type HealthStatus = 'ok' | 'down' | 'not_configured';
+export type HealthStatus = 'ok' | 'down' | 'not_configured' | 'misconfigured';
 
 export interface HealthReport {
   readonly status: 'ok' | 'degraded';
@@ -16,8 +16,13 @@ export interface HealthReport {
  */
 export async function checkHealth(
   probes: Readonly<Record<string, (() => Promise<void>) | undefined>>,
-  timeoutMs = 2_000,
+  options: {
+    readonly timeoutMs?: number;
+    /** Features switched off by bad settings: each is reported with the settings to fix. */
+    readonly misconfigured?: Readonly<Record<string, readonly string[] | undefined>>;
+  } = {},
 ): Promise<HealthReport> {
+  const timeoutMs = options.timeoutMs ?? 2_000;
   const results = await Promise.all(
     Object.entries(probes).map(async ([name, probe]) => {
       if (!probe) return [name, { status: 'not_configured' as const }] as const;
@@ -48,9 +53,16 @@ export async function checkHealth(
       }
     }),
   );
-  const checks: HealthReport['checks'] = Object.fromEntries(results);
+  const settings = Object.entries(options.misconfigured ?? {}).flatMap(([feature, problems]) =>
+    problems
+      ? [[`${feature}Settings`, { status: 'misconfigured' as const, detail: problems.join('; ') }]]
+      : [],
+  );
+  const checks: HealthReport['checks'] = Object.fromEntries([...results, ...settings]);
   return {
-    status: Object.values(checks).some((c) => c.status === 'down') ? 'degraded' : 'ok',
+    status: Object.values(checks).some((c) => c.status === 'down' || c.status === 'misconfigured')
+      ? 'degraded'
+      : 'ok',
     checks,
   };
 }

@@ -10,7 +10,32 @@ describe('loadConfig', () => {
       storage: { kind: 'connectionString', connectionString: storage },
       telemetry: { calibrationCacheMs: 300_000, historyLength: 100, maxMessageBytes: 65_536 },
       analytics: { referenceRefreshMs: 30_000 },
+      misconfigured: {},
     });
+  });
+
+  // Regression: an unresolved Key Vault reference (the literal "@Microsoft.KeyVault(...)") in
+  // MONGODB_URI made loadConfig throw as index.ts loaded, so no function registered at all.
+  it('switches off only the feature whose settings are wrong, naming each setting', () => {
+    const config = loadConfig({
+      DataStorage: storage,
+      MONGODB_URI: '@Microsoft.KeyVault(SecretUri=https://v.vault.azure.net/secrets/mongodb-uri)',
+      SMS_MODE: 'twilio',
+      IOTHUB_HOSTNAME: 'not a host',
+    });
+    expect(config.encounters).toBeUndefined();
+    expect(config.gateway).toBeUndefined();
+    expect(config.telemetry.historyLength).toBe(100);
+    expect(config.misconfigured.encounters?.join('\n')).toMatch(
+      /MONGODB_URI must be a mongodb:\/\/[\s\S]*TWILIO_ACCOUNT_SID[\s\S]*TWILIO_AUTH_TOKEN is missing/,
+    );
+    expect(config.misconfigured.gateway?.join('\n')).toMatch(/IOTHUB_HOSTNAME must be a host name/);
+  });
+
+  it('validates ANALYTICS_REFERENCE_REFRESH_SECONDS with the rest, instead of falling back to 30', () => {
+    expect(() =>
+      loadConfig({ DataStorage: storage, ANALYTICS_REFERENCE_REFRESH_SECONDS: 'often' }),
+    ).toThrow(/ANALYTICS_REFERENCE_REFRESH_SECONDS must be a whole number/);
   });
 
   it('reads the identity-based form the Functions host uses', () => {

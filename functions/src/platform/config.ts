@@ -42,8 +42,17 @@ export interface EncounterConfig {
   readonly twilioAuthToken?: string;
 }
 
+/** Features that can be switched off by a bad setting without stopping the rest of the app. */
+export type OptionalFeature = 'gateway' | 'encounters';
+
 export interface AppConfig {
   readonly storage: StorageConnection;
+  /**
+   * Features whose settings are present but wrong, with each problem. Such a feature is absent
+   * below; its functions still register, refuse work naming the setting, and `/api/health`
+   * reports it. A Key Vault reference that has not resolved yet lands here, not in a dead host.
+   */
+  readonly misconfigured: Readonly<Partial<Record<OptionalFeature, readonly string[]>>>;
   readonly gateway?: GatewayConfig;
   readonly encounters?: EncounterConfig;
   readonly analytics: { readonly referenceRefreshMs: number };
@@ -66,9 +75,11 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 /**
  * Reads and validates every app setting the function code uses, reporting all problems at once.
+ * Core settings (storage, telemetry, analytics) throw; an optional feature's bad settings switch
+ * that feature off and are listed in `misconfigured`, so telemetry keeps running.
  *
  * @example
- * const config = loadConfig(process.env); // throws ConfigError naming each missing or bad setting
+ * const config = loadConfig(process.env); // throws ConfigError naming each bad core setting
  */
 export function loadConfig(env: Env): AppConfig {
   const problems: string[] = [];
@@ -94,9 +105,6 @@ export function loadConfig(env: Env): AppConfig {
       problems,
     ),
   };
-  const gateway = readGateway(env, problems);
-  const encounters = readEncounters(env, problems);
-  if (problems.length > 0 || storage === undefined) throw new ConfigError(problems);
   const analytics = {
     referenceRefreshMs:
       readInteger(
@@ -106,10 +114,22 @@ export function loadConfig(env: Env): AppConfig {
         problems,
       ) * 1000,
   };
+  if (problems.length > 0 || storage === undefined) throw new ConfigError(problems);
+  const misconfigured: Partial<Record<OptionalFeature, string[]>> = {};
+  const optional = <T>(feature: OptionalFeature, read: (found: string[]) => T | undefined) => {
+    const found: string[] = [];
+    const value = read(found);
+    if (found.length === 0) return value;
+    misconfigured[feature] = found;
+    return undefined;
+  };
+  const gateway = optional('gateway', (found) => readGateway(env, found));
+  const encounters = optional('encounters', (found) => readEncounters(env, found));
   return {
     storage,
     telemetry,
     analytics,
+    misconfigured,
     ...(gateway ? { gateway } : {}),
     ...(encounters ? { encounters } : {}),
   };

@@ -1,0 +1,58 @@
+import { HttpRequest, InvocationContext } from '@azure/functions';
+import { describe, expect, it } from 'vitest';
+import { createFunctionDefinitions } from './functionDefinitions';
+import { loadConfig } from './platform/config';
+import type { HttpFunctionDefinition } from './platform/functionDefinition';
+import { createServices } from './services';
+
+const storage =
+  'DefaultEndpointsProtocol=http;AccountName=dev;AccountKey=a2V5;TableEndpoint=http://127.0.0.1:1/dev';
+
+describe('the app with one feature misconfigured', () => {
+  // Regression: an unresolved Key Vault reference in MONGODB_URI stopped every function registering.
+  const config = loadConfig({
+    DataStorage: storage,
+    MONGODB_URI: '@Microsoft.KeyVault(SecretUri=https://v.vault.azure.net/secrets/mongodb-uri)',
+    SMS_MODE: 'outbox',
+  });
+  const definitions = createFunctionDefinitions(createServices(config));
+  const http = (name: string) =>
+    definitions.find((d): d is HttpFunctionDefinition => d.kind === 'http' && d.name === name);
+
+  it('still registers every function, telemetry first of all', () => {
+    const names = definitions.map((d) => d.name);
+    expect(names).toEqual(
+      expect.arrayContaining(['ingestTelemetry', 'encounterMatcher', 'putUser']),
+    );
+  });
+
+  it('answers the feature with 503 naming the setting, and reports it in /api/health', async () => {
+    const context = new InvocationContext({ functionName: 'putUser', invocationId: 'i-1' });
+    const put = await http('putUser')?.handler(
+      new HttpRequest({
+        url: 'http://localhost/api/users/alice',
+        method: 'PUT',
+        body: { string: '{}' },
+        params: { username: 'alice' },
+      }),
+      context,
+    );
+    expect(put?.status).toBe(503);
+    expect(JSON.stringify(put?.jsonBody)).toMatch(
+      /encounters feature is misconfigured: MONGODB_URI must be/,
+    );
+    const health = await http('health')?.handler(
+      new HttpRequest({ url: 'http://localhost/api/health', method: 'GET' }),
+      context,
+    );
+    expect(health?.jsonBody).toMatchObject({
+      status: 'degraded',
+      checks: {
+        encountersSettings: {
+          status: 'misconfigured',
+          detail: expect.stringMatching(/MONGODB_URI/),
+        },
+      },
+    });
+  });
+});
