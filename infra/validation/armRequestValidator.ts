@@ -103,9 +103,12 @@ export function validateArmRequest(resource: SynthesizedResource): ArmProblem[] 
         return;
       }
       case 'Sequence': {
-        if (!Array.isArray(value)) return report(at, `must be a list; got ${describe(value)}`);
+        if (!Array.isArray(value)) {
+          report(at, `must be a list; got ${describe(value)}`);
+          return;
+        }
         const element = (mapper.type as { element: Mapper }).element;
-        value.forEach((item, index) => walk(element, item, `${at}[${index}]`));
+        for (const [index, item] of value.entries()) walk(element, item, `${at}[${index}]`);
         return;
       }
       case 'Dictionary': {
@@ -116,14 +119,19 @@ export function validateArmRequest(resource: SynthesizedResource): ArmProblem[] 
             : typeof value === 'object'
               ? Object.entries(value)
               : undefined;
-        if (!entries) return report(at, `must be an object; got ${describe(value)}`);
+        if (!entries) {
+          report(at, `must be an object; got ${describe(value)}`);
+          return;
+        }
         const element = (mapper.type as { value: Mapper }).value;
         for (const [key, item] of entries) walk(element, item, `${at}["${key}"]`);
         return;
       }
       case 'Composite': {
-        if (typeof value !== 'object' || Array.isArray(value))
-          return report(at, `must be an object; got ${describe(value)}`);
+        if (typeof value !== 'object' || Array.isArray(value)) {
+          report(at, `must be an object; got ${describe(value)}`);
+          return;
+        }
         const { modelProperties = {}, additionalProperties } = resolve(models, mapper).type;
         const record = value as Record<string, unknown>;
         for (const [key, property] of Object.entries(modelProperties))

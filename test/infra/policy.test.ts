@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { SynthesizedResource } from '../../infra/synthesize';
-import { validateArmRequest, uncoveredTypes } from '../../infra/validation/armRequestValidator';
+import { uncoveredTypes, validateArmRequest } from '../../infra/validation/armRequestValidator';
 import { fieldlineRules } from '../../policy/rules/fieldlineRules';
 import { evaluate } from '../../policy/rules/policyRule';
 import { input, ofType, one, stacks, synthesizeStack } from './stackGraph';
