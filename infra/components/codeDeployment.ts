@@ -1,10 +1,13 @@
 import * as pulumi from '@pulumi/pulumi';
+import type { DynamicInputs } from '../providers/dynamicInputs';
 import { createOneDeployProvider, type OneDeployInputs } from '../providers/oneDeployProvider';
 
-type Inputs<T> = { readonly [K in keyof T]: pulumi.Input<T[K]> };
-
 class OneDeploy extends pulumi.dynamic.Resource {
-  constructor(name: string, props: Inputs<OneDeployInputs>, opts?: pulumi.CustomResourceOptions) {
+  constructor(
+    name: string,
+    props: DynamicInputs<OneDeployInputs>,
+    opts?: pulumi.CustomResourceOptions,
+  ) {
     super(createOneDeployProvider(), name, props, opts, 'fieldline-onedeploy');
   }
 }

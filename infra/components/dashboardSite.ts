@@ -1,11 +1,14 @@
 import * as pulumi from '@pulumi/pulumi';
+import type { DynamicInputs } from '../providers/dynamicInputs';
 import { createStaticSiteProvider, type StaticSiteInputs } from '../providers/staticSiteProvider';
 import { grantRole } from './roles';
 
-type Inputs<T> = { readonly [K in keyof T]: pulumi.Input<T[K]> };
-
 class StaticSite extends pulumi.dynamic.Resource {
-  constructor(name: string, props: Inputs<StaticSiteInputs>, opts?: pulumi.CustomResourceOptions) {
+  constructor(
+    name: string,
+    props: DynamicInputs<StaticSiteInputs>,
+    opts?: pulumi.CustomResourceOptions,
+  ) {
     super(createStaticSiteProvider(), name, props, opts, 'fieldline-staticsite');
   }
 }

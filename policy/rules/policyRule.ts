@@ -62,3 +62,12 @@ export function requirement(
   const { ok, message, ...rule } = spec;
   return { ...rule, check: (resource) => (ok(resource) ? [] : [message]) };
 }
+
+/** True for a non-empty list of named `https://` origins, none of them `*`. */
+export function namedHttpsOrigins(origins: unknown): boolean {
+  return (
+    Array.isArray(origins) &&
+    origins.length > 0 &&
+    origins.every((o) => typeof o === 'string' && o !== '*' && o.startsWith('https://'))
+  );
+}

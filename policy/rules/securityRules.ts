@@ -1,4 +1,4 @@
-import { type PolicyRule, prop, requirement } from './policyRule';
+import { namedHttpsOrigins, type PolicyRule, prop, requirement } from './policyRule';
 
 const storageAccount = ['azure-native:storage:StorageAccount'];
 const webApp = ['azure-native:web:WebApp'];
@@ -86,14 +86,7 @@ export const securityRules: readonly PolicyRule[] = [
       'https://learn.microsoft.com/azure/azure-functions/security-concepts#restrict-cors-access',
     category: 'security',
     resourceTypes: webApp,
-    ok: (r) => {
-      const origins = prop(r, 'siteConfig.cors.allowedOrigins');
-      return (
-        Array.isArray(origins) &&
-        origins.length > 0 &&
-        origins.every((o) => typeof o === 'string' && o !== '*' && o.startsWith('https://'))
-      );
-    },
+    ok: (r) => namedHttpsOrigins(prop(r, 'siteConfig.cors.allowedOrigins')),
     message: 'list the dashboard origins (https) in siteConfig.cors.allowedOrigins, without "*"',
   }),
   requirement({
@@ -200,12 +193,7 @@ export const securityRules: readonly PolicyRule[] = [
       if (!features.some((f) => f.flag === 'ServiceMode' && f.value === 'Serverless'))
         problems.push('set the ServiceMode feature to Serverless');
       if (r.props.disableLocalAuth !== true) problems.push('set disableLocalAuth: true');
-      const origins = prop(r, 'cors.allowedOrigins');
-      if (
-        !Array.isArray(origins) ||
-        origins.length === 0 ||
-        !origins.every((o) => typeof o === 'string' && o !== '*' && o.startsWith('https://'))
-      )
+      if (!namedHttpsOrigins(prop(r, 'cors.allowedOrigins')))
         problems.push('list named https origins in cors.allowedOrigins, without "*"');
       return problems;
     },
