@@ -57,17 +57,7 @@ export async function buildFunctions(
   await copyFile(path.join(functionsRoot, 'host.json'), path.join(outDir, 'host.json'));
   await writeFile(
     path.join(outDir, 'package.json'),
-    `${JSON.stringify(
-      {
-        name: 'fieldline-functions',
-        private: true,
-        type: 'module',
-        main: 'index.js',
-        engines: { node: `>=${options.nodeVersion ?? '22'}` },
-      },
-      null,
-      2,
-    )}\n`,
+    `${JSON.stringify({ name: 'fieldline-functions', private: true, type: 'module', main: 'index.js' }, null, 2)}\n`,
   );
   const files = (await readdir(outDir)).sort();
   let javascriptBytes = 0;

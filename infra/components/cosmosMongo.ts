@@ -40,7 +40,7 @@ export class CosmosMongo extends pulumi.ComponentResource {
         databaseAccountOfferType: cosmosdb.DatabaseAccountOfferType.Standard,
         // The newest server version documented for RU accounts (5.0 and later are vCore's):
         // https://learn.microsoft.com/azure/cosmos-db/mongodb/feature-support-42 ($geoNear, 2dsphere).
-        apiProperties: { serverVersion: cosmosServerVersion },
+        apiProperties: { serverVersion: cosmosdb.ServerVersion.ServerVersion_4_2 },
         capabilities: args.serverless ? [{ name: 'EnableServerless' }] : [],
         consistencyPolicy: { defaultConsistencyLevel: cosmosdb.DefaultConsistencyLevel.Session },
         locations: [{ locationName: args.location, failoverPriority: 0 }],
@@ -84,8 +84,6 @@ export class CosmosMongo extends pulumi.ComponentResource {
     this.registerOutputs({});
   }
 }
-
-export const cosmosServerVersion = cosmosdb.ServerVersion.ServerVersion_4_2;
 
 /** Cosmos DB for MongoDB (RU) does not support retryable writes. */
 export function withRetryWritesOff(connectionString: string): string {

@@ -70,31 +70,7 @@ export class IotHub extends pulumi.ComponentResource {
     }
     // The identity-based endpoint is checked when the hub is written, so the grant comes first.
     // https://learn.microsoft.com/azure/iot-hub/iot-hub-managed-identity#egress-connectivity-from-iot-hub-to-other-azure-resources
-    const archiveIdentity = args.archive
-      ? new managedidentity.UserAssignedIdentity(
-          `${name}-archive-identity`,
-          {
-            resourceName: args.archive.identityName,
-            resourceGroupName: args.resourceGroupName,
-            location: args.location,
-          },
-          child,
-        )
-      : undefined;
-    const archiveGrant =
-      args.archive && archiveIdentity
-        ? grantRole(
-            `${name}-archive-blob-contributor`,
-            {
-              principalId: archiveIdentity.principalId,
-              principalType: 'ServicePrincipal',
-              role: 'storageBlobDataContributor',
-              scope: args.archive.containerId,
-              subscriptionId: args.archive.subscriptionId,
-            },
-            child,
-          )
-        : undefined;
+    const archive = args.archive && archiveRoute(name, args, args.archive, child);
     this.hub = new iothub.IotHubResource(
       `${name}-hub`,
       {
@@ -102,11 +78,11 @@ export class IotHub extends pulumi.ComponentResource {
         resourceGroupName: args.resourceGroupName,
         location: args.location,
         sku: { name: args.sku, capacity: args.capacity },
-        ...(archiveIdentity
+        ...(archive
           ? {
               identity: {
                 type: iothub.ResourceIdentityType.UserAssigned,
-                userAssignedIdentities: [archiveIdentity.id],
+                userAssignedIdentities: [archive.identity.id],
               },
             }
           : {}),
@@ -121,16 +97,16 @@ export class IotHub extends pulumi.ComponentResource {
           ],
           routing: {
             routes,
-            ...(args.archive && archiveIdentity
+            ...(archive
               ? {
                   endpoints: {
                     storageContainers: [
                       {
                         name: 'archive',
                         authenticationType: iothub.AuthenticationType.IdentityBased,
-                        identity: { userAssignedIdentity: archiveIdentity.id },
-                        endpointUri: args.archive.blobEndpoint,
-                        containerName: args.archive.containerName,
+                        identity: { userAssignedIdentity: archive.identity.id },
+                        endpointUri: archive.blobEndpoint,
+                        containerName: archive.containerName,
                         encoding: 'JSON',
                         fileNameFormat: '{iothub}/{partition}/{YYYY}/{MM}/{DD}/{HH}/{mm}',
                       },
@@ -141,7 +117,7 @@ export class IotHub extends pulumi.ComponentResource {
           },
         },
       },
-      { ...child, protect: args.protect, dependsOn: archiveGrant ? [archiveGrant] : [] },
+      { ...child, protect: args.protect, dependsOn: archive ? [archive.grant] : [] },
     );
     for (const group of args.consumerGroups) {
       new iothub.IotHubResourceEventHubConsumerGroup(
@@ -172,4 +148,34 @@ export class IotHub extends pulumi.ComponentResource {
     );
     this.registerOutputs({ hostName: this.hostName, eventHubName: this.eventHubName });
   }
+}
+
+/** The archive route's identity, granted Blob Data Contributor on the archive container. */
+function archiveRoute(
+  name: string,
+  args: IotHubArgs,
+  archive: NonNullable<IotHubArgs['archive']>,
+  opts: pulumi.CustomResourceOptions,
+) {
+  const identity = new managedidentity.UserAssignedIdentity(
+    `${name}-archive-identity`,
+    {
+      resourceName: archive.identityName,
+      resourceGroupName: args.resourceGroupName,
+      location: args.location,
+    },
+    opts,
+  );
+  const grant = grantRole(
+    `${name}-archive-blob-contributor`,
+    {
+      principalId: identity.principalId,
+      principalType: 'ServicePrincipal',
+      role: 'storageBlobDataContributor',
+      scope: archive.containerId,
+      subscriptionId: archive.subscriptionId,
+    },
+    opts,
+  );
+  return { ...archive, identity, grant };
 }

@@ -20,8 +20,6 @@ export interface KeyVaultArgs {
 /** Key Vault in RBAC mode holding the app's secrets; app settings refer to them by URI. */
 export class KeyVault extends pulumi.ComponentResource {
   readonly vault: keyvault.Vault;
-  /** The secrets, so settings that refer to them can wait for them. */
-  readonly secrets: readonly keyvault.Secret[];
   /** `@Microsoft.KeyVault(SecretUri=...)` for each secret, for app settings. */
   readonly references: Readonly<Record<string, pulumi.Output<string>>>;
 
@@ -49,7 +47,6 @@ export class KeyVault extends pulumi.ComponentResource {
       },
       { ...child, protect: args.protect },
     );
-    const secrets: keyvault.Secret[] = [];
     this.references = Object.fromEntries(
       Object.entries(args.secrets).map(([secretName, value]) => {
         const secret = new keyvault.Secret(
@@ -62,14 +59,12 @@ export class KeyVault extends pulumi.ComponentResource {
           },
           child,
         );
-        secrets.push(secret);
         return [
           secretName,
           pulumi.interpolate`@Microsoft.KeyVault(SecretUri=${secret.properties.apply((p) => p.secretUri ?? '')})`,
         ];
       }),
     );
-    this.secrets = secrets;
     this.registerOutputs({ vaultId: this.vault.id });
   }
 }

@@ -41,6 +41,8 @@ export function validateArmRequest(resource: SynthesizedResource): ArmProblem[] 
     }
   };
 
+  // Some specs put the name's pattern on the model's read-only `name` instead (IoT Hub).
+  const modelName = resolve(models, body).type.modelProperties?.name;
   for (const key of spec.path) {
     const value = resource.inputs[key];
     if (value === undefined || value === null || value === '') {
@@ -48,8 +50,6 @@ export function validateArmRequest(resource: SynthesizedResource): ArmProblem[] 
       continue;
     }
     let mapper = pathParameter(models, key);
-    // Some specs put the name's pattern on the model's read-only `name` instead (IoT Hub).
-    const modelName = resolve(models, body).type.modelProperties?.name;
     if (key === spec.nameKey && !mapper?.constraints && modelName?.constraints) mapper = modelName;
     if (mapper) constraints(mapper, value, `path.${key}`);
   }
