@@ -83,6 +83,23 @@ describe('readStageConfig', () => {
     expect(message).toContain('fieldline:dashboardExtraOrigins must list https origins');
   });
 
+  // Regression: the stage accepted any 1-100 SignalR units and up to 200 B3 hub units, which the
+  // service (and the policy pack) refuse.
+  it('holds units to the counts each tier allows', () => {
+    expect(() =>
+      readStageConfig(reader({ signalRSku: 'Standard_S1', signalRCapacity: '15' }), 'prod'),
+    ).toThrow(
+      /fieldline:signalRCapacity must be one of 1, 2, .* 100 with signalRSku Standard_S1; got "15"/,
+    );
+    expect(
+      readStageConfig(reader({ signalRSku: 'Standard_S1', signalRCapacity: '20' }), 'prod').signalR
+        .capacity,
+    ).toBe(20);
+    expect(() =>
+      readStageConfig(reader({ iotHubSku: 'B3', iotHubCapacity: '11' }), 'prod'),
+    ).toThrow('fieldline:iotHubCapacity can be at most 10 with iotHubSku B3');
+  });
+
   it('gives the free hub its two partitions', () => {
     expect(readStageConfig(reader({ iotHubSku: 'F1' }), 'dev').iotHub.partitions).toBe(2);
     expect(() =>

@@ -1,4 +1,9 @@
-import { flexInstanceMemoryMB, flexRuntimeVersions } from '../policy/rules/flexConsumption';
+import {
+  flexInstanceMemoryMB,
+  flexMaximumInstances,
+  flexRuntimeVersions,
+} from '../policy/rules/flexConsumption';
+import { iotHubMaxUnits, signalRUnitCounts } from '../policy/rules/serviceLimits';
 
 /**
  * A stage's configuration, read from the stack's `fieldline:*` config keys and validated before any
@@ -54,7 +59,6 @@ const retiredNodeVersions: Readonly<Record<string, string>> = {
   '18': '2025-04-30',
   '20': '2026-04-30',
 };
-const memorySizes = flexInstanceMemoryMB;
 
 export class StageConfigError extends Error {
   override readonly name = 'StageConfigError';
@@ -124,16 +128,23 @@ export function readStageConfig(get: ConfigReader, stackName: string): StageConf
     problems.push(
       'fieldline:iotHubPartitions must be 2 with iotHubSku F1 (the free tier has two partitions)',
     );
-  if (hubSku === 'S3' && hubCapacity > 10)
-    problems.push('fieldline:iotHubCapacity can be at most 10 with iotHubSku S3');
+  if (hubSku !== 'F1' && hubCapacity > iotHubMaxUnits(hubSku))
+    problems.push(
+      `fieldline:iotHubCapacity can be at most ${iotHubMaxUnits(hubSku)} with iotHubSku ${hubSku}`,
+    );
   const signalRSku = oneOf('signalRSku', signalRSkus, 'Free_F1');
   const signalRCapacity = integer('signalRCapacity', 1, 100, 1);
-  if (signalRSku === 'Free_F1' && signalRCapacity !== 1)
-    problems.push('fieldline:signalRCapacity must be 1 with signalRSku Free_F1');
-  const memory = integer('functionsInstanceMemoryMB', 512, 4096, 2048);
-  if (!(memorySizes as readonly number[]).includes(memory)) {
+  const signalRUnits = signalRUnitCounts(signalRSku);
+  if (!signalRUnits.includes(signalRCapacity))
     problems.push(
-      `fieldline:functionsInstanceMemoryMB must be one of ${memorySizes.join(', ')}; got "${memory}"`,
+      signalRSku === 'Free_F1'
+        ? 'fieldline:signalRCapacity must be 1 with signalRSku Free_F1'
+        : `fieldline:signalRCapacity must be one of ${signalRUnits.join(', ')} with signalRSku ${signalRSku}; got "${signalRCapacity}"`,
+    );
+  const memory = integer('functionsInstanceMemoryMB', 512, 4096, 2048);
+  if (!(flexInstanceMemoryMB as readonly number[]).includes(memory)) {
+    problems.push(
+      `fieldline:functionsInstanceMemoryMB must be one of ${flexInstanceMemoryMB.join(', ')}; got "${memory}"`,
     );
   }
   const nodeVersion = (get('nodeVersion') ?? '22') as NodeVersion;
@@ -184,7 +195,12 @@ export function readStageConfig(get: ConfigReader, stackName: string): StageConf
     functions: {
       nodeVersion,
       alwaysReady: integer('functionsAlwaysReady', 0, 20, 0),
-      maximumInstances: integer('functionsMaximumInstances', 40, 1000, 100),
+      maximumInstances: integer(
+        'functionsMaximumInstances',
+        flexMaximumInstances.min,
+        flexMaximumInstances.max,
+        100,
+      ),
       instanceMemoryMB: memory,
     },
     protect: flag('protect', false),

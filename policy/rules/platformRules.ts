@@ -7,6 +7,7 @@ import {
   flexRuntimeVersions,
 } from './flexConsumption';
 import { type PolicyRule, prop } from './policyRule';
+import { iotHubMaxUnits, iotHubPartitions, signalRUnitCounts } from './serviceLimits';
 
 const webApp = ['azure-native:web:WebApp'];
 const isFlex = (props: Readonly<Record<string, unknown>>) => props.functionAppConfig !== undefined;
@@ -36,9 +37,6 @@ function nameRule(
     },
   };
 }
-
-/** SignalR unit counts: https://learn.microsoft.com/azure/azure-signalr/signalr-howto-scale-signalr */
-const signalRUnits = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100];
 
 /** What Azure rejects or breaks on that the REST specs do not encode. Each links its source. */
 export const platformRules: readonly PolicyRule[] = [
@@ -137,26 +135,27 @@ export const platformRules: readonly PolicyRule[] = [
       const units = Number(prop(r, 'sku.capacity'));
       const partitions = Number(prop(r, 'properties.eventHubEndpoints.events.partitionCount'));
       const problems: string[] = [];
-      const maxUnits = sku === 'F1' ? 1 : sku === 'B3' || sku === 'S3' ? 10 : 200;
+      const maxUnits = iotHubMaxUnits(sku);
       if (!(units >= 1 && units <= maxUnits))
         problems.push(`${sku} allows 1-${maxUnits} units; got ${units}`);
-      if (sku === 'F1' ? partitions !== 2 : !(partitions >= 2 && partitions <= 128))
+      const { free, min, max } = iotHubPartitions;
+      if (sku === 'F1' ? partitions !== free : !(partitions >= min && partitions <= max))
         problems.push(
-          `${sku} allows ${sku === 'F1' ? '2' : '2-128'} partitions; got ${partitions}`,
+          `${sku} allows ${sku === 'F1' ? free : `${min}-${max}`} partitions; got ${partitions}`,
         );
       return problems;
     },
   },
   {
     name: 'signalr-units',
-    description: `SignalR Free has one unit; Standard and Premium take ${signalRUnits.join(', ')}.`,
+    description: `SignalR Free has one unit; Standard and Premium take ${signalRUnitCounts('Standard_S1').join(', ')}.`,
     source: 'https://learn.microsoft.com/azure/azure-signalr/signalr-howto-scale-signalr',
     category: 'platform',
     resourceTypes: ['azure-native:signalrservice:SignalR'],
     check: (r) => {
       const sku = String(prop(r, 'sku.name'));
       const units = Number(prop(r, 'sku.capacity') ?? 1);
-      const allowed = sku.startsWith('Free') ? [1] : signalRUnits;
+      const allowed = signalRUnitCounts(sku);
       return allowed.includes(units)
         ? []
         : [`${sku} cannot have ${units} units; use one of ${allowed.join(', ')}`];
