@@ -73,19 +73,17 @@ export function createOneDeployProvider(deps: OneDeployDeps = {}): pulumi.dynami
         body,
       });
       const text = await response.text();
-      if ([401, 403, 404].includes(response.status) && attempt < attempts) {
+      const accessPending =
+        [401, 403, 404].includes(response.status) ||
+        (!response.ok && accessNotYetApplied.test(text));
+      if (accessPending && attempt < attempts) {
         await backoff();
         continue;
       }
-      if (!response.ok) {
-        if (accessNotYetApplied.test(text) && attempt < attempts) {
-          await backoff();
-          continue;
-        }
+      if (!response.ok)
         throw new Error(
           `One Deploy to ${inputs.publishUrl} answered ${response.status}: ${text.slice(0, 300)}`,
         );
-      }
       if (response.status !== 202) return;
       const id = deploymentId(text, response.headers.get('location'));
       if (!id)
