@@ -32,8 +32,16 @@ export async function startDashboardServer(
       return sendJson(response, 405, { error: 'read only' });
     if (url.pathname === '/config.json')
       return sendJson(response, 200, options.config(), { 'cache-control': 'no-store' });
-    const relative =
-      url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname).replace(/^\/+/, '');
+    let relative: string;
+    try {
+      relative =
+        url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname).replace(/^\/+/, '');
+    } catch {
+      // A malformed escape such as `/%` is the client's mistake, not a reason to stop the server.
+      return sendJson(response, 400, {
+        error: { code: 'bad_request', message: `malformed URL ${url.pathname}` },
+      });
+    }
     const file = path.resolve(root, relative);
     if (!file.startsWith(`${root}${path.sep}`))
       return sendJson(response, 403, { error: 'outside the dashboard' });

@@ -12,6 +12,8 @@ import { type RunningDashboard, startDashboardServer } from './dashboardServer';
 import { type HostJson, type RunningFunctionHost, startFunctionHost } from './host/functionHost';
 import { type FunctionKeys, generateKeys, loadOrCreateKeys } from './host/functionKeys';
 import { createHubEventFeed } from './hubEventFeed';
+import { type RunningLocalIssuer, startLocalIssuer } from './identity/localIssuer';
+import { type LocalIdentity, localAudience, localClients } from './identity/localUsers';
 import { DeviceRegistry } from './iotHub/deviceRegistry';
 import { HubEventLog } from './iotHub/hubEventLog';
 import { type AccessPolicy, type RunningIotHub, startIotHubServer } from './iotHub/iotHubServer';
@@ -23,6 +25,7 @@ export interface LocalStackPorts {
   readonly dashboard?: number;
   readonly iotHub: number;
   readonly signalR: number;
+  readonly identity?: number;
   readonly mongo?: number;
   readonly blob?: number;
   readonly queue?: number;
@@ -64,7 +67,10 @@ export interface LocalEndpoints {
   };
   readonly storage: { readonly connectionString: string };
   readonly signalR: { readonly endpoint: string; readonly connectionString: string };
-  readonly functions: { readonly masterKey: string; readonly functionKey: string };
+  /** The master key, for the admin API only (`POST /admin/functions/{name}`). */
+  readonly functions: { readonly masterKey: string };
+  /** The local issuer: its users, one client per role, and what the dashboard signs in with. */
+  readonly identity: LocalIdentity;
   readonly mongodbUri: string | null;
   /** SMS stay in the outbox (`GET /api/sms/outbox`); the token signs Twilio webhook requests. */
   readonly sms: { readonly mode: 'outbox'; readonly twilioAuthToken: string };
@@ -75,6 +81,7 @@ export interface LocalStack {
   readonly azurite: RunningAzurite;
   readonly iotHub: RunningIotHub & { readonly log: HubEventLog; readonly registry: DeviceRegistry };
   readonly signalR: RunningSignalR;
+  readonly identity: RunningLocalIssuer;
   /** The MongoDB stand-in; absent when a real server was given. */
   readonly mongo: RunningMongo | undefined;
   readonly host: RunningFunctionHost;
@@ -135,6 +142,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const signalR = await startSignalRServer(ports.signalR ?? 0);
     started.push(signalR);
 
+    const identity = await startLocalIssuer({
+      port: ports.identity ?? 0,
+      // Kept with --data, so tokens and signed-in dashboards survive a restart.
+      ...(options.dataDir ? { keyFile: path.join(options.dataDir, 'identity-key.json') } : {}),
+      clients: localClients(),
+    });
+    started.push(identity);
+
     const mongo = options.mongodbUri ? undefined : await startMongoServer(ports.mongo ?? 0);
     if (mongo) started.push(mongo);
     const mongodbUri = options.mongodbUri ?? (mongo as RunningMongo).uri;
@@ -155,7 +170,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         : path.join(repoRoot, 'dist/dashboard');
       dashboard = await startDashboardServer(ports.dashboard ?? 0, {
         root,
-        config: () => ({ apiBaseUrl, stage, staleAfterSeconds, offlineAfterSeconds }),
+        config: () => ({
+          apiBaseUrl,
+          stage,
+          staleAfterSeconds,
+          offlineAfterSeconds,
+          auth: {
+            authority: identity.issuer,
+            clientId: identity.identity.dashboardClientId,
+            scopes: identity.identity.scopes,
+          },
+        }),
       });
       started.push(dashboard);
     }
@@ -175,6 +200,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       [settingNames.mongodbUri]: mongodbUri,
       [settingNames.smsMode]: 'outbox',
       [settingNames.twilioAuthToken]: twilioAuthToken,
+      [settingNames.authIssuer]: identity.issuer,
+      [settingNames.authAudience]: localAudience,
       ...options.settings,
     };
     const services = createServices(loadConfig(settings), {
@@ -190,6 +217,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       definitions,
       settings,
       keys,
+      ...(services.authenticate ? { authenticate: services.authenticate } : {}),
       port: ports.api ?? 0,
       corsOrigins: options.corsOrigins ?? (dashboard ? [dashboard.url.replace(/\/$/, '')] : ['*']),
       eventHubs: (connection, name) =>
@@ -215,7 +243,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
       storage: { connectionString: azurite.connectionString },
       signalR: { endpoint: signalR.endpoint, connectionString: signalR.connectionString },
-      functions: { masterKey: keys.masterKey, functionKey: keys.functionKeys.default ?? '' },
+      functions: { masterKey: keys.masterKey },
+      identity: identity.identity,
       mongodbUri,
       sms: { mode: 'outbox', twilioAuthToken },
     };
@@ -232,6 +261,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       azurite,
       iotHub: { ...iotHub, log: hubLog, registry },
       signalR,
+      identity,
       mongo,
       host,
       dashboard,

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from './cliArgs';
+import { clientToken, renewingToken } from './identity/tokens';
 import { parseIotHubConnectionString } from './iotHub/sharedAccessSignature';
 import type { LocalEndpoints } from './localStack';
 import { runSimulation, type SimulationProgress } from './simulator/deviceSimulator';
@@ -63,10 +64,10 @@ export async function simulateFromCli(
     return 2;
   }
   if (args.users && local) {
-    const { apiBaseUrl, functions } = local;
+    const { apiBaseUrl, identity } = local;
     simulateUsers({
       apiBaseUrl,
-      functionKey: functions.functionKey,
+      accessToken: renewingToken(() => clientToken(identity, 'Users.Manage')),
       users: args.users,
       ...(signal ? { signal } : {}),
       log: (line) => console.log(line),

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { parseArgs } from './cliArgs';
@@ -6,7 +7,7 @@ import { simulateFromCli } from './simulate';
 
 const usage =
   'npm start -- [--port 7071] [--dashboard-port 7070] [--iothub-port 7081] [--signalr-port 7082] [--mongo-port 7083] [--blob-port 10000] [--queue-port 10001] ' +
-  '[--table-port 10002] [--data <dir>] [--partitions 4] [--verbose] [--simulate [--devices 20] [--rate 5] [--bad 0.02] [--events] [--users 50]]';
+  '[--table-port 10002] [--identity-port 7084] [--data <dir>] [--open-as operator] [--partitions 4] [--verbose] [--simulate [--devices 20] [--rate 5] [--bad 0.02] [--events] [--users 50]]';
 
 const portFlags = [
   ['port', 7071, 'function host'],
@@ -17,6 +18,7 @@ const portFlags = [
   ['blob-port', 10000, 'Azurite blobs'],
   ['queue-port', 10001, 'Azurite queues'],
   ['table-port', 10002, 'Azurite tables'],
+  ['identity-port', 7084, 'local identity issuer'],
 ] as const;
 
 function portIsFree(port: number): Promise<boolean> {
@@ -25,6 +27,19 @@ function portIsFree(port: number): Promise<boolean> {
     probe.once('error', () => resolve(false));
     probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
   });
+}
+
+/** Opens a URL in the desktop's browser, if there is one; without one the printed link remains. */
+function openBrowser(url: string): void {
+  const [command, ...args] =
+    process.platform === 'darwin'
+      ? ['open', url]
+      : process.platform === 'win32'
+        ? ['cmd', '/c', 'start', '', url]
+        : ['xdg-open', url];
+  spawn(command as string, args, { detached: true, stdio: 'ignore' })
+    .on('error', () => undefined)
+    .unref();
 }
 
 const time = () => new Date().toISOString().slice(11, 23);
@@ -41,6 +56,8 @@ async function main(): Promise<void> {
       'blob-port': 'number',
       'queue-port': 'number',
       'table-port': 'number',
+      'identity-port': 'number',
+      'open-as': 'string',
       data: 'string',
       partitions: 'number',
       verbose: 'boolean',
@@ -99,6 +116,7 @@ async function main(): Promise<void> {
         blob: ports['blob-port'],
         queue: ports['queue-port'],
         table: ports['table-port'],
+        identity: ports['identity-port'],
       },
       ...(args.data ? { dataDir: path.resolve(args.data) } : {}),
       stateDir: path.resolve('.fieldline'),
@@ -118,19 +136,34 @@ async function main(): Promise<void> {
   }
 
   const { endpoints } = stack;
+  const users = endpoints.identity.users;
+  const openAs = args['open-as'];
+  if (openAs !== undefined && !users.some((u) => u.username === openAs)) {
+    console.error(
+      `--open-as must name a local user (${users.map((u) => u.username).join(', ')}); got "${openAs}"`,
+    );
+    await stack.stop();
+    process.exit(2);
+  }
+  // The dashboard passes login_hint on to the local issuer, which then signs that user in at once.
+  const dashboardLink = openAs
+    ? `${endpoints.dashboardUrl}?login_hint=${encodeURIComponent(openAs)}`
+    : endpoints.dashboardUrl;
   console.log(`
 fieldline local cloud is running
-  Dashboard  ${endpoints.dashboardUrl}
-  API        ${endpoints.apiBaseUrl}        try: curl ${endpoints.apiBaseUrl}/devices
+  Dashboard  ${dashboardLink}   sign in as ${users.map((u) => u.username).join(', ')}
+  API        ${endpoints.apiBaseUrl}        try: curl -H "Authorization: Bearer $(npm run -s token -- --role Fleet.Read)" ${endpoints.apiBaseUrl}/devices
+  Identity   ${endpoints.identity.issuer}       local OpenID issuer; npm run token -- --role <role> | --user <name>
   IoT Hub    http://${endpoints.iotHub.hostName}       registry and device-to-cloud REST APIs (HTTP locally), ${endpoints.iotHub.partitions} partitions
-  SignalR    ${endpoints.signalR.endpoint}       hub "telemetry"
+  SignalR    ${endpoints.signalR.endpoint}       hubs "telemetry" (operators) and "users" (app users)
   MongoDB    ${process.env.MONGODB_URI ? 'the server in MONGODB_URI' : `${endpoints.mongodbUri}  (in-memory stand-in; set MONGODB_URI to use a real server)`}
-  SMS        outbox: curl -H "x-functions-key: <masterKey from local.json>" ${endpoints.apiBaseUrl}/sms/outbox
+  SMS        outbox: curl -H "Authorization: Bearer $(npm run -s token -- --role Fleet.Admin)" ${endpoints.apiBaseUrl}/sms/outbox
   Storage    Azurite blob ${stack.azurite.blobPort}, queue ${stack.azurite.queuePort}, table ${stack.azurite.tablePort} (${args.data ? `data in ${args.data}` : 'in memory'})
-  Settings   .fieldline/local.json: every endpoint, connection string and key a tool needs
+  Settings   .fieldline/local.json: every endpoint, connection string, key and local client a tool needs
   Devices    npm run simulate -- --devices 20 --rate 5 [--users 50]
 Press Ctrl-C to stop.
 `);
+  if (openAs && dashboardLink) openBrowser(dashboardLink);
 
   const abort = new AbortController();
   let stopping = false;

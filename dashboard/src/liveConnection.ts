@@ -4,6 +4,8 @@ export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'offline'
 
 export interface LiveConnectionOptions {
   readonly apiBaseUrl: string;
+  /** The operator's token for negotiate; the service's own token replaces it after the redirect. */
+  readonly accessToken: () => Promise<string>;
   readonly handlers: Readonly<Record<string, (...args: never[]) => void>>;
   readonly onState: (state: ConnectionState, detail?: string) => void;
   /** Called after every (re)connection: the page re-reads the API so nothing missed stays missing. */
@@ -21,7 +23,7 @@ export function reconnectDelay(attempt: number, random: () => number = Math.rand
  */
 export function connectLive(options: LiveConnectionOptions): { stop(): Promise<void> } {
   const connection = new HubConnectionBuilder()
-    .withUrl(options.apiBaseUrl)
+    .withUrl(options.apiBaseUrl, { accessTokenFactory: options.accessToken })
     .withAutomaticReconnect({
       nextRetryDelayInMilliseconds: (context) => reconnectDelay(context.previousRetryCount),
     })

@@ -3,6 +3,7 @@ import { loadDashboardConfig } from './dashboardConfig';
 import { DeviceStore, type SortKey } from './deviceStore';
 import { formatCount } from './format';
 import { type ConnectionState, connectLive } from './liveConnection';
+import { startSession } from './session';
 import type { DeviceState, Rejection } from './telemetryTypes';
 import { createAlertsPanel } from './view/alertsPanel';
 import { createDetailView } from './view/detailView';
@@ -24,15 +25,32 @@ declare global {
 
 async function main(): Promise<void> {
   const config = await loadDashboardConfig();
-  const api = createApi(config.apiBaseUrl);
-  const store = new DeviceStore();
   element('stage').textContent = config.stage;
+  const session = await startSession(config.auth, {
+    show(signIn) {
+      element('sign-in').hidden = false;
+      element('connection').hidden = true;
+      element('sign-in-button').addEventListener('click', signIn);
+    },
+  });
+  element('app').hidden = false;
+  element('user').textContent = session.name;
+  const signOut = element<HTMLButtonElement>('sign-out');
+  signOut.hidden = false;
+  signOut.addEventListener('click', () => void session.signOut());
+  const api = createApi(config.apiBaseUrl, () => session.accessToken());
+  const store = new DeviceStore();
   const metrics: Metrics | undefined = new URLSearchParams(location.search).has('metrics')
     ? { updateToPaintMs: [], updates: 0 }
     : undefined;
   window.fieldlineMetrics = metrics;
 
-  const detail = createDetailView({ dialog: element('detail'), store, api });
+  const detail = createDetailView({
+    dialog: element('detail'),
+    store,
+    api,
+    canOperate: session.roles.has('Fleet.Operate'),
+  });
   const list = createDeviceList({
     container: element('device-list'),
     spacer: element('device-spacer'),
@@ -128,6 +146,7 @@ async function main(): Promise<void> {
   const panels = startOptionalPanels(api);
   connectLive({
     apiBaseUrl: config.apiBaseUrl,
+    accessToken: () => session.accessToken(),
     onState: setConnection,
     onConnected: () => void resync(),
     handlers: {

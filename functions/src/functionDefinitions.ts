@@ -2,7 +2,7 @@ import { createAnalyticsFunctions } from './analytics/analytics.function';
 import { createEncounterFunctions } from './encounters/encounters.function';
 import { createGatewayApi } from './gateway/gateway.function';
 import type { FunctionDefinition } from './platform/functionDefinition';
-import { negotiate } from './realtime/negotiate.function';
+import { createNegotiate } from './realtime/negotiate.function';
 import type { Services } from './services';
 import { createDeviceApi } from './telemetry/deviceApi.function';
 import { createIngestTelemetry } from './telemetry/ingestTelemetry.function';
@@ -11,14 +11,19 @@ import { createIngestTelemetry } from './telemetry/ingestTelemetry.function';
 export function createFunctionDefinitions(services: Services): FunctionDefinition[] {
   const { registry, feed } = services.gateway;
   return [
-    negotiate,
+    createNegotiate(services.clientAccess),
     createIngestTelemetry(services.ingestor),
     ...createDeviceApi(services),
     ...createAnalyticsFunctions(services.analytics),
-    ...createEncounterFunctions(services.encounters, services.misconfigured.encounters),
+    ...createEncounterFunctions(
+      services.encounters,
+      services.clientAccess,
+      services.misconfigured.encounters,
+    ),
     ...createGatewayApi({
       ...services.gateway,
       misconfigured: services.misconfigured,
+      ...(services.healthCacheMs === undefined ? {} : { healthCacheMs: services.healthCacheMs }),
       probes: {
         storage: () => services.deviceStates.get('fieldline-health-probe').then(() => undefined),
         iotHubRegistry: registry ? () => registry.probe() : undefined,

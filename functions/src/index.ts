@@ -8,7 +8,7 @@ import { createServices } from './services';
 const config = loadConfig(process.env);
 
 const services = createServices(config);
-registerFunctions(app, createFunctionDefinitions(services));
+registerFunctions(app, createFunctionDefinitions(services), services.authenticate);
 
 // The encounters feature's indexes are ensured as the worker starts; a failure here is retried by
 // the first invocation that needs the database, so it is only logged.

@@ -7,6 +7,7 @@ import { createDeviceRegistry, type DeviceRegistry } from './gateway/deviceRegis
 import type { EventFeedSource } from './gateway/eventFeed';
 import { createEventHubsFeed } from './gateway/eventHubsFeed';
 import { createHubAuthorization } from './gateway/iotHubRest';
+import { type Authenticate, createTokenVerifier } from './identity/tokenVerifier';
 import { createBlobClientFactory } from './platform/blobClientFactory';
 import type { AppConfig } from './platform/config';
 import { consumerGroups, containerNames, tableNames } from './platform/settingNames';
@@ -14,6 +15,7 @@ import {
   createTableClientFactory,
   type TableClientFactoryOptions,
 } from './platform/tableClientFactory';
+import { createClientAccess, type IssueClientAccess } from './realtime/clientAccess';
 import { CalibrationStore } from './telemetry/calibrationStore';
 import { DeviceStateStore } from './telemetry/deviceStateStore';
 import { RejectionStore } from './telemetry/rejectionStore';
@@ -27,10 +29,15 @@ export interface Services {
   readonly analytics: ProductAnalytics;
   /** Absent when MONGODB_URI is not set, or the feature's settings are wrong. */
   readonly encounters?: EncounterServices;
+  /** Validates bearer tokens; absent when AUTH_ISSUER is not set, and then protected calls get 503. */
+  readonly authenticate?: Authenticate;
+  /** Client tokens for SignalR, minted after the caller's token is validated. */
+  readonly clientAccess: IssueClientAccess;
   /** Features switched off by bad settings, with the problems (see `loadConfig`). */
   readonly misconfigured: AppConfig['misconfigured'];
   /** Releases connections held across invocations, for hosts that stop; Azure's never does. */
   close(): Promise<void>;
+  readonly healthCacheMs?: number;
   readonly gateway: {
     readonly registry?: DeviceRegistry;
     readonly proxy?: DeviceMessageProxy;
@@ -42,6 +49,8 @@ export interface ServiceOptions {
   readonly tables?: TableClientFactoryOptions;
   /** The pull feed's source; by default `@azure/event-hubs` on the built-in endpoint. */
   readonly eventFeed?: EventFeedSource;
+  /** How long `/api/health` reuses one round of probes; 30 s by default. */
+  readonly healthCacheMs?: number;
 }
 
 /** The composition root: builds every store and core from validated config. No I/O happens here. */
@@ -89,6 +98,9 @@ export function createServices(config: AppConfig, options: ServiceOptions = {}):
     ingestor,
     analytics,
     ...(encounters ? { encounters } : {}),
+    ...(config.identity ? { authenticate: createTokenVerifier(config.identity) } : {}),
+    clientAccess: createClientAccess(config.realtime),
+    ...(options.healthCacheMs === undefined ? {} : { healthCacheMs: options.healthCacheMs }),
     misconfigured: config.misconfigured,
     close: async () => {
       await encounters?.close();

@@ -1,4 +1,4 @@
-import type { FunctionInput, HttpRequest, InvocationContext } from '@azure/functions';
+import type { InvocationContext } from '@azure/functions';
 import { QueueServiceClient } from '@azure/storage-queue';
 import type { FunctionDefinition } from '../../functions/src/platform/functionDefinition';
 import { parseSignalRConnectionString, signAccessToken } from '../signalR/accessToken';
@@ -10,9 +10,9 @@ export interface BindingRuntimeOptions {
 }
 
 /**
- * What the Functions host does around a handler for the bindings fieldline uses: it supplies
- * `signalRConnectionInfo` inputs, and after the handler returns it delivers `signalR` outputs
- * through the service's REST API and `queue` outputs to Storage queues.
+ * What the Functions host does around a handler for the bindings fieldline uses: after the handler
+ * returns it delivers `signalR` outputs through the service's REST API and `queue` outputs to
+ * Storage queues.
  */
 export function createBindingRuntime(options: BindingRuntimeOptions) {
   const now = options.now ?? Date.now;
@@ -86,35 +86,6 @@ export function createBindingRuntime(options: BindingRuntimeOptions) {
   }
 
   return {
-    /** `{url, accessToken}` for a `signalRConnectionInfo` input, with the user id its binding names. */
-    connectionInfo(
-      binding: FunctionInput,
-      request: HttpRequest | undefined,
-    ): { url: string; accessToken: string } {
-      const { endpoint, accessKey } = parseSignalRConnectionString(
-        setting(
-          String(binding.connectionStringSetting ?? 'AzureSignalRConnectionString'),
-          'signalRConnectionInfo',
-        ),
-      );
-      const hub = resolveSettingExpression(String(binding.hubName), options.settings);
-      const url = `${endpoint}/client/?hub=${hub}`;
-      const userId =
-        typeof binding.userId === 'string'
-          ? resolveRequestExpression(binding.userId, request)
-          : undefined;
-      const accessToken = signAccessToken(
-        {
-          aud: url,
-          iat: Math.floor(now() / 1000),
-          exp: Math.floor(now() / 1000) + 3600,
-          ...(userId ? { nameid: userId } : {}),
-        },
-        accessKey,
-      );
-      return { url, accessToken };
-    },
-
     /** Delivers every output the handler set. A failed delivery fails the invocation, as in Azure. */
     async deliverOutputs(
       definition: FunctionDefinition,
@@ -149,21 +120,3 @@ export function createBindingRuntime(options: BindingRuntimeOptions) {
 }
 
 export type BindingRuntime = ReturnType<typeof createBindingRuntime>;
-
-/** Resolves `{headers.name}` and `{query.name}` binding expressions against an HTTP request. */
-function resolveRequestExpression(
-  expression: string,
-  request: HttpRequest | undefined,
-): string | undefined {
-  // {headers.x}, {query.x}, or a route parameter {x}, as the Functions host resolves them.
-  const resolved = expression.replace(
-    /\{(?:(headers|query)\.)?([^}.]+)\}/gi,
-    (_, source: string | undefined, name: string) =>
-      (source === undefined
-        ? request?.params[name]
-        : source.toLowerCase() === 'headers'
-          ? request?.headers.get(name)
-          : request?.query.get(name)) ?? '',
-  );
-  return resolved === '' ? undefined : resolved;
-}

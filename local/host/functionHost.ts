@@ -1,16 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { HttpRequest, HttpResponse, type HttpResponseInit } from '@azure/functions';
+import type { Authenticate } from '../../functions/src/identity/tokenVerifier';
 import type {
   FunctionDefinition,
   HttpFunctionDefinition,
 } from '../../functions/src/platform/functionDefinition';
+import { guardHttp } from '../../functions/src/platform/httpGuard';
 import { type HubEvent, toEventHubInvocation } from '../eventHubBatch';
 import { createInvocationContext } from '../functionInvocation';
 import { BodyTooLargeError, close, listen, readBody, sendJson } from '../httpServer';
 import type { HubEventLog } from '../iotHub/hubEventLog';
-import { type BindingRuntime, createBindingRuntime } from './bindingRuntime';
-import { type FunctionKeys, isAuthorized } from './functionKeys';
+import { createBindingRuntime } from './bindingRuntime';
+import { type FunctionKeys, isMasterKey } from './functionKeys';
 import { compileRoute, type HttpRoute } from './httpRoute';
 import { resolveSettingExpression } from './settingExpression';
 import {
@@ -26,6 +28,8 @@ export interface FunctionHostOptions {
   /** App settings, as Azure would set them: binding connections and `%NAME%` expressions resolve here. */
   readonly settings: Record<string, string | undefined>;
   readonly keys: FunctionKeys;
+  /** Validates bearer tokens for functions whose access needs one; without it they answer 503. */
+  readonly authenticate?: Authenticate;
   /** Port for HTTP; 0 picks a free one. */
   readonly port: number;
   /** Origins allowed by CORS (`*` for any). */
@@ -77,6 +81,13 @@ export async function startFunctionHost(
   const httpFunctions = options.definitions
     .filter((d): d is HttpFunctionDefinition => d.kind === 'http')
     .map((definition) => ({ definition, route: compileRoute(definition.route) as HttpRoute }));
+  // The same wrapper the Azure registration uses: declared access, body limit, JSON errors.
+  const guarded = new Map(
+    httpFunctions.map(({ definition }) => [
+      definition.name,
+      guardHttp(definition, options.authenticate),
+    ]),
+  );
 
   const run: RunFunction = async (definition, input, runOptions) => {
     const found = options.definitions.find((d) => d.name === definition.name);
@@ -86,13 +97,14 @@ export async function startFunctionHost(
       ...(runOptions.retry ? { retryContext: runOptions.retry } : {}),
       log,
     });
-    if (found.kind === 'http' && input instanceof HttpRequest)
-      supplyInputs(found, context, input, bindings);
     const started = performance.now();
     const id = context.invocationId;
     log(`Executing '${found.name}' (Reason='${runOptions.reason}', Id=${id})`);
     try {
-      const handler = found.handler as (input: unknown, context: unknown) => Promise<unknown>;
+      const handler = (found.kind === 'http' ? guarded.get(found.name) : found.handler) as (
+        input: unknown,
+        context: unknown,
+      ) => Promise<unknown>;
       const result = await handler(input, context);
       await bindings.deliverOutputs(found, context);
       log(
@@ -139,11 +151,11 @@ export async function startFunctionHost(
       response.end();
       return;
     }
-    const presentedKey =
-      header(request, 'x-functions-key') ?? url.searchParams.get('code') ?? undefined;
     const admin = /^\/admin\/functions\/([^/]+)$/.exec(url.pathname);
     if (admin && request.method === 'POST') {
-      if (!isAuthorized('admin', presentedKey, options.keys)) {
+      const presentedKey =
+        header(request, 'x-functions-key') ?? url.searchParams.get('code') ?? undefined;
+      if (!isMasterKey(presentedKey, options.keys)) {
         return sendJson(response, 401, {
           error: {
             code: 'unauthorized',
@@ -204,19 +216,6 @@ export async function startFunctionHost(
         response,
         status,
         { error: { code: status === 405 ? 'bad_request' : 'not_found', message } },
-        corsHeaders,
-      );
-    }
-    if (!isAuthorized(chosen.definition.authLevel, presentedKey, options.keys)) {
-      return sendJson(
-        response,
-        401,
-        {
-          error: {
-            code: 'unauthorized',
-            message: 'this endpoint needs a function key in x-functions-key or ?code=',
-          },
-        },
         corsHeaders,
       );
     }
@@ -368,18 +367,6 @@ export async function startFunctionHost(
       await Promise.allSettled(listeners);
     },
   };
-}
-
-function supplyInputs(
-  definition: HttpFunctionDefinition,
-  context: ReturnType<typeof createInvocationContext>,
-  request: HttpRequest,
-  bindings: BindingRuntime,
-) {
-  for (const input of definition.extraInputs ?? []) {
-    if (input.type === 'signalRConnectionInfo')
-      context.extraInputs.set(input, bindings.connectionInfo(input, request));
-  }
 }
 
 function readQueueSettings(hostJson: HostJson | undefined): QueueSettings {

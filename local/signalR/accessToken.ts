@@ -1,26 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { AccessKeyClaims as AccessTokenClaims } from '../../functions/src/realtime/serviceToken';
 import { parseConnectionString } from '../connectionString';
 
-export interface AccessTokenClaims {
-  readonly aud: string;
-  /** Expiry, seconds since the epoch. */
-  readonly exp: number;
-  readonly iat?: number;
-  /** The user id, for user-targeted sends. */
-  readonly nameid?: string;
-}
-
-const base64url = (data: Buffer | string) => Buffer.from(data).toString('base64url');
-
-/** An HS256 JWT signed with a SignalR access key, the way the service and its SDKs sign them. */
-export function signAccessToken(claims: AccessTokenClaims, accessKey: string): string {
-  const header = base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
-  const payload = base64url(JSON.stringify(claims));
-  const signature = createHmac('sha256', accessKey)
-    .update(`${header}.${payload}`)
-    .digest('base64url');
-  return `${header}.${payload}.${signature}`;
-}
+export { signAccessToken } from '../../functions/src/realtime/serviceToken';
 
 export type TokenCheck = { ok: true; claims: AccessTokenClaims } | { ok: false; reason: string };
 

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { BodyTooLargeError, close, listen, readBody, sendJson } from '../httpServer';
-import { verifyAccessToken } from './accessToken';
+import { signAccessToken, verifyAccessToken } from './accessToken';
 
 export interface SignalRServerOptions {
   /** Signs every token; random when absent. */
@@ -65,6 +65,9 @@ export async function startSignalRServer(
     if (request.method === 'OPTIONS') return cors(request, response, 204);
     if (url.pathname === '/client/negotiate' && request.method === 'POST')
       return negotiate(url, request, response);
+    const generate = /^\/api\/hubs\/([^/]+)\/:generateToken$/.exec(url.pathname);
+    if (generate && request.method === 'POST')
+      return generateToken(url, decodeURIComponent(generate[1] ?? ''), request, response);
     const rest =
       /^\/api\/v1\/hubs\/([^/]+)(?:\/(users|groups)\/([^/]+)(?:\/users\/([^/]+))?)?$/.exec(
         url.pathname,
@@ -118,6 +121,38 @@ export async function startSignalRServer(
       connectionId,
       ...(version === 1 ? { connectionToken } : {}),
       availableTransports: [{ transport: 'WebSockets', transferFormats: ['Text', 'Binary'] }],
+    });
+  }
+
+  /**
+   * `POST /api/hubs/{hub}/:generateToken` (data-plane API 2024-12-01): a client token for the hub,
+   * with the user id when given, for an app server whose own token the access key signed.
+   */
+  function generateToken(
+    url: URL,
+    hub: string,
+    request: http.IncomingMessage,
+    response: http.ServerResponse,
+  ) {
+    const token = request.headers.authorization?.replace(/^Bearer /, '') ?? '';
+    const check = verifyAccessToken(token, accessKey, `${endpoint}${url.pathname}`, now());
+    if (!check.ok) return sendJson(response, 401, { error: check.reason });
+    if (!hubPattern.test(hub)) return sendJson(response, 400, { error: `invalid hub name ${hub}` });
+    const minutes = Number(url.searchParams.get('minutesToExpire') ?? '60');
+    if (!Number.isInteger(minutes) || minutes < 1)
+      return sendJson(response, 400, { error: 'minutesToExpire must be a whole number from 1' });
+    const userId = url.searchParams.get('userId') ?? undefined;
+    const issuedAt = Math.floor(now() / 1000);
+    sendJson(response, 200, {
+      token: signAccessToken(
+        {
+          aud: `${endpoint}/client/?hub=${hub}`,
+          iat: issuedAt,
+          exp: issuedAt + minutes * 60,
+          ...(userId ? { nameid: userId } : {}),
+        },
+        accessKey,
+      ),
     });
   }
 

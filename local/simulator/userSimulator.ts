@@ -4,8 +4,8 @@ import { mapLimit } from './deviceSimulator';
 export interface UserSimulationOptions {
   /** The function app's API, e.g. http://127.0.0.1:7071/api. */
   readonly apiBaseUrl: string;
-  /** A function key: the users API needs one for writes. */
-  readonly functionKey: string;
+  /** A bearer token with Users.Manage: the simulation is a back end acting for its users. */
+  readonly accessToken: () => Promise<string>;
   readonly users: number;
   /** Locations are re-sent this often so that they stay fresh for the scheduler. */
   readonly moveEveryMs?: number;
@@ -65,11 +65,13 @@ export function nearCenter(
 export async function simulateUsers(options: UserSimulationOptions): Promise<{ created: number }> {
   const random = options.random ?? Math.random;
   const log = options.log ?? (() => undefined);
-  const headers = { 'content-type': 'application/json', 'x-functions-key': options.functionKey };
   const put = async (path: string, body: unknown) => {
     const response = await fetch(`${options.apiBaseUrl}/${path}`, {
       method: 'PUT',
-      headers,
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${await options.accessToken()}`,
+      },
       body: JSON.stringify(body),
     });
     if (!response.ok)

@@ -16,8 +16,16 @@ export function createDetailView(options: {
   dialog: HTMLDialogElement;
   store: DeviceStore;
   api: Api;
+  /** Operators with Fleet.Operate get the calibration form; viewers never see it. */
+  canOperate: boolean;
 }) {
   const { dialog, store, api } = options;
+  const calibration = createCalibrationForm(
+    dialog.querySelector('#calibration') as HTMLFormElement,
+    options.canOperate,
+    (calibrationBody) =>
+      deviceId ? api.putCalibration(deviceId, calibrationBody) : Promise.resolve(),
+  );
   const title = dialog.querySelector('#detail-title') as HTMLElement;
   const values = dialog.querySelector('#detail-values') as HTMLElement;
   const chartsRoot = dialog.querySelector('#detail-charts') as HTMLElement;
@@ -64,6 +72,7 @@ export function createDetailView(options: {
       renderValues();
       chartsRoot.replaceChildren();
       rejectionList.replaceChildren();
+      calibration.reset();
       if (!dialog.open) dialog.showModal();
       const width = Math.max(280, chartsRoot.clientWidth || 880);
       charts = charted.map(({ name, label, color }) => {
@@ -119,6 +128,56 @@ export function createDetailView(options: {
       const mine = rejections.filter((r) => r.deviceId === deviceId);
       if (mine.length > 0)
         rejectionList.prepend(...mine.map((r) => renderRejection(r, Date.now())));
+    },
+  };
+}
+
+/** The calibration form: slope and intercept for each calibrated measurement, sent in one PUT. */
+function createCalibrationForm(
+  form: HTMLFormElement,
+  enabled: boolean,
+  save: (calibration: Record<string, { slope: number; intercept: number }>) => Promise<void>,
+) {
+  // Removed, not just hidden, for viewers: the API refuses them anyway.
+  if (!enabled) {
+    form.remove();
+    return { reset: () => undefined };
+  }
+  form.hidden = false;
+  const rows = form.querySelector('.calibration-rows') as HTMLElement;
+  const result = form.querySelector('output') as HTMLOutputElement;
+  for (const { name } of charted) {
+    const row = document.createElement('div');
+    row.className = 'calibration-row';
+    row.innerHTML = `<span>${name}</span><label>slope <input name="${name}-slope" type="number" step="any" value="1" required></label><label>intercept <input name="${name}-intercept" type="number" step="any" value="0" required></label>`;
+    rows.append(row);
+  }
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const data = new FormData(form);
+    const body = Object.fromEntries(
+      charted.map(({ name }) => [
+        name,
+        {
+          slope: Number(data.get(`${name}-slope`)),
+          intercept: Number(data.get(`${name}-intercept`)),
+        },
+      ]),
+    );
+    result.textContent = 'saving…';
+    save(body).then(
+      () => {
+        result.textContent = 'Saved: new readings are calibrated.';
+      },
+      (error: unknown) => {
+        result.textContent = `Not saved: ${error instanceof Error ? error.message : String(error)}`;
+      },
+    );
+  });
+  return {
+    reset() {
+      form.reset();
+      result.textContent = '';
     },
   };
 }

@@ -3,7 +3,7 @@ import type {
   EventHubFunctionDefinition,
   HttpFunctionDefinition,
 } from '../platform/functionDefinition';
-import { jsonHandler, queryInteger } from '../platform/http';
+import { queryInteger } from '../platform/http';
 import { iotHubBatchTrigger } from '../platform/iotHubTrigger';
 import { consumerGroups, messageTypeProperty } from '../platform/settingNames';
 import { telemetryMessages } from '../realtime/signalRBindings';
@@ -52,12 +52,12 @@ export function createAnalyticsFunctions(
       name: 'topProducts',
       route: 'analytics/products',
       methods: ['GET'],
-      authLevel: 'anonymous',
-      handler: jsonHandler(async (request) => {
+      access: { kind: 'roles', anyOf: ['Fleet.Read'] },
+      handler: async (request) => {
         const minutes = queryInteger(request, 'minutes', { min: 1, max: 1440, fallback: 60 });
         const limit = queryInteger(request, 'limit', { min: 1, max: 100, fallback: 20 });
         return { jsonBody: await analytics.top(minutes, limit) };
-      }),
+      },
     },
   ];
 }

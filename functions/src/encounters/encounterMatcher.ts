@@ -80,6 +80,10 @@ export function createEncounterMatcher(deps: EncounterMatcherDeps) {
       if (user.phoneStatus !== 'ok') {
         sms = 'skipped';
         smsDetail = `phone is ${user.phoneStatus}`;
+      } else if (await deps.users.isOptedOut(user.phone)) {
+        // The number sent STOP, perhaps while another user listed it.
+        sms = 'skipped';
+        smsDetail = 'phone is opted-out';
       } else {
         try {
           const sent = await deps.sms.send({
@@ -98,7 +102,8 @@ export function createEncounterMatcher(deps: EncounterMatcherDeps) {
           smsDetail = error.message;
           if (error.kind === 'invalid-number' || error.kind === 'opted-out') {
             const status = error.kind === 'invalid-number' ? 'invalid' : 'opted-out';
-            await deps.users.setPhoneStatus(user.phone, status);
+            if (status === 'opted-out') await deps.users.setOptOut(user.phone, true, now);
+            else await deps.users.setPhoneStatus(user.phone, status);
             log(`SMS to ${user.username} refused (${error.message}); phone marked ${status}`);
           } else log(`SMS to ${user.username} refused (${error.message}); not retried`);
         }

@@ -18,6 +18,8 @@ export interface EncounterServices {
   /** Present while SMS_MODE is `outbox`. */
   readonly outbox?: SmsOutbox;
   readonly twilioAuthToken?: string;
+  /** The URL Twilio signs, when set (TWILIO_WEBHOOK_URL). */
+  readonly twilioWebhookUrl?: string;
   /** Connects and ensures the indexes now rather than on the first invocation that needs them. */
   connect(): Promise<void>;
   /** Closes the MongoDB connection; for hosts that stop (the local cloud, tests, benchmarks). */
@@ -63,6 +65,7 @@ export function createEncounterServices(
     matcher,
     ...(outbox ? { outbox } : {}),
     ...(config.twilioAuthToken ? { twilioAuthToken: config.twilioAuthToken } : {}),
+    ...(config.twilioWebhookUrl ? { twilioWebhookUrl: config.twilioWebhookUrl } : {}),
     connect: () => database().then(() => undefined),
     close: () => database.close(),
   };

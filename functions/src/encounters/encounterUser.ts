@@ -27,6 +27,8 @@ export interface EncounterUser {
   /** Usernames this user has already been told about; they are never matched again. */
   readonly matchHistory: readonly string[];
   readonly phoneStatus: PhoneStatus;
+  /** The issuer-qualified token subject that claimed the username; never returned by the API. */
+  readonly owner?: string;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { input } from '@azure/functions';
+import type { Caller } from '../identity/caller';
+import { hasRole, ownerKey } from '../identity/caller';
 import { AppError } from '../platform/appError';
 import type { FunctionDefinition, HttpFunctionDefinition } from '../platform/functionDefinition';
-import { jsonHandler, queryInteger, readJsonBody } from '../platform/http';
+import { queryInteger, readJsonBody } from '../platform/http';
 import { queueNames, settingNames } from '../platform/settingNames';
-import { telemetryHub, telemetryMessages } from '../realtime/signalRBindings';
+import type { IssueClientAccess } from '../realtime/clientAccess';
+import { telemetryMessages, userHub, userMessages } from '../realtime/signalRBindings';
 import type { SignalRMessage } from '../realtime/signalRMessage';
 import { readEncounterJob } from './encounterScheduler';
 import type { EncounterServices } from './encounterServices';
@@ -18,14 +20,8 @@ import {
 import type { Notification } from './notificationLedger';
 import { handleTwilioInbound } from './twilioWebhook';
 
-/** Connection info for one app user, so that user-targeted sends reach their connections. */
-const userConnectionInfo = input.generic({
-  type: 'signalRConnectionInfo',
-  name: 'userConnectionInfo',
-  hubName: telemetryHub,
-  userId: '{username}',
-  connectionStringSetting: settingNames.signalR,
-});
+/** Distances users see are rounded up to this step, so that a few accounts cannot trilaterate one. */
+export const distanceStepMeters = 250;
 
 /**
  * The encounters feature: the users API, the once-a-minute scheduler, the queue-triggered matcher,
@@ -34,6 +30,7 @@ const userConnectionInfo = input.generic({
  */
 export function createEncounterFunctions(
   encounters: EncounterServices | undefined,
+  clientAccess: IssueClientAccess,
   /** The feature's bad settings, when it is off because of them. */
   problems?: readonly string[],
 ): FunctionDefinition[] {
@@ -43,6 +40,22 @@ export function createEncounterFunctions(
   const feature = (): EncounterServices => {
     if (!encounters) throw new AppError('unavailable', unavailable);
     return encounters;
+  };
+  /**
+   * The `user` access rule's second half (the guard checked the token): the caller is the subject
+   * that claimed `username`, or holds Users.Manage.
+   */
+  const actAs = async (services: EncounterServices, username: string, caller?: Caller) => {
+    if (!caller) throw new AppError('unauthorized', 'send a bearer token');
+    if (hasRole(caller, 'Users.Manage')) return;
+    const owner = await services.users.ownerOf(username);
+    if (owner === undefined)
+      throw new AppError(
+        'not_found',
+        `no user ${username}; create it with PUT /api/users/${username}`,
+      );
+    if (owner !== ownerKey(caller))
+      throw new AppError('forbidden', `user ${username} belongs to another account`);
   };
   const user = (
     name: string,
@@ -57,19 +70,36 @@ export function createEncounterFunctions(
     name,
     route,
     methods: ['PUT'],
-    authLevel: 'function',
-    handler: jsonHandler(async (request) => {
+    access: { kind: 'user' },
+    handler: async (request, _context, caller) => {
       const services = feature();
       const username = readUsername(request.params.username);
+      await actAs(services, username, caller);
       const body = await readJsonBody(request);
       return { jsonBody: publicUser(await handle(services, username, body)) };
-    }),
+    },
   });
   let warnedUnconfigured = false;
   return [
-    user('putUser', 'users/{username}', (s, username, body) =>
-      s.users.putProfile(username, readProfile(body), new Date()),
-    ),
+    {
+      // The first PUT claims the username for the token's subject; a taken one is 409.
+      kind: 'http',
+      name: 'putUser',
+      route: 'users/{username}',
+      methods: ['PUT'],
+      access: { kind: 'user' },
+      handler: async (request, _context, caller) => {
+        const services = feature();
+        if (!caller) throw new AppError('unauthorized', 'send a bearer token');
+        const username = readUsername(request.params.username);
+        const profile = readProfile(await readJsonBody(request));
+        const saved = await services.users.putProfile(username, profile, new Date(), {
+          owner: ownerKey(caller),
+          anyOwner: hasRole(caller, 'Users.Manage'),
+        });
+        return { jsonBody: publicUser(saved) };
+      },
+    },
     user('putUserLocation', 'users/{username}/location', (s, username, body) =>
       s.users.setLocation(username, readLocation(body), new Date()),
     ),
@@ -81,42 +111,48 @@ export function createEncounterFunctions(
       name: 'getUserMatches',
       route: 'users/{username}/matches',
       methods: ['GET'],
-      authLevel: 'function',
-      handler: jsonHandler(async (request) => {
+      access: { kind: 'user' },
+      handler: async (request, _context, caller) => {
+        const services = feature();
         const username = readUsername(request.params.username);
-        const history = await feature().users.matchHistory(username);
+        await actAs(services, username, caller);
+        const history = await services.users.matchHistory(username);
         return { jsonBody: { username, matches: [...history].reverse() } };
-      }),
+      },
     },
     {
-      // The app's backend hands this to a signed-in user's device; the function key guards it.
+      // A signed-in user's app connects to the users' hub, where only its own messages arrive.
       kind: 'http',
       name: 'userNegotiate',
       route: 'users/{username}/negotiate',
       methods: ['POST'],
-      authLevel: 'function',
-      extraInputs: [userConnectionInfo],
-      handler: jsonHandler(async (request, context) => {
+      access: { kind: 'user' },
+      handler: async (request, _context, caller) => {
+        const services = feature();
+        const username = readUsername(request.params.username);
         // The token carries the route's name as it is; pushes go to the stored, lower-case one.
-        if (readUsername(request.params.username) !== request.params.username)
+        if (username !== request.params.username)
           throw new AppError('validation_failed', 'use the lower-case username in the route');
-        return { jsonBody: context.extraInputs.get(userConnectionInfo) };
-      }),
+        await actAs(services, username, caller);
+        return { jsonBody: await clientAccess(userHub, username) };
+      },
     },
     {
       kind: 'http',
       name: 'twilioInbound',
       route: 'twilio/inbound',
       methods: ['POST'],
-      // Twilio cannot send a function key; the request signature is the authentication.
-      authLevel: 'anonymous',
-      handler: jsonHandler(async (request, context) => {
+      // Twilio sends no token; the request signature is the authentication.
+      access: { kind: 'twilioSignature' },
+      handler: async (request, context) => {
         const services = feature();
         const outcome = await handleTwilioInbound(
           {
             signature: request.headers.get('x-twilio-signature'),
             contentType: request.headers.get('content-type'),
-            url: request.url,
+            // What Twilio signed: the URL configured in Twilio, when a proxy or custom domain
+            // means the app sees another.
+            url: services.twilioWebhookUrl ?? request.url,
             body: await request.text(),
           },
           { users: services.users, authToken: services.twilioAuthToken },
@@ -128,37 +164,35 @@ export function createEncounterFunctions(
           headers: { 'content-type': 'text/xml' },
           body: '<?xml version="1.0" encoding="UTF-8"?><Response></Response>',
         };
-      }),
+      },
     },
     {
       kind: 'http',
       name: 'smsOutbox',
       route: 'sms/outbox',
       methods: ['GET'],
-      authLevel: 'admin',
-      handler: jsonHandler(async (request) => {
+      access: { kind: 'roles', anyOf: ['Fleet.Admin'] },
+      handler: async (request) => {
         const { outbox } = feature();
         if (!outbox)
           throw new AppError('not_found', `there is no outbox: ${settingNames.smsMode} is twilio`);
         const limit = queryInteger(request, 'limit', { min: 1, max: 1000, fallback: 100 });
         return { jsonBody: await outbox.list(limit) };
-      }),
+      },
     },
     {
       kind: 'http',
       name: 'recentEncounters',
       route: 'encounters/recent',
       methods: ['GET'],
-      authLevel: 'anonymous',
-      // What the dashboard's panel shows. Like the rest of the dashboard's API it is anonymous, and
-      // who was matched with whom says who was near whom: with real SMS it shows counts and
-      // outcomes only; in outbox mode (the local cloud, test stages) the messages themselves.
-      handler: jsonHandler(async (request) => {
+      access: { kind: 'roles', anyOf: ['Fleet.Read'] },
+      // What the dashboard's panel shows: counts and outcomes only, in every SMS mode. Who was
+      // matched with whom says who was near whom, which operators have no need to see.
+      handler: async (request) => {
         const limit = queryInteger(request, 'limit', { min: 1, max: 100, fallback: 20 });
-        const { ledger, outbox } = feature();
-        const recent = await ledger.recent(limit);
-        return { jsonBody: recent.map(outbox ? encounterRow : privateEncounterRow) };
-      }),
+        const recent = await feature().ledger.recent(limit);
+        return { jsonBody: recent.map(encounterRow) };
+      },
     },
     {
       kind: 'timer',
@@ -186,7 +220,7 @@ export function createEncounterFunctions(
       name: 'encounterMatcher',
       queueName: queueNames.encounters,
       connection: settingNames.dataStorage,
-      extraOutputs: [telemetryMessages],
+      extraOutputs: [telemetryMessages, userMessages],
       handler: async (message, context) => {
         const dequeueCount = Number(context.triggerMetadata?.dequeueCount ?? 1);
         try {
@@ -198,8 +232,10 @@ export function createEncounterFunctions(
             context.log(`${job.username}: ${outcome.reason}`);
             return;
           }
-          if (outcome.pushDue)
-            context.extraOutputs.set(telemetryMessages, pushes(outcome.notification));
+          if (outcome.pushDue) {
+            context.extraOutputs.set(userMessages, [userPush(outcome.notification)]);
+            context.extraOutputs.set(telemetryMessages, [dashboardPush(outcome.notification)]);
+          }
           context.log(
             `${job.username}: ${outcome.repeat ? 'already notified for this window; nothing sent again' : `matched ${outcome.notification.matches.length}, SMS ${outcome.notification.sms}`}`,
           );
@@ -231,49 +267,34 @@ function publicUser(user: EncounterUser) {
 function encounterRow(notification: Notification) {
   return {
     time: notification.createdAt.toISOString().slice(11, 19),
-    user: notification.username,
+    matches: notification.matches.length,
     sms: notification.sms,
-    // The text itself (it names the matches), so the panel shows what reached the outbox or phone.
-    message: notification.message,
   };
 }
 
-function privateEncounterRow(notification: Notification) {
-  return {
-    time: notification.createdAt.toISOString().slice(11, 19),
-    user: `${notification.username.slice(0, 2)}…`,
-    sms: notification.sms,
-    message: `${notification.matches.length} ${notification.matches.length === 1 ? 'match' : 'matches'}`,
-  };
-}
-
-/** The user's own in-app message, and a summary for dashboards (which refresh their panel). */
-function pushes(notification: Notification): SignalRMessage[] {
+/** The user's own in-app message, on the users' hub. */
+function userPush(notification: Notification): SignalRMessage {
   const matches = notification.matches.map(
     ({ username, screenName, sharedInterests, distanceMeters }) => ({
       username,
       screenName,
       sharedInterests,
-      distanceMeters: Math.round(distanceMeters),
+      // "Within 250 m": rounded up, so a match never reads as nearer than it is.
+      distanceMeters:
+        Math.max(1, Math.ceil(distanceMeters / distanceStepMeters)) * distanceStepMeters,
     }),
   );
-  return [
-    {
-      target: 'encounterMatch',
-      userId: notification.username,
-      arguments: [{ window: notification.window, matches }],
-    },
-    {
-      target: 'encounterMatched',
-      arguments: [
-        [
-          {
-            username: notification.username,
-            matches: matches.map((m) => m.username),
-            sms: notification.sms,
-          },
-        ],
-      ],
-    },
-  ];
+  return {
+    target: 'encounterMatch',
+    userId: notification.username,
+    arguments: [{ window: notification.window, matches }],
+  };
+}
+
+/** For dashboards, which refresh their panel: a count and the SMS outcome, no names. */
+function dashboardPush(notification: Notification): SignalRMessage {
+  return {
+    target: 'encounterMatched',
+    arguments: [[{ matches: notification.matches.length, sms: notification.sms }]],
+  };
 }

@@ -51,11 +51,11 @@ export async function handleTwilioInbound(
   const from = params.From ?? '';
   const keyword = (params.Body ?? '').trim().split(/\s+/)[0]?.toUpperCase() ?? '';
   if (from && optOutKeywords.has(keyword)) {
-    await deps.users.setPhoneStatus(from, 'opted-out');
+    await deps.users.setOptOut(from, true, new Date());
     return 'opted-out';
   }
   if (from && optInKeywords.has(keyword)) {
-    await deps.users.setPhoneStatus(from, 'ok', 'opted-out');
+    await deps.users.setOptOut(from, false, new Date());
     return 'opted-in';
   }
   return 'ignored';

@@ -26,35 +26,87 @@ export class UserStore {
     return (await this.database()).collection<EncounterUser>('users');
   }
 
-  /** Creates or updates a profile; a new user starts opted out, with a clean phone status. */
-  async putProfile(username: string, profile: ProfileInput, now: Date): Promise<EncounterUser> {
+  /**
+   * Creates or updates a profile; a new user starts opted out, with a clean phone status. The
+   * first write claims the username for `claim.owner`; after that only the owner (or, with
+   * `anyOwner`, a back end acting for users) may write it, and anyone else gets 409.
+   */
+  async putProfile(
+    username: string,
+    profile: ProfileInput,
+    now: Date,
+    claim: { readonly owner: string; readonly anyOwner: boolean },
+  ): Promise<EncounterUser> {
     const users = await this.users();
     const existing = await users.findOne({ username }, { projection: { phone: 1 } });
     // A changed number gets a fresh chance at delivery; the same number keeps its status.
     const phoneChanged = existing !== null && existing.phone !== profile.phone;
-    const user = await users.findOneAndUpdate(
-      { username },
-      {
-        $set: {
-          ...profile,
-          updatedAt: now,
-          ...(phoneChanged ? { phoneStatus: 'ok' as const } : {}),
-        },
-        $setOnInsert: {
-          username,
-          encounter: {
-            enabled: false,
-            radiusMeters: userLimits.defaultRadiusMeters,
-            queuedWindow: 0,
+    // One conditional upsert: when someone else owns the name, the filter misses, the upsert's
+    // insert meets the unique username index, and the duplicate-key error becomes 409.
+    const filter = claim.anyOwner
+      ? { username }
+      : { username, $or: [{ owner: claim.owner }, { owner: { $exists: false } }] };
+    const user = await users
+      .findOneAndUpdate(
+        filter,
+        {
+          $set: {
+            ...profile,
+            updatedAt: now,
+            ...(phoneChanged ? { phoneStatus: 'ok' as const } : {}),
+            ...(claim.anyOwner ? {} : { owner: claim.owner }),
           },
-          matchHistory: [],
-          ...(phoneChanged ? {} : { phoneStatus: 'ok' as const }),
-          createdAt: now,
+          $setOnInsert: {
+            ...(claim.anyOwner ? { owner: claim.owner } : {}),
+            username,
+            encounter: {
+              enabled: false,
+              radiusMeters: userLimits.defaultRadiusMeters,
+              queuedWindow: 0,
+            },
+            matchHistory: [],
+            ...(phoneChanged ? {} : { phoneStatus: 'ok' as const }),
+            createdAt: now,
+          },
         },
-      },
-      { upsert: true, returnDocument: 'after', projection: { _id: 0 } },
-    );
+        { upsert: true, returnDocument: 'after', projection: { _id: 0, owner: 0 } },
+      )
+      .catch((error: unknown) => {
+        if ((error as { code?: unknown }).code === 11000)
+          throw new AppError('conflict', `the username ${username} is taken; choose another`);
+        throw error;
+      });
     return user as EncounterUser;
+  }
+
+  /** Who claimed `username` (an issuer-qualified subject); `null` if unclaimed, `undefined` if no such user. */
+  async ownerOf(username: string): Promise<string | null | undefined> {
+    const user = await (await this.users()).findOne(
+      { username },
+      { projection: { _id: 0, owner: 1 } },
+    );
+    if (!user) return undefined;
+    return typeof user.owner === 'string' ? user.owner : null;
+  }
+
+  /**
+   * Opt-out is kept per phone number, not per user: a number that sent STOP stays opted out
+   * whichever user lists it, until it sends START.
+   */
+  async setOptOut(phone: string, optedOut: boolean, now: Date): Promise<void> {
+    const optOuts = (await this.database()).collection<{ _id: string; at: Date }>('smsoptouts');
+    if (optedOut) await optOuts.updateOne({ _id: phone }, { $set: { at: now } }, { upsert: true });
+    else await optOuts.deleteOne({ _id: phone });
+    await this.setPhoneStatus(
+      phone,
+      optedOut ? 'opted-out' : 'ok',
+      optedOut ? undefined : 'opted-out',
+    );
+  }
+
+  async isOptedOut(phone: string): Promise<boolean> {
+    const optOuts = (await this.database()).collection<{ _id: string }>('smsoptouts');
+    return (await optOuts.findOne({ _id: phone })) !== null;
   }
 
   async setLocation(username: string, location: GeoPoint, now: Date): Promise<EncounterUser> {
@@ -82,7 +134,7 @@ export class UserStore {
   private async updateExisting(username: string, update: Document): Promise<EncounterUser> {
     const user = await (await this.users()).findOneAndUpdate({ username }, update, {
       returnDocument: 'after',
-      projection: { _id: 0 },
+      projection: { _id: 0, owner: 0 },
     });
     if (!user)
       throw new AppError(

@@ -1,13 +1,14 @@
 import type { HttpRequest } from '@azure/functions';
 import { AppError } from '../platform/appError';
 import { deviceIdRule, isValidDeviceId } from '../platform/deviceId';
+import { ExpiringCache } from '../platform/expiringCache';
 import type { HttpFunctionDefinition } from '../platform/functionDefinition';
-import { jsonHandler, queryInteger, readJsonBody } from '../platform/http';
+import { queryInteger, readJsonBody } from '../platform/http';
 import { decodeContinuation, encodeContinuation } from './continuationToken';
 import type { DeviceMessageProxy } from './deviceMessageProxy';
 import type { DeviceRegistry } from './deviceRegistry';
 import type { EventFeedSource, FeedPositions } from './eventFeed';
-import { checkHealth } from './healthCheck';
+import { checkHealth, type HealthReport } from './healthCheck';
 
 export interface GatewayDeps {
   readonly registry?: DeviceRegistry;
@@ -17,6 +18,8 @@ export interface GatewayDeps {
   readonly probes: Readonly<Record<string, (() => Promise<void>) | undefined>>;
   /** Features switched off by bad settings, reported by `/api/health`. */
   readonly misconfigured?: Readonly<Record<string, readonly string[] | undefined>>;
+  /** How long one round of probes answers health checks (default 30 s). */
+  readonly healthCacheMs?: number;
 }
 
 /** Device registration, the browser proxy, the pull feed and the health check. */
@@ -29,23 +32,37 @@ export function createGatewayApi(deps: GatewayDeps): HttpFunctionDefinition[] {
         ? `the device gateway is misconfigured: ${problems.join('; ')}`
         : 'the device gateway is not configured for this stage: set IOTHUB_HOSTNAME (see the README)',
     );
+  // IoT Hub's registry allows about 100 operations a minute per unit: health checks, which anyone
+  // may call, share one round of probes per 30 s rather than spend them.
+  const reports = new ExpiringCache<'report', Promise<HealthReport>>({
+    ttlMs: deps.healthCacheMs ?? 30_000,
+    maxEntries: 1,
+  });
+  const health = (): Promise<HealthReport> => {
+    const cached = reports.lookup('report');
+    if (cached.hit) return cached.value;
+    const report = checkHealth(deps.probes, { misconfigured: deps.misconfigured ?? {} });
+    reports.set('report', report);
+    return report;
+  };
   return [
     {
       kind: 'http',
       name: 'registerDevice',
       route: 'devices',
       methods: ['POST'],
-      // Held by provisioning back ends and operators, never by devices or browsers.
-      authLevel: 'function',
-      handler: jsonHandler(async (request) => {
+      // Provisioning back ends (app-only tokens) and operators.
+      access: { kind: 'roles', anyOf: ['Fleet.Operate'] },
+      maxBodyBytes: 4096,
+      handler: async (request) => {
         if (!deps.registry) throw notConfigured();
-        const body = await readJsonBody(request, 4096);
+        const body = await readJsonBody(request);
         const deviceId = (body as { deviceId?: unknown } | null)?.deviceId;
         if (typeof deviceId !== 'string')
           throw new AppError('validation_failed', 'send {"deviceId": "..."}');
         const { created, device } = await deps.registry.register(deviceId);
         return { status: created ? 201 : 200, jsonBody: device };
-      }),
+      },
     },
     {
       kind: 'http',
@@ -53,14 +70,13 @@ export function createGatewayApi(deps: GatewayDeps): HttpFunctionDefinition[] {
       route: 'devices/{id}/messages',
       methods: ['POST'],
       // The device's own SAS token authorizes the message; IoT Hub checks it.
-      authLevel: 'anonymous',
-      handler: jsonHandler(async (request) => {
+      access: { kind: 'deviceSas' },
+      // IoT Hub's own limit for a device-to-cloud message.
+      maxBodyBytes: 256 * 1024,
+      handler: async (request) => {
         if (!deps.proxy) throw notConfigured();
         const deviceId = request.params.id ?? '';
         if (!isValidDeviceId(deviceId)) throw new AppError('validation_failed', deviceIdRule);
-        const declared = Number(request.headers.get('content-length') ?? '0');
-        if (declared > 256 * 1024)
-          throw new AppError('payload_too_large', 'a device message is at most 262144 bytes');
         const answer = await deps.proxy({
           deviceId,
           authorization: request.headers.get('authorization'),
@@ -79,15 +95,15 @@ export function createGatewayApi(deps: GatewayDeps): HttpFunctionDefinition[] {
           };
         }
         return { status: 204 };
-      }),
+      },
     },
     {
       kind: 'http',
       name: 'pullMessages',
       route: 'messages',
       methods: ['GET'],
-      authLevel: 'function',
-      handler: jsonHandler(async (request) => {
+      access: { kind: 'roles', anyOf: ['Fleet.Admin'] },
+      handler: async (request) => {
         if (!deps.feed) throw notConfigured();
         const max = queryInteger(request, 'max', { min: 1, max: 1000, fallback: 100 });
         const waitMs = queryInteger(request, 'waitMs', { min: 0, max: 20_000, fallback: 1000 });
@@ -104,18 +120,32 @@ export function createGatewayApi(deps: GatewayDeps): HttpFunctionDefinition[] {
             message.sequenceNumber,
           );
         return { jsonBody: { messages, continuation: encodeContinuation(next) } };
-      }),
+      },
     },
     {
       kind: 'http',
       name: 'health',
       route: 'health',
       methods: ['GET'],
-      authLevel: 'anonymous',
-      handler: jsonHandler(async () => {
-        const report = await checkHealth(deps.probes, { misconfigured: deps.misconfigured ?? {} });
+      access: {
+        kind: 'public',
+        reason: 'uptime probes and load balancers; it answers only ok or degraded',
+      },
+      handler: async () => {
+        const { status } = await health();
+        return { status: status === 'ok' ? 200 : 503, jsonBody: { status } };
+      },
+    },
+    {
+      kind: 'http',
+      name: 'healthDetails',
+      route: 'health/details',
+      methods: ['GET'],
+      access: { kind: 'roles', anyOf: ['Fleet.Read'] },
+      handler: async () => {
+        const report = await health();
         return { status: report.status === 'ok' ? 200 : 503, jsonBody: report };
-      }),
+      },
     },
   ];
 }

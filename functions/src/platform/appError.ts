@@ -34,12 +34,16 @@ export const httpStatusByCode: Readonly<Record<AppErrorCode, number>> = {
 export class AppError extends Error {
   override readonly name = 'AppError';
 
+  /** Response headers that belong to the error, such as a 401's `WWW-Authenticate`. */
+  readonly headers: Readonly<Record<string, string>>;
+
   constructor(
     readonly code: AppErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; headers?: Record<string, string> },
   ) {
     super(message, options);
+    this.headers = options?.headers ?? {};
   }
 
   get status(): number {

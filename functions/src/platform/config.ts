@@ -1,4 +1,5 @@
 import type { TwilioSettings } from '../encounters/twilioSms';
+import type { IdentityConfig } from '../identity/tokenVerifier';
 import { maxHistoryLength } from '../telemetry/deviceState';
 import { settingNames } from './settingNames';
 
@@ -40,10 +41,17 @@ export interface EncounterConfig {
     | { readonly kind: 'twilio'; readonly twilio: TwilioSettings };
   /** Checks the inbound webhook's signature; without it the webhook refuses every request. */
   readonly twilioAuthToken?: string;
+  /** The URL Twilio signs, when it differs from the one the app sees (custom domain, proxy). */
+  readonly twilioWebhookUrl?: string;
 }
 
+/** How the app reaches SignalR Service's REST API: an access key locally, managed identity in Azure. */
+export type RealtimeConfig =
+  | { readonly kind: 'accessKey'; readonly endpoint: string; readonly accessKey: string }
+  | { readonly kind: 'identity'; readonly endpoint: string; readonly clientId?: string };
+
 /** Features that can be switched off by a bad setting without stopping the rest of the app. */
-export type OptionalFeature = 'gateway' | 'encounters';
+export type OptionalFeature = 'gateway' | 'encounters' | 'identity' | 'realtime';
 
 export interface AppConfig {
   readonly storage: StorageConnection;
@@ -55,6 +63,9 @@ export interface AppConfig {
   readonly misconfigured: Readonly<Partial<Record<OptionalFeature, readonly string[]>>>;
   readonly gateway?: GatewayConfig;
   readonly encounters?: EncounterConfig;
+  /** Bearer-token validation; absent when AUTH_ISSUER is not set. */
+  readonly identity?: IdentityConfig;
+  readonly realtime?: RealtimeConfig;
   readonly analytics: { readonly referenceRefreshMs: number };
   readonly telemetry: {
     readonly calibrationCacheMs: number;
@@ -125,6 +136,8 @@ export function loadConfig(env: Env): AppConfig {
   };
   const gateway = optional('gateway', (found) => readGateway(env, found));
   const encounters = optional('encounters', (found) => readEncounters(env, found));
+  const identity = optional('identity', (found) => readIdentity(env, found));
+  const realtime = optional('realtime', (found) => readRealtime(env, found));
   return {
     storage,
     telemetry,
@@ -132,7 +145,87 @@ export function loadConfig(env: Env): AppConfig {
     misconfigured,
     ...(gateway ? { gateway } : {}),
     ...(encounters ? { encounters } : {}),
+    ...(identity ? { identity } : {}),
+    ...(realtime ? { realtime } : {}),
   };
+}
+
+function readIdentity(env: Env, problems: string[]): IdentityConfig | undefined {
+  const issuer = nonEmpty(env[settingNames.authIssuer]);
+  if (!issuer) return undefined;
+  const audiences = list(env[settingNames.authAudience]);
+  const userIssuer = nonEmpty(env[settingNames.userAuthIssuer]) ?? issuer;
+  const userAudiences = list(env[settingNames.userAuthAudience]);
+  for (const [name, value] of [
+    [settingNames.authIssuer, issuer],
+    [settingNames.userAuthIssuer, userIssuer],
+  ] as const)
+    if (!isIssuerUrl(value))
+      problems.push(
+        `${name} must be an https URL (http only for localhost), such as https://login.microsoftonline.com/<tenant>/v2.0; got "${value}"`,
+      );
+  if (audiences.length === 0)
+    problems.push(
+      `${settingNames.authAudience} is missing: set it to the API's client id (and identifier URI), comma-separated`,
+    );
+  return {
+    operators: { issuer, audiences, grantsRoles: true },
+    users: {
+      issuer: userIssuer,
+      audiences: userAudiences.length > 0 ? userAudiences : audiences,
+      // App users' roles count only when their tokens come from the operators' own issuer and API.
+      grantsRoles: false,
+    },
+  };
+}
+
+function readRealtime(env: Env, problems: string[]): RealtimeConfig | undefined {
+  const name = settingNames.signalR;
+  const connectionString = nonEmpty(env[name]);
+  if (connectionString) {
+    const field = (key: string) =>
+      new RegExp(`(?:^|;)\\s*${key}=([^;]+)`, 'i').exec(connectionString)?.[1];
+    const endpoint = field('Endpoint');
+    const accessKey = field('AccessKey');
+    if (!endpoint || !accessKey || !URL.canParse(endpoint)) {
+      problems.push(`${name} must be "Endpoint=https://...;AccessKey=...;Version=1.0;"`);
+      return undefined;
+    }
+    const url = new URL(endpoint);
+    const port = field('Port');
+    if (port) url.port = port;
+    return { kind: 'accessKey', endpoint: url.origin, accessKey };
+  }
+  const serviceUri = nonEmpty(env[`${name}__serviceUri`]);
+  if (!serviceUri) return undefined;
+  if (!URL.canParse(serviceUri)) {
+    problems.push(
+      `${name}__serviceUri must be the service URL, such as https://fl-dev-rt.service.signalr.net`,
+    );
+    return undefined;
+  }
+  const clientId = nonEmpty(env[`${name}__clientId`]);
+  return {
+    kind: 'identity',
+    endpoint: new URL(serviceUri).origin,
+    ...(clientId ? { clientId } : {}),
+  };
+}
+
+function isIssuerUrl(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const url = new URL(value);
+  return (
+    url.protocol === 'https:' ||
+    (url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname))
+  );
+}
+
+function list(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
 }
 
 function readStorageConnection(
@@ -262,9 +355,15 @@ function readEncounters(env: Env, problems: string[]): EncounterConfig | undefin
       };
   } else if (mode !== 'outbox')
     problems.push(`${settingNames.smsMode} must be twilio or outbox; got "${mode}"`);
+  const twilioWebhookUrl = nonEmpty(env[settingNames.twilioWebhookUrl]);
+  if (twilioWebhookUrl && !/^https?:\/\//.test(twilioWebhookUrl))
+    problems.push(
+      `${settingNames.twilioWebhookUrl} must be the full URL Twilio calls, such as https://api.example.com/api/twilio/inbound`,
+    );
   return {
     mongodbUri,
     maxMatches,
+    ...(twilioWebhookUrl ? { twilioWebhookUrl } : {}),
     locationFreshMs,
     sms,
     ...(twilioAuthToken ? { twilioAuthToken } : {}),

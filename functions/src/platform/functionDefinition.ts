@@ -8,6 +8,15 @@ import type {
   RetryOptions,
   Timer,
 } from '@azure/functions';
+import type { Access } from '../identity/access';
+import type { Caller } from '../identity/caller';
+
+/** An HTTP handler behind `guardHttp`: it also receives the validated caller, for token-checked access. */
+export type GuardedHandler = (
+  request: HttpRequest,
+  context: InvocationContext,
+  caller: Caller | undefined,
+) => Promise<HttpResponseInit>;
 
 interface DefinitionBase {
   /** Function name, unique in the app; also the name the admin API and logs use. */
@@ -22,8 +31,11 @@ export interface HttpFunctionDefinition extends DefinitionBase {
   /** Route under `/api/`, with `{param}` segments. */
   readonly route: string;
   readonly methods: readonly HttpMethod[];
-  readonly authLevel: 'anonymous' | 'function' | 'admin';
-  readonly handler: (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
+  /** Who may call it; `guardHttp` enforces this in both hosts. */
+  readonly access: Access;
+  /** The most body it reads (default 16 KiB); more is refused with 413 before auth and parsing. */
+  readonly maxBodyBytes?: number;
+  readonly handler: GuardedHandler;
 }
 
 export interface EventHubFunctionDefinition extends DefinitionBase {

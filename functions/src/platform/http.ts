@@ -1,43 +1,12 @@
-import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { HttpRequest } from '@azure/functions';
 import { AppError } from './appError';
 
-type HttpHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
-
 /**
- * Wraps an HTTP handler so that every failure becomes `{ error: { code, message } }`: an
- * {@link AppError} with its own status, anything else a 500 that is logged with the invocation id
- * and echoes nothing internal.
+ * Parses a JSON body. Its size was already bounded by the function's `maxBodyBytes` when the
+ * access guard read it.
  */
-export function jsonHandler(handler: HttpHandler): HttpHandler {
-  return async (request, context) => {
-    try {
-      return await handler(request, context);
-    } catch (error) {
-      if (error instanceof AppError) return { status: error.status, jsonBody: error.toJSON() };
-      context.error(
-        `unhandled error in ${context.functionName} (invocation ${context.invocationId})`,
-        error,
-      );
-      return {
-        status: 500,
-        jsonBody: new AppError(
-          'internal',
-          `internal error; quote invocation ${context.invocationId}`,
-        ).toJSON(),
-      };
-    }
-  };
-}
-
-/** Reads a JSON body, refusing one that is too large or not JSON. */
-export async function readJsonBody(request: HttpRequest, maxBytes = 16_384): Promise<unknown> {
-  const declared = Number(request.headers.get('content-length') ?? '0');
-  if (declared > maxBytes)
-    throw new AppError('payload_too_large', `body is over ${maxBytes} bytes`);
+export async function readJsonBody(request: HttpRequest): Promise<unknown> {
   const text = await request.text();
-  if (Buffer.byteLength(text, 'utf8') > maxBytes) {
-    throw new AppError('payload_too_large', `body is over ${maxBytes} bytes`);
-  }
   if (text.trim() === '') throw new AppError('invalid_json', 'body is empty; send a JSON object');
   try {
     return JSON.parse(text) as unknown;

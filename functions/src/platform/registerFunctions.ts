@@ -1,5 +1,7 @@
 import type { app as functionsApp } from '@azure/functions';
+import type { Authenticate } from '../identity/tokenVerifier';
 import type { FunctionDefinition } from './functionDefinition';
+import { guardHttp } from './httpGuard';
 
 type FunctionsApp = Pick<typeof functionsApp, 'http' | 'eventHub' | 'timer' | 'storageQueue'>;
 
@@ -7,6 +9,8 @@ type FunctionsApp = Pick<typeof functionsApp, 'http' | 'eventHub' | 'timer' | 's
 export function registerFunctions(
   app: FunctionsApp,
   definitions: readonly FunctionDefinition[],
+  /** Validates bearer tokens; absent when sign-in is not configured (protected calls get 503). */
+  authenticate: Authenticate | undefined,
 ): void {
   for (const definition of definitions) {
     const { name, extraInputs = [], extraOutputs = [] } = definition;
@@ -16,8 +20,10 @@ export function registerFunctions(
         app.http(name, {
           route: definition.route,
           methods: [...definition.methods],
-          authLevel: definition.authLevel,
-          handler: definition.handler,
+          // Anonymous to the platform: function keys are not meant to protect production APIs, so
+          // every call goes through guardHttp, which enforces the definition's declared access.
+          authLevel: 'anonymous',
+          handler: guardHttp(definition, authenticate),
           ...bindings,
         });
         break;

@@ -13,6 +13,19 @@ export const settingNames = {
   signalR: 'AzureSignalRConnectionString',
   /** Cosmos DB for MongoDB connection string (a Key Vault reference); for the encounters feature. */
   mongodbUri: 'MONGODB_URI',
+  /**
+   * The operators' token issuer: `https://login.microsoftonline.com/<tenant>/v2.0` in Azure, the
+   * local issuer locally. Without it every token-protected endpoint answers 503.
+   */
+  authIssuer: 'AUTH_ISSUER',
+  /** The audiences operators' and back ends' tokens must name (comma-separated): the API's client id. */
+  authAudience: 'AUTH_AUDIENCE',
+  /** App users' token issuer (Entra External ID or any OIDC issuer); AUTH_ISSUER when unset. */
+  userAuthIssuer: 'USER_AUTH_ISSUER',
+  /** The audiences app users' tokens must name (comma-separated); AUTH_AUDIENCE when unset. */
+  userAuthAudience: 'USER_AUTH_AUDIENCE',
+  /** The URL Twilio requests (and signs); the request's own URL when unset. For custom domains and proxies. */
+  twilioWebhookUrl: 'TWILIO_WEBHOOK_URL',
   /** Twilio auth token (a Key Vault reference); for the encounters feature. */
   twilioAuthToken: 'TWILIO_AUTH_TOKEN',
   /** `twilio` (send SMS through Twilio) or `outbox` (keep them in the smsoutbox table). */

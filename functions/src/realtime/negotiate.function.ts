@@ -1,18 +1,18 @@
 import type { HttpFunctionDefinition } from '../platform/functionDefinition';
-import { telemetryConnectionInfo } from './signalRBindings';
+import type { IssueClientAccess } from './clientAccess';
+import { telemetryHub } from './signalRBindings';
 
 /**
- * `POST /api/negotiate` (and GET): hands a dashboard the SignalR Service URL and an access token.
- * The official client POSTs to `<base>/negotiate?negotiateVersion=1`.
+ * `POST /api/negotiate` (and GET): hands an operator's dashboard the SignalR Service URL and a
+ * client token for the operators' hub. The official client POSTs to `<base>/negotiate?negotiateVersion=1`.
  */
-export const negotiate: HttpFunctionDefinition = {
-  kind: 'http',
-  name: 'negotiate',
-  route: 'negotiate',
-  methods: ['POST', 'GET'],
-  authLevel: 'anonymous',
-  extraInputs: [telemetryConnectionInfo],
-  handler: async (_request, context) => ({
-    jsonBody: context.extraInputs.get(telemetryConnectionInfo),
-  }),
-};
+export function createNegotiate(clientAccess: IssueClientAccess): HttpFunctionDefinition {
+  return {
+    kind: 'http',
+    name: 'negotiate',
+    route: 'negotiate',
+    methods: ['POST', 'GET'],
+    access: { kind: 'roles', anyOf: ['Fleet.Read'] },
+    handler: async () => ({ jsonBody: await clientAccess(telemetryHub) }),
+  };
+}

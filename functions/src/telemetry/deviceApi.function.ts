@@ -2,7 +2,7 @@ import type { HttpRequest } from '@azure/functions';
 import { AppError } from '../platform/appError';
 import { deviceIdRule, isValidDeviceId } from '../platform/deviceId';
 import type { HttpFunctionDefinition } from '../platform/functionDefinition';
-import { jsonHandler, queryInteger, readJsonBody } from '../platform/http';
+import { queryInteger, readJsonBody } from '../platform/http';
 import { parseCalibration } from './calibration';
 import type { CalibrationStore } from './calibrationStore';
 import { maxHistoryLength } from './deviceState';
@@ -23,9 +23,9 @@ export function createDeviceApi(deps: DeviceApiDeps): HttpFunctionDefinition[] {
       name: 'listDevices',
       route: 'devices',
       methods: ['GET'],
-      authLevel: 'anonymous',
+      access: { kind: 'roles', anyOf: ['Fleet.Read'] },
       // `?history=N` bounds each device's history (default 30) so a large fleet stays one small response.
-      handler: jsonHandler(async (request) => {
+      handler: async (request) => {
         const historyLength = queryInteger(request, 'history', {
           min: 0,
           max: maxHistoryLength,
@@ -38,41 +38,42 @@ export function createDeviceApi(deps: DeviceApiDeps): HttpFunctionDefinition[] {
             history: historyLength === 0 ? [] : state.history.slice(-historyLength),
           })),
         };
-      }),
+      },
     },
     {
       kind: 'http',
       name: 'getDevice',
       route: 'devices/{id}',
       methods: ['GET'],
-      authLevel: 'anonymous',
-      handler: jsonHandler(async (request) => {
+      access: { kind: 'roles', anyOf: ['Fleet.Read'] },
+      handler: async (request) => {
         const deviceId = routeDeviceId(request);
         const state = await deps.deviceStates.get(deviceId);
         if (!state) throw new AppError('not_found', `no device "${deviceId}" has sent telemetry`);
         return { jsonBody: state };
-      }),
+      },
     },
     {
       kind: 'http',
       name: 'putCalibration',
       route: 'devices/{id}/calibration',
       methods: ['PUT'],
-      authLevel: 'function',
-      handler: jsonHandler(async (request) => {
+      access: { kind: 'roles', anyOf: ['Fleet.Operate'] },
+      maxBodyBytes: 4096,
+      handler: async (request) => {
         const deviceId = routeDeviceId(request);
         const calibration = parseCalibration(await readJsonBody(request));
         await deps.calibrations.put(deviceId, calibration);
         return { status: 200, jsonBody: { deviceId, calibration } };
-      }),
+      },
     },
     {
       kind: 'http',
       name: 'listRejections',
       route: 'rejections',
       methods: ['GET'],
-      authLevel: 'anonymous',
-      handler: jsonHandler(async (request) => {
+      access: { kind: 'roles', anyOf: ['Fleet.Read'] },
+      handler: async (request) => {
         const deviceId = request.query.get('deviceId') ?? undefined;
         if (deviceId !== undefined && !isValidDeviceId(deviceId)) {
           throw new AppError('validation_failed', deviceIdRule);
@@ -81,7 +82,7 @@ export function createDeviceApi(deps: DeviceApiDeps): HttpFunctionDefinition[] {
         return {
           jsonBody: await deps.rejections.list({ ...(deviceId ? { deviceId } : {}), limit }),
         };
-      }),
+      },
     },
   ];
 }
