@@ -43,6 +43,8 @@ export interface LocalStackOptions {
   readonly corsOrigins?: readonly string[];
   /** A real MongoDB server for the encounters feature; the in-memory stand-in starts when absent. */
   readonly mongodbUri?: string;
+  /** How long `/api/health` reuses one round of probes; 30 s as in Azure when absent. */
+  readonly healthCacheMs?: number;
   /** Extra or overriding app settings for the function app. */
   readonly settings?: Record<string, string>;
   readonly log?: (line: string) => void;
@@ -206,6 +208,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     };
     const services = createServices(loadConfig(settings), {
       eventFeed: createHubEventFeed(hubLog),
+      ...(options.healthCacheMs === undefined ? {} : { healthCacheMs: options.healthCacheMs }),
     });
     // Stopped after the host (parts stop in reverse), so no invocation is left mid-query.
     started.push({ stop: () => services.close() });

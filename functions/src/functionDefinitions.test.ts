@@ -1,8 +1,10 @@
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import { describe, expect, it } from 'vitest';
 import { createFunctionDefinitions } from './functionDefinitions';
+import { appRoleNames } from './identity/appRoles';
 import { loadConfig } from './platform/config';
 import type { HttpFunctionDefinition } from './platform/functionDefinition';
+import { guardHttp } from './platform/httpGuard';
 import { createServices } from './services';
 
 const storage =
@@ -16,8 +18,18 @@ describe('the app with one feature misconfigured', () => {
     SMS_MODE: 'outbox',
   });
   const definitions = createFunctionDefinitions(createServices(config));
-  const http = (name: string) =>
-    definitions.find((d): d is HttpFunctionDefinition => d.kind === 'http' && d.name === name);
+  // Token validation is tested through the hosts; here every call is an operator with every role.
+  const operator = async () => ({
+    issuer: 'https://t',
+    subject: 'op',
+    roles: new Set(appRoleNames),
+  });
+  const http = (name: string) => {
+    const definition = definitions.find(
+      (d): d is HttpFunctionDefinition => d.kind === 'http' && d.name === name,
+    );
+    return definition && { handler: guardHttp(definition, operator) };
+  };
 
   it('still registers every function, telemetry first of all', () => {
     const names = definitions.map((d) => d.name);
@@ -33,6 +45,7 @@ describe('the app with one feature misconfigured', () => {
         url: 'http://localhost/api/users/alice',
         method: 'PUT',
         body: { string: '{}' },
+        headers: { authorization: 'Bearer t' },
         params: { username: 'alice' },
       }),
       context,
@@ -41,8 +54,12 @@ describe('the app with one feature misconfigured', () => {
     expect(JSON.stringify(put?.jsonBody)).toMatch(
       /encounters feature is misconfigured: MONGODB_URI must be/,
     );
-    const health = await http('health')?.handler(
-      new HttpRequest({ url: 'http://localhost/api/health', method: 'GET' }),
+    const health = await http('healthDetails')?.handler(
+      new HttpRequest({
+        url: 'http://localhost/api/health/details',
+        method: 'GET',
+        headers: { authorization: 'Bearer t' },
+      }),
       context,
     );
     expect(health?.jsonBody).toMatchObject({

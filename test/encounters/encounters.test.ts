@@ -5,21 +5,30 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { windowOf } from '../../functions/src/encounters/encounterScheduler';
 import { freePort } from '../../local/freePort';
 import { earthRadiusMeters } from '../../local/mongo/aggregation';
+import { type RunningSignalR, startSignalRServer } from '../../local/signalR/signalRServer';
 import { useAzurite } from '../support/azuriteFixture';
-import { createTestFunctionApp, type TestFunctionApp } from '../support/functionApp';
+import {
+  createTestFunctionApp,
+  type TestFunctionApp,
+  testOperator,
+  testUser,
+} from '../support/functionApp';
 import { useMongo } from '../support/mongoFixture';
 import { startTwilioApi, type TwilioApiStandIn } from '../support/twilioApi';
 
 const azurite = useAzurite();
 const newDatabase = useMongo();
 let twilio: TwilioApiStandIn;
+let signalR: RunningSignalR;
 const clients: MongoClient[] = [];
 beforeAll(async () => {
   twilio = await startTwilioApi();
+  signalR = await startSignalRServer(0);
 });
 const apps: TestFunctionApp[] = [];
 afterAll(async () => {
   await twilio.stop();
+  await signalR.stop();
   await Promise.all([
     ...clients.map((client) => client.close()),
     ...apps.map((app) => app.close()),
@@ -47,6 +56,7 @@ function encounters(env: Record<string, string> = {}, uri = newDatabase()): Enco
       TWILIO_AUTH_TOKEN: authToken,
       TWILIO_FROM: sender,
       TWILIO_API_BASE_URL: twilio.baseUrl,
+      AzureSignalRConnectionString: signalR.connectionString,
       ...env,
     },
   });
@@ -118,11 +128,9 @@ const match = (app: TestFunctionApp, username: string, window: number, dequeueCo
 
 const sentTo = (phone: string) => twilio.sent.filter((sms) => sms.to === phone);
 
-async function recent({
-  app,
-}: Encounters): Promise<{ user: string; message: string; sms: string }[]> {
+async function recent({ app }: Encounters): Promise<{ matches: number; sms: string }[]> {
   const response = await app.http('recentEncounters', { path: 'encounters/recent' });
-  return response.body as { user: string; message: string; sms: string }[];
+  return response.body as { matches: number; sms: string }[];
 }
 
 describe('the users API', () => {
@@ -223,19 +231,80 @@ describe('the users API', () => {
     });
     expect(matches).toEqual({ status: 200, body: { username: 'ada_l', matches: [] } });
     // Pushes go to the stored name, so a connection must be negotiated for exactly that name.
-    const info = { url: 'http://signalr/client/?hub=telemetry', accessToken: 'jwt' };
     const negotiate = (username: string) =>
       app.http('userNegotiate', {
         method: 'POST',
         path: `users/${username}/negotiate`,
         params: { username },
-        inputs: { userConnectionInfo: info },
       });
     expect(await negotiate('Ada_L')).toMatchObject({
       status: 400,
       body: { error: { code: 'validation_failed' } },
     });
-    expect(await negotiate('ada_l')).toMatchObject({ status: 200, body: info });
+    // A token for the users' hub, for that user id only, minted by the service's REST API.
+    const info = (await negotiate('ada_l')).body as { url: string; accessToken: string };
+    expect(info.url).toBe(`${signalR.endpoint}/client/?hub=users`);
+    const claims = JSON.parse(
+      Buffer.from(info.accessToken.split('.')[1] ?? '', 'base64url').toString(),
+    );
+    expect(claims).toMatchObject({ aud: info.url, nameid: 'ada_l' });
+  });
+});
+
+describe('who may act as a user', () => {
+  const profile = { screenName: 'Me', phone: '+447700900555', interests: ['a', 'b'] };
+  const as = (caller: ReturnType<typeof testUser>) => ({ caller });
+
+  it('lets the first PUT claim a username, and only its subject (or Users.Manage) use it', async () => {
+    const { app } = encounters();
+    const ann = testUser('subject-ann');
+    const ben = testUser('subject-ben');
+    const call = (name: string, path: string, caller: typeof ann, body?: unknown) =>
+      app.http(name, {
+        method: body === undefined ? (name === 'getUserMatches' ? 'GET' : 'POST') : 'PUT',
+        path,
+        params: { username: 'ann' },
+        ...(body === undefined ? {} : { body }),
+        ...as(caller),
+      });
+    expect((await call('putUser', 'users/ann', ann, profile)).status).toBe(200);
+    expect((await call('putUser', 'users/ann', ann, profile)).status).toBe(200);
+    expect(await call('putUser', 'users/ann', ben, profile)).toMatchObject({
+      status: 409,
+      body: { error: { code: 'conflict' } },
+    });
+    for (const [name, path, body] of [
+      ['putUserLocation', 'users/ann/location', origin],
+      ['putUserEncounter', 'users/ann/encounter', { enabled: true }],
+      ['getUserMatches', 'users/ann/matches', undefined],
+      ['userNegotiate', 'users/ann/negotiate', undefined],
+    ] as const) {
+      expect(await call(name, path, ben, body), name).toMatchObject({
+        status: 403,
+        body: { error: { code: 'forbidden' } },
+      });
+      expect((await call(name, path, ann, body)).status, name).toBe(200);
+    }
+    // A back end with Users.Manage acts for any user, and does not take the name over.
+    const backEnd = { ...testUser('backend'), roles: new Set(['Users.Manage']) };
+    expect((await call('putUserLocation', 'users/ann/location', backEnd, origin)).status).toBe(200);
+    expect((await call('putUser', 'users/ann', ann, profile)).status).toBe(200);
+    // Fleet roles are not user roles.
+    const operator = { ...testUser('op'), roles: new Set(['Fleet.Admin', 'Fleet.Read']) };
+    expect((await call('getUserMatches', 'users/ann/matches', operator)).status).toBe(403);
+    expect(
+      (
+        await app.http('getUserMatches', {
+          path: 'users/ann/matches',
+          params: { username: 'ann' },
+          caller: null,
+        })
+      ).status,
+    ).toBe(401);
+    // The stored owner never leaves the API.
+    expect(JSON.stringify((await call('putUser', 'users/ann', ann, profile)).body)).not.toContain(
+      'subject-ann',
+    );
   });
 });
 
@@ -288,29 +357,26 @@ describe('matching', () => {
           {
             window: 2,
             matches: [
+              // Distances are rounded up to 250 m steps, so that accounts cannot trilaterate.
               { username: 'best', screenName: 'BEST', sharedInterests: 3, distanceMeters: 500 },
               {
                 username: 'near_two',
                 screenName: 'NEAR_TWO',
                 sharedInterests: 2,
-                distanceMeters: 200,
+                distanceMeters: 250,
               },
               {
                 username: 'also_two',
                 screenName: 'ALSO_TWO',
                 sharedInterests: 2,
-                distanceMeters: 300,
+                distanceMeters: 500,
               },
             ],
           },
         ],
       },
-      {
-        target: 'encounterMatched',
-        arguments: [
-          [{ username: 'alice', matches: ['best', 'near_two', 'also_two'], sms: 'sent' }],
-        ],
-      },
+      // Dashboards learn how many and the outcome, never who.
+      { target: 'encounterMatched', arguments: [[{ matches: 3, sms: 'sent' }]] },
     ]);
     // The next window finds the one left inside the radius; after that, nobody is left.
     await match(app, 'alice', 3);
@@ -403,8 +469,8 @@ describe('encounterMatcher deliveries', () => {
     expect(await recent(env)).toEqual([]); // the key was released
     await match(env.app, `busy_${code}`, 1, 2);
     expect(sentTo(phone)).toHaveLength(1);
-    // With real SMS the anonymous feed says who only by a prefix, and how many, not whom.
-    expect(await recent(env)).toMatchObject([{ user: 'bu…', sms: 'sent', message: '1 match' }]);
+    // The dashboard's feed says how many and the outcome, never who.
+    expect(await recent(env)).toEqual([{ time: expect.any(String), matches: 1, sms: 'sent' }]);
   });
 
   it('retries when Twilio cannot be reached', async () => {
@@ -508,14 +574,67 @@ describe('the Twilio inbound webhook', () => {
   });
 });
 
+describe('opt-out per phone number', () => {
+  it('keeps a number that sent STOP opted out whichever user lists it', async () => {
+    const env = encounters();
+    const url = 'https://fl-dev-func.azurewebsites.net/api/twilio/inbound';
+    const shared = nextPhone();
+    await createUser(env, 'first_owner', { interests: ['a', 'b'], phone: shared });
+    const stop = { From: shared, Body: 'STOP', MessageSid: 'SM9', AccountSid: accountSid };
+    const answer = await env.app.http('twilioInbound', {
+      method: 'POST',
+      path: 'twilio/inbound',
+      url,
+      body: new URLSearchParams(stop).toString(),
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-twilio-signature': getExpectedTwilioSignature(authToken, url, stop),
+      },
+    });
+    expect(answer.status).toBe(200);
+    // Another user lists the same number later: a new profile starts with a clean status, but
+    // the number itself stays opted out.
+    await createUser(env, 'second_owner', { interests: ['a', 'b'], phone: shared });
+    await createUser(env, 'second_owner_m', { at: north(100), interests: ['a', 'b'] });
+    await match(env.app, 'second_owner', 1);
+    expect(sentTo(shared)).toHaveLength(0);
+    expect((await recent(env)).map((row) => row.sms)).toEqual(['skipped']);
+  });
+
+  it('checks Twilio signatures against TWILIO_WEBHOOK_URL when a proxy changes the URL', async () => {
+    const publicUrl = 'https://api.example.com/api/twilio/inbound';
+    const env = encounters({ TWILIO_WEBHOOK_URL: publicUrl });
+    const phone = await createUser(env, 'proxied', { interests: ['a', 'b'] });
+    const stop = { From: phone, Body: 'STOP', MessageSid: 'SM8', AccountSid: accountSid };
+    const send = (signedUrl: string) =>
+      env.app.http('twilioInbound', {
+        method: 'POST',
+        path: 'twilio/inbound',
+        // What the app sees behind the proxy.
+        url: 'http://10.0.0.4:7071/api/twilio/inbound',
+        body: new URLSearchParams(stop).toString(),
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-twilio-signature': getExpectedTwilioSignature(authToken, signedUrl, stop),
+        },
+      });
+    expect((await send('http://10.0.0.4:7071/api/twilio/inbound')).status).toBe(403);
+    expect((await send(publicUrl)).status).toBe(200);
+  });
+});
+
 describe('SMS_MODE=outbox', () => {
-  it('keeps SMS in the outbox table, which the master-key API lists; twilio mode has no outbox', async () => {
+  it('keeps SMS in the outbox table, which Fleet.Admin lists; twilio mode has no outbox', async () => {
     const env = encounters({ SMS_MODE: 'outbox' });
     const phone = await createUser(env, 'boxed', { interests: ['a', 'b'] });
     await createUser(env, 'boxed_m', { at: north(100), interests: ['a', 'b'] });
     const before = twilio.sent.length;
     await match(env.app, 'boxed', 1);
     expect(twilio.sent).toHaveLength(before);
+    const reader = { ...testOperator, roles: new Set(['Fleet.Read']) };
+    expect((await env.app.http('smsOutbox', { path: 'sms/outbox', caller: reader })).status).toBe(
+      403,
+    );
     const outbox = await env.app.http('smsOutbox', { path: 'sms/outbox' });
     expect(outbox.status).toBe(200);
     expect(outbox.body).toContainEqual(
@@ -525,9 +644,8 @@ describe('SMS_MODE=outbox', () => {
         body: "BOXED, we've found matches for you: @boxed_m!",
       }),
     );
-    expect(await recent(env)).toMatchObject([
-      { user: 'boxed', sms: 'outbox', message: "BOXED, we've found matches for you: @boxed_m!" },
-    ]);
+    // Even with the texts in the outbox, the dashboard's feed names nobody.
+    expect(await recent(env)).toEqual([{ time: expect.any(String), matches: 1, sms: 'outbox' }]);
     const none = await encounters().app.http('smsOutbox', { path: 'sms/outbox' });
     expect(none).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
   });

@@ -1,5 +1,8 @@
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningLocalIssuer, startLocalIssuer } from '../../local/identity/localIssuer';
+import { localAudience, localClients } from '../../local/identity/localUsers';
+import { clientToken } from '../../local/identity/tokens';
 import { useAzurite } from '../support/azuriteFixture';
 import {
   type BuiltFunctionApp,
@@ -22,9 +25,16 @@ const authToken = 'bundle-test-token';
 describe('encounters through the built bundle', () => {
   let app: BuiltFunctionApp;
   let twilio: TwilioApiStandIn;
+  let issuer: RunningLocalIssuer;
+  let manager: string;
   beforeAll(async () => {
     twilio = await startTwilioApi();
+    issuer = await startLocalIssuer({ clients: localClients() });
+    // A back end acting for its users, as the bundle validates it.
+    manager = await clientToken(issuer.identity, 'Users.Manage');
     app = await loadBuiltFunctionApp({
+      AUTH_ISSUER: issuer.issuer,
+      AUTH_AUDIENCE: localAudience,
       DataStorage: azurite().connectionString,
       MONGODB_URI: database(),
       SMS_MODE: 'twilio',
@@ -37,6 +47,7 @@ describe('encounters through the built bundle', () => {
   afterAll(async () => {
     await app?.cleanup();
     await twilio?.stop();
+    await issuer?.stop();
   });
 
   const http = (name: string, request: Parameters<typeof hostHttpRequest>[1]) =>
@@ -47,7 +58,7 @@ describe('encounters through the built bundle', () => {
       url: `https://fl.azurewebsites.net/api/users/${username}${path}`,
       params: { username },
       body: JSON.stringify(body),
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${manager}` },
     });
 
   it('stores users, matches with the bundled driver, and texts through the bundled SDK', async () => {
@@ -87,10 +98,14 @@ describe('encounters through the built bundle', () => {
         body: "zed, we've found matches for you: @yan!",
       }),
     ]);
-    const signalR = response.outputData?.find((o) => o.name.startsWith('signalR'));
-    expect(JSON.parse(String(signalR?.data.json))).toMatchObject([
+    // Two outputs, one per hub: the user's own message, and a nameless count for dashboards.
+    const output = (name: string) =>
+      JSON.parse(String(response.outputData?.find((o) => o.name === name)?.data.json));
+    expect(output('userSignalRMessages')).toMatchObject([
       { target: 'encounterMatch', userId: 'zed' },
-      { target: 'encounterMatched' },
+    ]);
+    expect(output('signalRMessages')).toEqual([
+      { target: 'encounterMatched', arguments: [[{ matches: 1, sms: 'sent' }]] },
     ]);
   });
 

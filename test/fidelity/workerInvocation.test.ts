@@ -2,6 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeviceState } from '../../functions/src/telemetry/deviceState';
 import { toEventHubInvocation } from '../../local/eventHubBatch';
 import { decodeEventBody, queueTriggerMetadata } from '../../local/host/triggerListeners';
+import { type RunningLocalIssuer, startLocalIssuer } from '../../local/identity/localIssuer';
+import { localAudience, localClients } from '../../local/identity/localUsers';
+import { clientToken } from '../../local/identity/tokens';
+import { type RunningSignalR, startSignalRServer } from '../../local/signalR/signalRServer';
 import { useAzurite } from '../support/azuriteFixture';
 import {
   type BuiltFunctionApp,
@@ -23,10 +27,26 @@ const partition = {
 
 describe('invocations through the callbacks the bundle registered, as the worker makes them', () => {
   let app: BuiltFunctionApp;
+  let issuer: RunningLocalIssuer;
+  let signalR: RunningSignalR;
+  let reader: string;
   beforeAll(async () => {
-    app = await loadBuiltFunctionApp({ DataStorage: azurite().connectionString });
+    // The bundle validates tokens with its own bundled jose, against a real issuer's JWKS.
+    issuer = await startLocalIssuer({ clients: localClients() });
+    signalR = await startSignalRServer(0);
+    reader = await clientToken(issuer.identity, 'Fleet.Read');
+    app = await loadBuiltFunctionApp({
+      DataStorage: azurite().connectionString,
+      AUTH_ISSUER: issuer.issuer,
+      AUTH_AUDIENCE: localAudience,
+      AzureSignalRConnectionString: signalR.connectionString,
+    });
   });
-  afterAll(() => app?.cleanup());
+  afterAll(async () => {
+    await app?.cleanup();
+    await issuer?.stop();
+    await signalR?.stop();
+  });
 
   const invoke = (name: string, request: { inputData: unknown[]; triggerMetadata: unknown }) =>
     invokeBuilt(app, name, request);
@@ -88,13 +108,21 @@ describe('invocations through the callbacks the bundle registered, as the worker
 
   it('answers HTTP requests through the same path, including errors', async () => {
     const getDevice = triggerOf(app.find('getDevice')).name as string;
-    const found = await invoke(
-      'getDevice',
+    const request = (id: string, headers: Record<string, string>) =>
       hostHttpRequest(getDevice, {
         method: 'GET',
-        url: 'https://fl.azurewebsites.net/api/devices/via-worker',
-        params: { id: 'via-worker' },
-      }),
+        url: `https://fl.azurewebsites.net/api/devices/${id}`,
+        params: { id },
+        headers,
+      });
+    const anonymous = await invoke('getDevice', request('via-worker', {}));
+    expect(anonymous.http).toMatchObject({
+      status: 401,
+      json: { error: { code: 'unauthorized' } },
+    });
+    const found = await invoke(
+      'getDevice',
+      request('via-worker', { authorization: `Bearer ${reader}` }),
     );
     expect(found.http?.status).toBe(200);
     expect(found.http?.json).toMatchObject({
@@ -106,11 +134,7 @@ describe('invocations through the callbacks the bundle registered, as the worker
 
     const missing = await invoke(
       'getDevice',
-      hostHttpRequest(getDevice, {
-        method: 'GET',
-        url: 'https://fl.azurewebsites.net/api/devices/nobody',
-        params: { id: 'nobody' },
-      }),
+      request('nobody', { authorization: `Bearer ${reader}` }),
     );
     expect(missing.http).toMatchObject({
       status: 404,
@@ -152,26 +176,26 @@ describe('invocations through the callbacks the bundle registered, as the worker
     expect(logs.some((line) => /dequeue count 3.*encounters-poison/.test(line))).toBe(true);
   });
 
-  it('hands negotiate the connection info the signalRConnectionInfo binding supplies', async () => {
+  it('negotiates in code: a validated Fleet.Read token, then a client token from the service', async () => {
     const fn = app.find('negotiate');
-    const info = Object.entries(fn.metadata.bindings).find(
-      ([, b]) => b.type === 'signalRConnectionInfo',
-    )?.[0] as string;
     const request = hostHttpRequest(triggerOf(fn).name as string, {
       method: 'POST',
       url: 'https://fl.azurewebsites.net/api/negotiate?negotiateVersion=1',
+      headers: { authorization: `Bearer ${reader}` },
     });
-    const connectionInfo = {
-      url: 'https://fl.service.signalr.net/client/?hub=telemetry',
-      accessToken: 'jwt',
-    };
-    const { response } = await invoke('negotiate', {
-      ...request,
-      inputData: [
-        ...request.inputData,
-        { name: info, data: { json: JSON.stringify(connectionInfo) } },
-      ],
+    const { http } = await invoke('negotiate', request);
+    expect(http).toMatchObject({
+      status: 200,
+      json: { url: `${signalR.endpoint}/client/?hub=telemetry`, accessToken: expect.any(String) },
     });
-    expect(httpOf(response.returnValue)).toMatchObject({ status: 200, json: connectionInfo });
+    // The token opens the hub at the service, as the official client would use it.
+    const opened = await fetch(
+      `${signalR.endpoint}/client/negotiate?hub=telemetry&negotiateVersion=1`,
+      {
+        method: 'POST',
+        headers: { authorization: `Bearer ${(http?.json as { accessToken: string }).accessToken}` },
+      },
+    );
+    expect(opened.status).toBe(200);
   });
 });

@@ -2,12 +2,19 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { type HubConnection, HubConnectionBuilder, LogLevel } from '@microsoft/signalr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProductActivity } from '../../functions/src/analytics/productAnalytics';
+import { clientToken } from '../../local/identity/tokens';
 import { type LocalStack, startLocalStack } from '../../local/localStack';
 import { runSimulation } from '../../local/simulator/deviceSimulator';
 import { iotHubRest } from '../support/iotHubRest';
 
 let stack: LocalStack;
 let client: HubConnection;
+let reader = '';
+/** GET with a Fleet.Read token, as the dashboard reads. */
+const read = (path: string) =>
+  fetch(`${stack.endpoints.apiBaseUrl}/${path}`, {
+    headers: { authorization: `Bearer ${reader}` },
+  });
 const live: ProductActivity[][] = [];
 let send: (body: unknown, type?: string) => Promise<number>;
 
@@ -20,9 +27,7 @@ const uploadProducts = async (products: unknown[]) => {
     .uploadData(Buffer.from(JSON.stringify(products)));
 };
 const top = async () =>
-  (await (
-    await fetch(`${stack.endpoints.apiBaseUrl}/analytics/products?minutes=60`)
-  ).json()) as ProductActivity[];
+  (await (await read('analytics/products?minutes=60')).json()) as ProductActivity[];
 const eventually = async <T>(
   read: () => Promise<T>,
   accept: (value: T) => boolean,
@@ -42,11 +47,12 @@ beforeAll(async () => {
     log: () => undefined,
     settings: { ANALYTICS_REFERENCE_REFRESH_SECONDS: '0' },
   });
+  reader = await clientToken(stack.endpoints.identity, 'Fleet.Read');
   await uploadProducts([
     { product_id: 'p1', name: 'Trail runner', price: 89.9, sku_id: 'TR-1', can_purchase: true },
   ]);
   client = new HubConnectionBuilder()
-    .withUrl(stack.endpoints.apiBaseUrl)
+    .withUrl(stack.endpoints.apiBaseUrl, { accessTokenFactory: () => reader })
     .configureLogging(LogLevel.None)
     .build();
   client.on('analytics', (rows: ProductActivity[]) => live.push(rows));
@@ -138,7 +144,7 @@ describe('product analytics', () => {
     expect(await send({ temperature: 21 }, '')).toBe(204);
     const devices = await eventually(
       async () =>
-        (await (await fetch(`${stack.endpoints.apiBaseUrl}/devices?history=0`)).json()) as {
+        (await (await read('devices?history=0')).json()) as {
           deviceId: string;
           count: number;
           rejected: number;
@@ -167,14 +173,12 @@ describe('product analytics', () => {
       (rows) => rows.reduce((sum, p) => sum + p.events, 0) === before + 30,
     );
     expect(after.reduce((sum, p) => sum + p.events, 0)).toBe(before + 30);
-    const rejections = (await (
-      await fetch(`${stack.endpoints.apiBaseUrl}/rejections?deviceId=till-001`)
-    ).json()) as unknown[];
+    const rejections = (await (await read('rejections?deviceId=till-001')).json()) as unknown[];
     expect(rejections).toEqual([]);
   });
 
   it('validates its query', async () => {
-    const response = await fetch(`${stack.endpoints.apiBaseUrl}/analytics/products?minutes=0`);
+    const response = await read('analytics/products?minutes=0');
     expect(response.status).toBe(400);
   });
 });

@@ -2,6 +2,8 @@ import { type HubConnection, HubConnectionBuilder, LogLevel } from '@microsoft/s
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../bench/benchmark';
 import type { OutboxEntry } from '../../functions/src/encounters/smsOutbox';
+import { clientToken, userToken } from '../../local/identity/tokens';
+import { createSasToken } from '../../local/iotHub/sharedAccessSignature';
 import { type LocalStack, startLocalStack } from '../../local/localStack';
 import { simulateUsers } from '../../local/simulator/userSimulator';
 
@@ -15,25 +17,23 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const api = (path: string, init: RequestInit & { key?: string } = {}) =>
+const api = (path: string, init: RequestInit & { token?: string } = {}) =>
   fetch(`${stack.endpoints.apiBaseUrl}/${path}`, {
     ...init,
     headers: {
       'content-type': 'application/json',
-      ...(init.key ? { 'x-functions-key': init.key } : {}),
+      ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
     },
   });
 
-async function connect(
-  url: string,
-  headers: Record<string, string> = {},
-): Promise<Map<string, unknown[]>> {
+/** A listening connection through the official client, negotiated with a bearer token. */
+async function connect(url: string, token: string): Promise<Map<string, unknown[]>> {
   const received = new Map<string, unknown[]>();
   const connection = new HubConnectionBuilder()
-    .withUrl(url, { headers })
+    .withUrl(url, { accessTokenFactory: () => token })
     .configureLogging(LogLevel.None)
     .build();
-  for (const target of ['encounterMatch', 'encounterMatched'])
+  for (const target of ['encounterMatch', 'encounterMatched', 'deviceState'])
     connection.on(target, (payload: unknown) =>
       received.set(target, [...(received.get(target) ?? []), payload]),
     );
@@ -56,88 +56,99 @@ async function until<T>(
 }
 
 describe('encounters in the local cloud', () => {
-  it('goes from the users API through the scheduler, queue and matcher to the outbox and the user’s own connection', async () => {
-    const { functionKey, masterKey } = stack.endpoints.functions;
-    expect((await api('users/ada', { method: 'PUT', body: '{}' })).status).toBe(401);
+  it('goes from the users API through the scheduler, queue and matcher to the outbox, the user’s own connection, and operators’ counts', async () => {
+    const { identity, apiBaseUrl, functions } = stack.endpoints;
+    const [manager, admin, operator, alice, bob] = await Promise.all([
+      clientToken(identity, 'Users.Manage'),
+      clientToken(identity, 'Fleet.Admin'),
+      userToken(identity, 'operator'),
+      userToken(identity, 'alice'),
+      userToken(identity, 'bob'),
+    ]);
+    expect((await api('users/alice', { method: 'PUT', body: '{}' })).status).toBe(401);
+    // A back end with Users.Manage creates the crowd; Alice and Bob sign up themselves.
     await simulateUsers({
-      apiBaseUrl: stack.endpoints.apiBaseUrl,
-      functionKey,
+      apiBaseUrl,
+      accessToken: async () => manager,
       users: 12,
       moveEveryMs: 0,
       random: seededRandom(3),
     });
-    for (const [username, lat] of [
-      ['ada', 52.2053],
-      ['bob', 52.2058],
+    for (const [username, token, lat] of [
+      ['alice', alice, 52.2053],
+      ['bob', bob, 52.2058],
     ] as const) {
-      const writes = [
-        api(`users/${username}`, {
-          method: 'PUT',
-          key: functionKey,
-          body: JSON.stringify({
-            screenName: username,
-            phone: '+447700900111',
-            interests: ['kites', 'origami'],
-          }),
-        }),
-      ];
-      for (const response of await Promise.all(writes)) expect(response.status).toBe(200);
       for (const [path, body] of [
-        ['location', { lat, lng: 0.1218 }],
-        ['encounter', { enabled: true, radiusMeters: 1000 }],
+        ['', { screenName: username, phone: '+447700900111', interests: ['kites', 'origami'] }],
+        ['/location', { lat, lng: 0.1218 }],
+        ['/encounter', { enabled: true, radiusMeters: 1000 }],
       ] as const) {
-        const response = await api(`users/${username}/${path}`, {
+        const response = await api(`users/${username}${path}`, {
           method: 'PUT',
-          key: functionKey,
+          token,
           body: JSON.stringify(body),
         });
-        expect(response.status).toBe(200);
+        expect(response.status, await response.clone().text()).toBe(200);
       }
     }
-    // Ada's app: a connection negotiated for her user id. The dashboard: an anonymous one.
-    const ada = await connect(`${stack.endpoints.apiBaseUrl}/users/ada`, {
-      'x-functions-key': functionKey,
-    });
-    const dashboard = await connect(stack.endpoints.apiBaseUrl);
+    // Bob cannot act as Alice, nor listen as her, nor join the operators' hub.
+    expect((await api('users/alice/negotiate', { method: 'POST', token: bob })).status).toBe(403);
+    expect((await api('negotiate', { method: 'POST', token: alice })).status).toBe(403);
+    const aliceInfo = (await (
+      await api('users/alice/negotiate', { method: 'POST', token: alice })
+    ).json()) as { url: string; accessToken: string };
+    // Her client token opens the users' hub only: the service refuses it for the operators' hub.
+    const crossHub = await fetch(
+      `${stack.signalR.endpoint}/client/negotiate?hub=telemetry&negotiateVersion=1`,
+      { method: 'POST', headers: { authorization: `Bearer ${aliceInfo.accessToken}` } },
+    );
+    expect(crossHub.status).toBe(401);
+
+    // Alice's app: her own connection. The dashboard: an operator's.
+    const aliceApp = await connect(`${apiBaseUrl}/users/alice`, alice);
+    const dashboard = await connect(apiBaseUrl, operator);
 
     const run = await fetch(`${stack.host.baseUrl}/admin/functions/encounterScheduler`, {
       method: 'POST',
-      headers: { 'x-functions-key': masterKey, 'content-type': 'application/json' },
+      headers: { 'x-functions-key': functions.masterKey, 'content-type': 'application/json' },
       body: JSON.stringify({ input: '' }),
     });
     expect(run.status).toBe(202);
 
     const outbox = await until(
       async () =>
-        (await (await api('sms/outbox?limit=100', { key: masterKey })).json()) as OutboxEntry[],
-      (entries) => entries.length >= 8 && entries.some((e) => e.username === 'ada'),
+        (await (await api('sms/outbox?limit=100', { token: admin })).json()) as OutboxEntry[],
+      (entries) => entries.length >= 8 && entries.some((e) => e.username === 'alice'),
     );
-    expect(outbox.find((e) => e.username === 'ada')?.body).toBe(
-      "ada, we've found matches for you: @bob!",
+    expect(outbox.find((e) => e.username === 'alice')?.body).toBe(
+      "alice, we've found matches for you: @bob!",
     );
     expect(new Set(outbox.map((e) => e.username)).size).toBe(outbox.length);
-    expect((await api('sms/outbox', { key: functionKey })).status).toBe(401);
+    expect((await api('sms/outbox', { token: manager })).status).toBe(403);
 
     await until(
-      async () => ada.get('encounterMatch'),
+      async () => aliceApp.get('encounterMatch'),
       (calls) => calls !== undefined,
       5000,
     );
-    expect(ada.get('encounterMatch')).toEqual([
+    expect(aliceApp.get('encounterMatch')).toEqual([
       {
         window: expect.any(Number),
-        matches: [expect.objectContaining({ username: 'bob', sharedInterests: 2 })],
+        // 55 m apart, reported as "within 250 m".
+        matches: [
+          expect.objectContaining({ username: 'bob', sharedInterests: 2, distanceMeters: 250 }),
+        ],
       },
     ]);
-    // The user-targeted message reaches Ada's connection only; dashboards get the summary.
+    // The user-targeted message reaches Alice's connection only; dashboards get counts.
     expect(dashboard.get('encounterMatch')).toBeUndefined();
     // Once the queue has drained, every notification is in the outbox and reached dashboards once.
     const settled = await until(
       async () => {
         const [entries, rows] = await Promise.all([
-          (await api('sms/outbox?limit=100', { key: masterKey })).json() as Promise<OutboxEntry[]>,
-          (await api('encounters/recent?limit=100')).json() as Promise<
-            { user: string; sms: string }[]
+          (await api('sms/outbox?limit=100', { token: admin })).json() as Promise<OutboxEntry[]>,
+          (await api('encounters/recent?limit=100', { token: operator })).json() as Promise<
+            { matches: number; sms: string }[]
           >,
         ]);
         return { entries, rows, live: dashboard.get('encounterMatched')?.length ?? 0 };
@@ -146,6 +157,31 @@ describe('encounters in the local cloud', () => {
     );
     expect(settled.live).toBe(settled.rows.length);
     expect(settled.entries).toHaveLength(settled.rows.length);
-    expect(settled.rows.find((row) => row.user === 'ada')).toMatchObject({ sms: 'outbox' });
+    expect(JSON.stringify([settled.rows, dashboard.get('encounterMatched')])).not.toMatch(
+      /alice|bob|walker/,
+    );
+
+    // A device reading: operators' dashboards get it; Alice's app, on the users' hub, never.
+    const operate = await clientToken(identity, 'Fleet.Operate');
+    const device = (await (
+      await api('devices', { method: 'POST', token: operate, body: '{"deviceId":"aud-1"}' })
+    ).json()) as { primaryKey: string };
+    const sas = createSasToken({
+      resourceUri: `${stack.iotHub.hostName}/devices/aud-1`,
+      key: device.primaryKey,
+      expiresAt: Math.floor(Date.now() / 1000) + 600,
+    });
+    const sent = await fetch(`${apiBaseUrl}/devices/aud-1/messages`, {
+      method: 'POST',
+      headers: { authorization: sas, 'content-type': 'application/json' },
+      body: '{"temperature":21}',
+    });
+    expect(sent.status).toBe(204);
+    await until(
+      async () => dashboard.get('deviceState'),
+      (calls) => calls !== undefined,
+    );
+    expect(aliceApp.get('deviceState')).toBeUndefined();
+    expect(aliceApp.get('encounterMatched')).toBeUndefined();
   });
 });

@@ -7,21 +7,25 @@ import { seededRandom } from '../../bench/benchmark';
 import type { DeviceState } from '../../functions/src/telemetry/deviceState';
 import type { Rejection } from '../../functions/src/telemetry/rejection';
 import type { DeviceStateUpdate } from '../../functions/src/telemetry/telemetryIngestor';
+import { clientToken } from '../../local/identity/tokens';
 import { type LocalStack, startLocalStack } from '../../local/localStack';
 import { runSimulation } from '../../local/simulator/deviceSimulator';
 
 let stack: LocalStack;
 let stateDir: string;
 let client: HubConnection;
+let reader: string;
 const updates: DeviceStateUpdate[] = [];
 const rejections: Rejection[] = [];
 
 beforeAll(async () => {
   stateDir = await mkdtemp(path.join(os.tmpdir(), 'fieldline-state-'));
   stack = await startLocalStack({ log: () => undefined, stateDir });
-  // Exactly as a dashboard connects: negotiate at the function app, then follow its redirect.
+  reader = await clientToken(stack.endpoints.identity, 'Fleet.Read');
+  // Exactly as a dashboard connects: negotiate at the function app with a Fleet.Read token, then
+  // follow its redirect to the service.
   client = new HubConnectionBuilder()
-    .withUrl(stack.endpoints.apiBaseUrl)
+    .withUrl(stack.endpoints.apiBaseUrl, { accessTokenFactory: () => reader })
     .configureLogging(LogLevel.None)
     .build();
   client.on('deviceState', (batch: DeviceStateUpdate[]) => updates.push(...batch));
@@ -54,7 +58,9 @@ describe('the local cloud end to end', () => {
     let states: DeviceState[] = [];
     for (;;) {
       states = (await (
-        await fetch(`${stack.endpoints.apiBaseUrl}/devices?history=0`)
+        await fetch(`${stack.endpoints.apiBaseUrl}/devices?history=0`, {
+          headers: { authorization: `Bearer ${reader}` },
+        })
       ).json()) as DeviceState[];
       const total = states.reduce((sum, s) => sum + s.count + s.rejected, 0);
       if (total === 400 || Date.now() > deadline) break;
@@ -89,7 +95,22 @@ describe('the local cloud end to end', () => {
       /^Endpoint=http:\/\/127\.0\.0\.1:\d+;AccessKey=.+;Version=1\.0;$/,
     );
     expect(written.apiBaseUrl).toBe(`${stack.host.baseUrl}/api`);
-    expect(written.functions.masterKey).toBe(stack.keys.masterKey);
+    expect(written.functions).toEqual({ masterKey: stack.keys.masterKey });
+    // The local issuer: one client per role, and the users the dashboard can sign in as.
+    expect(written.identity).toMatchObject({
+      issuer: stack.identity.issuer,
+      audience: 'api://fieldline-local',
+      dashboardClientId: 'fieldline-dashboard',
+    });
+    expect(written.identity.clients.map((c: { roles: string[] }) => c.roles[0])).toEqual([
+      'Fleet.Read',
+      'Fleet.Operate',
+      'Fleet.Admin',
+      'Users.Manage',
+    ]);
+    expect(written.identity.users.map((u: { username: string }) => u.username)).toEqual(
+      expect.arrayContaining(['operator', 'viewer', 'alice', 'bob', 'carol']),
+    );
     const keysFile = JSON.parse(await readFile(path.join(stateDir, 'keys.json'), 'utf8'));
     expect(keysFile.masterKey).toBe(stack.keys.masterKey);
   });

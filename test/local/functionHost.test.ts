@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { InvocationContext, Timer } from '@azure/functions';
 import { QueueClient } from '@azure/storage-queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { unauthorized } from '../../functions/src/identity/tokenVerifier';
 import type { FunctionDefinition } from '../../functions/src/platform/functionDefinition';
 import { type RunningFunctionHost, startFunctionHost } from '../../local/host/functionHost';
 import { generateKeys } from '../../local/host/functionKeys';
@@ -49,7 +50,7 @@ const definitions: FunctionDefinition[] = [
     name: 'echo',
     route: 'things/{id}/parts/{part?}',
     methods: ['GET', 'POST'],
-    authLevel: 'anonymous',
+    access: { kind: 'public', reason: 'a test route' },
     handler: async (request) => ({
       jsonBody: { params: request.params, method: request.method, body: await request.text() },
     }),
@@ -59,8 +60,12 @@ const definitions: FunctionDefinition[] = [
     name: 'guarded',
     route: 'guarded',
     methods: ['PUT'],
-    authLevel: 'function',
-    handler: async () => ({ status: 200, jsonBody: { ok: true } }),
+    access: { kind: 'roles', anyOf: ['Fleet.Operate'] },
+    maxBodyBytes: 64,
+    handler: async (request, _context, caller) => ({
+      status: 200,
+      jsonBody: { caller: caller?.subject, body: await request.text() },
+    }),
   },
   {
     kind: 'timer',
@@ -148,6 +153,14 @@ beforeAll(async () => {
       'AzureWebJobs.switchedOff.Disabled': 'true',
     },
     keys,
+    // Token validation itself is tested with the real verifier in identity.test.ts.
+    authenticate: async (authorization) => {
+      const roles = { 'Bearer operate': ['Fleet.Operate'], 'Bearer read': ['Fleet.Read'] }[
+        authorization ?? ''
+      ];
+      if (!roles) throw unauthorized('unknown test token');
+      return { issuer: 'https://t', subject: authorization ?? '', roles: new Set(roles) };
+    },
     port: 0,
     corsOrigins: ['http://dashboard.local'],
     eventHubs: (connection, name) => (connection === 'Hub' && name === 'events' ? log : undefined),
@@ -187,25 +200,51 @@ describe('local function host: HTTP', () => {
     );
   });
 
-  it('requires a function key for function-level routes, in the header or as ?code=', async () => {
+  it('enforces the declared access through the shared guard: 401 with a challenge, then 403', async () => {
     const url = `${host.baseUrl}/api/guarded`;
     const denied = await fetch(url, { method: 'PUT' });
     expect(denied.status).toBe(401);
+    expect(denied.headers.get('www-authenticate')).toBe('Bearer');
     expect(await denied.json()).toEqual({
-      error: { code: 'unauthorized', message: expect.stringContaining('x-functions-key') },
+      error: { code: 'unauthorized', message: expect.stringContaining('bearer token') },
     });
-    expect(
-      (await fetch(url, { method: 'PUT', headers: { 'x-functions-key': 'wrong' } })).status,
-    ).toBe(401);
-    expect(
-      (
-        await fetch(url, {
-          method: 'PUT',
-          headers: { 'x-functions-key': keys.functionKeys.default ?? '' },
-        })
-      ).status,
-    ).toBe(200);
-    expect((await fetch(`${url}?code=${keys.masterKey}`, { method: 'PUT' })).status).toBe(200);
+    // Function keys open nothing: only the admin API takes the master key.
+    const keyed = await fetch(`${url}?code=${keys.masterKey}`, { method: 'PUT' });
+    expect(keyed.status).toBe(401);
+    const bad = await fetch(url, { method: 'PUT', headers: { authorization: 'Bearer nope' } });
+    expect(bad.headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_token"/);
+    const reader = await fetch(url, { method: 'PUT', headers: { authorization: 'Bearer read' } });
+    expect(reader.status).toBe(403);
+    const operator = await fetch(url, {
+      method: 'PUT',
+      headers: { authorization: 'Bearer operate' },
+      body: 'ok',
+    });
+    expect(await operator.json()).toEqual({ caller: 'Bearer operate', body: 'ok' });
+  });
+
+  it('limits bodies by the bytes that arrive, before auth, whatever Content-Length says', async () => {
+    const url = `${host.baseUrl}/api/guarded`;
+    // No Content-Length at all (chunked), and no token: the size is still refused first.
+    const chunked = new ReadableStream({
+      start(controller) {
+        for (let i = 0; i < 4; i++) controller.enqueue(new TextEncoder().encode('x'.repeat(20)));
+        controller.close();
+      },
+    });
+    const streamed = await fetch(url, {
+      method: 'PUT',
+      body: chunked,
+      duplex: 'half',
+    } as RequestInit);
+    expect(streamed.status).toBe(413);
+    expect(await streamed.json()).toMatchObject({ error: { code: 'payload_too_large' } });
+    const small = await fetch(url, {
+      method: 'PUT',
+      headers: { authorization: 'Bearer operate' },
+      body: 'x'.repeat(64),
+    });
+    expect(small.status).toBe(200);
   });
 
   it('answers CORS preflights for allowed origins only', async () => {
@@ -215,7 +254,7 @@ describe('local function host: HTTP', () => {
         headers: {
           origin,
           'access-control-request-method': 'PUT',
-          'access-control-request-headers': 'x-functions-key',
+          'access-control-request-headers': 'authorization',
         },
       });
     const allowed = await preflight('http://dashboard.local');
@@ -253,7 +292,7 @@ describe('local function host: timers and the admin API', () => {
         headers: { 'x-functions-key': key, 'content-type': 'application/json' },
         body: JSON.stringify({ input: '{"job":"by-hand"}' }),
       });
-    expect((await admin(keys.functionKeys.default ?? '')).status).toBe(401);
+    expect((await admin('not-the-master-key')).status).toBe(401);
     expect((await admin(keys.masterKey)).status).toBe(202);
     await eventually(() =>
       expect(seen.fussyWorker).toContainEqual({ message: { job: 'by-hand' }, dequeueCount: 1 }),

@@ -1,22 +1,34 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clientToken } from '../../local/identity/tokens';
 import { createSasToken } from '../../local/iotHub/sharedAccessSignature';
 import { type LocalStack, startLocalStack } from '../../local/localStack';
 
 let stack: LocalStack;
 let api: string;
-let functionKey: string;
+let operate: string;
+let admin: string;
+let read: string;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ log: () => undefined });
+  // Every health call probes afresh here, so that a dependency going down shows at once.
+  stack = await startLocalStack({ log: () => undefined, healthCacheMs: 0 });
   api = stack.endpoints.apiBaseUrl;
-  functionKey = stack.endpoints.functions.functionKey;
+  const { identity } = stack.endpoints;
+  [operate, admin, read] = await Promise.all([
+    clientToken(identity, 'Fleet.Operate'),
+    clientToken(identity, 'Fleet.Admin'),
+    clientToken(identity, 'Fleet.Read'),
+  ]);
 });
 afterAll(() => stack?.stop());
 
-const register = (body: unknown, key: string | null = functionKey) =>
+const register = (body: unknown, token: string | null = operate) =>
   fetch(`${api}/devices`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(key ? { 'x-functions-key': key } : {}) },
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
 
@@ -54,9 +66,9 @@ type Feed = {
   }[];
   continuation: string;
 };
-const pull = async (query: string, key: string | null = functionKey) => {
+const pull = async (query: string, token: string | null = admin) => {
   const response = await fetch(`${api}/messages?${query}`, {
-    headers: key ? { 'x-functions-key': key } : {},
+    headers: token ? { authorization: `Bearer ${token}` } : {},
   });
   return {
     status: response.status,
@@ -95,8 +107,9 @@ describe('device registration: POST /api/devices', () => {
     ).toBe(204);
   });
 
-  it('needs a function key and a valid device id', async () => {
+  it('needs Fleet.Operate and a valid device id', async () => {
     expect((await register({ deviceId: 'x1' }, null)).status).toBe(401);
+    expect((await register({ deviceId: 'x1' }, read)).status).toBe(403);
     const invalid = await register({ deviceId: 'has space' });
     expect(invalid.status).toBe(400);
     expect(await invalid.json()).toEqual({
@@ -243,13 +256,21 @@ describe('pull feed: GET /api/messages', () => {
       expect(body.error?.code).toBe('bad_request');
     }
     expect((await pull('max=1', null)).status).toBe(401);
+    expect((await pull('max=1', read)).status).toBe(403);
     expect((await pull('max=5000')).status).toBe(400);
   });
 });
 
-describe('health: GET /api/health', () => {
-  it('reports every dependency, and a dependency that is down', async () => {
-    const healthy = await fetch(`${api}/health`);
+describe('health: GET /api/health and /api/health/details', () => {
+  it('tells anyone only ok or degraded, and Fleet.Read every dependency, down ones too', async () => {
+    const anonymous = await fetch(`${api}/health`);
+    expect(anonymous.status).toBe(200);
+    expect(await anonymous.json()).toEqual({ status: 'ok' });
+    expect((await fetch(`${api}/health/details`)).status).toBe(401);
+    const details = (token: string) =>
+      fetch(`${api}/health/details`, { headers: { authorization: `Bearer ${token}` } });
+    expect((await details(admin)).status).toBe(403);
+    const healthy = await details(read);
     expect(healthy.status).toBe(200);
     expect(await healthy.json()).toEqual({
       status: 'ok',
@@ -260,7 +281,10 @@ describe('health: GET /api/health', () => {
       },
     });
     await stack.iotHub.stop(); // the hub goes away; storage stays
-    const degraded = await fetch(`${api}/health`);
+    const down = await fetch(`${api}/health`);
+    expect(down.status).toBe(503);
+    expect(await down.json()).toEqual({ status: 'degraded' });
+    const degraded = await details(read);
     expect(degraded.status).toBe(503);
     expect(await degraded.json()).toMatchObject({
       status: 'degraded',

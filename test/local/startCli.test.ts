@@ -1,10 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../local/freePort';
 
@@ -20,6 +21,21 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(cwd, { recursive: true, force: true });
 });
+
+/** `npm run token -- <args>` in the started cloud's directory: the token, or the CLI's error. */
+async function token(args: string[]): Promise<{ code: number; out: string }> {
+  try {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', tsxLoader, path.join(repoRoot, 'local/token.ts'), ...args],
+      { cwd },
+    );
+    return { code: 0, out: stdout.trim() };
+  } catch (error) {
+    const failed = error as { code: number; stderr: string };
+    return { code: failed.code, out: failed.stderr };
+  }
+}
 
 function start(args: string[]): {
   child: ChildProcess;
@@ -59,6 +75,7 @@ async function ports() {
     '--blob-port',
     '--queue-port',
     '--table-port',
+    '--identity-port',
   ];
   const values = await Promise.all(names.map(() => freePort()));
   return {
@@ -94,19 +111,26 @@ describe('npm start', () => {
     expect(run.output()).toMatch(/unknown argument "--colour"\nusage: npm start --/);
   });
 
-  it('with --simulate shows live counts through the API, and Ctrl-C stops everything', async () => {
+  it('with --simulate shows live counts through the API for a token from npm run token, and Ctrl-C stops everything', async () => {
     const { args, api, table } = await ports();
     const run = start([...args, '--simulate', '--devices', '3', '--rate', '5']);
     try {
       const deadline = Date.now() + 30_000;
       let bannerAt: number | undefined;
       let counted = 0;
+      let bearer = '';
       while (Date.now() < deadline) {
-        if (bannerAt === undefined && run.output().includes('fieldline local cloud is running'))
+        if (bannerAt === undefined && run.output().includes('fieldline local cloud is running')) {
           bannerAt = Date.now();
+          const issued = await token(['--role', 'Fleet.Read']);
+          expect(issued.code, issued.out).toBe(0);
+          bearer = issued.out;
+        }
         if (bannerAt !== undefined) {
           const states = (await (
-            await fetch(`http://127.0.0.1:${api}/api/devices?history=0`)
+            await fetch(`http://127.0.0.1:${api}/api/devices?history=0`, {
+              headers: { authorization: `Bearer ${bearer}` },
+            })
           ).json()) as { count: number }[];
           counted = states.reduce((sum, s) => sum + s.count, 0);
           if (counted > 0) break;
@@ -117,6 +141,16 @@ describe('npm start', () => {
       expect(counted).toBeGreaterThan(0);
       const local = JSON.parse(await readFile(path.join(cwd, '.fieldline/local.json'), 'utf8'));
       expect(local.apiBaseUrl).toBe(`http://127.0.0.1:${api}/api`);
+      // A user token too; and a wrong role is named with the fix.
+      const alice = await token(['--user', 'alice']);
+      expect(alice.code).toBe(0);
+      const claims = JSON.parse(Buffer.from(alice.out.split('.')[1] ?? '', 'base64url').toString());
+      expect(claims).toMatchObject({ aud: 'api://fieldline-local', roles: [], ver: '2.0' });
+      const wrong = await token(['--role', 'Fleet.Everything']);
+      expect(wrong).toMatchObject({
+        code: 2,
+        out: expect.stringContaining('--role must be one of'),
+      });
     } finally {
       process.kill(-(run.child.pid as number), 'SIGINT');
     }

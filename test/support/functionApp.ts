@@ -1,12 +1,16 @@
 import { HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { createFunctionDefinitions } from '../../functions/src/functionDefinitions';
+import { appRoleNames } from '../../functions/src/identity/appRoles';
+import type { Caller } from '../../functions/src/identity/caller';
+import { unauthorized } from '../../functions/src/identity/tokenVerifier';
 import { loadConfig } from '../../functions/src/platform/config';
 import type {
   EventHubFunctionDefinition,
   FunctionDefinition,
   HttpFunctionDefinition,
 } from '../../functions/src/platform/functionDefinition';
-import { telemetryMessages } from '../../functions/src/realtime/signalRBindings';
+import { guardHttp } from '../../functions/src/platform/httpGuard';
+import { telemetryMessages, userMessages } from '../../functions/src/realtime/signalRBindings';
 import type { SignalRMessage } from '../../functions/src/realtime/signalRMessage';
 import { createServices, type ServiceOptions } from '../../functions/src/services';
 import { type HubEvent, toEventHubInvocation } from '../../local/eventHubBatch';
@@ -25,8 +29,11 @@ export interface TestFunctionApp {
       path: string;
       params?: Record<string, string>;
       body?: unknown;
-      /** Values the host supplies for input bindings, by binding name. */
-      inputs?: Record<string, unknown>;
+      /**
+       * Who calls, as a validated token would say (the guard runs; token validation itself is
+       * tested through the local host). Every app role by default; `null` sends no token.
+       */
+      caller?: Caller | null;
       /** Extra headers; a string body is sent as is, with these headers. */
       headers?: Record<string, string>;
       /** The request URL; `http://localhost:7071/api/<path>` by default. */
@@ -37,7 +44,10 @@ export interface TestFunctionApp {
     body: unknown;
     text?: string;
   }>;
-  /** Delivers one queue message to a queue-triggered function, as the host does on attempt `dequeueCount`. */
+  /**
+   * Delivers one queue message to a queue-triggered function, as the host does on attempt
+   * `dequeueCount`; returns its SignalR messages, the users' hub's first.
+   */
   queue(name: string, message: unknown, dequeueCount?: number): Promise<SignalRMessage[]>;
   /** Fires a timer-triggered function once. */
   timer(name: string): Promise<void>;
@@ -88,8 +98,15 @@ export function createTestFunctionApp(
       await definition.handler(messages, invocation);
       return (invocation.extraOutputs.get(telemetryMessages) as SignalRMessage[] | undefined) ?? [];
     },
-    async http(name, { method = 'GET', path, params = {}, body, inputs = {}, headers, url }) {
+    async http(
+      name,
+      { method = 'GET', path, params = {}, body, caller = testOperator, headers, url },
+    ) {
       const definition: HttpFunctionDefinition = find(name, 'http');
+      const authenticate = async (authorization: string | null) => {
+        if (!authorization || !caller) throw unauthorized('send a bearer token', false);
+        return caller;
+      };
       const request = new HttpRequest({
         method,
         url: url ?? `http://localhost:7071/api/${path}`,
@@ -97,13 +114,17 @@ export function createTestFunctionApp(
         ...(body === undefined
           ? {}
           : { body: { string: typeof body === 'string' ? body : JSON.stringify(body) } }),
-        headers: headers ?? (body === undefined ? {} : { 'content-type': 'application/json' }),
+        headers: {
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(caller ? { authorization: 'Bearer test' } : {}),
+          ...headers,
+        },
       });
       const invocation = context(definition);
-      for (const binding of definition.extraInputs ?? []) {
-        if (binding.name in inputs) invocation.extraInputs.set(binding, inputs[binding.name]);
-      }
-      const response: HttpResponseInit = await definition.handler(request, invocation);
+      const response: HttpResponseInit = await guardHttp(definition, authenticate)(
+        request,
+        invocation,
+      );
       return {
         status: response.status ?? 200,
         body: response.jsonBody,
@@ -126,7 +147,9 @@ export function createTestFunctionApp(
         }),
       );
       await definition.handler(message, invocation);
-      return (invocation.extraOutputs.get(telemetryMessages) as SignalRMessage[] | undefined) ?? [];
+      return [userMessages, telemetryMessages].flatMap(
+        (output) => (invocation.extraOutputs.get(output) as SignalRMessage[] | undefined) ?? [],
+      );
     },
     async timer(name) {
       const definition = find(name, 'timer');
@@ -136,6 +159,18 @@ export function createTestFunctionApp(
       );
     },
   };
+}
+
+/** A caller holding every app role, as the test app's HTTP calls are made by default. */
+export const testOperator: Caller = {
+  issuer: 'https://issuer.test',
+  subject: 'operator',
+  roles: new Set(appRoleNames),
+};
+
+/** An app user's caller, with no roles. */
+export function testUser(subject: string): Caller {
+  return { issuer: 'https://issuer.test', subject, roles: new Set() };
 }
 
 let sequence = 0;

@@ -71,35 +71,6 @@ describe('device API', () => {
     );
   });
 
-  it('is declared with function-key auth for every write and anonymous dashboard reads', () => {
-    const auth = Object.fromEntries(
-      app().definitions.flatMap((d) =>
-        d.kind === 'http' ? [[d.name, `${d.methods.join(',')} ${d.authLevel}`]] : [],
-      ),
-    );
-    expect(auth).toEqual({
-      negotiate: 'POST,GET anonymous',
-      listDevices: 'GET anonymous',
-      getDevice: 'GET anonymous',
-      putCalibration: 'PUT function',
-      listRejections: 'GET anonymous',
-      registerDevice: 'POST function',
-      sendDeviceMessage: 'POST anonymous',
-      pullMessages: 'GET function',
-      health: 'GET anonymous',
-      topProducts: 'GET anonymous',
-      // Every write is keyed; the Twilio webhook is authenticated by its request signature instead.
-      putUser: 'PUT function',
-      putUserLocation: 'PUT function',
-      putUserEncounter: 'PUT function',
-      getUserMatches: 'GET function',
-      userNegotiate: 'POST function',
-      twilioInbound: 'POST anonymous',
-      smsOutbox: 'GET admin',
-      recentEncounters: 'GET anonymous',
-    });
-  });
-
   it('validates calibration bodies with JSON errors', async () => {
     const fnApp = app();
     const put = (body: unknown, id = 'cal-1') =>
@@ -149,18 +120,5 @@ describe('device API', () => {
       400,
       'validation_failed',
     );
-  });
-
-  it('negotiate returns the connection info the SignalR input binding supplies', async () => {
-    const connectionInfo = {
-      url: 'https://signalr.example/client/?hub=telemetry',
-      accessToken: 'token',
-    };
-    const response = await app().http('negotiate', {
-      method: 'POST',
-      path: 'negotiate?negotiateVersion=1',
-      inputs: { connectionInfo },
-    });
-    expect(response).toEqual({ status: 200, body: connectionInfo });
   });
 });

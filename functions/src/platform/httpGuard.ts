@@ -1,12 +1,11 @@
 import {
-  type HttpHandler,
   HttpRequest,
   type HttpResponseInit,
   type InvocationContext,
 } from '@azure/functions';
 import type { Access } from '../identity/access';
 import type { Caller } from '../identity/caller';
-import type { Authenticate } from '../identity/tokenVerifier';
+import { type Authenticate, unauthorized } from '../identity/tokenVerifier';
 import { AppError } from './appError';
 import type { HttpFunctionDefinition } from './functionDefinition';
 
@@ -20,7 +19,7 @@ export const defaultMaxBodyBytes = 16_384;
 export function guardHttp(
   definition: HttpFunctionDefinition,
   authenticate: Authenticate | undefined,
-): HttpHandler {
+): (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit> {
   const maxBytes = definition.maxBodyBytes ?? defaultMaxBodyBytes;
   return async (request, context) => {
     try {
@@ -44,7 +43,10 @@ async function authorize(
       'unavailable',
       'sign-in is not configured for this app: set AUTH_ISSUER and AUTH_AUDIENCE (see the README)',
     );
-  const caller = await authenticate(request.headers.get('authorization'));
+  const authorization = request.headers.get('authorization');
+  if (!authorization)
+    throw unauthorized('send a bearer token: Authorization: Bearer <token>', false);
+  const caller = await authenticate(authorization);
   if (access.kind === 'roles' && !access.anyOf.some((role) => caller.roles.has(role)))
     throw new AppError(
       'forbidden',
