@@ -1,5 +1,6 @@
 import { HubConnectionBuilder, LogLevel } from '@microsoft/signalr';
 import type { DeviceStateUpdate } from '../functions/src/telemetry/telemetryIngestor';
+import { clientToken } from '../local/identity/tokens';
 import { startLocalStack } from '../local/localStack';
 import { runSimulation } from '../local/simulator/deviceSimulator';
 import { type Benchmark, type BenchmarkFigures, seededRandom } from './benchmark';
@@ -18,8 +19,9 @@ function percentile(sorted: readonly number[], p: number): number {
  */
 async function measure(eventsPerSecond: number, seconds: number, log: (line: string) => void) {
   const stack = await startLocalStack({ log: () => undefined });
+  const reader = await clientToken(stack.endpoints.identity, 'Fleet.Read');
   const client = new HubConnectionBuilder()
-    .withUrl(stack.endpoints.apiBaseUrl)
+    .withUrl(stack.endpoints.apiBaseUrl, { accessTokenFactory: () => reader })
     .configureLogging(LogLevel.None)
     .build();
   const receivedAt = new Map<number, number>();

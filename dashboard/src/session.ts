@@ -35,17 +35,22 @@ export async function startSession(
   });
   const params = new URLSearchParams(location.search);
   if (params.has('code') || params.has('error')) {
+    // Back from the issuer: put back the query the page had before (such as `?metrics`).
+    let before = '';
     try {
-      await manager.signinRedirectCallback();
+      const signedIn = await manager.signinRedirectCallback();
+      before = typeof signedIn.state === 'string' ? signedIn.state : '';
     } finally {
-      history.replaceState(null, '', here);
+      history.replaceState(null, '', `${here}${before}`);
     }
   }
   const user = await manager.getUser();
   if (!user || user.expired) {
     const loginHint = params.get('login_hint');
+    params.delete('login_hint');
+    const kept = params.size > 0 ? `?${params}` : '';
     const signIn = () =>
-      void manager.signinRedirect(loginHint ? { login_hint: loginHint } : undefined);
+      void manager.signinRedirect({ state: kept, ...(loginHint ? { login_hint: loginHint } : {}) });
     // `?login_hint=operator` (npm start -- --open-as operator) goes straight to the issuer.
     if (loginHint) signIn();
     else signInScreen.show(signIn);

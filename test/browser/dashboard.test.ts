@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../bench/benchmark';
+import { clientToken } from '../../local/identity/tokens';
 import { type LocalStack, startLocalStack } from '../../local/localStack';
 import { runSimulation } from '../../local/simulator/deviceSimulator';
 import { simulateUsers } from '../../local/simulator/userSimulator';
@@ -53,8 +54,15 @@ describe.skipIf(!chromiumAvailable)('the dashboard in Chromium', () => {
     sendAsProbe = (body) => hub.send('browser-probe', token, body);
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(stack.endpoints.dashboardUrl ?? '');
   });
+
+  /** A new page (its own session storage) signed in as a local user through `login_hint`. */
+  const signedInPage = async (user: string) => {
+    const opened = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await opened.goto(`${stack.endpoints.dashboardUrl}?login_hint=${user}`);
+    await expect.poll(() => opened.locator('#user').textContent(), eventually).not.toBe('');
+    return opened;
+  };
 
   afterAll(async () => {
     simulation.abort();
@@ -68,6 +76,28 @@ describe.skipIf(!chromiumAvailable)('the dashboard in Chromium', () => {
   // A failure shows what the local host was doing, so a flaky run can be diagnosed from CI's output.
   beforeEach(({ onTestFailed }) => {
     onTestFailed(() => console.error(`last host log lines:\n${hostLog.slice(-40).join('\n')}`));
+  });
+
+  it('signs in through the local issuer: the sign-in screen, its user list, back with a session', async () => {
+    await page.goto(stack.endpoints.dashboardUrl ?? '');
+    await expect.poll(() => page.locator('#sign-in').isVisible(), eventually).toBe(true);
+    expect(await page.locator('#app').isVisible()).toBe(false);
+    await page.click('#sign-in-button');
+    // The issuer's page lists the local users; the operator is one click away.
+    await page.waitForURL(/\/oauth2\/v2\.0\/authorize/);
+    if (screenshotDir)
+      await page.screenshot({ path: path.join(screenshotDir, 'sign-in-local.png') });
+    await page.getByRole('button', { name: 'Local Operator' }).click();
+    await expect.poll(() => page.locator('#user').textContent(), eventually).toBe('Local Operator');
+    expect(page.url()).toBe(stack.endpoints.dashboardUrl);
+    expect(await page.locator('#sign-out').isVisible()).toBe(true);
+    // Tokens live in session storage, not in local storage or cookies.
+    const stored = (await page.evaluate(
+      "({ session: Object.keys(sessionStorage).join(' '), local: localStorage.length })",
+    )) as { session: string; local: number };
+    expect(stored.session).toMatch(/oidc\.user:/);
+    expect(stored.local).toBe(0);
+    expect(await page.context().cookies()).toEqual([]);
   });
 
   it('shows the devices, live', async () => {
@@ -116,6 +146,12 @@ describe.skipIf(!chromiumAvailable)('the dashboard in Chromium', () => {
     await expect
       .poll(() => page.locator('#detail-rejections').textContent())
       .toContain('out of range');
+    // The operator (Fleet.Operate) has the calibration form, and the API takes it.
+    const form = page.locator('#calibration');
+    expect(await form.isVisible()).toBe(true);
+    await form.locator('input[name="temperature-intercept"]').fill('0.5');
+    await form.locator('button[type="submit"]').click();
+    await expect.poll(() => form.locator('output').textContent(), eventually).toContain('Saved');
     if (screenshotDir) {
       await page.screenshot({ path: path.join(screenshotDir, 'dashboard-detail.png') });
     }
@@ -135,9 +171,8 @@ describe.skipIf(!chromiumAvailable)('the dashboard in Chromium', () => {
   });
 
   it('shows recent rejections in a page opened after they happened', async () => {
-    const late = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const late = await signedInPage('operator');
     try {
-      await late.goto(stack.endpoints.dashboardUrl ?? '');
       await expect
         .poll(() => late.locator('#alert-list').textContent(), eventually)
         .toContain('browser-probe: out of range');
@@ -147,9 +182,10 @@ describe.skipIf(!chromiumAvailable)('the dashboard in Chromium', () => {
   });
 
   it('shows chance encounters in their panel as they happen', async () => {
+    const manager = await clientToken(stack.endpoints.identity, 'Users.Manage');
     await simulateUsers({
       apiBaseUrl: stack.endpoints.apiBaseUrl,
-      functionKey: stack.endpoints.functions.functionKey,
+      accessToken: async () => manager,
       users: 10,
       moveEveryMs: 0,
       random: seededRandom(3),
@@ -158,10 +194,12 @@ describe.skipIf(!chromiumAvailable)('the dashboard in Chromium', () => {
     const panel = page.locator('#panel-encounters');
     await expect.poll(() => panel.isVisible(), eventually).toBe(true);
     // A row may first show a notification still being sent ('pending'); it settles to 'outbox'.
+    // Operators see how many and the outcome; who was matched with whom stays out of the page.
     await expect
-      .poll(() => panel.locator('tbody tr').first().textContent(), eventually)
-      .toMatch(/walker_\d+outboxWalker \d+, we've found matches for you: @walker_\d+/);
-    expect(await panel.locator('thead').textContent()).toBe('timeusersmsmessage');
+      .poll(() => panel.locator('tbody tr td').nth(2).textContent(), eventually)
+      .toBe('outbox');
+    expect(await panel.locator('thead').textContent()).toBe('timematchessms');
+    expect(await panel.textContent()).not.toMatch(/walker/i);
     if (screenshotDir) {
       // Tall enough for the side panels to show whole, encounters at the bottom.
       await page.setViewportSize({ width: 1280, height: 1400 });
@@ -180,10 +218,36 @@ describe.skipIf(!chromiumAvailable)('the dashboard in Chromium', () => {
       .poll(() => page.locator('#connection').getAttribute('data-state'), eventually)
       .toBe('live');
     expect((await sendAsProbe('{"temperature": 33.3}')).status).toBe(204);
-    await expect.poll(() => row('browser-probe').textContent(), eventually).toContain('33.3 °C');
+    // Calibrated by the form earlier: + 0.5 °C.
+    await expect.poll(() => row('browser-probe').textContent(), eventually).toContain('33.8 °C');
     if (screenshotDir) {
       await page.fill('#filter', '');
       await page.screenshot({ path: path.join(screenshotDir, 'dashboard.png') });
     }
+  });
+
+  it('shows a viewer the data but no calibration control', async () => {
+    const viewer = await signedInPage('viewer');
+    try {
+      expect(await viewer.locator('#user').textContent()).toBe('Local Viewer');
+      await expect
+        .poll(() => viewer.locator('.device-list .row:not([hidden])').count(), eventually)
+        .toBeGreaterThanOrEqual(6);
+      await viewer.locator('.device-list .row[data-device-id="browser-probe"]').click();
+      await expect
+        .poll(() => viewer.locator('#detail[open] #detail-title').textContent())
+        .toBe('browser-probe');
+      expect(await viewer.locator('#calibration').count()).toBe(0);
+    } finally {
+      await viewer.close();
+    }
+  });
+
+  it('signs out: the session is gone and the sign-in screen is back', async () => {
+    await page.click('#sign-out');
+    await expect.poll(() => page.locator('#sign-in').isVisible(), eventually).toBe(true);
+    expect(await page.evaluate("Object.keys(sessionStorage).join(' ')")).not.toMatch(/oidc\.user:/);
+    await page.reload();
+    expect(await page.locator('#sign-in').isVisible()).toBe(true);
   });
 });

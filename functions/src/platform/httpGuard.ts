@@ -1,8 +1,4 @@
-import {
-  HttpRequest,
-  type HttpResponseInit,
-  type InvocationContext,
-} from '@azure/functions';
+import { HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import type { Access } from '../identity/access';
 import type { Caller } from '../identity/caller';
 import { type Authenticate, unauthorized } from '../identity/tokenVerifier';
