@@ -49,7 +49,11 @@ async function rest(method: string, path: string, body?: unknown, key?: string) 
   const url = `${service.endpoint}${path}`;
   return fetch(url, {
     method,
-    headers: { authorization: `Bearer ${token(url, {}, key)}`, 'content-type': 'application/json' },
+    // The audience is the URL without its query, as the service SDKs sign it.
+    headers: {
+      authorization: `Bearer ${token(url.split('?')[0] ?? url, {}, key)}`,
+      'content-type': 'application/json',
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
 }
@@ -144,6 +148,35 @@ describe('SignalR stand-in with the official client', () => {
     });
     expect(wrongAudience.status).toBe(401);
     expect((await rest('POST', '/api/v1/hubs/telemetry', { target: 42 })).status).toBe(400);
+  });
+
+  it('mints client tokens through POST /api/hubs/{hub}/:generateToken for app servers only', async () => {
+    const path = '/api/hubs/users/:generateToken';
+    const minted = await rest(
+      'POST',
+      `${path}?api-version=2024-12-01&userId=ada&minutesToExpire=5`,
+    );
+    expect(minted.status).toBe(200);
+    const { token: clientToken } = (await minted.json()) as { token: string };
+    const claims = JSON.parse(Buffer.from(clientToken.split('.')[1] ?? '', 'base64url').toString());
+    expect(claims).toMatchObject({ aud: `${service.endpoint}/client/?hub=users`, nameid: 'ada' });
+    expect(claims.exp - claims.iat).toBe(300);
+    // The minted token is what a client connects with; user sends then reach it.
+    const url = `${service.endpoint}/client/?hub=users`;
+    const ada = new HubConnectionBuilder()
+      .withUrl(url, { accessTokenFactory: () => clientToken })
+      .configureLogging(LogLevel.None)
+      .build();
+    connections.push(ada);
+    const calls = received(ada, 'hello');
+    await ada.start();
+    expect(
+      (await rest('POST', '/api/v1/hubs/users/users/ada', { target: 'hello', arguments: [1] }))
+        .status,
+    ).toBe(202);
+    await eventually(() => expect(calls).toEqual([[1]]));
+    // Not without the app server's own token.
+    expect((await rest('POST', path, undefined, 'wrong-key')).status).toBe(401);
   });
 
   it('keeps connections alive with pings and disconnects a serverless client that sends', async () => {

@@ -28,14 +28,20 @@ const clockSkewSeconds = 120;
  * through its OpenID discovery document. Keys are cached, and fetched again when a token names an
  * unknown `kid` (jose's remote key set does that, at most once per cooldown).
  */
-export function createTokenVerifier(config: IdentityConfig): Authenticate {
+export function createTokenVerifier(
+  config: IdentityConfig,
+  options: {
+    /** The least time between two JWKS fetches for unknown `kid`s; 30 s unless a test says otherwise. */
+    readonly keyRefreshCooldownMs?: number;
+  } = {},
+): Authenticate {
   const trusted = [config.operators, ...(config.users ? [config.users] : [])];
   const keySets = new Map<string, Promise<JWTVerifyGetKey>>();
 
   const keySet = (issuer: string): Promise<JWTVerifyGetKey> => {
     let found = keySets.get(issuer);
     if (!found) {
-      found = discoverKeys(issuer);
+      found = discoverKeys(issuer, options.keyRefreshCooldownMs ?? 30_000);
       // A failed discovery is forgotten, so the next request tries again.
       found.catch(() => keySets.delete(issuer));
       keySets.set(issuer, found);
@@ -94,7 +100,7 @@ export function createTokenVerifier(config: IdentityConfig): Authenticate {
   };
 }
 
-async function discoverKeys(issuer: string): Promise<JWTVerifyGetKey> {
+async function discoverKeys(issuer: string, cooldownMs: number): Promise<JWTVerifyGetKey> {
   const url = `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
   const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
   if (!response.ok) throw new Error(`${url} answered ${response.status}`);
@@ -106,7 +112,7 @@ async function discoverKeys(issuer: string): Promise<JWTVerifyGetKey> {
   const { createRemoteJWKSet } = await import('jose');
   return createRemoteJWKSet(new URL(document.jwks_uri), {
     timeoutDuration: 5_000,
-    cooldownDuration: 30_000,
+    cooldownDuration: cooldownMs,
     cacheMaxAge: 10 * 60_000,
   });
 }
