@@ -1,12 +1,14 @@
 import * as authorization from '@pulumi/azure-native/authorization';
 import * as resources from '@pulumi/azure-native/resources';
 import * as pulumi from '@pulumi/pulumi';
+import { httpAccessManifest } from '../functions/src/httpAccess';
 import {
   consumerGroups,
   queueNames,
   settingNames,
   tableNames,
 } from '../functions/src/platform/settingNames';
+import { AppRegistration, apiScopeName } from './components/appRegistration';
 import { CodeDeployment } from './components/codeDeployment';
 import { CosmosMongo } from './components/cosmosMongo';
 import { DashboardSite } from './components/dashboardSite';
@@ -61,6 +63,14 @@ const dashboardOrigin = storage.webEndpoint.apply((url) => url.replace(/\/$/, ''
 const allowedOrigins = pulumi
   .all([dashboardOrigin, stage.dashboardExtraOrigins])
   .apply(([origin, extra]) => [origin, ...extra]);
+
+// Operators and back ends sign in with Entra ID (v2 tokens); see the README's "Who may call what".
+const signIn = new AppRegistration('signin', {
+  displayName: `fieldline-${stage.stage}`,
+  dashboardUrls: allowedOrigins,
+  ...(stage.identity.entraClientId ? { existingClientId: stage.identity.entraClientId } : {}),
+});
+const signInAuthority = pulumi.interpolate`https://login.microsoftonline.com/${client.tenantId}/v2.0`;
 
 const iot = new IotHub('iot', {
   ...placement,
@@ -142,6 +152,16 @@ const functions = new FunctionApp('functions', {
           [settingNames.twilioFrom]: stage.sms.from,
         }
       : {}),
+    [settingNames.authIssuer]: signInAuthority,
+    // v2 access tokens name the client id; the identifier URI is accepted too.
+    [settingNames.authAudience]: pulumi.interpolate`${signIn.clientId},${signIn.identifierUri}`,
+    ...(stage.identity.users
+      ? {
+          [settingNames.userAuthIssuer]: stage.identity.users.issuer,
+          [settingNames.userAuthAudience]: stage.identity.users.audience,
+        }
+      : {}),
+    ...(stage.twilioWebhookUrl ? { [settingNames.twilioWebhookUrl]: stage.twilioWebhookUrl } : {}),
     APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.connectionString,
     APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD',
   },
@@ -187,6 +207,7 @@ new CodeDeployment(
     appId: functions.app.id,
     zipPath: functionPackage.zipPath,
     contentHash: functionPackage.contentHash,
+    httpAccess: httpAccessManifest(),
   },
   { dependsOn: [functions] },
 );
@@ -199,7 +220,17 @@ new DashboardSite('dashboard', {
   blobEndpoint: storage.blobEndpoint,
   sourceDir: dashboardPackage.sourceDir,
   contentHash: dashboardPackage.contentHash,
-  config: pulumi.all([apiUrl]).apply(([api]) => ({ apiBaseUrl: api, stage: stage.stage })),
+  config: pulumi
+    .all([apiUrl, signInAuthority, signIn.clientId, signIn.identifierUri])
+    .apply(([api, authority, clientId, identifierUri]) => ({
+      apiBaseUrl: api,
+      stage: stage.stage,
+      auth: {
+        authority,
+        clientId,
+        scopes: ['openid', 'profile', 'offline_access', `${identifierUri}/${apiScopeName}`],
+      },
+    })),
   deployerObjectId: client.objectId,
   subscriptionId: client.subscriptionId,
 });
@@ -211,3 +242,7 @@ export const signalrHostName = realtime.hostName;
 export const functionAppName = functions.name;
 export const resourceGroupName = group.name;
 export const nodeVersion = stage.functions.nodeVersion;
+export { signInAuthority };
+export const dashboardClientId = signIn.clientId;
+/** What a back end asks for with client credentials. */
+export const apiTokenScope = pulumi.interpolate`${signIn.identifierUri}/.default`;

@@ -32,6 +32,36 @@ describe('readStageConfig', () => {
     expect(readStageConfig(reader({ nodeVersion: '24' }), 'dev').functions.nodeVersion).toBe('24');
   });
 
+  it('creates the app registration unless entraClientId names one; app users may have their own issuer', () => {
+    expect(readStageConfig(reader({}), 'dev').identity).toEqual({});
+    const existing = '5b2c4f7e-1d3a-4c8e-9f00-2a6b7c8d9e10';
+    expect(
+      readStageConfig(
+        reader({
+          entraClientId: existing,
+          userIssuer: 'https://fieldline.ciamlogin.com/tenant-id/v2.0',
+          userAudience: 'app-client-id',
+        }),
+        'dev',
+      ).identity,
+    ).toEqual({
+      entraClientId: existing,
+      users: {
+        issuer: 'https://fieldline.ciamlogin.com/tenant-id/v2.0',
+        audience: 'app-client-id',
+      },
+    });
+    expect(() => readStageConfig(reader({ entraClientId: 'my-app' }), 'dev')).toThrow(
+      'fieldline:entraClientId must be the application (client) id of an existing registration',
+    );
+    expect(() => readStageConfig(reader({ userIssuer: 'https://i.example' }), 'dev')).toThrow(
+      'fieldline:userIssuer and fieldline:userAudience go together',
+    );
+    expect(() =>
+      readStageConfig(reader({ twilioWebhookUrl: 'http://api.example.com/x' }), 'dev'),
+    ).toThrow('fieldline:twilioWebhookUrl must be the https URL Twilio calls');
+  });
+
   it('keeps Key Vault retention and purge protection apart from protect, which a tear-down flips', () => {
     const protectedStage = readStageConfig(reader({ protect: 'true' }), 'prod');
     const tornDown = readStageConfig(reader({ protect: 'false' }), 'prod');

@@ -41,6 +41,17 @@ export interface StageConfig {
   readonly nameSuffix?: string;
   readonly archiveTelemetry: boolean;
   readonly dashboardExtraOrigins: readonly string[];
+  /**
+   * Sign-in. Without `entraClientId` the program creates the Entra app registration; with it, the
+   * stage uses an existing one (for tenants where developers cannot create registrations).
+   * `users` names another issuer for app users' tokens (Entra External ID or any OIDC issuer).
+   */
+  readonly identity: {
+    readonly entraClientId?: string;
+    readonly users?: { readonly issuer: string; readonly audience: string };
+  };
+  /** The URL Twilio calls, when a custom domain or proxy fronts the app (TWILIO_WEBHOOK_URL). */
+  readonly twilioWebhookUrl?: string;
   /** Encounter SMS: through Twilio (account SID and sender in config, auth token a secret), or kept in the outbox table. */
   readonly sms:
     | { readonly mode: 'outbox' }
@@ -169,6 +180,25 @@ export function readStageConfig(get: ConfigReader, stackName: string): StageConf
         `fieldline:dashboardExtraOrigins must list https origins without paths or wildcards; got "${origin}"`,
       );
   }
+  const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+  const entraClientId = get('entraClientId');
+  if (entraClientId !== undefined && !guid.test(entraClientId))
+    problems.push(
+      `fieldline:entraClientId must be the application (client) id of an existing registration, a GUID; got "${entraClientId}"`,
+    );
+  const userIssuer = get('userIssuer');
+  const userAudience = get('userAudience');
+  if ((userIssuer === undefined) !== (userAudience === undefined))
+    problems.push(
+      'fieldline:userIssuer and fieldline:userAudience go together: set both for a separate app-user issuer, or neither',
+    );
+  if (userIssuer !== undefined && !/^https:\/\/[^\s]+$/.test(userIssuer))
+    problems.push(`fieldline:userIssuer must be an https issuer URL; got "${userIssuer}"`);
+  const twilioWebhookUrl = get('twilioWebhookUrl');
+  if (twilioWebhookUrl !== undefined && !/^https:\/\/[^\s]+$/.test(twilioWebhookUrl))
+    problems.push(
+      `fieldline:twilioWebhookUrl must be the https URL Twilio calls; got "${twilioWebhookUrl}"`,
+    );
   const smsMode = oneOf('smsMode', smsModes, 'outbox');
   let sms: StageConfig['sms'] = { mode: 'outbox' };
   if (smsMode === 'twilio') {
@@ -211,6 +241,13 @@ export function readStageConfig(get: ConfigReader, stackName: string): StageConf
     ...(nameSuffix ? { nameSuffix } : {}),
     archiveTelemetry: flag('archiveTelemetry', false),
     dashboardExtraOrigins: origins,
+    identity: {
+      ...(entraClientId ? { entraClientId } : {}),
+      ...(userIssuer && userAudience
+        ? { users: { issuer: userIssuer, audience: userAudience } }
+        : {}),
+    },
+    ...(twilioWebhookUrl ? { twilioWebhookUrl } : {}),
     sms,
   };
   if (problems.length > 0) throw new StageConfigError(problems);

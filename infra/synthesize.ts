@@ -126,6 +126,11 @@ const mocks: pulumi.runtime.Mocks = {
       state.properties = {
         secretUri: `https://vault.vault.azure.net/secrets/${inputs.secretName}`,
       };
+    // Entra assigns the application (client) id; a fixed GUID stands in for it.
+    if (type === 'azuread:index/application:Application') {
+      state.clientId = '00000000-0000-4000-8000-0000000000a1';
+      id = '/applications/00000000-0000-4000-8000-0000000000b1';
+    }
     if (type === 'azure-native:applicationinsights:Component')
       state.connectionString = `InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://${name}.in.applicationinsights.azure.com/`;
     return { id, state };

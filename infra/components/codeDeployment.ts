@@ -17,6 +17,8 @@ export interface CodeDeploymentArgs {
   readonly appId: pulumi.Input<string>;
   readonly zipPath: pulumi.Input<string>;
   readonly contentHash: pulumi.Input<string>;
+  /** What the package declares about its HTTP functions' callers (see `httpAccessManifest`). */
+  readonly httpAccess: OneDeployInputs['httpAccess'];
 }
 
 /** The function package, deployed to the app by One Deploy whenever its content hash changes. */
@@ -30,6 +32,7 @@ export class CodeDeployment extends pulumi.ComponentResource {
         zipPath: args.zipPath,
         contentHash: args.contentHash,
         appId: args.appId,
+        httpAccess: args.httpAccess,
       },
       { parent: this },
     );

@@ -10,6 +10,15 @@ export interface OneDeployInputs {
   readonly contentHash: string;
   /** The function app's resource id: a recreated app gets the package again. */
   readonly appId: string;
+  /**
+   * The package's HTTP functions and who may call each, for the policy pack to check (its
+   * public ones must be the documented ones). Not sent anywhere; the content hash covers changes.
+   */
+  readonly httpAccess?: readonly {
+    readonly name: string;
+    readonly route: string;
+    readonly access: string;
+  }[];
 }
 
 export interface OneDeployDeps {

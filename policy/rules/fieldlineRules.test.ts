@@ -25,6 +25,16 @@ const flexApp = (overrides: Record<string, unknown> = {}): PolicyResource => ({
 /** For each rule, one resource that breaks it, as the defects the Azure review found. */
 const violations: Record<string, PolicyResource> = {
   'storage-https-only': { type: 'azure-native:storage:StorageAccount', name: 's', props: {} },
+  'http-functions-declared-access': {
+    type: 'pulumi-nodejs:dynamic/fieldline-onedeploy:Resource',
+    name: 'code',
+    props: {
+      httpAccess: [
+        { name: 'health', route: 'health', access: 'public' },
+        { name: 'listDevices', route: 'devices', access: 'public' },
+      ],
+    },
+  },
   'storage-tls-1-2': {
     type: 'azure-native:storage:StorageAccount',
     name: 's',

@@ -13,6 +13,13 @@ const blobDataOwner = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b';
 const looksSecret =
   /AccountKey=|SharedAccessKey=|AccessKey=|password=|mongodb(\+srv)?:\/\/[^@/]+:[^@/]+@/i;
 
+/**
+ * HTTP functions anyone may call, each listed with its reason in the README ("Who may call what").
+ * Device SAS and Twilio-signed functions are not anonymous: they prove who calls another way.
+ */
+export const documentedPublicFunctions: readonly string[] = ['health'];
+const accessKinds = ['public', 'deviceSas', 'twilioSignature', 'roles', 'user'];
+
 /** Least privilege, encryption in transit, identity over keys. Checkov ids where one exists. */
 export const securityRules: readonly PolicyRule[] = [
   requirement({
@@ -223,6 +230,29 @@ export const securityRules: readonly PolicyRule[] = [
           'grants Storage Blob Data Owner beyond one container: scope it to the container',
         );
       return problems;
+    },
+  },
+  {
+    name: 'http-functions-declared-access',
+    description:
+      'Every HTTP function of the deployed package declares who may call it, and the anonymous ones are exactly the documented public list.',
+    source:
+      'https://learn.microsoft.com/azure/azure-functions/security-concepts#function-access-keys',
+    category: 'security',
+    resourceTypes: ['pulumi-nodejs:dynamic/fieldline-onedeploy:Resource'],
+    check: (r) => {
+      const manifest = r.props.httpAccess;
+      if (!Array.isArray(manifest))
+        return ['deploy the package with its httpAccess manifest (httpAccessManifest())'];
+      return (manifest as { name?: unknown; access?: unknown }[]).flatMap(({ name, access }) => {
+        if (!accessKinds.includes(String(access)))
+          return [`${String(name)} declares no known access; give its definition an access rule`];
+        if (access === 'public' && !documentedPublicFunctions.includes(String(name)))
+          return [
+            `${String(name)} is anonymous but not on the documented public list: protect it, or document it in the README and documentedPublicFunctions`,
+          ];
+        return [];
+      });
     },
   },
 ];

@@ -19,6 +19,7 @@ describe.each(stacks)('the $stack stack', ({ stack, file }) => {
       'fieldline:data:CosmosMongo',
       'fieldline:deploy:CodeDeployment',
       'fieldline:deploy:DashboardSite',
+      'fieldline:identity:AppRegistration',
       'fieldline:iot:IotHub',
       'fieldline:monitoring:Monitoring',
       'fieldline:realtime:SignalR',
@@ -217,11 +218,77 @@ describe.each(stacks)('the $stack stack', ({ stack, file }) => {
     expect(roleNames.filter((n) => /-\d+$/.test(n))).toEqual([]);
   });
 
+  it('sign-in: an Entra app registration with the app roles, the SPA redirect, and the API settings', () => {
+    const registration = one(graph, 'azuread:index/application:Application');
+    expect(input(registration, 'signInAudience')).toBe('AzureADMyOrg');
+    expect(input(registration, 'api.requestedAccessTokenVersion')).toBe(2);
+    expect(
+      (input(registration, 'appRoles') as { value: string; allowedMemberTypes: string[] }[]).map(
+        (role) => [role.value, role.allowedMemberTypes.join('+')],
+      ),
+    ).toEqual([
+      ['Fleet.Read', 'User+Application'],
+      ['Fleet.Operate', 'User+Application'],
+      ['Fleet.Admin', 'User+Application'],
+      ['Users.Manage', 'User+Application'],
+    ]);
+    // The static website, and in prod the extra dashboard origin too.
+    expect(input(registration, 'singlePageApplication.redirectUris')).toEqual([
+      expect.stringMatching(/^https:\/\/.+\.web\.core\.windows\.net\/$/),
+      ...(prod ? ['https://ops.example.com/'] : []),
+    ]);
+    const clientId = input(
+      one(graph, 'azuread:index/servicePrincipal:ServicePrincipal'),
+      'clientId',
+    );
+    expect(
+      input(
+        one(graph, 'azuread:index/servicePrincipal:ServicePrincipal'),
+        'appRoleAssignmentRequired',
+      ),
+    ).toBe(true);
+    expect(
+      input(
+        one(graph, 'azuread:index/applicationIdentifierUri:ApplicationIdentifierUri'),
+        'identifierUri',
+      ),
+    ).toBe(`api://${clientId}`);
+    const settings = Object.fromEntries(
+      (
+        input(one(graph, 'azure-native:web:WebApp'), 'siteConfig.appSettings') as {
+          name: string;
+          value: unknown;
+        }[]
+      ).map((s) => [s.name, String(s.value)]),
+    );
+    expect(settings).toMatchObject({
+      AUTH_ISSUER: expect.stringMatching(
+        /^https:\/\/login\.microsoftonline\.com\/[0-9a-f-]{36}\/v2\.0$/,
+      ),
+      AUTH_AUDIENCE: `${clientId},api://${clientId}`,
+    });
+    if (prod)
+      expect(settings.TWILIO_WEBHOOK_URL).toBe('https://api.example.com/api/twilio/inbound');
+    else expect(settings).not.toHaveProperty('TWILIO_WEBHOOK_URL');
+    // The dashboard signs in against the same tenant and client.
+    const site = one(graph, 'pulumi-nodejs:dynamic/fieldline-staticsite:Resource');
+    expect(input(site, 'config.auth')).toEqual({
+      authority: settings.AUTH_ISSUER,
+      clientId,
+      scopes: ['openid', 'profile', 'offline_access', `api://${clientId}/user_impersonation`],
+    });
+  });
+
   it('deploys the code and the dashboard with content hashes and the generated config', () => {
     const code = one(graph, 'pulumi-nodejs:dynamic/fieldline-onedeploy:Resource');
     expect(code.inputs).toMatchObject({
       publishUrl: expect.stringMatching(/^https:\/\/.+\.scm\.azurewebsites\.net\/api\/publish$/),
       contentHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      // What the policy pack checks: every HTTP function's declared access.
+      httpAccess: expect.arrayContaining([
+        { name: 'health', route: 'health', methods: ['GET'], access: 'public' },
+        { name: 'putUser', route: 'users/{username}', methods: ['PUT'], access: 'user' },
+      ]),
     });
     const site = one(graph, 'pulumi-nodejs:dynamic/fieldline-staticsite:Resource');
     expect(site.inputs).toMatchObject({
