@@ -9,7 +9,6 @@ import { type RunningSignalR, startSignalRServer } from '../../local/signalR/sig
 import { useAzurite } from '../support/azuriteFixture';
 import {
   type BuiltFunctionApp,
-  httpOf,
   invokeBuilt,
   loadBuiltFunctionApp,
   triggerOf,
@@ -193,7 +192,9 @@ describe('invocations through the callbacks the bundle registered, as the worker
       `${signalR.endpoint}/client/negotiate?hub=telemetry&negotiateVersion=1`,
       {
         method: 'POST',
-        headers: { authorization: `Bearer ${(http?.json as { accessToken: string }).accessToken}` },
+        headers: {
+          authorization: `Bearer ${(http?.json as { accessToken?: string } | undefined)?.accessToken}`,
+        },
       },
     );
     expect(opened.status).toBe(200);

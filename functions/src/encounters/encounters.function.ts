@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { HttpRequest } from '@azure/functions';
 import type { Caller } from '../identity/caller';
 import { hasRole, ownerKey } from '../identity/caller';
 import { AppError } from '../platform/appError';
@@ -57,26 +58,27 @@ export function createEncounterFunctions(
     if (owner !== ownerKey(caller))
       throw new AppError('forbidden', `user ${username} belongs to another account`);
   };
-  const user = (
+  /** A function that acts as the route's user: `actAs` passes, then `handle` answers. */
+  const asUser = (
     name: string,
     route: string,
+    method: 'GET' | 'PUT' | 'POST',
     handle: (
       services: EncounterServices,
       username: string,
-      body: unknown,
-    ) => Promise<EncounterUser>,
+      request: HttpRequest,
+    ) => Promise<unknown>,
   ): HttpFunctionDefinition => ({
     kind: 'http',
     name,
     route,
-    methods: ['PUT'],
+    methods: [method],
     access: { kind: 'user' },
     handler: async (request, _context, caller) => {
       const services = feature();
       const username = readUsername(request.params.username);
       await actAs(services, username, caller);
-      const body = await readJsonBody(request);
-      return { jsonBody: publicUser(await handle(services, username, body)) };
+      return { jsonBody: await handle(services, username, request) };
     },
   });
   let warnedUnconfigured = false;
@@ -100,43 +102,31 @@ export function createEncounterFunctions(
         return { jsonBody: publicUser(saved) };
       },
     },
-    user('putUserLocation', 'users/{username}/location', (s, username, body) =>
-      s.users.setLocation(username, readLocation(body), new Date()),
+    asUser('putUserLocation', 'users/{username}/location', 'PUT', async (s, username, request) =>
+      publicUser(
+        await s.users.setLocation(username, readLocation(await readJsonBody(request)), new Date()),
+      ),
     ),
-    user('putUserEncounter', 'users/{username}/encounter', (s, username, body) =>
-      s.users.setEncounter(username, readEncounterSettings(body), new Date()),
+    asUser('putUserEncounter', 'users/{username}/encounter', 'PUT', async (s, username, request) =>
+      publicUser(
+        await s.users.setEncounter(
+          username,
+          readEncounterSettings(await readJsonBody(request)),
+          new Date(),
+        ),
+      ),
     ),
-    {
-      kind: 'http',
-      name: 'getUserMatches',
-      route: 'users/{username}/matches',
-      methods: ['GET'],
-      access: { kind: 'user' },
-      handler: async (request, _context, caller) => {
-        const services = feature();
-        const username = readUsername(request.params.username);
-        await actAs(services, username, caller);
-        const history = await services.users.matchHistory(username);
-        return { jsonBody: { username, matches: [...history].reverse() } };
-      },
-    },
-    {
-      // A signed-in user's app connects to the users' hub, where only its own messages arrive.
-      kind: 'http',
-      name: 'userNegotiate',
-      route: 'users/{username}/negotiate',
-      methods: ['POST'],
-      access: { kind: 'user' },
-      handler: async (request, _context, caller) => {
-        const services = feature();
-        const username = readUsername(request.params.username);
-        // The token carries the route's name as it is; pushes go to the stored, lower-case one.
-        if (username !== request.params.username)
-          throw new AppError('validation_failed', 'use the lower-case username in the route');
-        await actAs(services, username, caller);
-        return { jsonBody: await clientAccess(userHub, username) };
-      },
-    },
+    asUser('getUserMatches', 'users/{username}/matches', 'GET', async (s, username) => ({
+      username,
+      matches: [...(await s.users.matchHistory(username))].reverse(),
+    })),
+    // A signed-in user's app connects to the users' hub, where only its own messages arrive.
+    asUser('userNegotiate', 'users/{username}/negotiate', 'POST', async (_s, username, request) => {
+      // The token carries the route's name as it is; pushes go to the stored, lower-case one.
+      if (username !== request.params.username)
+        throw new AppError('validation_failed', 'use the lower-case username in the route');
+      return clientAccess(userHub, username);
+    }),
     {
       kind: 'http',
       name: 'twilioInbound',

@@ -10,8 +10,45 @@ describe('loadConfig', () => {
       storage: { kind: 'connectionString', connectionString: storage },
       telemetry: { calibrationCacheMs: 300_000, historyLength: 100, maxMessageBytes: 65_536 },
       analytics: { referenceRefreshMs: 30_000 },
-      misconfigured: {},
+      // Without an issuer nobody can use the API: not a crash, but health reports it.
+      misconfigured: {
+        identity: [
+          'AUTH_ISSUER is not set: every token-protected endpoint answers 503 until it is',
+        ],
+      },
     });
+  });
+
+  it('reads sign-in: operators’ issuer and audiences, app users’ own when given, roles only from operators', () => {
+    const config = loadConfig({
+      DataStorage: storage,
+      AUTH_ISSUER: 'https://login.microsoftonline.com/t/v2.0',
+      AUTH_AUDIENCE: 'client-id, api://client-id',
+      USER_AUTH_ISSUER: 'https://fieldline.ciamlogin.com/t/v2.0',
+      USER_AUTH_AUDIENCE: 'app-id',
+    });
+    expect(config.identity).toEqual({
+      operators: {
+        issuer: 'https://login.microsoftonline.com/t/v2.0',
+        audiences: ['client-id', 'api://client-id'],
+        grantsRoles: true,
+      },
+      users: {
+        issuer: 'https://fieldline.ciamlogin.com/t/v2.0',
+        audiences: ['app-id'],
+        grantsRoles: false,
+      },
+    });
+    const bad = loadConfig({ DataStorage: storage, AUTH_ISSUER: 'http://issuer.example' });
+    expect(bad.identity).toBeUndefined();
+    expect(bad.misconfigured.identity?.join('\n')).toMatch(
+      /AUTH_ISSUER must be an https URL[\s\S]*AUTH_AUDIENCE is missing/,
+    );
+    // http is for the local issuer only.
+    expect(
+      loadConfig({ DataStorage: storage, AUTH_ISSUER: 'http://127.0.0.1:7084', AUTH_AUDIENCE: 'a' })
+        .identity?.operators.issuer,
+    ).toBe('http://127.0.0.1:7084');
   });
 
   // Regression: an unresolved Key Vault reference (the literal "@Microsoft.KeyVault(...)") in

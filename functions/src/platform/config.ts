@@ -152,7 +152,13 @@ export function loadConfig(env: Env): AppConfig {
 
 function readIdentity(env: Env, problems: string[]): IdentityConfig | undefined {
   const issuer = nonEmpty(env[settingNames.authIssuer]);
-  if (!issuer) return undefined;
+  if (!issuer) {
+    // Not optional like a feature: without an issuer nobody can use the API, and health says so.
+    problems.push(
+      `${settingNames.authIssuer} is not set: every token-protected endpoint answers 503 until it is`,
+    );
+    return undefined;
+  }
   const audiences = list(env[settingNames.authAudience]);
   const userIssuer = nonEmpty(env[settingNames.userAuthIssuer]) ?? issuer;
   const userAudiences = list(env[settingNames.userAuthAudience]);
