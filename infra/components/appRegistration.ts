@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import * as azuread from '@pulumi/azuread';
 import * as pulumi from '@pulumi/pulumi';
 import { appRoles } from '../../functions/src/identity/appRoles';
+import { hashGuid } from '../../functions/src/platform/hashGuid';
 
 export interface AppRegistrationArgs {
   readonly displayName: string;
@@ -18,9 +18,8 @@ export const apiScopeName = 'user_impersonation';
  * A stable GUID per name, so app role and scope ids never change between runs: Entra refuses to
  * delete an enabled role, and a new id would look like one.
  */
-export function stableGuid(name: string): string {
-  const hex = createHash('sha256').update(`fieldline|${name}`).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+function stableGuid(name: string): string {
+  return hashGuid(`fieldline|${name}`);
 }
 
 /**

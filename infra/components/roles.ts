@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import * as authorization from '@pulumi/azure-native/authorization';
 import * as pulumi from '@pulumi/pulumi';
+import { hashGuid } from '../../functions/src/platform/hashGuid';
 
 /**
  * Built-in Azure role definition ids, by name, for the least roles fieldline needs.
@@ -36,10 +36,7 @@ export interface RoleGrant {
  * Bicep's `guid()`), the same grant always has the same name, so a re-run never duplicates it.
  */
 export function roleAssignmentGuid(principalId: string, roleId: string, scope: string): string {
-  const hex = createHash('sha256')
-    .update(`${principalId}|${roleId}|${scope.toLowerCase()}`)
-    .digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  return hashGuid(`${principalId}|${roleId}|${scope.toLowerCase()}`);
 }
 
 /** Grants one built-in role on one scope, to a managed identity or the deploying principal. */

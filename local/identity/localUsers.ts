@@ -1,6 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { AppRole } from '../../functions/src/identity/appRoles';
 import { appRoleNames } from '../../functions/src/identity/appRoles';
+import { hashGuid } from '../../functions/src/platform/hashGuid';
 
 /** A person who can sign in to the local issuer. */
 export interface LocalUser {
@@ -59,6 +60,5 @@ export function localClients(): LocalClient[] {
 
 /** A stable GUID-shaped object id for a local user or client, like Entra's `oid`. */
 export function objectId(name: string): string {
-  const hex = createHash('sha256').update(`fieldline-local:${name}`).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  return hashGuid(`fieldline-local:${name}`);
 }
