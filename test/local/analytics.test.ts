@@ -181,4 +181,23 @@ describe('product analytics', () => {
     const response = await read('analytics/products?minutes=0');
     expect(response.status).toBe(400);
   });
+
+  it('counts what used to stall a partition: a key too long for Table storage, a huge user id, the seed’s unmarked events', async () => {
+    const longProduct = '€'.repeat(128); // URL-encodes to 1,152 characters
+    const hugeUser = 'u'.repeat(40_000);
+    expect(await send({ event: 'view', product_id: longProduct, user_id: 'u1' })).toBe(204);
+    expect(await send({ event: 'view', product_id: 'p-huge-user', user_id: hugeUser })).toBe(204);
+    // The seed's web clients send no type property: the body's shape says it is a product event.
+    expect(await send({ event: 'view', product_id: 'p-seed-shape', user_id: 'u9' }, '')).toBe(204);
+    const rows = await eventually(top, (r) =>
+      ['p-huge-user', 'p-seed-shape', longProduct].every((id) =>
+        r.some((p) => p.product_id === id),
+      ),
+    );
+    for (const id of [longProduct, 'p-huge-user', 'p-seed-shape'])
+      expect(rows.find((p) => p.product_id === id)).toMatchObject({ views: 1, distinctUsers: 1 });
+    // And the unmarked event is not also rejected as telemetry.
+    const rejected = (await (await read('rejections?deviceId=shop-1')).json()) as unknown[];
+    expect(rejected).toEqual([]);
+  });
 });

@@ -5,10 +5,11 @@ import type {
 } from '../platform/functionDefinition';
 import { queryInteger } from '../platform/http';
 import { iotHubBatchTrigger } from '../platform/iotHubTrigger';
-import { consumerGroups, messageTypeProperty } from '../platform/settingNames';
+import { consumerGroups } from '../platform/settingNames';
 import { telemetryMessages } from '../realtime/signalRBindings';
 import { broadcastInChunks } from '../realtime/signalRMessage';
 import type { ProductAnalytics } from './productAnalytics';
+import { isProductEventMessage } from './productEvent';
 
 /**
  * `analyticsEvents`: product events from the hub (application property type=analytics), on their own
@@ -24,10 +25,7 @@ export function createAnalyticsFunctions(
       name: 'analyticsEvents',
       extraOutputs: [telemetryMessages],
       handler: async (bodies, context) => {
-        const batch = readEventHubBatch(bodies, context).filter(
-          (message) =>
-            message.properties[messageTypeProperty.name] === messageTypeProperty.analytics,
-        );
+        const batch = readEventHubBatch(bodies, context).filter(isProductEventMessage);
         if (batch.length === 0) return;
         try {
           const result = await analytics.ingest(batch);

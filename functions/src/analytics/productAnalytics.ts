@@ -1,3 +1,4 @@
+import { HyperLogLog } from './hyperLogLog';
 import type { ProductCatalog } from './productCatalog';
 import {
   type CountedEvent,
@@ -41,18 +42,18 @@ export function createProductAnalytics(deps: {
     const catalog = await deps.catalog.lookup();
     const byProduct = new Map<
       string,
-      { counts: Record<string, number>; users: Set<string>; events: number }
+      { counts: Record<string, number>; users: HyperLogLog; events: number }
     >();
     for (const row of rows) {
       const entry = byProduct.get(row.productId) ?? {
         counts: {},
-        users: new Set<string>(),
+        users: HyperLogLog.empty(),
         events: 0,
       };
       entry.events += row.events;
       for (const [event, count] of Object.entries(row.eventCounts))
         entry.counts[event] = (entry.counts[event] ?? 0) + count;
-      for (const user of row.users) entry.users.add(user);
+      entry.users.merge(row.users);
       byProduct.set(row.productId, entry);
     }
     return [...byProduct]
@@ -62,7 +63,8 @@ export function createProductAnalytics(deps: {
           product_id: productId,
           name: product?.name ?? null,
           views: entry.counts.view ?? 0,
-          distinctUsers: entry.users.size,
+          // Exact for small counts, within about 2% at any volume (a HyperLogLog).
+          distinctUsers: entry.users.estimate(),
           events: entry.events,
           eventCounts: entry.counts,
           price: product?.price ?? null,

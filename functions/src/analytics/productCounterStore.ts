@@ -2,7 +2,9 @@ import type { TableEntityResult } from '@azure/data-tables';
 import { doubleProperty } from '../platform/entityGroupTransaction';
 import { updatePartitionOptimistically } from '../platform/optimisticPartitionUpdate';
 import type { LazyTable } from '../platform/tableClientFactory';
+import { keyFor } from '../platform/tableLimits';
 import { listAllEntities, odataString, readEntitiesByRowKey } from '../platform/tableQueries';
+import { HyperLogLog } from './hyperLogLog';
 
 /** What one product did in one minute. */
 export interface ProductMinute {
@@ -10,8 +12,8 @@ export interface ProductMinute {
   readonly productId: string;
   readonly events: number;
   readonly eventCounts: Readonly<Record<string, number>>;
-  /** Distinct user ids seen, up to {@link maxUsersPerMinute}. */
-  readonly users: readonly string[];
+  /** The distinct user ids seen, as a fixed-size sketch. */
+  readonly users: HyperLogLog;
 }
 
 /** One event to count, with where it came from in the hub (for replay protection). */
@@ -24,14 +26,18 @@ export interface CountedEvent {
   readonly sequenceNumber: number;
 }
 
-const maxUsersPerMinute = 1000;
+/** Event names counted apart per product and minute; the rest are counted as `other`. */
+export const maxEventTypesPerRow = 50;
 
 interface CounterEntity {
   productId: string;
   minute: string;
   events: number;
   eventCounts: string;
-  users: string;
+  /** A HyperLogLog of the users (see {@link HyperLogLog.serialize}). */
+  userSketch?: string;
+  /** Rows written before the sketch: the ids themselves, at most 1,000. */
+  users?: string;
   applied: string;
 }
 
@@ -39,6 +45,8 @@ interface CounterEntity {
  * Per-product, per-minute counters in the `productminutes` table, one partition per minute. A
  * batch's events are coalesced into one write per product and minute; each row remembers the last
  * hub sequence number it applied per partition, so a redelivered batch counts nothing twice.
+ * Every row stays within Table storage's limits whatever arrives: a product id too long for a key
+ * is hashed into one, distinct users are a fixed-size sketch, and event names are capped.
  */
 export class ProductCounterStore {
   constructor(private readonly table: LazyTable) {}
@@ -47,42 +55,50 @@ export class ProductCounterStore {
     const byMinute = new Map<string, Map<string, CountedEvent[]>>();
     for (const event of events) {
       const products = byMinute.get(event.minute) ?? new Map<string, CountedEvent[]>();
-      products.set(event.productId, [...(products.get(event.productId) ?? []), event]);
+      const rowKey = keyFor(event.productId);
+      products.set(rowKey, [...(products.get(rowKey) ?? []), event]);
       byMinute.set(event.minute, products);
     }
     const client = await this.table.client();
     await Promise.all(
-      [...byMinute].map(([minute, products]) => {
-        const rowKeys = [...products.keys()].map(encodeURIComponent);
-        return updatePartitionOptimistically<TableEntityResult<CounterEntity>>(client, rowKeys, {
-          read: (keys) => readEntitiesByRowKey<CounterEntity>(client, minute, keys),
-          update: (current, rowKey) => {
-            const fresh = products.get(decodeURIComponent(rowKey)) ?? [];
-            const applied: Record<string, number> = current ? JSON.parse(current.applied) : {};
-            const counts: Record<string, number> = current ? JSON.parse(current.eventCounts) : {};
-            const users = new Set<string>(current ? JSON.parse(current.users) : []);
-            let added = 0;
-            for (const event of fresh) {
-              if (event.sequenceNumber <= (applied[event.partitionId] ?? -1)) continue;
-              counts[event.event] = (counts[event.event] ?? 0) + 1;
-              if (event.userId && users.size < maxUsersPerMinute) users.add(event.userId);
-              applied[event.partitionId] = event.sequenceNumber;
-              added++;
-            }
-            if (added === 0) return undefined;
-            return {
-              PartitionKey: minute,
-              RowKey: rowKey,
-              productId: decodeURIComponent(rowKey),
-              minute,
-              ...doubleProperty('events', (current?.events ?? 0) + added),
-              eventCounts: JSON.stringify(counts),
-              users: JSON.stringify([...users]),
-              applied: JSON.stringify(applied),
-            };
+      [...byMinute].map(([minute, products]) =>
+        updatePartitionOptimistically<TableEntityResult<CounterEntity>>(
+          client,
+          [...products.keys()],
+          {
+            read: (keys) => readEntitiesByRowKey<CounterEntity>(client, minute, keys),
+            update: (current, rowKey) => {
+              const fresh = products.get(rowKey) ?? [];
+              const applied: Record<string, number> = current ? JSON.parse(current.applied) : {};
+              const counts: Record<string, number> = current ? JSON.parse(current.eventCounts) : {};
+              const users = current ? sketchOf(current) : HyperLogLog.empty();
+              let added = 0;
+              for (const event of fresh) {
+                if (event.sequenceNumber <= (applied[event.partitionId] ?? -1)) continue;
+                const name =
+                  event.event in counts || Object.keys(counts).length < maxEventTypesPerRow
+                    ? event.event
+                    : 'other';
+                counts[name] = (counts[name] ?? 0) + 1;
+                if (event.userId) users.add(event.userId);
+                applied[event.partitionId] = event.sequenceNumber;
+                added++;
+              }
+              if (added === 0 || !fresh[0]) return undefined;
+              return {
+                PartitionKey: minute,
+                RowKey: rowKey,
+                productId: fresh[0].productId,
+                minute,
+                ...doubleProperty('events', (current?.events ?? 0) + added),
+                eventCounts: JSON.stringify(counts),
+                userSketch: users.serialize(),
+                applied: JSON.stringify(applied),
+              };
+            },
           },
-        });
-      }),
+        ),
+      ),
     );
   }
 
@@ -98,9 +114,16 @@ export class ProductCounterStore {
       productId: row.productId,
       events: Number(row.events),
       eventCounts: JSON.parse(row.eventCounts) as Record<string, number>,
-      users: JSON.parse(row.users) as string[],
+      users: sketchOf(row),
     }));
   }
+}
+
+function sketchOf(row: CounterEntity): HyperLogLog {
+  if (row.userSketch) return HyperLogLog.parse(row.userSketch);
+  const sketch = HyperLogLog.empty();
+  for (const user of row.users ? (JSON.parse(row.users) as string[]) : []) sketch.add(user);
+  return sketch;
 }
 
 /** `yyyyMMddHHmm` in UTC: sortable, so "the last hour" is one range filter. */

@@ -1,3 +1,5 @@
+import { messageTypeProperty } from '../platform/settingNames';
+
 /** A retail client's event, in the seed's shape. */
 export interface ProductEvent {
   readonly event: string;
@@ -38,6 +40,21 @@ export function parseProductEvent(body: unknown): ProductEvent | undefined {
     ...optional('referer_product_id', text('referer_product_id')),
     ...optional('user_id', text('user_id')),
   };
+}
+
+/**
+ * Whether a hub message is a product event: marked with the application property `type=analytics`,
+ * or, as the seed's web clients send them, unmarked but shaped like one (`event` with
+ * `product_id`). Both consumers decide with this, so an event is counted once and never also
+ * rejected as telemetry.
+ */
+export function isProductEventMessage(message: {
+  readonly body: unknown;
+  readonly properties: Readonly<Record<string, unknown>>;
+}): boolean {
+  const marked = message.properties[messageTypeProperty.name];
+  if (marked !== undefined) return marked === messageTypeProperty.analytics;
+  return parseProductEvent(message.body) !== undefined;
 }
 
 function optional<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {

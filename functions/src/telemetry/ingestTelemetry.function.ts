@@ -1,7 +1,8 @@
+import { isProductEventMessage } from '../analytics/productEvent';
 import { readEventHubBatch } from '../platform/eventHubBatch';
 import type { EventHubFunctionDefinition } from '../platform/functionDefinition';
 import { iotHubBatchTrigger } from '../platform/iotHubTrigger';
-import { consumerGroups, messageTypeProperty } from '../platform/settingNames';
+import { consumerGroups } from '../platform/settingNames';
 import { telemetryMessages } from '../realtime/signalRBindings';
 import { broadcastInChunks } from '../realtime/signalRMessage';
 import type { TelemetryIngestor } from './telemetryIngestor';
@@ -20,9 +21,9 @@ export function createIngestTelemetry(ingestor: TelemetryIngestor): EventHubFunc
     name: 'ingestTelemetry',
     extraOutputs: [telemetryMessages],
     handler: async (messages, context) => {
-      // Product events share the hub; they carry type=analytics and belong to analyticsEvents.
+      // Product events share the hub and belong to analyticsEvents.
       const batch = readEventHubBatch(messages, context).filter(
-        (message) => message.properties[messageTypeProperty.name] !== messageTypeProperty.analytics,
+        (message) => !isProductEventMessage(message),
       );
       try {
         const result = await ingestor.ingest(batch);
