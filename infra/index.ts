@@ -191,8 +191,8 @@ const functions = new FunctionApp('functions', {
     { role: 'storageQueueDataContributor', scope: storage.account.id, target: 'storage' },
     { role: 'storageTableDataContributor', scope: storage.account.id, target: 'storage' },
     { role: 'monitoringMetricsPublisher', scope: monitoring.appInsights.id, target: 'insights' },
-    // Serverless SignalR with local auth off: negotiate (App Server) and REST sends (REST API Owner).
-    { role: 'signalRAppServer', scope: realtime.service.id, target: 'signalr' },
+    // Serverless SignalR with local auth off: the functions call its REST API with their identity,
+    // both to send and to mint client tokens (:generateToken); no binding asks for a signing key.
     { role: 'signalRRestApiOwner', scope: realtime.service.id, target: 'signalr' },
     // Device registration through the registry API (POST /api/devices).
     { role: 'iotHubRegistryContributor', scope: iot.hub.id, target: 'iothub' },

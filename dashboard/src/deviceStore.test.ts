@@ -31,6 +31,20 @@ describe('DeviceStore', () => {
     expect(store.get('a')?.history.map((p) => p.temperature)).toEqual([20, 0]);
   });
 
+  it('sees a gap when a device counted more than its update carries, and not on a re-send', () => {
+    const store = new DeviceStore();
+    store.replaceAll([state('a', { count: 1, lastSeen: point(1, 20).t, history: [point(1, 20)] })]);
+    const next = state('a', { count: 2, lastSeen: point(2, 21).t, history: [point(2, 21)] });
+    expect(store.missedBefore([next])).toBe(false);
+    store.applyUpdates([next]);
+    expect(store.missedBefore([next])).toBe(false);
+    // Reading 3 was sent while the realtime service was down; reading 4 arrives.
+    const after = state('a', { count: 4, lastSeen: point(4, 23).t, history: [point(4, 23)] });
+    expect(store.missedBefore([after])).toBe(true);
+    // A device first seen live has nothing to compare with: the snapshot brings it.
+    expect(store.missedBefore([state('b', { count: 9, history: [point(9, 1)] })])).toBe(false);
+  });
+
   it('never rolls a device back to an older update, but keeps its readings', () => {
     const store = new DeviceStore();
     store.applyUpdates([

@@ -46,6 +46,17 @@ export class DeviceStore {
     this.applyUpdates(snapshot);
   }
 
+  /**
+   * Whether live updates show that some were missed: a device's count grew by more than the
+   * readings the update carries. Realtime delivery is best effort, so the page then re-reads the API.
+   */
+  missedBefore(updates: readonly DeviceState[]): boolean {
+    return updates.some((update) => {
+      const current = this.devices.get(update.deviceId);
+      return current !== undefined && update.count - update.history.length > current.count;
+    });
+  }
+
   /** Merges live updates or a snapshot; returns the ids that changed. */
   applyUpdates(updates: readonly DeviceState[]): Set<string> {
     const changed = new Set<string>();

@@ -131,6 +131,18 @@ async function main(): Promise<void> {
     }
   };
 
+  // At most one gap-driven resync every five seconds, however many gaps a burst shows.
+  let resyncing = false;
+  const resyncSoon = () => {
+    if (resyncing) return;
+    resyncing = true;
+    void resync().finally(() =>
+      setTimeout(() => {
+        resyncing = false;
+      }, 5000),
+    );
+  };
+
   function setConnection(state: ConnectionState, detailText?: string) {
     const badge = element('connection');
     badge.dataset.state = state;
@@ -151,6 +163,8 @@ async function main(): Promise<void> {
     onConnected: () => void resync(),
     handlers: {
       deviceState: (batch: DeviceState[]) => {
+        // A gap (a send that never arrived) is filled from the API; pending ones are not yet applied.
+        if (pending.length === 0 && store.missedBefore(batch)) resyncSoon();
         pending.push(...batch);
         if (metrics) arrivals.push(performance.now());
         schedule();

@@ -12,14 +12,15 @@ export function createFunctionDefinitions(services: Services): FunctionDefinitio
   const { registry, feed } = services.gateway;
   return [
     createNegotiate(services.clientAccess),
-    createIngestTelemetry(services.ingestor),
+    createIngestTelemetry(services.ingestor, services.realtime),
     ...createDeviceApi(services),
-    ...createAnalyticsFunctions(services.analytics),
-    ...createEncounterFunctions(
-      services.encounters,
-      services.clientAccess,
-      services.misconfigured.encounters,
-    ),
+    ...createAnalyticsFunctions(services.analytics, services.realtime),
+    ...createEncounterFunctions({
+      encounters: services.encounters,
+      clientAccess: services.clientAccess,
+      realtime: services.realtime,
+      problems: services.misconfigured.encounters,
+    }),
     ...createGatewayApi({
       ...services.gateway,
       misconfigured: services.misconfigured,
@@ -28,7 +29,22 @@ export function createFunctionDefinitions(services: Services): FunctionDefinitio
         storage: () => services.deviceStates.get('fieldline-health-probe').then(() => undefined),
         iotHubRegistry: registry ? () => registry.probe() : undefined,
         eventFeed: feed ? () => feed.partitionIds().then(() => undefined) : undefined,
+        realtimeDelivery: services.misconfigured.realtime
+          ? undefined
+          : () => recentDelivery(services),
       },
     }),
   ];
+}
+
+/**
+ * Realtime delivery is best effort, so it is not probed (a probe would spend the SignalR quota):
+ * health reports it down while the latest failed send is under five minutes old.
+ */
+async function recentDelivery(services: Services): Promise<void> {
+  const { failedSends, lastFailure } = services.realtime.status();
+  if (lastFailure && Date.now() - Date.parse(lastFailure.at) < 5 * 60_000)
+    throw new Error(
+      `${failedSends} realtime sends failed since start; the last at ${lastFailure.at}: ${lastFailure.error}`,
+    );
 }

@@ -16,6 +16,7 @@ import {
   type TableClientFactoryOptions,
 } from './platform/tableClientFactory';
 import { createClientAccess, type IssueClientAccess } from './realtime/clientAccess';
+import { createRealtimeDelivery, type RealtimeDelivery } from './realtime/realtimeDelivery';
 import { CalibrationStore } from './telemetry/calibrationStore';
 import { DeviceStateStore } from './telemetry/deviceStateStore';
 import { RejectionStore } from './telemetry/rejectionStore';
@@ -33,6 +34,8 @@ export interface Services {
   readonly authenticate?: Authenticate;
   /** Client tokens for SignalR, minted after the caller's token is validated. */
   readonly clientAccess: IssueClientAccess;
+  /** Best-effort sends to SignalR clients. */
+  readonly realtime: RealtimeDelivery;
   /** Features switched off by bad settings, with the problems (see `loadConfig`). */
   readonly misconfigured: AppConfig['misconfigured'];
   /** Releases connections held across invocations, for hosts that stop; Azure's never does. */
@@ -51,6 +54,8 @@ export interface ServiceOptions {
   readonly eventFeed?: EventFeedSource;
   /** How long `/api/health` reuses one round of probes; 30 s by default. */
   readonly healthCacheMs?: number;
+  /** Replaces the SignalR REST delivery (tests record what would be sent). */
+  readonly realtime?: RealtimeDelivery;
 }
 
 /** The composition root: builds every store and core from validated config. No I/O happens here. */
@@ -100,6 +105,7 @@ export function createServices(config: AppConfig, options: ServiceOptions = {}):
     ...(encounters ? { encounters } : {}),
     ...(config.identity ? { authenticate: createTokenVerifier(config.identity) } : {}),
     clientAccess: createClientAccess(config.realtime),
+    realtime: options.realtime ?? createRealtimeDelivery(config.realtime),
     ...(options.healthCacheMs === undefined ? {} : { healthCacheMs: options.healthCacheMs }),
     misconfigured: config.misconfigured,
     close: async () => {

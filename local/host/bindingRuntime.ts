@@ -1,21 +1,18 @@
 import type { InvocationContext } from '@azure/functions';
 import { QueueServiceClient } from '@azure/storage-queue';
 import type { FunctionDefinition } from '../../functions/src/platform/functionDefinition';
-import { parseSignalRConnectionString, signAccessToken } from '../signalR/accessToken';
 import { resolveSettingExpression } from './settingExpression';
 
 export interface BindingRuntimeOptions {
   readonly settings: Readonly<Record<string, string | undefined>>;
-  readonly now?: () => number;
 }
 
 /**
- * What the Functions host does around a handler for the bindings fieldline uses: after the handler
- * returns it delivers `signalR` outputs through the service's REST API and `queue` outputs to
- * Storage queues.
+ * What the Functions host does around a handler for output bindings: after the handler returns it
+ * delivers `queue` outputs to Storage queues. (fieldline sends to SignalR from its handlers, best
+ * effort, rather than through the output binding; see `createRealtimeDelivery`.)
  */
 export function createBindingRuntime(options: BindingRuntimeOptions) {
-  const now = options.now ?? Date.now;
   const queues = new Map<string, Promise<import('@azure/storage-queue').QueueClient>>();
 
   function setting(name: string, what: string): string {
@@ -38,53 +35,6 @@ export function createBindingRuntime(options: BindingRuntimeOptions) {
     return client;
   }
 
-  async function sendSignalR(binding: Record<string, unknown>, value: unknown): Promise<void> {
-    const { endpoint, accessKey } = parseSignalRConnectionString(
-      setting(
-        String(binding.connectionStringSetting ?? 'AzureSignalRConnectionString'),
-        'the signalR output',
-      ),
-    );
-    const hub = resolveSettingExpression(String(binding.hubName), options.settings);
-    for (const message of Array.isArray(value) ? value : [value]) {
-      const {
-        target,
-        arguments: args,
-        userId,
-        groupName,
-        action,
-      } = message as Record<string, unknown>;
-      const base = `${endpoint}/api/v1/hubs/${encodeURIComponent(hub)}`;
-      let url: string;
-      let method = 'POST';
-      let body: string | undefined;
-      if (action === 'add' || action === 'remove') {
-        url = `${base}/groups/${encodeURIComponent(String(groupName))}/users/${encodeURIComponent(String(userId))}`;
-        method = action === 'add' ? 'PUT' : 'DELETE';
-      } else {
-        url = userId
-          ? `${base}/users/${encodeURIComponent(String(userId))}`
-          : groupName
-            ? `${base}/groups/${encodeURIComponent(String(groupName))}`
-            : base;
-        body = JSON.stringify({ target, arguments: args ?? [] });
-      }
-      const token = signAccessToken({ aud: url, exp: Math.floor(now() / 1000) + 3600 }, accessKey);
-      const response = await fetch(url, {
-        method,
-        headers: {
-          authorization: `Bearer ${token}`,
-          ...(body ? { 'content-type': 'application/json' } : {}),
-        },
-        ...(body ? { body } : {}),
-      });
-      if (!response.ok)
-        throw new Error(
-          `SignalR ${method} ${url} answered ${response.status}: ${await response.text()}`,
-        );
-    }
-  }
-
   return {
     /** Delivers every output the handler set. A failed delivery fails the invocation, as in Azure. */
     async deliverOutputs(
@@ -95,9 +45,6 @@ export function createBindingRuntime(options: BindingRuntimeOptions) {
         const value = context.extraOutputs.get(output);
         if (value === undefined) continue;
         switch (output.type) {
-          case 'signalR':
-            await sendSignalR(output, value);
-            break;
           case 'queue': {
             const queueName = resolveSettingExpression(String(output.queueName), options.settings);
             const queue = await queueClient(String(output.connection), queueName);

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningLocalIssuer, startLocalIssuer } from '../../local/identity/localIssuer';
 import { localAudience, localClients } from '../../local/identity/localUsers';
 import { clientToken } from '../../local/identity/tokens';
+import { type RunningSignalR, startSignalRServer } from '../../local/signalR/signalRServer';
 import { useAzurite } from '../support/azuriteFixture';
 import {
   type BuiltFunctionApp,
@@ -10,6 +11,7 @@ import {
   loadBuiltFunctionApp,
   triggerOf,
 } from '../support/builtFunctionApp';
+import { listenToHub } from '../support/hubListener';
 import { useMongo } from '../support/mongoFixture';
 import { startTwilioApi, type TwilioApiStandIn } from '../support/twilioApi';
 import { hostHttpRequest, hostQueueRequest } from '../support/workerPayloads';
@@ -26,15 +28,18 @@ describe('encounters through the built bundle', () => {
   let app: BuiltFunctionApp;
   let twilio: TwilioApiStandIn;
   let issuer: RunningLocalIssuer;
+  let signalR: RunningSignalR;
   let manager: string;
   beforeAll(async () => {
     twilio = await startTwilioApi();
     issuer = await startLocalIssuer({ clients: localClients() });
+    signalR = await startSignalRServer(0);
     // A back end acting for its users, as the bundle validates it.
     manager = await clientToken(issuer.identity, 'Users.Manage');
     app = await loadBuiltFunctionApp({
       AUTH_ISSUER: issuer.issuer,
       AUTH_AUDIENCE: localAudience,
+      AzureSignalRConnectionString: signalR.connectionString,
       DataStorage: azurite().connectionString,
       MONGODB_URI: database(),
       SMS_MODE: 'twilio',
@@ -48,6 +53,7 @@ describe('encounters through the built bundle', () => {
     await app?.cleanup();
     await twilio?.stop();
     await issuer?.stop();
+    await signalR?.stop();
   });
 
   const http = (name: string, request: Parameters<typeof hostHttpRequest>[1]) =>
@@ -78,8 +84,10 @@ describe('encounters through the built bundle', () => {
         (await put('putUserEncounter', username, '/encounter', { enabled: true })).http?.status,
       ).toBe(200);
     }
+    const zedApp = await listenToHub(signalR, 'users', ['encounterMatch'], 'zed');
+    const dashboard = await listenToHub(signalR, 'telemetry', ['encounterMatched']);
     const text = JSON.stringify({ username: 'zed', window: 42 });
-    const { response } = await invokeBuilt(
+    await invokeBuilt(
       app,
       'encounterMatcher',
       hostQueueRequest(triggerOf(app.find('encounterMatcher')).name as string, {
@@ -98,13 +106,13 @@ describe('encounters through the built bundle', () => {
         body: "zed, we've found matches for you: @yan!",
       }),
     ]);
-    // Two outputs, one per hub: the user's own message, and a nameless count for dashboards.
-    const output = (name: string) =>
-      JSON.parse(String(response.outputData?.find((o) => o.name === name)?.data.json));
-    expect(output('userSignalRMessages')).toMatchObject([
-      { target: 'encounterMatch', userId: 'zed' },
+    // One send per hub: the user's own message, and a nameless count for dashboards.
+    await Promise.all([zedApp.waitFor(1), dashboard.waitFor(1)]);
+    await Promise.all([zedApp.stop(), dashboard.stop()]);
+    expect(zedApp.received).toMatchObject([
+      { target: 'encounterMatch', arguments: [{ window: 42, matches: [{ username: 'yan' }] }] },
     ]);
-    expect(output('signalRMessages')).toEqual([
+    expect(dashboard.received).toEqual([
       { target: 'encounterMatched', arguments: [[{ matches: 1, sms: 'sent' }]] },
     ]);
   });

@@ -10,13 +10,7 @@ import {
 } from '../support/builtFunctionApp';
 
 // Shapes several functions share, spelled out once (as Azure must see them, not as the code builds them).
-const telemetrySignalR = {
-  type: 'signalR',
-  direction: 'out',
-  hubName: 'telemetry',
-  connectionStringSetting: 'AzureSignalRConnectionString',
-};
-const usersSignalR = { ...telemetrySignalR, hubName: 'users' };
+// No function has a SignalR output binding: realtime sends are best effort, from the handlers.
 const iotHubBatchTrigger = (consumerGroup: string) => ({
   type: 'eventHubTrigger',
   direction: 'in',
@@ -42,7 +36,6 @@ const contract: Record<
 > = {
   ingestTelemetry: {
     trigger: iotHubBatchTrigger('ingest'),
-    outputs: [telemetrySignalR],
     retry: { retryStrategy: 'exponentialBackoff', maxRetryCount: -1 },
   },
   negotiate: {
@@ -103,7 +96,6 @@ const contract: Record<
   },
   analyticsEvents: {
     trigger: iotHubBatchTrigger('analytics'),
-    outputs: [telemetrySignalR],
     retry: { retryStrategy: 'exponentialBackoff', maxRetryCount: -1 },
   },
   topProducts: {
@@ -183,7 +175,6 @@ const contract: Record<
       queueName: 'encounters',
       connection: 'DataStorage',
     },
-    outputs: [telemetrySignalR, usersSignalR],
   },
 };
 

@@ -169,12 +169,7 @@ describe.each(stacks)('the bundle against the $stack stack', ({ stack, file }) =
         scope: accountId,
       },
       {
-        why: 'negotiate with local auth off (auth/accessKey/action)',
-        role: 'signalRAppServer',
-        scope: id('azure-native:signalrservice:SignalR'),
-      },
-      {
-        why: 'signalR output bindings (REST sends) through AzureSignalRConnectionString__serviceUri',
+        why: 'SignalR REST API with the app identity: sends and :generateToken (negotiate)',
         role: 'signalRRestApiOwner',
         scope: id('azure-native:signalrservice:SignalR'),
       },

@@ -278,6 +278,7 @@ describe('health: GET /api/health and /api/health/details', () => {
         storage: { status: 'ok', ms: expect.any(Number) },
         iotHubRegistry: { status: 'ok', ms: expect.any(Number) },
         eventFeed: { status: 'ok', ms: expect.any(Number) },
+        realtimeDelivery: { status: 'ok', ms: expect.any(Number) },
       },
     });
     await stack.iotHub.stop(); // the hub goes away; storage stays

@@ -10,7 +10,7 @@ import type {
   HttpFunctionDefinition,
 } from '../../functions/src/platform/functionDefinition';
 import { guardHttp } from '../../functions/src/platform/httpGuard';
-import { telemetryMessages, userMessages } from '../../functions/src/realtime/signalRBindings';
+import type { RealtimeDelivery } from '../../functions/src/realtime/realtimeDelivery';
 import type { SignalRMessage } from '../../functions/src/realtime/signalRMessage';
 import { createServices, type ServiceOptions } from '../../functions/src/services';
 import { type HubEvent, toEventHubInvocation } from '../../local/eventHubBatch';
@@ -46,7 +46,7 @@ export interface TestFunctionApp {
   }>;
   /**
    * Delivers one queue message to a queue-triggered function, as the host does on attempt
-   * `dequeueCount`; returns its SignalR messages, the users' hub's first.
+   * `dequeueCount`; returns the SignalR messages it sent, in order.
    */
   queue(name: string, message: unknown, dequeueCount?: number): Promise<SignalRMessage[]>;
   /** Fires a timer-triggered function once. */
@@ -65,7 +65,17 @@ export function createTestFunctionApp(
   options: ServiceOptions & { env?: Record<string, string> } = {},
 ): TestFunctionApp {
   const config = loadConfig({ DataStorage: storageConnectionString, ...options.env });
+  // What the functions send to SignalR, in order; each call returns its own messages.
+  const sent: SignalRMessage[] = [];
+  const realtime: RealtimeDelivery = {
+    send: async (_hub, messages) => {
+      sent.push(...messages);
+      return true;
+    },
+    status: () => ({ failedSends: 0 }),
+  };
   const services = createServices(config, {
+    realtime,
     tables: {
       retryOptions: { maxRetries: 1, retryDelayInMs: 10, maxRetryDelayInMs: 20 },
       ...options.tables,
@@ -94,9 +104,9 @@ export function createTestFunctionApp(
         fullyQualifiedNamespace: 'localhost',
         partitionId,
       });
-      const invocation = context(definition, triggerMetadata);
-      await definition.handler(messages, invocation);
-      return (invocation.extraOutputs.get(telemetryMessages) as SignalRMessage[] | undefined) ?? [];
+      const before = sent.length;
+      await definition.handler(messages, context(definition, triggerMetadata));
+      return sent.slice(before);
     },
     async http(
       name,
@@ -146,10 +156,9 @@ export function createTestFunctionApp(
           text: JSON.stringify(message),
         }),
       );
+      const before = sent.length;
       await definition.handler(message, invocation);
-      return [userMessages, telemetryMessages].flatMap(
-        (output) => (invocation.extraOutputs.get(output) as SignalRMessage[] | undefined) ?? [],
-      );
+      return sent.slice(before);
     },
     async timer(name) {
       const definition = find(name, 'timer');

@@ -6,7 +6,8 @@ import type {
 import { queryInteger } from '../platform/http';
 import { iotHubBatchTrigger } from '../platform/iotHubTrigger';
 import { consumerGroups } from '../platform/settingNames';
-import { telemetryMessages } from '../realtime/signalRBindings';
+import { telemetryHub } from '../realtime/hubs';
+import type { RealtimeDelivery } from '../realtime/realtimeDelivery';
 import { broadcastInChunks } from '../realtime/signalRMessage';
 import type { ProductAnalytics } from './productAnalytics';
 import { isProductEventMessage } from './productEvent';
@@ -18,21 +19,18 @@ import { isProductEventMessage } from './productEvent';
  */
 export function createAnalyticsFunctions(
   analytics: ProductAnalytics,
+  realtime: RealtimeDelivery,
 ): [EventHubFunctionDefinition, HttpFunctionDefinition] {
   return [
     {
       ...iotHubBatchTrigger(consumerGroups.analytics),
       name: 'analyticsEvents',
-      extraOutputs: [telemetryMessages],
       handler: async (bodies, context) => {
         const batch = readEventHubBatch(bodies, context).filter(isProductEventMessage);
         if (batch.length === 0) return;
+        let result: Awaited<ReturnType<ProductAnalytics['ingest']>>;
         try {
-          const result = await analytics.ingest(batch);
-          context.extraOutputs.set(
-            telemetryMessages,
-            broadcastInChunks('analytics', result.touched),
-          );
+          result = await analytics.ingest(batch);
           context.log(
             `counted ${result.counted} product events (${result.invalid} not product events) for ${result.touched.length} products`,
           );
@@ -43,6 +41,10 @@ export function createAnalyticsFunctions(
           );
           throw error;
         }
+        // Best effort: a SignalR outage never holds the counts back.
+        await realtime.send(telemetryHub, broadcastInChunks('analytics', result.touched), (line) =>
+          context.warn(line),
+        );
       },
     },
     {

@@ -7,7 +7,8 @@ import type { FunctionDefinition, HttpFunctionDefinition } from '../platform/fun
 import { queryInteger, readJsonBody } from '../platform/http';
 import { queueNames, settingNames } from '../platform/settingNames';
 import type { IssueClientAccess } from '../realtime/clientAccess';
-import { telemetryMessages, userHub, userMessages } from '../realtime/signalRBindings';
+import { telemetryHub, userHub } from '../realtime/hubs';
+import type { RealtimeDelivery } from '../realtime/realtimeDelivery';
 import type { SignalRMessage } from '../realtime/signalRMessage';
 import { readEncounterJob } from './encounterScheduler';
 import type { EncounterServices } from './encounterServices';
@@ -29,12 +30,14 @@ export const distanceStepMeters = 250;
  * Twilio's inbound webhook, and the SMS outbox and recent-encounters reads. Without MONGODB_URI the
  * functions still exist and say what is missing.
  */
-export function createEncounterFunctions(
-  encounters: EncounterServices | undefined,
-  clientAccess: IssueClientAccess,
+export function createEncounterFunctions(deps: {
+  readonly encounters: EncounterServices | undefined;
+  readonly clientAccess: IssueClientAccess;
+  readonly realtime: RealtimeDelivery;
   /** The feature's bad settings, when it is off because of them. */
-  problems?: readonly string[],
-): FunctionDefinition[] {
+  readonly problems?: readonly string[] | undefined;
+}): FunctionDefinition[] {
+  const { encounters, clientAccess, realtime, problems } = deps;
   const unavailable = problems
     ? `the encounters feature is misconfigured: ${problems.join('; ')}`
     : `the encounters feature is not configured: set ${settingNames.mongodbUri}`;
@@ -210,7 +213,6 @@ export function createEncounterFunctions(
       name: 'encounterMatcher',
       queueName: queueNames.encounters,
       connection: settingNames.dataStorage,
-      extraOutputs: [telemetryMessages, userMessages],
       handler: async (message, context) => {
         const dequeueCount = Number(context.triggerMetadata?.dequeueCount ?? 1);
         try {
@@ -223,8 +225,10 @@ export function createEncounterFunctions(
             return;
           }
           if (outcome.pushDue) {
-            context.extraOutputs.set(userMessages, [userPush(outcome.notification)]);
-            context.extraOutputs.set(telemetryMessages, [dashboardPush(outcome.notification)]);
+            // Best effort, like every realtime send: the SMS and the history are what count.
+            const warn = (line: string) => context.warn(line);
+            await realtime.send(userHub, [userPush(outcome.notification)], warn);
+            await realtime.send(telemetryHub, [dashboardPush(outcome.notification)], warn);
           }
           context.log(
             `${job.username}: ${outcome.repeat ? 'already notified for this window; nothing sent again' : `matched ${outcome.notification.matches.length}, SMS ${outcome.notification.sms}`}`,

@@ -1,9 +1,6 @@
-import type { TokenCredential } from '@azure/identity';
 import { AppError } from '../platform/appError';
 import type { RealtimeConfig } from '../platform/config';
-import { appIdentity } from '../platform/identityCredential';
-import { lazy } from '../platform/lazy';
-import { signAccessToken } from './serviceToken';
+import { createServiceBearer, type ServiceBearer } from './serviceAuth';
 
 /** What negotiate answers: the service URL for one hub, and a client token for it. */
 export interface ConnectionInfo {
@@ -26,14 +23,11 @@ const tokenMinutes = 60;
  */
 export function createClientAccess(
   config: RealtimeConfig | undefined,
-  options: { readonly credential?: () => Promise<TokenCredential> } = {},
+  options: { readonly bearer?: ServiceBearer } = {},
 ): IssueClientAccess {
-  const credential = lazy(
-    options.credential ??
-      (() => appIdentity(config?.kind === 'identity' ? config.clientId : undefined)),
-  );
+  const bearer = config ? (options.bearer ?? createServiceBearer(config)) : undefined;
   return async (hub, userId) => {
-    if (!config)
+    if (!config || !bearer)
       throw new AppError(
         'unavailable',
         'SignalR is not configured: set AzureSignalRConnectionString (or its __serviceUri form)',
@@ -44,18 +38,10 @@ export function createClientAccess(
       minutesToExpire: String(tokenMinutes),
       ...(userId ? { userId } : {}),
     });
-    const bearer =
-      config.kind === 'accessKey'
-        ? signAccessToken(
-            // The audience is the request URL without its query, as the service SDKs sign it.
-            { aud: `${config.endpoint}${path}`, exp: Math.floor(Date.now() / 1000) + 300 },
-            config.accessKey,
-          )
-        : (await (await credential()).getToken('https://signalr.azure.com/.default'))?.token;
-    if (!bearer) throw new AppError('unavailable', 'no token for SignalR from the app identity');
-    const response = await fetch(`${config.endpoint}${path}?${query}`, {
+    const url = `${config.endpoint}${path}?${query}`;
+    const response = await fetch(url, {
       method: 'POST',
-      headers: { authorization: `Bearer ${bearer}` },
+      headers: { authorization: `Bearer ${await bearer(url)}` },
       signal: AbortSignal.timeout(10_000),
     });
     if (!response.ok)

@@ -1,6 +1,6 @@
 import type { HttpFunctionDefinition } from '../platform/functionDefinition';
 import type { IssueClientAccess } from './clientAccess';
-import { telemetryHub } from './signalRBindings';
+import { telemetryHub } from './hubs';
 
 /**
  * `POST /api/negotiate` (and GET): hands an operator's dashboard the SignalR Service URL and a

@@ -1,0 +1,8 @@
+/** The operators' hub: fleet messages, which reach dashboards and nobody else. */
+export const telemetryHub = 'telemetry';
+
+/**
+ * The app users' hub. Its clients connect with a user id and receive only what is addressed to
+ * them; a token for one hub cannot open the other, so fleet broadcasts never reach app users.
+ */
+export const userHub = 'users';

@@ -1,0 +1,110 @@
+import type { RealtimeConfig } from '../platform/config';
+import { createServiceBearer, type ServiceBearer } from './serviceAuth';
+import type { SignalRMessage } from './signalRMessage';
+
+/** Best-effort sends to SignalR clients; see {@link createRealtimeDelivery}. */
+export interface RealtimeDelivery {
+  /** Sends every message; never throws. Returns whether all of them were delivered. */
+  send(
+    hub: string,
+    messages: readonly SignalRMessage[],
+    log: (line: string) => void,
+  ): Promise<boolean>;
+  /** Failed sends since the worker started, and the latest, for `/api/health/details`. */
+  status(): { readonly failedSends: number; readonly lastFailure?: { at: string; error: string } };
+}
+
+const attempts = 3;
+const timeoutMs = 5_000;
+/** After a send fails every try, later sends are dropped at once for this long (a breaker). */
+const pauseAfterFailureMs = 10_000;
+
+/**
+ * Realtime delivery that never blocks state. Functions send through the service's REST API from
+ * the handler, not through the SignalR output binding: a binding whose delivery fails fails the
+ * invocation, and with the Event Hubs retry policy that would pause the partition (the Free tier's
+ * daily message quota running out would stop ingest). Each message gets three tries with a short
+ * backoff; then it is dropped, logged and counted, and dashboards catch up by re-reading the API.
+ * While the service is failing, sends are dropped without trying for a few seconds, so an outage
+ * does not slow ingest down by the retries.
+ */
+export function createRealtimeDelivery(
+  config: RealtimeConfig | undefined,
+  options: {
+    readonly bearer?: ServiceBearer;
+    readonly backoffMs?: number;
+    readonly now?: () => number;
+  } = {},
+): RealtimeDelivery {
+  const now = options.now ?? Date.now;
+  let breaker: { until: number; reason: string } | undefined;
+  const bearer = config ? (options.bearer ?? createServiceBearer(config)) : undefined;
+  const backoffMs = options.backoffMs ?? 200;
+  let failedSends = 0;
+  let lastFailure: { at: string; error: string } | undefined;
+
+  async function post(url: string, body: string): Promise<void> {
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      if (attempt > 1)
+        await new Promise((resolve) => setTimeout(resolve, backoffMs * 4 ** (attempt - 2)));
+      let response: Response;
+      try {
+        response = await fetch(url, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${await (bearer as ServiceBearer)(url)}`,
+            'content-type': 'application/json',
+          },
+          body,
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+      } catch (error) {
+        lastError = error; // unreachable, timed out, or no token yet: try again
+        continue;
+      }
+      if (response.ok) return;
+      lastError = new Error(`SignalR answered ${response.status} to POST ${url}`);
+      // Throttled or failing: try again. Refused (a quota, a bad token): retrying will not help.
+      if (response.status !== 429 && response.status < 500) break;
+    }
+    throw lastError;
+  }
+
+  return {
+    async send(hub, messages, log) {
+      if (messages.length === 0) return true;
+      if (!config) {
+        failedSends += messages.length;
+        lastFailure = { at: new Date().toISOString(), error: 'SignalR is not configured' };
+        return false;
+      }
+      let delivered = true;
+      for (const message of messages) {
+        const base = `${config.endpoint}/api/v1/hubs/${encodeURIComponent(hub)}`;
+        const url = message.userId
+          ? `${base}/users/${encodeURIComponent(message.userId)}`
+          : message.groupName
+            ? `${base}/groups/${encodeURIComponent(message.groupName)}`
+            : base;
+        try {
+          if (breaker && now() < breaker.until)
+            throw new Error(`not tried while SignalR is failing (${breaker.reason})`);
+          await post(url, JSON.stringify({ target: message.target, arguments: message.arguments }));
+        } catch (error) {
+          delivered = false;
+          failedSends++;
+          const reason = error instanceof Error ? error.message : String(error);
+          if (!breaker || now() >= breaker.until)
+            breaker = { until: now() + pauseAfterFailureMs, reason };
+          lastFailure = { at: new Date(now()).toISOString(), error: reason };
+          log(
+            `realtime delivery failed (${failedSends} since start), ${message.target} to hub ${hub} dropped; state is saved and dashboards resync: ${lastFailure.error}`,
+          );
+        }
+      }
+      return delivered;
+    },
+    status: () => ({ failedSends, ...(lastFailure ? { lastFailure } : {}) }),
+  };
+}
