@@ -1,9 +1,10 @@
 import { createAnalyticsFunctions } from './analytics/analytics.function';
 import { createEncounterFunctions } from './encounters/encounters.function';
 import { createGatewayApi } from './gateway/gateway.function';
+import { createDeadLetterApi } from './operations/deadLetters.function';
 import type { FunctionDefinition } from './platform/functionDefinition';
 import { createNegotiate } from './realtime/negotiate.function';
-import type { Services } from './services';
+import { deadLetteringFunctions, type Services } from './services';
 import { createDeviceApi } from './telemetry/deviceApi.function';
 import { createIngestTelemetry } from './telemetry/ingestTelemetry.function';
 
@@ -12,9 +13,10 @@ export function createFunctionDefinitions(services: Services): FunctionDefinitio
   const { registry, feed } = services.gateway;
   return [
     createNegotiate(services.clientAccess),
-    createIngestTelemetry(services.ingestor, services.realtime),
+    createIngestTelemetry(services),
     ...createDeviceApi(services),
-    ...createAnalyticsFunctions(services.analytics, services.realtime),
+    ...createAnalyticsFunctions(services),
+    createDeadLetterApi(services.deadLetters, deadLetteringFunctions),
     ...createEncounterFunctions({
       encounters: services.encounters,
       clientAccess: services.clientAccess,

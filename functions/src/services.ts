@@ -10,6 +10,7 @@ import { createHubAuthorization } from './gateway/iotHubRest';
 import { type Authenticate, createTokenVerifier } from './identity/tokenVerifier';
 import { createBlobClientFactory } from './platform/blobClientFactory';
 import type { AppConfig } from './platform/config';
+import { DeadLetterStore } from './platform/deadLetterStore';
 import { consumerGroups, containerNames, tableNames } from './platform/settingNames';
 import {
   createTableClientFactory,
@@ -26,6 +27,8 @@ export interface Services {
   readonly deviceStates: DeviceStateStore;
   readonly calibrations: CalibrationStore;
   readonly rejections: RejectionStore;
+  /** Events the hub-triggered functions set aside (see `isolatePermanentFailures`). */
+  readonly deadLetters: DeadLetterStore;
   readonly ingestor: TelemetryIngestor;
   readonly analytics: ProductAnalytics;
   /** Absent when MONGODB_URI is not set, or the feature's settings are wrong. */
@@ -47,6 +50,9 @@ export interface Services {
     readonly feed?: EventFeedSource;
   };
 }
+
+/** The functions that dead-letter events, by name; each has its own partition of `deadletters`. */
+export const deadLetteringFunctions = ['ingestTelemetry', 'analyticsEvents'] as const;
 
 export interface ServiceOptions {
   readonly tables?: TableClientFactoryOptions;
@@ -70,6 +76,7 @@ export function createServices(config: AppConfig, options: ServiceOptions = {}):
     cacheTtlMs: config.telemetry.calibrationCacheMs,
   });
   const rejections = new RejectionStore(table(tableNames.rejections));
+  const deadLetters = new DeadLetterStore(table(tableNames.deadLetters), deadLetteringFunctions);
   const ingestor = createTelemetryIngestor({
     deviceStates,
     calibrations,
@@ -100,6 +107,7 @@ export function createServices(config: AppConfig, options: ServiceOptions = {}):
     deviceStates,
     calibrations,
     rejections,
+    deadLetters,
     ingestor,
     analytics,
     ...(encounters ? { encounters } : {}),

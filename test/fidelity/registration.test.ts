@@ -86,6 +86,14 @@ const contract: Record<
   health: {
     trigger: { type: 'httpTrigger', route: 'health', methods: ['GET'], authLevel: 'anonymous' },
   },
+  listDeadLetters: {
+    trigger: {
+      type: 'httpTrigger',
+      route: 'deadletters',
+      methods: ['GET'],
+      authLevel: 'anonymous',
+    },
+  },
   healthDetails: {
     trigger: {
       type: 'httpTrigger',

@@ -20,6 +20,7 @@ const accessTable: Record<string, string> = {
   putCalibration: 'PUT roles:Fleet.Operate',
   registerDevice: 'POST roles:Fleet.Operate',
   pullMessages: 'GET roles:Fleet.Admin',
+  listDeadLetters: 'GET roles:Fleet.Admin',
   smsOutbox: 'GET roles:Fleet.Admin',
   putUser: 'PUT user',
   putUserLocation: 'PUT user',

@@ -41,7 +41,14 @@ describe.each(stacks)('the $stack stack', ({ stack, file }) => {
       ofType(graph, 'azure-native:storage:Table')
         .map((t) => input(t, 'tableName'))
         .sort(),
-    ).toEqual(['calibration', 'devicestate', 'productminutes', 'rejections', 'smsoutbox']);
+    ).toEqual([
+      'calibration',
+      'deadletters',
+      'devicestate',
+      'productminutes',
+      'rejections',
+      'smsoutbox',
+    ]);
     expect(
       ofType(graph, 'azure-native:storage:Queue')
         .map((q) => input(q, 'queueName'))

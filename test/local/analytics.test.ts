@@ -200,4 +200,25 @@ describe('product analytics', () => {
     const rejected = (await (await read('rejections?deviceId=shop-1')).json()) as unknown[];
     expect(rejected).toEqual([]);
   });
+
+  it('keeps product events that can never be counted as dead letters, with the reason, for Fleet.Admin', async () => {
+    const tooLong = 'p'.repeat(200);
+    expect(await send({ event: 'view', product_id: tooLong })).toBe(204);
+    expect(await send({ event: 'view' })).toBe(204);
+    const admin = await clientToken(stack.endpoints.identity, 'Fleet.Admin');
+    const list = async () =>
+      (await (
+        await fetch(`${stack.endpoints.apiBaseUrl}/deadletters?function=analyticsEvents`, {
+          headers: { authorization: `Bearer ${admin}` },
+        })
+      ).json()) as { reason: string; body: string; deviceId: string; properties: object }[];
+    const letters = await eventually(list, (found) => found.length >= 2);
+    expect(letters.map((letter) => letter.reason).sort()).toEqual([
+      'a product event needs event and product_id',
+      'product_id is 200 characters; at most 128',
+    ]);
+    expect(letters[0]).toMatchObject({ deviceId: 'shop-1', properties: { type: 'analytics' } });
+    // Fleet.Read may not read them: bodies can hold anything a client sent.
+    expect((await read('deadletters')).status).toBe(403);
+  });
 });

@@ -1,4 +1,6 @@
+import { createHttpHeaders, type PipelinePolicy } from '@azure/core-rest-pipeline';
 import { describe, expect, it } from 'vitest';
+import type { DeadLetter } from '../../functions/src/platform/deadLetterStore';
 import type { DeviceState } from '../../functions/src/telemetry/deviceState';
 import type { Rejection } from '../../functions/src/telemetry/rejection';
 import type { DeviceStateUpdate } from '../../functions/src/telemetry/telemetryIngestor';
@@ -240,6 +242,62 @@ describe('ingestTelemetry', () => {
     expect((unknown.body as Rejection[]).map((r) => r.reason)).toContain('missing_device_id');
 
     expect(broadcastItems<Rejection>(messages, 'telemetryRejected')).toHaveLength(10);
+  });
+
+  it('sets aside a message storage refuses for good, and applies its batch neighbours exactly', async () => {
+    const poison = newDevice('poison');
+    // Storage answers 400 to any device-state write that carries the poison device, as it does to
+    // an entity over its limits: a permanent failure, which retrying would repeat forever.
+    const refusing: PipelinePolicy = {
+      name: 'refuse-poison',
+      sendRequest: async (request, next) => {
+        const body = typeof request.body === 'string' ? request.body : '';
+        if (body.includes('/devicestate') && body.includes(poison))
+          return {
+            request,
+            status: 400,
+            headers: createHttpHeaders({ 'content-type': 'application/json' }),
+            bodyAsText: JSON.stringify({
+              'odata.error': {
+                code: 'PropertyValueTooLarge',
+                message: { value: 'The property value exceeds the maximum allowed size (64KB).' },
+              },
+            }),
+          };
+        return next(request);
+      },
+    };
+    const fnApp = createTestFunctionApp(azurite().connectionString, {
+      tables: { additionalPolicies: [{ policy: refusing, position: 'perCall' }] },
+    });
+    const [first, second] = [newDevice('beside'), newDevice('beside')];
+    const events = [
+      deviceEvent(first, { temperature: 1 }),
+      deviceEvent(poison, { temperature: 2 }),
+      deviceEvent(second, { temperature: 3 }),
+      deviceEvent(first, { temperature: 4 }),
+    ];
+    await fnApp.ingest(events);
+    await fnApp.ingest(events); // redelivered: nothing counts twice, the dead letter is the same one
+    expect((await getDevice(fnApp, first as string)).count).toBe(2);
+    expect((await getDevice(fnApp, second as string)).count).toBe(1);
+    const listed = await fnApp.http('listDeadLetters', {
+      path: 'deadletters?function=ingestTelemetry&limit=100',
+    });
+    const letters = (listed.body as DeadLetter[]).filter((letter) => letter.deviceId === poison);
+    expect(letters).toEqual([
+      expect.objectContaining({
+        function: 'ingestTelemetry',
+        reason: 'The property value exceeds the maximum allowed size (64KB).',
+        source: expect.objectContaining({
+          partitionId: '0',
+          sequenceNumber: events[1]?.sequenceNumber,
+        }),
+        body: '{"temperature":2}',
+        bodyEncoding: 'text',
+      }),
+    ]);
+    expect(fnApp.logs.some((line) => line.includes(`dead-lettered hub message`))).toBe(true);
   });
 
   it('does not report success while storage is down, and loses nothing after recovery', async () => {

@@ -1,10 +1,12 @@
-import { readEventHubBatch } from '../platform/eventHubBatch';
+import type { DeadLetterStore } from '../platform/deadLetterStore';
+import { type BatchMessage, hubDeadLetter, readEventHubBatch } from '../platform/eventHubBatch';
 import type {
   EventHubFunctionDefinition,
   HttpFunctionDefinition,
 } from '../platform/functionDefinition';
 import { queryInteger } from '../platform/http';
 import { iotHubBatchTrigger } from '../platform/iotHubTrigger';
+import { isolatePermanentFailures } from '../platform/isolatePermanentFailures';
 import { consumerGroups } from '../platform/settingNames';
 import { telemetryHub } from '../realtime/hubs';
 import type { RealtimeDelivery } from '../realtime/realtimeDelivery';
@@ -17,23 +19,38 @@ import { isProductEventMessage } from './productEvent';
  * consumer group, counted per product and minute and broadcast as `analytics`. Like ingestTelemetry,
  * a storage failure re-runs the batch instead of skipping it, and a re-run counts nothing twice.
  */
-export function createAnalyticsFunctions(
-  analytics: ProductAnalytics,
-  realtime: RealtimeDelivery,
-): [EventHubFunctionDefinition, HttpFunctionDefinition] {
+export function createAnalyticsFunctions(deps: {
+  readonly analytics: ProductAnalytics;
+  readonly realtime: RealtimeDelivery;
+  readonly deadLetters: DeadLetterStore;
+}): [EventHubFunctionDefinition, HttpFunctionDefinition] {
+  const { analytics } = deps;
+  const name = 'analyticsEvents';
   return [
     {
       ...iotHubBatchTrigger(consumerGroups.analytics),
-      name: 'analyticsEvents',
+      name,
       handler: async (bodies, context) => {
         const batch = readEventHubBatch(bodies, context).filter(isProductEventMessage);
         if (batch.length === 0) return;
-        let result: Awaited<ReturnType<ProductAnalytics['ingest']>>;
-        try {
-          result = await analytics.ingest(batch);
-          context.log(
-            `counted ${result.counted} product events (${result.invalid} not product events) for ${result.touched.length} products`,
+        const setAside = async (message: BatchMessage, reason: string) => {
+          await deps.deadLetters.save(hubDeadLetter(name, message, reason));
+          context.warn(
+            `dead-lettered product event ${message.partitionId}/${message.sequenceNumber}: ${reason}`,
           );
+        };
+        let results: Awaited<ReturnType<typeof analytics.ingest<BatchMessage>>>[];
+        try {
+          results = await isolatePermanentFailures(
+            batch,
+            (part) => analytics.ingest(part),
+            (message, error) =>
+              setAside(message, error instanceof Error ? error.message : String(error)),
+          );
+          // Events that can never be counted (no product_id, an id over 128 characters) are kept
+          // with the reason instead of vanishing.
+          for (const { message, problem } of results.flatMap((r) => r.invalid))
+            await setAside(message, problem);
         } catch (error) {
           context.error(
             `batch of ${batch.length} product events failed and will be retried`,
@@ -41,8 +58,12 @@ export function createAnalyticsFunctions(
           );
           throw error;
         }
+        const touched = results.flatMap((r) => r.touched);
+        context.log(
+          `counted ${results.reduce((sum, r) => sum + r.counted, 0)} product events for ${touched.length} products`,
+        );
         // Best effort: a SignalR outage never holds the counts back.
-        await realtime.send(telemetryHub, broadcastInChunks('analytics', result.touched), (line) =>
+        await deps.realtime.send(telemetryHub, broadcastInChunks('analytics', touched), (line) =>
           context.warn(line),
         );
       },

@@ -6,7 +6,7 @@ import {
   type ProductCounterStore,
   type ProductMinute,
 } from './productCounterStore';
-import { parseProductEvent } from './productEvent';
+import { readProductEvent } from './productEvent';
 
 /** A product's activity over a window, joined with its reference data. */
 export interface ProductActivity {
@@ -80,16 +80,20 @@ export function createProductAnalytics(deps: {
   }
 
   return {
-    /** Counts the batch; returns how many were invalid and the touched products over their minutes. */
-    async ingest(
-      messages: readonly AnalyticsMessage[],
-    ): Promise<{ counted: number; invalid: number; touched: ProductActivity[] }> {
+    /** Counts the batch; returns the invalid events, with why, and the touched products. */
+    async ingest<M extends AnalyticsMessage>(
+      messages: readonly M[],
+    ): Promise<{
+      counted: number;
+      invalid: { message: M; problem: string }[];
+      touched: ProductActivity[];
+    }> {
       const events: CountedEvent[] = [];
-      let invalid = 0;
+      const invalid: { message: M; problem: string }[] = [];
       for (const message of messages) {
-        const event = parseProductEvent(message.body);
-        if (!event) {
-          invalid++;
+        const event = readProductEvent(message.body);
+        if ('problem' in event) {
+          invalid.push({ message, problem: event.problem });
           continue;
         }
         events.push({

@@ -1,5 +1,8 @@
 import { messageTypeProperty } from '../platform/settingNames';
 
+const maxEventChars = 64;
+const maxProductIdChars = 128;
+
 /** A retail client's event, in the seed's shape. */
 export interface ProductEvent {
   readonly event: string;
@@ -11,15 +14,22 @@ export interface ProductEvent {
   readonly user_id?: string;
 }
 
-/** Reads one event; undefined when the body is not a product event (it is then counted as invalid). */
+/** Reads one event; undefined when the body is not a product event. */
 export function parseProductEvent(body: unknown): ProductEvent | undefined {
+  const read = readProductEvent(body);
+  return 'problem' in read ? undefined : read;
+}
+
+/** Reads one event, or says why the body is not one (for its dead letter). */
+export function readProductEvent(body: unknown): ProductEvent | { readonly problem: string } {
   const value =
     typeof body === 'string'
       ? safeParse(body)
       : body instanceof Uint8Array
         ? safeParse(Buffer.from(body).toString('utf8'))
         : body;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return { problem: 'the body is not a JSON object' };
   const fields = value as Record<string, unknown>;
   const text = (key: string) =>
     typeof fields[key] === 'string' || typeof fields[key] === 'number'
@@ -27,7 +37,13 @@ export function parseProductEvent(body: unknown): ProductEvent | undefined {
       : undefined;
   const event = text('event');
   const productId = text('product_id');
-  if (!event || !productId || event.length > 64 || productId.length > 128) return undefined;
+  if (!event || !productId) return { problem: 'a product event needs event and product_id' };
+  if (event.length > maxEventChars)
+    return { problem: `event is ${event.length} characters; at most ${maxEventChars}` };
+  if (productId.length > maxProductIdChars)
+    return {
+      problem: `product_id is ${productId.length} characters; at most ${maxProductIdChars}`,
+    };
   const eventValue = fields.event_value;
   return {
     event,

@@ -55,3 +55,26 @@ function toIsoTime(value: unknown): string {
       : new Date(typeof value === 'string' || typeof value === 'number' ? value : Date.now());
   return Number.isNaN(time.getTime()) ? new Date().toISOString() : time.toISOString();
 }
+
+/** What a dead letter keeps of a hub message: enough to resubmit it through the device API. */
+export function hubDeadLetter(functionName: string, message: BatchMessage, reason: string) {
+  const { body } = message;
+  const bytes = body instanceof Uint8Array;
+  return {
+    function: functionName,
+    reason,
+    source: {
+      partitionId: message.partitionId,
+      sequenceNumber: message.sequenceNumber,
+      enqueuedTime: message.enqueuedTime,
+    },
+    ...(message.deviceId ? { deviceId: message.deviceId } : {}),
+    properties: message.properties,
+    body: bytes
+      ? Buffer.from(body).toString('base64')
+      : typeof body === 'string'
+        ? body
+        : JSON.stringify(body),
+    bodyEncoding: bytes ? ('base64' as const) : ('text' as const),
+  };
+}

@@ -76,6 +76,8 @@ export const tableNames = {
   productMinutes: 'productminutes',
   /** SMS kept instead of sent while SMS_MODE is `outbox`. */
   smsOutbox: 'smsoutbox',
+  /** Events set aside because they can never succeed, with the reason and the body. */
+  deadLetters: 'deadletters',
 } as const;
 
 /** Blob containers the app reads. */

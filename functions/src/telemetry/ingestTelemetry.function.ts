@@ -1,12 +1,14 @@
 import { isProductEventMessage } from '../analytics/productEvent';
-import { readEventHubBatch } from '../platform/eventHubBatch';
+import type { DeadLetterStore } from '../platform/deadLetterStore';
+import { hubDeadLetter, readEventHubBatch } from '../platform/eventHubBatch';
 import type { EventHubFunctionDefinition } from '../platform/functionDefinition';
 import { iotHubBatchTrigger } from '../platform/iotHubTrigger';
+import { isolatePermanentFailures } from '../platform/isolatePermanentFailures';
 import { consumerGroups } from '../platform/settingNames';
 import { telemetryHub } from '../realtime/hubs';
 import type { RealtimeDelivery } from '../realtime/realtimeDelivery';
 import { broadcastInChunks } from '../realtime/signalRMessage';
-import type { TelemetryIngestor } from './telemetryIngestor';
+import type { IngestResult, TelemetryIngestor } from './telemetryIngestor';
 
 /**
  * `ingestTelemetry`: IoT Hub built-in endpoint -> device state -> one SignalR broadcast per batch.
@@ -14,37 +16,53 @@ import type { TelemetryIngestor } from './telemetryIngestor';
  * The Event Hubs trigger checkpoints a batch even when the handler throws, so a storage failure
  * would skip the batch. The retry policy re-runs it instead, indefinitely and with backoff: the
  * partition pauses until storage is back, and replay protection makes the re-run exact. Bad
- * messages never throw; they are kept as rejections. The broadcast is best effort (see
+ * readings never throw; they are kept as rejections. A message storage refuses for good (a
+ * permanent failure) is isolated by splitting the batch and goes to dead letters. The broadcast is best effort (see
  * `createRealtimeDelivery`): a SignalR outage never holds state back.
  */
-export function createIngestTelemetry(
-  ingestor: TelemetryIngestor,
-  realtime: RealtimeDelivery,
-): EventHubFunctionDefinition {
+export function createIngestTelemetry(deps: {
+  readonly ingestor: TelemetryIngestor;
+  readonly realtime: RealtimeDelivery;
+  readonly deadLetters: DeadLetterStore;
+}): EventHubFunctionDefinition {
+  const name = 'ingestTelemetry';
   return {
     ...iotHubBatchTrigger(consumerGroups.ingest),
-    name: 'ingestTelemetry',
+    name,
     handler: async (messages, context) => {
       // Product events share the hub and belong to analyticsEvents.
       const batch = readEventHubBatch(messages, context).filter(
         (message) => !isProductEventMessage(message),
       );
-      let result: Awaited<ReturnType<TelemetryIngestor['ingest']>>;
+      let results: IngestResult[];
       try {
-        result = await ingestor.ingest(batch);
-        context.log(
-          `ingested ${batch.length} messages: ${result.accepted} readings accepted, ` +
-            `${result.rejections.length} rejected, ${result.updates.length} devices updated`,
+        // A message storage refuses for good goes to dead letters; the rest of the batch is applied.
+        results = await isolatePermanentFailures(
+          batch,
+          (part) => deps.ingestor.ingest(part),
+          async (message, error) => {
+            const reason = error instanceof Error ? error.message : String(error);
+            await deps.deadLetters.save(hubDeadLetter(name, message, reason));
+            context.warn(
+              `dead-lettered hub message ${message.partitionId}/${message.sequenceNumber} from ${message.deviceId}: ${reason}`,
+            );
+          },
         );
       } catch (error) {
         context.error(`batch of ${batch.length} failed and will be retried`, error);
         throw error;
       }
-      await realtime.send(
+      const updates = results.flatMap((r) => r.updates);
+      const rejections = results.flatMap((r) => r.rejections);
+      context.log(
+        `ingested ${batch.length} messages: ${results.reduce((sum, r) => sum + r.accepted, 0)} readings accepted, ` +
+          `${rejections.length} rejected, ${updates.length} devices updated`,
+      );
+      await deps.realtime.send(
         telemetryHub,
         [
-          ...broadcastInChunks('deviceState', result.updates),
-          ...broadcastInChunks('telemetryRejected', result.rejections),
+          ...broadcastInChunks('deviceState', updates),
+          ...broadcastInChunks('telemetryRejected', rejections),
         ],
         (line) => context.warn(line),
       );
