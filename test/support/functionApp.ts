@@ -183,6 +183,9 @@ export function testUser(subject: string): Caller {
 }
 
 let sequence = 0;
+// Events are timed from an hour before the test run, a second apart, in the order they are made:
+// recent enough for every "latest" listing, and still in a known order.
+const firstEventMs = Date.now() - 3_600_000;
 
 /** A hub event from a device, as the IoT Hub built-in endpoint would deliver it. */
 export function deviceEvent(
@@ -195,7 +198,7 @@ export function deviceEvent(
     body,
     sequenceNumber: sequence,
     offset: String(sequence * 512),
-    enqueuedTime: new Date(Date.UTC(2026, 10, 1, 12, 0, 0) + sequence * 1000),
+    enqueuedTime: new Date(firstEventMs + sequence * 1000),
     systemProperties: deviceId === undefined ? {} : { 'iothub-connection-device-id': deviceId },
     ...overrides,
   };

@@ -1,3 +1,4 @@
+import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { describe, expect, it } from 'vitest';
 import type { DeviceState } from '../../functions/src/telemetry/deviceState';
 import type { Rejection } from '../../functions/src/telemetry/rejection';
@@ -120,5 +121,48 @@ describe('device API', () => {
       400,
       'validation_failed',
     );
+  });
+
+  it('lists the latest rejections reading about what it returns, however many are kept', async () => {
+    let requests = 0;
+    let entities = 0;
+    const counting: PipelinePolicy = {
+      name: 'count-rejection-reads',
+      sendRequest: async (request, next) => {
+        const response = await next(request);
+        if (request.method === 'GET' && new URL(request.url).pathname.includes('/rejections()')) {
+          requests++;
+          entities +=
+            (JSON.parse(response.bodyAsText ?? '{}') as { value?: unknown[] }).value?.length ?? 0;
+        }
+        return response;
+      },
+    };
+    const fnApp = createTestFunctionApp(azurite().connectionString, {
+      tables: { additionalPolicies: [{ policy: counting, position: 'perCall' }] },
+    });
+    const devices = Array.from({ length: 40 }, (_, i) => `many-${i}-${Date.now().toString(36)}`);
+    const events = devices.flatMap((id) =>
+      Array.from({ length: 5 }, () => deviceEvent(id, { temperature: 900 })),
+    );
+    for (let i = 0; i < events.length; i += 100) await fnApp.ingest(events.slice(i, i + 100));
+    requests = 0;
+    entities = 0;
+    const fleet = await fnApp.http('listRejections', { path: 'rejections?limit=10' });
+    const newest = [...events].reverse().slice(0, 10);
+    expect((fleet.body as Rejection[]).map((r) => r.sequenceNumber)).toEqual(
+      newest.map((e) => e.sequenceNumber),
+    );
+    // A day's four fleet shards, each asked for at most ten: 200 kept, at most 40 read (80 and
+    // two days' shards when the run straddles midnight UTC).
+    expect(requests).toBeLessThanOrEqual(8);
+    expect(entities).toBeLessThanOrEqual(80);
+    requests = 0;
+    entities = 0;
+    const one = await fnApp.http('listRejections', {
+      path: `rejections?deviceId=${devices[7]}&limit=3`,
+    });
+    expect((one.body as Rejection[]).map((r) => r.deviceId)).toEqual(Array(3).fill(devices[7]));
+    expect({ requests, entities }).toEqual({ requests: 1, entities: 3 });
   });
 });

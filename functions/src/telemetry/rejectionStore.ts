@@ -6,42 +6,56 @@ import {
   submitEntityGroup,
 } from '../platform/entityGroupTransaction';
 import type { LazyTable } from '../platform/tableClientFactory';
-import { listAllEntities, newestFirstKey, odataString } from '../platform/tableQueries';
+import { newestFirstKey, odataString } from '../platform/tableQueries';
 import { deviceRowKey } from './deviceKeys';
 import type { Rejection, RejectionReason } from './rejection';
 
 const maxSampleChars = 512;
+/** Fleet partitions per day: spreads a burst of rejections over several partitions' throughput. */
+const fleetShards = 4;
+/** How far back a fleet listing looks for rejections, at most. */
+const maxLookbackDays = 31;
 
 /**
- * Rejected readings, one partition per device. Keys are derived from the hub message, so saving
- * the same batch again overwrites rather than duplicates.
+ * Rejected readings, kept twice so that both listings are bounded queries, newest first:
+ * `d_<device>` holds one device's, and `f_<yyyyMMdd>_<shard>` the fleet's by day, spread over four
+ * shards by device. "Latest N for a device" reads one partition's first N rows; "latest N for the
+ * fleet" reads the first N rows of today's shards, then yesterday's, until it has N. Keys are
+ * derived from the hub message, so saving the same batch again overwrites rather than duplicates,
+ * and a day's fleet partitions can be dropped whole when they age out.
  */
 export class RejectionStore {
-  constructor(private readonly table: LazyTable) {}
+  constructor(
+    private readonly table: LazyTable,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   async save(rejections: readonly Rejection[]): Promise<void> {
     if (rejections.length === 0) return;
-    const byDevice = new Map<string, EntityOperation[]>();
+    const byPartition = new Map<string, EntityOperation[]>();
     const perMessageIndex = new Map<string, number>();
     for (const rejection of rejections) {
       const messageKey = `${rejection.partitionId}/${rejection.sequenceNumber}`;
       const index = perMessageIndex.get(messageKey) ?? 0;
       perMessageIndex.set(messageKey, index + 1);
-      const partitionKey = deviceRowKey(rejection.deviceId);
-      const entity = {
-        PartitionKey: partitionKey,
+      const fields = {
         RowKey: rowKeyFor(rejection, index),
         ...rejection,
         ...doubleProperty('sequenceNumber', rejection.sequenceNumber),
         sample: rejection.sample.slice(0, maxSampleChars),
       };
-      const operations = byDevice.get(partitionKey) ?? [];
-      operations.push({ kind: 'upsert', entity });
-      byDevice.set(partitionKey, operations);
+      for (const partitionKey of [
+        devicePartition(rejection.deviceId),
+        fleetPartition(Date.parse(rejection.receivedAt), rejection.deviceId),
+      ]) {
+        const operations = byPartition.get(partitionKey) ?? [];
+        operations.push({ kind: 'upsert', entity: { PartitionKey: partitionKey, ...fields } });
+        byPartition.set(partitionKey, operations);
+      }
     }
     const client = await this.table.client();
     await Promise.all(
-      [...byDevice.values()].map(async (operations) => {
+      [...byPartition.values()].map(async (operations) => {
         for (let i = 0; i < operations.length; i += maxOperationsPerTransaction) {
           await submitEntityGroup(client, operations.slice(i, i + maxOperationsPerTransaction));
         }
@@ -52,17 +66,45 @@ export class RejectionStore {
   /** Newest first; one device's when `deviceId` is given, otherwise the whole fleet's. */
   async list(query: { deviceId?: string; limit: number }): Promise<Rejection[]> {
     const client = await this.table.client();
-    const filter = query.deviceId
-      ? `PartitionKey eq ${odataString(deviceRowKey(query.deviceId))}`
-      : undefined;
-    const entities = await listAllEntities<RejectionEntity>(client, filter);
-    return entities
-      .map(fromEntity)
-      .sort(
-        (a, b) => b.receivedAt.localeCompare(a.receivedAt) || b.sequenceNumber - a.sequenceNumber,
-      )
-      .slice(0, query.limit);
+    const firstRows = async (partitionKey: string, count: number) => {
+      const pages = client
+        .listEntities<RejectionEntity>({
+          queryOptions: { filter: `PartitionKey eq ${odataString(partitionKey)}` },
+        })
+        .byPage({ maxPageSize: count });
+      for await (const page of pages) return page;
+      return [];
+    };
+    if (query.deviceId)
+      return (await firstRows(devicePartition(query.deviceId), query.limit)).map(fromEntity);
+    const found: TableEntityResult<RejectionEntity>[] = [];
+    for (let day = 0; day < maxLookbackDays && found.length < query.limit; day++) {
+      const dayMs = this.now() - day * 86_400_000;
+      const shards = await Promise.all(
+        Array.from({ length: fleetShards }, (_, shard) =>
+          firstRows(`f_${dayOf(dayMs)}_${shard}`, query.limit - found.length),
+        ),
+      );
+      // Every row of a later day is newer than any of an earlier one; within a day, by row key.
+      found.push(...shards.flat().sort((a, b) => (a.rowKey ?? '').localeCompare(b.rowKey ?? '')));
+    }
+    return found.slice(0, query.limit).map(fromEntity);
   }
+}
+
+function devicePartition(deviceId: string): string {
+  return `d_${deviceRowKey(deviceId)}`;
+}
+
+function fleetPartition(timeMs: number, deviceId: string): string {
+  let hash = 0;
+  for (let i = 0; i < deviceId.length; i++) hash = (hash * 31 + deviceId.charCodeAt(i)) >>> 0;
+  return `f_${dayOf(timeMs)}_${hash % fleetShards}`;
+}
+
+/** `yyyyMMdd` in UTC. */
+function dayOf(timeMs: number): string {
+  return new Date(timeMs).toISOString().slice(0, 10).replaceAll('-', '');
 }
 
 function rowKeyFor(rejection: Rejection, index: number): string {
