@@ -146,6 +146,7 @@ const functions = new FunctionApp('functions', {
     [settingNames.iotHubHostName]: iot.hostName,
     [`${settingNames.signalR}__serviceUri`]: pulumi.interpolate`https://${realtime.hostName}`,
     [settingNames.smsMode]: stage.sms.mode,
+    [settingNames.retentionDays]: String(stage.retentionDays),
     ...(stage.sms.mode === 'twilio'
       ? {
           [settingNames.twilioAccountSid]: stage.sms.accountSid,

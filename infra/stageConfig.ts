@@ -40,6 +40,8 @@ export interface StageConfig {
    */
   readonly nameSuffix?: string;
   readonly archiveTelemetry: boolean;
+  /** Days rejections, product minutes, outbox rows and dead letters are kept (RETENTION_DAYS). */
+  readonly retentionDays: number;
   readonly dashboardExtraOrigins: readonly string[];
   /**
    * Sign-in. Without `entraClientId` the program creates the Entra app registration; with it, the
@@ -240,6 +242,7 @@ export function readStageConfig(get: ConfigReader, stackName: string): StageConf
     },
     ...(nameSuffix ? { nameSuffix } : {}),
     archiveTelemetry: flag('archiveTelemetry', false),
+    retentionDays: integer('retentionDays', 1, 3650, 7),
     dashboardExtraOrigins: origins,
     identity: {
       ...(entraClientId ? { entraClientId } : {}),

@@ -2,6 +2,7 @@ import { createAnalyticsFunctions } from './analytics/analytics.function';
 import { createEncounterFunctions } from './encounters/encounters.function';
 import { createGatewayApi } from './gateway/gateway.function';
 import { createDeadLetterApi } from './operations/deadLetters.function';
+import { createRetentionTimer } from './operations/retention.function';
 import type { FunctionDefinition } from './platform/functionDefinition';
 import { createNegotiate } from './realtime/negotiate.function';
 import { deadLetteringFunctions, type Services } from './services';
@@ -17,6 +18,7 @@ export function createFunctionDefinitions(services: Services): FunctionDefinitio
     ...createDeviceApi(services),
     ...createAnalyticsFunctions(services),
     createDeadLetterApi(services.deadLetters, deadLetteringFunctions),
+    createRetentionTimer(services.retention),
     ...createEncounterFunctions({
       encounters: services.encounters,
       clientAccess: services.clientAccess,

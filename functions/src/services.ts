@@ -8,6 +8,7 @@ import type { EventFeedSource } from './gateway/eventFeed';
 import { createEventHubsFeed } from './gateway/eventHubsFeed';
 import { createHubAuthorization } from './gateway/iotHubRest';
 import { type Authenticate, createTokenVerifier } from './identity/tokenVerifier';
+import { createRetention, type Retention } from './operations/retention';
 import { createBlobClientFactory } from './platform/blobClientFactory';
 import type { AppConfig } from './platform/config';
 import { DeadLetterStore } from './platform/deadLetterStore';
@@ -29,6 +30,8 @@ export interface Services {
   readonly rejections: RejectionStore;
   /** Events the hub-triggered functions set aside (see `isolatePermanentFailures`). */
   readonly deadLetters: DeadLetterStore;
+  /** Deletes what is older than RETENTION_DAYS, bounded per run. */
+  readonly retention: Retention;
   readonly ingestor: TelemetryIngestor;
   readonly analytics: ProductAnalytics;
   /** Absent when MONGODB_URI is not set, or the feature's settings are wrong. */
@@ -108,6 +111,15 @@ export function createServices(config: AppConfig, options: ServiceOptions = {}):
     calibrations,
     rejections,
     deadLetters,
+    retention: createRetention({
+      tables: {
+        rejections: table(tableNames.rejections),
+        productMinutes: table(tableNames.productMinutes),
+        smsOutbox: table(tableNames.smsOutbox),
+        deadLetters: table(tableNames.deadLetters),
+      },
+      retentionDays: config.retentionDays,
+    }),
     ingestor,
     analytics,
     ...(encounters ? { encounters } : {}),

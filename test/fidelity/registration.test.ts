@@ -173,6 +173,9 @@ const contract: Record<
       authLevel: 'anonymous',
     },
   },
+  retention: {
+    trigger: { type: 'timerTrigger', direction: 'in', schedule: '0 15 3 * * *' },
+  },
   encounterScheduler: {
     trigger: { type: 'timerTrigger', direction: 'in', schedule: '0 */1 * * * *' },
   },

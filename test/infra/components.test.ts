@@ -274,6 +274,7 @@ describe.each(stacks)('the $stack stack', ({ stack, file }) => {
       ),
       AUTH_AUDIENCE: `${clientId},api://${clientId}`,
     });
+    expect(settings.RETENTION_DAYS).toBe(prod ? '30' : '7');
     if (prod)
       expect(settings.TWILIO_WEBHOOK_URL).toBe('https://api.example.com/api/twilio/inbound');
     else expect(settings).not.toHaveProperty('TWILIO_WEBHOOK_URL');

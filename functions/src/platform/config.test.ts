@@ -10,6 +10,7 @@ describe('loadConfig', () => {
       storage: { kind: 'connectionString', connectionString: storage },
       telemetry: { calibrationCacheMs: 300_000, historyLength: 100, maxMessageBytes: 65_536 },
       analytics: { referenceRefreshMs: 30_000 },
+      retentionDays: 7,
       // Without an issuer nobody can use the API: not a crash, but health reports it.
       misconfigured: {
         identity: [

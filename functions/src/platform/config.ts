@@ -67,6 +67,8 @@ export interface AppConfig {
   readonly identity?: IdentityConfig;
   readonly realtime?: RealtimeConfig;
   readonly analytics: { readonly referenceRefreshMs: number };
+  /** Days kept before the daily retention run deletes (default 7). */
+  readonly retentionDays: number;
   readonly telemetry: {
     readonly calibrationCacheMs: number;
     readonly historyLength: number;
@@ -125,6 +127,12 @@ export function loadConfig(env: Env): AppConfig {
         problems,
       ) * 1000,
   };
+  const retentionDays = readInteger(
+    env,
+    settingNames.retentionDays,
+    { min: 1, max: 3650, fallback: 7 },
+    problems,
+  );
   if (problems.length > 0 || storage === undefined) throw new ConfigError(problems);
   const misconfigured: Partial<Record<OptionalFeature, string[]>> = {};
   const optional = <T>(feature: OptionalFeature, read: (found: string[]) => T | undefined) => {
@@ -142,6 +150,7 @@ export function loadConfig(env: Env): AppConfig {
     storage,
     telemetry,
     analytics,
+    retentionDays,
     misconfigured,
     ...(gateway ? { gateway } : {}),
     ...(encounters ? { encounters } : {}),

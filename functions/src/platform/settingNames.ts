@@ -50,6 +50,8 @@ export const settingNames = {
   /** How often product reference data is revalidated (by ETag), in seconds. */
   referenceRefreshSeconds: 'ANALYTICS_REFERENCE_REFRESH_SECONDS',
   calibrationCacheSeconds: 'CALIBRATION_CACHE_SECONDS',
+  /** Rejections, product minutes, outbox rows and dead letters older than this are deleted daily. */
+  retentionDays: 'RETENTION_DAYS',
   deviceHistoryLength: 'DEVICE_HISTORY_LENGTH',
   telemetryMaxMessageBytes: 'TELEMETRY_MAX_MESSAGE_BYTES',
 } as const;
