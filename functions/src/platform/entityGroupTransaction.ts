@@ -5,6 +5,8 @@ import {
   createPipelineRequest,
 } from '@azure/core-rest-pipeline';
 import type { TableClient } from '@azure/data-tables';
+import { PermanentFailure } from './failureKind';
+import { entityLimitProblem, tableLimits } from './tableLimits';
 
 /** An entity as the Table service's JSON wire format spells it (`PartitionKey`, `prop@odata.type`). */
 export type WireEntity = { readonly PartitionKey: string; readonly RowKey: string } & Readonly<
@@ -60,6 +62,10 @@ export async function submitEntityGroup(
       `a transaction takes at most ${maxOperationsPerTransaction} operations, got ${operations.length}`,
     );
   }
+  for (const { entity } of operations) {
+    const problem = entityLimitProblem(entity);
+    if (problem) throw new PermanentFailure(`${client.tableName}: ${problem}`);
+  }
   const base = client.url.split('?')[0]?.replace(/\/$/, '') ?? client.url;
   const batch = `batch_${randomUUID()}`;
   const changeset = `changeset_${randomUUID()}`;
@@ -81,6 +87,10 @@ export async function submitEntityGroup(
     }),
     allowInsecureConnection: base.startsWith('http:'),
   });
+  if (body.length * 2 > tableLimits.transactionBytes)
+    throw new PermanentFailure(
+      `${client.tableName}: a transaction of ${body.length * 2} bytes; at most ${tableLimits.transactionBytes}`,
+    );
   const response = await client.pipeline.sendRequest(httpClient, request);
   const text = response.bodyAsText ?? '';
   if (response.status < 200 || response.status >= 300) throw errorFrom(text, response.status);
