@@ -102,6 +102,8 @@ const cosmos = new CosmosMongo('cosmos', {
   serverless: stage.cosmosServerless,
   databaseName: 'fieldline',
   collections: ['users', 'notifications'],
+  // Notifications are kept as long as the tables' rows (RETENTION_DAYS).
+  expireAfterSeconds: { notifications: stage.retentionDays * 86_400 },
   protect: stage.protect,
 });
 const monitoring = new Monitoring('monitoring', {

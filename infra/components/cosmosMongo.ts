@@ -9,6 +9,12 @@ export interface CosmosMongoArgs {
   readonly serverless: boolean;
   readonly databaseName: string;
   readonly collections: readonly string[];
+  /**
+   * Collections whose documents expire this many seconds after their last change. Cosmos DB for
+   * MongoDB (RU) expires by a TTL index on its system field `_ts` only:
+   * https://learn.microsoft.com/azure/cosmos-db/mongodb/time-to-live
+   */
+  readonly expireAfterSeconds?: Readonly<Record<string, number>>;
   readonly protect: boolean;
 }
 
@@ -67,10 +73,24 @@ export class CosmosMongo extends pulumi.ComponentResource {
           accountName: this.account.name,
           databaseName: database.name,
           collectionName: collection,
-          resource: { id: collection, indexes: [{ key: { keys: ['_id'] } }] },
+          resource: {
+            id: collection,
+            indexes: [
+              { key: { keys: ['_id'] } },
+              ...(args.expireAfterSeconds?.[collection]
+                ? [
+                    {
+                      key: { keys: ['_ts'] },
+                      options: { expireAfterSeconds: args.expireAfterSeconds[collection] },
+                    },
+                  ]
+                : []),
+            ],
+          },
         },
         // The app creates its own indexes (2dsphere, unique): after a `pulumi refresh` they are in
-        // the state, and an `up` must not drop them to match the `_id`-only declaration above.
+        // the state, and an `up` must not drop them to match the declaration above. (So a changed
+        // TTL applies to a new collection only; change an existing one in the portal or mongosh.)
         { ...child, protect: args.protect, ignoreChanges: ['resource.indexes'] },
       );
     }

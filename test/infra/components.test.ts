@@ -225,6 +225,20 @@ describe.each(stacks)('the $stack stack', ({ stack, file }) => {
     expect(roleNames.filter((n) => /-\d+$/.test(n))).toEqual([]);
   });
 
+  it('expires notifications after the stage retention, by the TTL index Cosmos supports (_ts)', () => {
+    const collections = ofType(graph, 'azure-native:cosmosdb:MongoDBResourceMongoDBCollection');
+    const indexes = (name: string) =>
+      input(
+        collections.find((c) => input(c, 'collectionName') === name) as (typeof collections)[0],
+        'resource.indexes',
+      );
+    expect(indexes('notifications')).toEqual([
+      { key: { keys: ['_id'] } },
+      { key: { keys: ['_ts'] }, options: { expireAfterSeconds: (prod ? 30 : 7) * 86_400 } },
+    ]);
+    expect(indexes('users')).toEqual([{ key: { keys: ['_id'] } }]);
+  });
+
   it('sign-in: an Entra app registration with the app roles, the SPA redirect, and the API settings', () => {
     const registration = one(graph, 'azuread:index/application:Application');
     expect(input(registration, 'signInAudience')).toBe('AzureADMyOrg');
