@@ -9,7 +9,12 @@ import { containerNames, settingNames } from '../functions/src/platform/settingN
 import { createServices } from '../functions/src/services';
 import { type RunningAzurite, startAzurite } from './azurite';
 import { type RunningDashboard, startDashboardServer } from './dashboardServer';
-import { type HostJson, type RunningFunctionHost, startFunctionHost } from './host/functionHost';
+import {
+  type FunctionHostOptions,
+  type HostJson,
+  type RunningFunctionHost,
+  startFunctionHost,
+} from './host/functionHost';
 import { type FunctionKeys, generateKeys, loadOrCreateKeys } from './host/functionKeys';
 import { createHubEventFeed } from './hubEventFeed';
 import { type RunningLocalIssuer, startLocalIssuer } from './identity/localIssuer';
@@ -89,6 +94,15 @@ export interface LocalStack {
   readonly host: RunningFunctionHost;
   readonly dashboard: RunningDashboard | undefined;
   readonly keys: FunctionKeys;
+  /** Failures on demand, for the soak test: each part comes back on its own ports and data. */
+  readonly faults: {
+    /** Kills Azurite and starts it again after `downMs` (its data survives only with `dataDir`). */
+    restartAzurite(downMs: number): Promise<void>;
+    stopSignalR(): Promise<void>;
+    startSignalR(): Promise<void>;
+    /** Stops the function host and starts a new one, which goes on from the checkpoints. */
+    restartHost(): Promise<void>;
+  };
   stop(): Promise<void>;
 }
 
@@ -112,8 +126,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(ports.table ? { tablePort: ports.table } : {}),
       ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     });
-    const azurite = await azuriteStarted;
-    started.push(azurite);
+    let azurite = await azuriteStarted;
+    started.push({ stop: () => azurite.stop() });
     await uploadSampleProducts(azurite.connectionString);
 
     const policies: AccessPolicy[] = [
@@ -141,8 +155,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     started.push(iotHub);
 
-    const signalR = await startSignalRServer(ports.signalR ?? 0);
-    started.push(signalR);
+    let signalR = await startSignalRServer(ports.signalR ?? 0);
+    started.push({ stop: () => signalR.stop() });
 
     const identity = await startLocalIssuer({
       port: ports.identity ?? 0,
@@ -216,7 +230,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const hostJson = JSON.parse(
       await readFile(path.join(repoRoot, 'functions/host.json'), 'utf8'),
     ) as HostJson;
-    const host = await startFunctionHost({
+    const checkpoints = new Map<string, number>();
+    const hostOptions: FunctionHostOptions = {
       definitions,
       settings,
       keys,
@@ -227,8 +242,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         connection === settingNames.iotHubEventHub && name === eventHubName ? hubLog : undefined,
       hostJson,
       log,
-    });
-    started.push(host);
+      checkpoints,
+    };
+    let host = await startFunctionHost(hostOptions);
+    started.push({ stop: () => host.stop() });
     apiBaseUrl = `${host.baseUrl}/api`;
     // As the Azure entry point does: indexes now, not on the first encounter invocation.
     services.encounters
@@ -259,16 +276,44 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         { mode: 0o600 },
       );
     }
+    const faults: LocalStack['faults'] = {
+      async restartAzurite(downMs) {
+        const { blobPort, queuePort, tablePort } = azurite;
+        await azurite.stop();
+        await new Promise((resolve) => setTimeout(resolve, downMs));
+        azurite = await startAzurite({
+          blobPort,
+          queuePort,
+          tablePort,
+          ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+        });
+      },
+      stopSignalR: () => signalR.stop(),
+      async startSignalR() {
+        signalR = await startSignalRServer(signalR.port, { accessKey: signalR.accessKey });
+      },
+      async restartHost() {
+        await host.stop();
+        host = await startFunctionHost({ ...hostOptions, port: host.port });
+      },
+    };
     return {
       endpoints,
-      azurite,
+      get azurite() {
+        return azurite;
+      },
       iotHub: { ...iotHub, log: hubLog, registry },
-      signalR,
+      get signalR() {
+        return signalR;
+      },
       identity,
       mongo,
-      host,
+      get host() {
+        return host;
+      },
       dashboard,
       keys,
+      faults,
       stop: () => stopAll(started),
     };
   } catch (error) {

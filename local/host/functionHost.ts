@@ -38,6 +38,11 @@ export interface FunctionHostOptions {
   readonly eventHubs?: (connection: string, eventHubName: string) => HubEventLog | undefined;
   readonly hostJson?: HostJson;
   readonly log?: (line: string) => void;
+  /**
+   * Event Hubs checkpoints by consumer group and partition. Pass the same map to a restarted host
+   * and it goes on from where the last one stopped, as Azure's checkpoints in blob storage do.
+   */
+  readonly checkpoints?: Map<string, number>;
 }
 
 export interface HostJson {
@@ -300,7 +305,7 @@ export async function startFunctionHost(
   const port = await listen(server, options.port, 'function host');
   const listeners: Promise<unknown>[] = [];
   const queueSettings = readQueueSettings(options.hostJson);
-  const checkpoints = new Map<string, number>();
+  const checkpoints = options.checkpoints ?? new Map<string, number>();
   for (const definition of options.definitions) {
     // As in Azure, the app setting AzureWebJobs.<name>.Disabled=true stops a trigger from firing;
     // the admin endpoint can still run the function.

@@ -18,6 +18,11 @@ export interface SimulationOptions {
   readonly onProgress?: (progress: SimulationProgress) => void;
   /** Share of messages that are product events (application property type=analytics) instead of telemetry. */
   readonly productEventShare?: number;
+  /**
+   * Share of messages that are poison: product events that can never be counted (a `product_id`
+   * or `event` over its length limit), which the pipeline must dead-letter, one each.
+   */
+  readonly poisonShare?: number;
   /** Replaces the generated body of a good message; `index` counts messages from 0. */
   readonly body?: (index: number, deviceId: string) => string;
   /** Called once per message with its fate, for latency measurements. */
@@ -42,7 +47,12 @@ export interface SimulationSummary extends SimulationProgress {
   /** What the hub accepted per device: good readings, deliberately bad messages, product events. */
   readonly perDevice: ReadonlyMap<
     string,
-    { readonly good: number; readonly bad: number; readonly events: number }
+    {
+      readonly good: number;
+      readonly bad: number;
+      readonly events: number;
+      readonly poison: number;
+    }
   >;
   /** The first few distinct failures, for the operator. */
   readonly errors: readonly string[];
@@ -107,7 +117,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     };
   });
 
-  const perDevice = new Map(ids.map((id) => [id, { good: 0, bad: 0, events: 0 }]));
+  const perDevice = new Map(ids.map((id) => [id, { good: 0, bad: 0, events: 0, poison: 0 }]));
   const errors: string[] = [];
   let sent = 0;
   let accepted = 0;
@@ -131,14 +141,21 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
 
   const sendOne = async (index: number) => {
     const device = devices[index % devices.length] as (typeof devices)[number];
-    const productEvent = random() < (options.productEventShare ?? 0);
+    const poison = random() < (options.poisonShare ?? 0);
+    const productEvent = poison || random() < (options.productEventShare ?? 0);
     const bad = !productEvent && random() < (options.badShare ?? 0);
-    const body = productEvent
-      ? JSON.stringify(nextProductEvent(random))
-      : bad
-        ? badMessage(random)
-        : (options.body?.(index, device.deviceId) ??
-          JSON.stringify(nextReading(device.state, index, random)));
+    const body = poison
+      ? JSON.stringify(
+          index % 2 === 0
+            ? { event: 'view', product_id: `p-${'x'.repeat(200)}` }
+            : { event: 'e'.repeat(100), product_id: 'p1' },
+        )
+      : productEvent
+        ? JSON.stringify(nextProductEvent(random))
+        : bad
+          ? badMessage(random)
+          : (options.body?.(index, device.deviceId) ??
+            JSON.stringify(nextReading(device.state, index, random)));
     const sentAt = performance.now();
     sent++;
     inFlight++;
@@ -169,8 +186,10 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
           good: number;
           bad: number;
           events: number;
+          poison: number;
         };
-        if (productEvent) counts.events++;
+        if (poison) counts.poison++;
+        else if (productEvent) counts.events++;
         else if (bad) counts.bad++;
         else counts.good++;
       } else {
