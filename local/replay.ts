@@ -14,7 +14,7 @@ import { createSasToken, parseIotHubConnectionString } from './iotHub/sharedAcce
 import type { LocalEndpoints } from './localStack';
 
 const usage =
-  'npm run replay -- --source deadletters|<queue>-poison [--id <dead letter id>] [--function ingestTelemetry|analyticsEvents] [--limit 100] ' +
+  'npm run replay -- --source deadletters|<queue>-poison [--id <dead letter id>] [--function ingestTelemetry|analyticsEvents|encounterMatcher] [--limit 100] ' +
   '[--connection-string "HostName=...;SharedAccessKeyName=...;SharedAccessKey=..." | --iothub-hostname <hub>.azure-devices.net] ' +
   '[--storage-connection-string "..." | --storage-account <name>]';
 
@@ -24,15 +24,21 @@ export interface ReplaySummary {
   readonly errors: readonly string[];
 }
 
+/** Where a queue-triggered function's dead letters go back to. */
+const queueOf: Readonly<Record<string, string>> = { encounterMatcher: queueNames.encounters };
+
 /**
- * Resubmits dead letters through the hub's device API, as their device and with the application
- * properties they came with, so they go through the whole pipeline again; each is removed only
- * after the hub accepted it. Finding the device's key needs registry read rights: a service
- * connection string locally, Entra ID (IoT Hub Registry Contributor) against a deployed hub.
+ * Resubmits dead letters where they came from: hub messages through the hub's device API, as their
+ * device and with the application properties they came with, so they go through the whole
+ * pipeline again; queue messages back to their queue. Each is removed only after it was accepted.
+ * Finding a device's key needs registry read rights: a service connection string locally, Entra ID
+ * (IoT Hub Registry Contributor) against a deployed hub.
  */
 export async function replayDeadLetters(options: {
   readonly store: DeadLetterStore;
   readonly hub: { readonly connectionString: string } | { readonly hostName: string };
+  /** For dead letters that came from a queue. */
+  readonly storage?: StorageConnection;
   readonly function?: string;
   readonly id?: string;
   readonly limit: number;
@@ -68,6 +74,15 @@ export async function replayDeadLetters(options: {
   return { resubmitted, failed: errors.length, errors };
 
   async function resubmit(letter: DeadLetter): Promise<void> {
+    if ('queueMessageId' in letter.source) {
+      const queueName = queueOf[letter.function];
+      if (!queueName || !options.storage)
+        throw new Error(`no queue to put a ${letter.function} message back on`);
+      // The queue trigger reads base64 (host.json's messageEncoding).
+      const queue = await createQueueClientFactory(options.storage)(queueName);
+      await queue.sendMessage(Buffer.from(letter.body, 'utf8').toString('base64'));
+      return;
+    }
     if (!letter.deviceId) throw new Error('it names no device, so it cannot go through the hub');
     const { device } = await registry.register(letter.deviceId);
     const answer = await send({
@@ -208,6 +223,7 @@ export async function replayFromCli(argv: readonly string[]): Promise<number> {
               deadLetteringFunctions,
             ),
             hub,
+            storage,
             ...(args.function ? { function: args.function } : {}),
             ...(args.id ? { id: args.id } : {}),
             limit,

@@ -23,6 +23,7 @@ export function createFunctionDefinitions(services: Services): FunctionDefinitio
       encounters: services.encounters,
       clientAccess: services.clientAccess,
       realtime: services.realtime,
+      deadLetters: services.deadLetters,
       problems: services.misconfigured.encounters,
     }),
     ...createGatewayApi({

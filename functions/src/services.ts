@@ -55,7 +55,11 @@ export interface Services {
 }
 
 /** The functions that dead-letter events, by name; each has its own partition of `deadletters`. */
-export const deadLetteringFunctions = ['ingestTelemetry', 'analyticsEvents'] as const;
+export const deadLetteringFunctions = [
+  'ingestTelemetry',
+  'analyticsEvents',
+  'encounterMatcher',
+] as const;
 
 export interface ServiceOptions {
   readonly tables?: TableClientFactoryOptions;

@@ -507,14 +507,33 @@ describe('encounterMatcher deliveries', () => {
     },
   );
 
-  it('logs why a malformed message fails, on its way to encounters-poison', async () => {
+  it('dead-letters a malformed message at once, with the reason and its body', async () => {
     const { app } = encounters();
-    await expect(app.queue('encounterMatcher', { user: 'x' }, 5)).rejects.toThrow(
-      /not an encounter job/,
+    // Completes on the first delivery: retrying a message that can never be read only delays it.
+    await app.queue('encounterMatcher', { user: 'x' }, 1);
+    const listed = await app.http('listDeadLetters', {
+      path: 'deadletters?function=encounterMatcher&limit=500',
+    });
+    expect(listed.body).toContainEqual(
+      expect.objectContaining({
+        function: 'encounterMatcher',
+        reason: expect.stringMatching(/^not an encounter job/),
+        body: '{"user":"x"}',
+        source: { queueMessageId: expect.any(String) },
+      }),
     );
+    expect(app.logs.some((line) => line.includes('dead-lettered encounter message'))).toBe(true);
+  });
+
+  it('lets a transient failure go back to the queue, saying why, on its way to encounters-poison', async () => {
+    // MongoDB is unreachable: that can pass, so the host retries and finally moves the message.
+    const { app } = encounters({
+      MONGODB_URI: 'mongodb://127.0.0.1:9/down?serverSelectionTimeoutMS=200',
+    });
+    await expect(app.queue('encounterMatcher', { username: 'x', window: 1 }, 5)).rejects.toThrow();
     expect(
       app.logs.some((line) =>
-        /dequeue count 5.*encounters-poison: not an encounter job/.test(line),
+        /dequeue count 5.*it is retried, then moved to encounters-poison/.test(line),
       ),
     ).toBe(true);
   });

@@ -151,7 +151,7 @@ describe('invocations through the callbacks the bundle registered, as the worker
       expiresOn: new Date('2026-11-28T10:00:00Z'),
       nextVisibleOn: new Date('2026-11-21T10:01:30Z'),
       popReceipt: 'AgAAAAMAAAAAAAAA',
-      text: '{"user":"not-a-job"}',
+      text: '{"username":"zoe","window":7}',
     };
     const logs: string[] = [];
     const model = app.programmingModel.getInvocationModel({
@@ -165,13 +165,14 @@ describe('invocations through the callbacks the bundle registered, as the worker
       log: (_level: string, _category: string, text: string) => logs.push(text),
     });
     const { context, inputs } = await model.getArguments();
-    expect(inputs).toEqual([{ user: 'not-a-job' }]);
+    expect(inputs).toEqual([{ username: 'zoe', window: 7 }]);
     expect((context as { triggerMetadata?: unknown }).triggerMetadata).toEqual(
       queueTriggerMetadata(message),
     );
-    // A failure goes back to the host, which retries and then moves the message to the poison queue.
+    // A failure that can pass (here the feature is not configured) goes back to the host, which
+    // retries and then moves the message to the poison queue.
     await expect(model.invokeFunction(context, inputs, fn.callback)).rejects.toThrow(
-      /not an encounter job/,
+      /encounters feature is not configured/,
     );
     expect(logs.some((line) => /dequeue count 3.*encounters-poison/.test(line))).toBe(true);
   });

@@ -86,4 +86,37 @@ describe('npm run replay', () => {
       text,
     );
   });
+
+  it('puts a dead-lettered queue message back on its queue', async () => {
+    const storage = {
+      kind: 'connectionString' as const,
+      connectionString: stack.endpoints.storage.connectionString,
+    };
+    const store = new DeadLetterStore(
+      createTableClientFactory(storage)(tableNames.deadLetters),
+      deadLetteringFunctions,
+    );
+    await store.save({
+      function: 'encounterMatcher',
+      reason: 'not an encounter job (since fixed)',
+      source: { queueMessageId: 'm-42' },
+      body: '{"username":"fixed-later","window":9}',
+      bodyEncoding: 'text',
+    });
+    const summary = await replayDeadLetters({
+      store,
+      hub: { connectionString: stack.endpoints.iotHub.connectionString },
+      storage,
+      function: 'encounterMatcher',
+      limit: 10,
+    });
+    expect(summary).toMatchObject({ resubmitted: 1, failed: 0 });
+    const queued = await new QueueClient(storage.connectionString, 'encounters').peekMessages({
+      numberOfMessages: 32,
+    });
+    expect(
+      queued.peekedMessageItems.map((m) => Buffer.from(m.messageText, 'base64').toString()),
+    ).toContain('{"username":"fixed-later","window":9}');
+    expect(await store.list({ function: 'encounterMatcher', limit: 10 })).toEqual([]);
+  });
 });

@@ -1,3 +1,4 @@
+import { PermanentFailure } from '../platform/failureKind';
 import type { UserStore } from './userStore';
 
 /** What the scheduler puts on the `encounters` queue, one message per user. */
@@ -76,7 +77,7 @@ export function readEncounterJob(body: unknown): EncounterJob {
     typeof value.username !== 'string' ||
     !Number.isInteger(value.window)
   )
-    throw new Error(
+    throw new PermanentFailure(
       `not an encounter job: expected {"username": string, "window": integer}, got ${JSON.stringify(body)?.slice(0, 200)}`,
     );
   return { username: value.username, window: value.window as number };

@@ -3,6 +3,8 @@ import type { HttpRequest } from '@azure/functions';
 import type { Caller } from '../identity/caller';
 import { hasRole, ownerKey } from '../identity/caller';
 import { AppError } from '../platform/appError';
+import type { DeadLetterStore } from '../platform/deadLetterStore';
+import { isPermanent } from '../platform/failureKind';
 import type { FunctionDefinition, HttpFunctionDefinition } from '../platform/functionDefinition';
 import { queryInteger, readJsonBody } from '../platform/http';
 import { queueNames, settingNames } from '../platform/settingNames';
@@ -34,6 +36,7 @@ export function createEncounterFunctions(deps: {
   readonly encounters: EncounterServices | undefined;
   readonly clientAccess: IssueClientAccess;
   readonly realtime: RealtimeDelivery;
+  readonly deadLetters: DeadLetterStore;
   /** The feature's bad settings, when it is off because of them. */
   readonly problems?: readonly string[] | undefined;
 }): FunctionDefinition[] {
@@ -234,6 +237,20 @@ export function createEncounterFunctions(deps: {
             `${job.username}: ${outcome.repeat ? 'already notified for this window; nothing sent again' : `matched ${outcome.notification.matches.length}, SMS ${outcome.notification.sms}`}`,
           );
         } catch (error) {
+          const reason = error instanceof Error ? error.message : String(error);
+          if (isPermanent(error)) {
+            // Retrying cannot help (the message itself is wrong): set it aside at once.
+            const messageId = String(context.triggerMetadata?.id ?? 'unknown');
+            await deps.deadLetters.save({
+              function: 'encounterMatcher',
+              reason,
+              source: { queueMessageId: messageId },
+              body: typeof message === 'string' ? message : JSON.stringify(message),
+              bodyEncoding: 'text',
+            });
+            context.warn(`dead-lettered encounter message ${messageId}: ${reason}`);
+            return;
+          }
           // The host retries with the queue's visibility timeout, then moves the message to
           // encounters-poison after host.json's maxDequeueCount; this line says why.
           context.error(
