@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import { HttpRequest, HttpResponse, type HttpResponseInit } from '@azure/functions';
 import type { Authenticate } from '../../functions/src/identity/tokenVerifier';
@@ -83,6 +84,8 @@ export async function startFunctionHost(
     '',
   );
   const abort = new AbortController();
+  // Every trigger listener (one per partition and consumer group, each queue and timer) waits on it.
+  setMaxListeners(100, abort.signal);
   const httpFunctions = options.definitions
     .filter((d): d is HttpFunctionDefinition => d.kind === 'http')
     .map((definition) => ({ definition, route: compileRoute(definition.route) as HttpRoute }));
