@@ -27,16 +27,22 @@ const deviceCount = async (deviceId: string): Promise<number> => {
   return response.status === 200 ? ((await response.json()) as { count: number }).count : 0;
 };
 
+/** The stack's dead-letter store, as the functions write it. */
+const deadLetters = () => {
+  const storage = {
+    kind: 'connectionString' as const,
+    connectionString: stack.endpoints.storage.connectionString,
+  };
+  const store = new DeadLetterStore(
+    createTableClientFactory(storage)(tableNames.deadLetters),
+    deadLetteringFunctions,
+  );
+  return { storage, store };
+};
+
 describe('npm run replay', () => {
   it('puts a fixed dead letter back through the whole pipeline exactly once, then removes it', async () => {
-    const storage = {
-      kind: 'connectionString' as const,
-      connectionString: stack.endpoints.storage.connectionString,
-    };
-    const store = new DeadLetterStore(
-      createTableClientFactory(storage)(tableNames.deadLetters),
-      deadLetteringFunctions,
-    );
+    const { storage, store } = deadLetters();
     // As ingestTelemetry would have set it aside while storage refused it.
     const letter = await store.save({
       function: 'ingestTelemetry',
@@ -88,14 +94,7 @@ describe('npm run replay', () => {
   });
 
   it('puts a dead-lettered queue message back on its queue', async () => {
-    const storage = {
-      kind: 'connectionString' as const,
-      connectionString: stack.endpoints.storage.connectionString,
-    };
-    const store = new DeadLetterStore(
-      createTableClientFactory(storage)(tableNames.deadLetters),
-      deadLetteringFunctions,
-    );
+    const { storage, store } = deadLetters();
     await store.save({
       function: 'encounterMatcher',
       reason: 'not an encounter job (since fixed)',
