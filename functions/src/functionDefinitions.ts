@@ -34,9 +34,7 @@ export function createFunctionDefinitions(services: Services): FunctionDefinitio
         storage: () => services.deviceStates.get('fieldline-health-probe').then(() => undefined),
         iotHubRegistry: registry ? () => registry.probe() : undefined,
         eventFeed: feed ? () => feed.partitionIds().then(() => undefined) : undefined,
-        realtimeDelivery: services.misconfigured.realtime
-          ? undefined
-          : () => recentDelivery(services),
+        realtimeDelivery: services.realtime.configured ? () => recentDelivery(services) : undefined,
       },
     }),
   ];

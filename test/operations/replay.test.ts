@@ -42,7 +42,7 @@ const deadLetters = () => {
 
 describe('npm run replay', () => {
   it('puts a fixed dead letter back through the whole pipeline exactly once, then removes it', async () => {
-    const { storage, store } = deadLetters();
+    const { store } = deadLetters();
     // As ingestTelemetry would have set it aside while storage refused it.
     const letter = await store.save({
       function: 'ingestTelemetry',

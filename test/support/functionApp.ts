@@ -68,6 +68,7 @@ export function createTestFunctionApp(
   // What the functions send to SignalR, in order; each call returns its own messages.
   const sent: SignalRMessage[] = [];
   const realtime: RealtimeDelivery = {
+    configured: true,
     send: async (_hub, messages) => {
       sent.push(...messages);
       return true;

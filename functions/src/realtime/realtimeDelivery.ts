@@ -4,6 +4,8 @@ import type { SignalRMessage } from './signalRMessage';
 
 /** Best-effort sends to SignalR clients; see {@link createRealtimeDelivery}. */
 export interface RealtimeDelivery {
+  /** False without SignalR settings: sends are then dropped, and health says `not_configured`. */
+  readonly configured: boolean;
   /** Sends every message; never throws. Returns whether all of them were delivered. */
   send(
     hub: string,
@@ -74,11 +76,7 @@ export function createRealtimeDelivery(
   return {
     async send(hub, messages, log) {
       if (messages.length === 0) return true;
-      if (!config) {
-        failedSends += messages.length;
-        lastFailure = { at: new Date().toISOString(), error: 'SignalR is not configured' };
-        return false;
-      }
+      if (!config) return false;
       let delivered = true;
       for (const message of messages) {
         const base = `${config.endpoint}/api/v1/hubs/${encodeURIComponent(hub)}`;
@@ -105,6 +103,7 @@ export function createRealtimeDelivery(
       }
       return delivered;
     },
+    configured: config !== undefined,
     status: () => ({ failedSends, ...(lastFailure ? { lastFailure } : {}) }),
   };
 }
