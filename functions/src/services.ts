@@ -2,6 +2,7 @@ import { createProductAnalytics, type ProductAnalytics } from './analytics/produ
 import { ProductCatalog } from './analytics/productCatalog';
 import { ProductCounterStore } from './analytics/productCounterStore';
 import { createEncounterServices, type EncounterServices } from './encounters/encounterServices';
+import { SmsOutbox } from './encounters/smsOutbox';
 import { createDeviceMessageProxy, type DeviceMessageProxy } from './gateway/deviceMessageProxy';
 import { createDeviceRegistry, type DeviceRegistry } from './gateway/deviceRegistry';
 import type { EventFeedSource } from './gateway/eventFeed';
@@ -91,8 +92,9 @@ export function createServices(config: AppConfig, options: ServiceOptions = {}):
     limits: { maxMessageBytes: config.telemetry.maxMessageBytes, maxReadingsPerMessage: 100 },
   });
   const blob = createBlobClientFactory(config.storage);
+  const counters = new ProductCounterStore(table(tableNames.productMinutes));
   const analytics = createProductAnalytics({
-    counters: new ProductCounterStore(table(tableNames.productMinutes)),
+    counters,
     catalog: new ProductCatalog(() => blob(containerNames.reference, 'products.json'), {
       refreshMs: config.analytics.referenceRefreshMs,
     }),
@@ -116,11 +118,12 @@ export function createServices(config: AppConfig, options: ServiceOptions = {}):
     rejections,
     deadLetters,
     retention: createRetention({
-      tables: {
-        rejections: table(tableNames.rejections),
-        productMinutes: table(tableNames.productMinutes),
-        smsOutbox: table(tableNames.smsOutbox),
-        deadLetters: table(tableNames.deadLetters),
+      stores: {
+        rejections,
+        productminutes: counters,
+        // Outbox rows age out whichever SMS mode the stage is in now.
+        smsoutbox: new SmsOutbox(table(tableNames.smsOutbox)),
+        deadletters: deadLetters,
       },
       retentionDays: config.retentionDays,
     }),

@@ -73,7 +73,7 @@ export function createTestFunctionApp(
       sent.push(...messages);
       return true;
     },
-    status: () => ({ failedSends: 0 }),
+    check: async () => undefined,
   };
   const services = createServices(config, {
     realtime,

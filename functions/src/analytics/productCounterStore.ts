@@ -3,7 +3,12 @@ import { doubleProperty } from '../platform/entityGroupTransaction';
 import { updatePartitionOptimistically } from '../platform/optimisticPartitionUpdate';
 import type { LazyTable } from '../platform/tableClientFactory';
 import { keyFor } from '../platform/tableLimits';
-import { listAllEntities, odataString, readEntitiesByRowKey } from '../platform/tableQueries';
+import {
+  deleteWhere,
+  listAllEntities,
+  odataString,
+  readEntitiesByRowKey,
+} from '../platform/tableQueries';
 import { HyperLogLog } from './hyperLogLog';
 
 /** What one product did in one minute. */
@@ -100,6 +105,12 @@ export class ProductCounterStore {
         ),
       ),
     );
+  }
+
+  /** Deletes the minutes before `cutoffMs`: whole partitions, one per minute. */
+  async deleteOlderThan(cutoffMs: number, limit: number) {
+    const cutoff = minuteOf(new Date(cutoffMs));
+    return deleteWhere(await this.table.client(), `PartitionKey lt ${odataString(cutoff)}`, limit);
   }
 
   /** Every product's minutes from `sinceMinute` on. */

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { LazyTable } from '../platform/tableClientFactory';
-import { newestFirstKey } from '../platform/tableQueries';
+import { deleteWhere, newestFirstKey, odataString } from '../platform/tableQueries';
 import type { SmsMessage, SmsSender } from './smsSender';
 
 export interface OutboxEntry extends SmsMessage {
@@ -31,6 +31,15 @@ export class SmsOutbox {
         return { id };
       },
     };
+  }
+
+  /** Deletes the SMS kept before `cutoffMs` (row keys are newest first). */
+  async deleteOlderThan(cutoffMs: number, limit: number) {
+    return deleteWhere(
+      await this.table.client(),
+      `PartitionKey eq '${partitionKey}' and RowKey gt ${odataString(newestFirstKey(cutoffMs))}`,
+      limit,
+    );
   }
 
   async list(limit: number): Promise<OutboxEntry[]> {

@@ -14,7 +14,6 @@ const optOutKeywords = new Set([
   'REVOKE',
 ]);
 const optInKeywords = new Set(['START', 'YES', 'UNSTOP']);
-const maxFormBytes = 16_384;
 
 /**
  * `POST /api/twilio/inbound`: Twilio's incoming-SMS webhook. The `X-Twilio-Signature` header is
@@ -42,8 +41,6 @@ export async function handleTwilioInbound(
       'unsupported_media_type',
       'Twilio webhooks are application/x-www-form-urlencoded',
     );
-  if (Buffer.byteLength(request.body) > maxFormBytes)
-    throw new AppError('payload_too_large', `body is over ${maxFormBytes} bytes`);
   const params = Object.fromEntries(new URLSearchParams(request.body));
   if (!(await validTwilioSignature(deps.authToken, request.signature, request.url, params)))
     throw new AppError('forbidden', 'X-Twilio-Signature does not match this request');

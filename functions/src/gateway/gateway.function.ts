@@ -5,7 +5,7 @@ import { ExpiringCache } from '../platform/expiringCache';
 import type { HttpFunctionDefinition } from '../platform/functionDefinition';
 import { queryInteger, readJsonBody } from '../platform/http';
 import { decodeContinuation, encodeContinuation } from './continuationToken';
-import type { DeviceMessageProxy } from './deviceMessageProxy';
+import { type DeviceMessageProxy, maxDeviceMessageBytes } from './deviceMessageProxy';
 import type { DeviceRegistry } from './deviceRegistry';
 import type { EventFeedSource, FeedPositions } from './eventFeed';
 import { checkHealth, type HealthReport } from './healthCheck';
@@ -72,7 +72,7 @@ export function createGatewayApi(deps: GatewayDeps): HttpFunctionDefinition[] {
       // The device's own SAS token authorizes the message; IoT Hub checks it.
       access: { kind: 'deviceSas' },
       // IoT Hub's own limit for a device-to-cloud message.
-      maxBodyBytes: 256 * 1024,
+      maxBodyBytes: maxDeviceMessageBytes,
       handler: async (request) => {
         if (!deps.proxy) throw notConfigured();
         const deviceId = request.params.id ?? '';

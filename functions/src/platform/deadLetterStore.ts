@@ -2,7 +2,7 @@ import type { TableEntityResult } from '@azure/data-tables';
 import { doubleProperty } from './entityGroupTransaction';
 import type { LazyTable } from './tableClientFactory';
 import { tableLimits } from './tableLimits';
-import { newestFirstKey, odataString } from './tableQueries';
+import { deleteWhere, newestFirstKey, odataString } from './tableQueries';
 
 /** Where a dead letter came from: a hub message, or a queue message. */
 export type DeadLetterSource =
@@ -121,6 +121,15 @@ export class DeadLetterStore {
     } catch {
       return undefined;
     }
+  }
+
+  /** Deletes dead letters of events enqueued before `cutoffMs` (row keys are newest first). */
+  async deleteOlderThan(cutoffMs: number, limit: number) {
+    return deleteWhere(
+      await this.table.client(),
+      `RowKey gt ${odataString(newestFirstKey(cutoffMs))}`,
+      limit,
+    );
   }
 
   async remove(functionName: string, id: string): Promise<void> {

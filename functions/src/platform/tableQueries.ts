@@ -64,3 +64,33 @@ const maxTimeMs = 8_640_000_000_000_000;
 export function newestFirstKey(timeMs: number): string {
   return String(maxTimeMs - timeMs).padStart(16, '0');
 }
+
+/**
+ * Deletes the rows `filter` finds, a page at a time, at most `limit` of them: bounded work
+ * however many match. `more` says whether the limit stopped it (the next call goes on).
+ */
+export async function deleteWhere(
+  client: TableClient,
+  filter: string,
+  limit: number,
+): Promise<{ deleted: number; more: boolean }> {
+  let deleted = 0;
+  const pages = client
+    .listEntities({ queryOptions: { filter, select: ['PartitionKey', 'RowKey'] } })
+    .byPage({ maxPageSize: Math.min(100, limit) });
+  for await (const page of pages) {
+    await Promise.all(
+      page.map((entity) =>
+        client
+          .deleteEntity(entity.partitionKey as string, entity.rowKey as string)
+          // Already gone (another run, or the row expired meanwhile) is what we wanted.
+          .catch((error: unknown) => {
+            if (storageStatus(error) !== 404) throw error;
+          }),
+      ),
+    );
+    deleted += page.length;
+    if (deleted >= limit) return { deleted, more: true };
+  }
+  return { deleted, more: false };
+}

@@ -12,8 +12,11 @@ export interface RealtimeDelivery {
     messages: readonly SignalRMessage[],
     log: (line: string) => void,
   ): Promise<boolean>;
-  /** Failed sends since the worker started, and the latest, for `/api/health/details`. */
-  status(): { readonly failedSends: number; readonly lastFailure?: { at: string; error: string } };
+  /**
+   * For `/api/health/details`: throws while the latest failed send is under five minutes old. Not
+   * a probe of the service, which would spend its message quota.
+   */
+  check(): Promise<void>;
 }
 
 const attempts = 3;
@@ -43,7 +46,7 @@ export function createRealtimeDelivery(
   const bearer = config ? (options.bearer ?? createServiceBearer(config)) : undefined;
   const backoffMs = options.backoffMs ?? 200;
   let failedSends = 0;
-  let lastFailure: { at: string; error: string } | undefined;
+  let lastFailure: { at: number; error: string } | undefined;
 
   async function post(url: string, body: string): Promise<void> {
     let lastError: unknown;
@@ -95,7 +98,7 @@ export function createRealtimeDelivery(
           const reason = error instanceof Error ? error.message : String(error);
           if (!breaker || now() >= breaker.until)
             breaker = { until: now() + pauseAfterFailureMs, reason };
-          lastFailure = { at: new Date(now()).toISOString(), error: reason };
+          lastFailure = { at: now(), error: reason };
           log(
             `realtime delivery failed (${failedSends} since start), ${message.target} to hub ${hub} dropped; state is saved and dashboards resync: ${lastFailure.error}`,
           );
@@ -104,6 +107,11 @@ export function createRealtimeDelivery(
       return delivered;
     },
     configured: config !== undefined,
-    status: () => ({ failedSends, ...(lastFailure ? { lastFailure } : {}) }),
+    async check() {
+      if (lastFailure && now() - lastFailure.at < 5 * 60_000)
+        throw new Error(
+          `${failedSends} realtime sends failed since start; the last at ${new Date(lastFailure.at).toISOString()}: ${lastFailure.error}`,
+        );
+    },
   };
 }

@@ -20,7 +20,8 @@ export function deviceRowKey(deviceId: string): string {
   return encodeURIComponent(deviceId);
 }
 
-function fnv1a(text: string): number {
+/** FNV-1a, 32 bits: a fast, stable spread of device ids over shards. */
+export function fnv1a(text: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     hash ^= text.charCodeAt(i);

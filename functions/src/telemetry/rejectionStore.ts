@@ -6,8 +6,8 @@ import {
   submitEntityGroup,
 } from '../platform/entityGroupTransaction';
 import type { LazyTable } from '../platform/tableClientFactory';
-import { newestFirstKey, odataString } from '../platform/tableQueries';
-import { deviceRowKey } from './deviceKeys';
+import { deleteWhere, newestFirstKey, odataString } from '../platform/tableQueries';
+import { deviceRowKey, fnv1a } from './deviceKeys';
 import type { Rejection, RejectionReason } from './rejection';
 
 const maxSampleChars = 512;
@@ -90,6 +90,23 @@ export class RejectionStore {
     }
     return found.slice(0, query.limit).map(fromEntity);
   }
+
+  /** Deletes rejections received before `cutoffMs`: whole fleet days, and old rows per device. */
+  async deleteOlderThan(cutoffMs: number, limit: number) {
+    const client = await this.table.client();
+    const days = await deleteWhere(
+      client,
+      `PartitionKey ge 'f_' and PartitionKey lt ${odataString(`f_${dayOf(cutoffMs)}`)}`,
+      limit,
+    );
+    const devices = await deleteWhere(
+      client,
+      // Every `d_` partition (the backtick follows the underscore), rows older than the cutoff.
+      `PartitionKey ge 'd_' and PartitionKey lt 'd\`' and RowKey gt ${odataString(newestFirstKey(cutoffMs))}`,
+      limit,
+    );
+    return { deleted: days.deleted + devices.deleted, more: days.more || devices.more };
+  }
 }
 
 function devicePartition(deviceId: string): string {
@@ -97,9 +114,7 @@ function devicePartition(deviceId: string): string {
 }
 
 function fleetPartition(timeMs: number, deviceId: string): string {
-  let hash = 0;
-  for (let i = 0; i < deviceId.length; i++) hash = (hash * 31 + deviceId.charCodeAt(i)) >>> 0;
-  return `f_${dayOf(timeMs)}_${hash % fleetShards}`;
+  return `f_${dayOf(timeMs)}_${fnv1a(deviceId) % fleetShards}`;
 }
 
 /** `yyyyMMdd` in UTC. */
