@@ -31,7 +31,7 @@ export function createFunctionDefinitions(services: Services): FunctionDefinitio
       misconfigured: services.misconfigured,
       ...(services.healthCacheMs === undefined ? {} : { healthCacheMs: services.healthCacheMs }),
       probes: {
-        storage: () => services.deviceStates.get('fieldline-health-probe').then(() => undefined),
+        storage: () => services.deviceStates.probe(),
         iotHubRegistry: registry ? () => registry.probe() : undefined,
         eventFeed: feed ? () => feed.partitionIds().then(() => undefined) : undefined,
         realtimeDelivery: services.realtime.configured

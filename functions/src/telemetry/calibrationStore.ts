@@ -1,72 +1,44 @@
-import { ExpiringCache } from '../platform/expiringCache';
 import type { LazyTable } from '../platform/tableClientFactory';
-import { readEntitiesByRowKey } from '../platform/tableQueries';
+import { listAllEntities } from '../platform/tableQueries';
 import { type Calibration, calibratedMeasurements } from './calibration';
-import { devicePartitionKey, deviceRowKey } from './deviceKeys';
+import { calibrationPartitionKey, deviceRowKey } from './deviceKeys';
 
 export interface CalibrationStoreOptions {
   readonly table: LazyTable;
-  /** How long a calibration, or the absence of one, is remembered. */
+  /** How long a read of the calibrations, and so the absence of one, is used; 0 reads every time. */
   readonly cacheTtlMs: number;
-  readonly cacheSize?: number;
   readonly now?: () => number;
 }
 
 /**
- * Per-device calibration, read lazily and cached with expiry. Misses are cached too, so devices
- * without calibration (most of them) cost no request per batch.
+ * Per-device calibration, read as one snapshot of the whole table and reused until it expires.
+ * Few devices are calibrated, and a query returns up to 1,000 rows, so a batch costs no request
+ * for calibration while the snapshot is fresh, and one per 1,000 calibrated devices when it is
+ * not, however many uncalibrated devices the batch names.
  */
 export class CalibrationStore {
-  private readonly cache: ExpiringCache<string, Calibration | undefined>;
+  private snapshot:
+    | { readonly byDevice: ReadonlyMap<string, Calibration>; readonly expiresAt: number }
+    | undefined;
+  private loading: Promise<ReadonlyMap<string, Calibration>> | undefined;
+  /** Bumped by every write, so a read that started before it is not kept. */
+  private generation = 0;
+  private readonly now: () => number;
 
   constructor(private readonly options: CalibrationStoreOptions) {
-    this.cache = new ExpiringCache({
-      ttlMs: options.cacheTtlMs,
-      maxEntries: options.cacheSize ?? 50_000,
-      ...(options.now ? { now: options.now } : {}),
-    });
+    this.now = options.now ?? Date.now;
   }
 
   async getMany(deviceIds: Iterable<string>): Promise<Map<string, Calibration | undefined>> {
-    const result = new Map<string, Calibration | undefined>();
-    const missingByPartition = new Map<string, string[]>();
-    for (const deviceId of new Set(deviceIds)) {
-      const cached = this.cache.lookup(deviceId);
-      if (cached.hit) {
-        result.set(deviceId, cached.value);
-        continue;
-      }
-      const partitionKey = devicePartitionKey(deviceId);
-      missingByPartition.set(partitionKey, [
-        ...(missingByPartition.get(partitionKey) ?? []),
-        deviceId,
-      ]);
-    }
-    if (missingByPartition.size === 0) return result;
-    const client = await this.options.table.client();
-    await Promise.all(
-      [...missingByPartition].map(async ([partitionKey, ids]) => {
-        const found = await readEntitiesByRowKey<CalibrationEntity>(
-          client,
-          partitionKey,
-          ids.map(deviceRowKey),
-        );
-        for (const deviceId of ids) {
-          const entity = found.get(deviceRowKey(deviceId));
-          const calibration = entity ? fromEntity(entity) : undefined;
-          this.cache.set(deviceId, calibration);
-          result.set(deviceId, calibration);
-        }
-      }),
-    );
-    return result;
+    const all = await this.current();
+    return new Map([...new Set(deviceIds)].map((deviceId) => [deviceId, all.get(deviceId)]));
   }
 
-  /** Replaces a device's calibration. Other instances pick it up when their cache entry expires. */
+  /** Replaces a device's calibration. Other instances pick it up when their snapshot expires. */
   async put(deviceId: string, calibration: Calibration): Promise<void> {
     const client = await this.options.table.client();
     const entity: Record<string, unknown> = {
-      partitionKey: devicePartitionKey(deviceId),
+      partitionKey: calibrationPartitionKey(deviceId),
       rowKey: deviceRowKey(deviceId),
       deviceId,
     };
@@ -77,7 +49,36 @@ export class CalibrationStore {
       entity[`${name}Intercept`] = { value: rule.intercept, type: 'Double' };
     }
     await client.upsertEntity(entity as { partitionKey: string; rowKey: string }, 'Replace');
-    this.cache.delete(deviceId);
+    this.generation++;
+    this.snapshot = undefined;
+    this.loading = undefined;
+  }
+
+  private current(): Promise<ReadonlyMap<string, Calibration>> {
+    if (this.snapshot && this.snapshot.expiresAt > this.now())
+      return Promise.resolve(this.snapshot.byDevice);
+    // Concurrent batches share one read; a write starts the next one afresh.
+    if (!this.loading) {
+      const loading = this.load().finally(() => {
+        if (this.loading === loading) this.loading = undefined;
+      });
+      this.loading = loading;
+    }
+    return this.loading;
+  }
+
+  private async load(): Promise<ReadonlyMap<string, Calibration>> {
+    const generation = this.generation;
+    const startedAt = this.now();
+    const client = await this.options.table.client();
+    const byDevice = new Map(
+      (await listAllEntities<CalibrationEntity>(client)).flatMap((entity) =>
+        typeof entity.deviceId === 'string' ? [[entity.deviceId, fromEntity(entity)] as const] : [],
+      ),
+    );
+    if (this.options.cacheTtlMs > 0 && generation === this.generation)
+      this.snapshot = { byDevice, expiresAt: startedAt + this.options.cacheTtlMs };
+    return byDevice;
   }
 }
 

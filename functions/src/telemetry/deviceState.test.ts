@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyDelta, type DeviceMessage } from './deviceState';
+import { applyDelta, type DeviceMessage, mergeDeviceStates } from './deviceState';
 
 const message = (
   sequenceNumber: number,
@@ -82,5 +82,40 @@ describe('applyDelta', () => {
     const { state } = applyDelta(undefined, { deviceId: 'd', partitionId: '0', messages }, 5);
     expect(state).toMatchObject({ count: 12, rejected: 12 });
     expect(state.history.map((point) => point.temperature)).toEqual([7, 8, 9, 10, 11]);
+  });
+});
+
+describe('mergeDeviceStates', () => {
+  it('adds up the rows two hub partitions built, with the latest values and one history', () => {
+    const before = applyDelta(
+      undefined,
+      {
+        deviceId: 'd',
+        partitionId: '0',
+        messages: [
+          { ...message(1, 1), accepted: [{ temperature: 1, humidity: 30 }] },
+          message(2, 2, 1),
+        ],
+      },
+      10,
+    ).state;
+    // After a hub failover the device's later messages arrive on partition 3.
+    const after = applyDelta(
+      undefined,
+      { deviceId: 'd', partitionId: '3', messages: [message(3, 7), message(4, 8)] },
+      10,
+    ).state;
+    const merged = mergeDeviceStates([after, before], 3);
+    expect(merged).toMatchObject({
+      deviceId: 'd',
+      temperature: 8,
+      humidity: 30,
+      count: 4,
+      rejected: 1,
+      lastSeen: after.lastSeen,
+      lastSequenceNumbers: { 0: 2, 3: 4 },
+    });
+    expect(merged.history.map((point) => point.temperature)).toEqual([2, 7, 8]);
+    expect(mergeDeviceStates([before], 3)).toBe(before);
   });
 });

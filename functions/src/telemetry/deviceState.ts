@@ -117,3 +117,35 @@ export function applyDelta(
     changed: true,
   };
 }
+
+/**
+ * One device's state from the rows several hub partitions built for it (see
+ * `deviceStatePartitionKey`): counts add up, each partition's sequence number is its own, the
+ * latest values and the history come from the readings in time order.
+ */
+export function mergeDeviceStates(
+  rows: readonly DeviceState[],
+  historyLength: number,
+): DeviceState {
+  const [only] = rows;
+  if (!only) throw new Error('mergeDeviceStates needs at least one row');
+  if (rows.length === 1) return only;
+  const byLastSeen = [...rows].sort((a, b) => (a.lastSeen ?? '').localeCompare(b.lastSeen ?? ''));
+  const latest = (name: (typeof measurementNames)[number]) =>
+    byLastSeen.reduce<number | null>((value, row) => row[name] ?? value, null);
+  const history = rows
+    .flatMap((row) => row.history)
+    .sort((a, b) => a.t.localeCompare(b.t) || a.seq - b.seq);
+  return {
+    deviceId: only.deviceId,
+    temperature: latest('temperature'),
+    humidity: latest('humidity'),
+    pressure: latest('pressure'),
+    light: latest('light'),
+    count: rows.reduce((sum, row) => sum + row.count, 0),
+    rejected: rows.reduce((sum, row) => sum + row.rejected, 0),
+    lastSeen: byLastSeen.at(-1)?.lastSeen ?? null,
+    lastSequenceNumbers: Object.assign({}, ...rows.map((row) => row.lastSequenceNumbers)),
+    history: history.slice(-historyLength),
+  };
+}

@@ -1,12 +1,24 @@
 import type { TableClient, TableEntityResult } from '@azure/data-tables';
 import type { BackoffOptions } from '../platform/backoff';
-import { doubleProperty, type WireEntity } from '../platform/entityGroupTransaction';
+import type { WireEntity } from '../platform/entityGroupTransaction';
 import { ExpiringCache } from '../platform/expiringCache';
 import { updatePartitionOptimistically } from '../platform/optimisticPartitionUpdate';
 import type { LazyTable } from '../platform/tableClientFactory';
-import { listAllEntities, readEntitiesByRowKey, storageStatus } from '../platform/tableQueries';
-import { devicePartitionKey, deviceRowKey } from './deviceKeys';
-import { applyDelta, type DeviceDelta, type DeviceState, type HistoryPoint } from './deviceState';
+import {
+  listAllEntities,
+  odataString,
+  readEntitiesByRowKey,
+  storageStatus,
+} from '../platform/tableQueries';
+import { deviceRowKey, deviceStatePartitionKey, deviceStatePartitionPrefix } from './deviceKeys';
+import {
+  applyDelta,
+  type DeviceDelta,
+  type DeviceState,
+  type HistoryPoint,
+  mergeDeviceStates,
+} from './deviceState';
+import { measurementNames } from './measurements';
 
 export interface DeviceStateStoreOptions {
   readonly table: LazyTable;
@@ -18,10 +30,14 @@ export interface DeviceStateStoreOptions {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-/** A device's state after a batch, and whether this batch changed it (false on redelivery). */
+/**
+ * A device's state (its hub partition's row) after a batch, and whether this batch changed it
+ * (false on redelivery).
+ */
 export interface AppliedDeviceState {
   readonly state: DeviceState;
   readonly changed: boolean;
+  readonly partitionId: string;
 }
 
 interface CachedState {
@@ -30,48 +46,69 @@ interface CachedState {
 }
 
 /**
- * The device-state table. Writes are coalesced per device and grouped per partition into
- * entity-group transactions, each entity guarded by its ETag. On a 412/409 the partition's devices
- * are re-read and the batch re-applied after a capped, jittered exponential backoff.
+ * The device-state table: one partition per hub partition (see `deviceStatePartitionKey`). A
+ * batch's writes are coalesced per device into entity-group transactions on its partition, each
+ * entity guarded by its ETag. On a 412/409 the devices are re-read and the batch re-applied after
+ * a capped, jittered exponential backoff.
  *
- * Known states and ETags are cached between invocations: an Event Hubs partition, and so a
- * device, is read by one instance at a time, so the cache is nearly always current, and when it
- * is not the ETag check fails and the store re-reads.
+ * Known states and ETags are cached between invocations: a hub partition, and so a table
+ * partition, is read by one instance at a time, so the cache is nearly always current, and when
+ * it is not the ETag check fails and the store re-reads.
  */
 export class DeviceStateStore {
-  /** By row key. */
+  /** By partition key and row key. */
   private readonly cache: ExpiringCache<string, CachedState>;
 
   constructor(private readonly options: DeviceStateStoreOptions) {
     this.cache = new ExpiringCache({ ttlMs: 60 * 60_000, maxEntries: options.cacheSize ?? 50_000 });
   }
 
+  /**
+   * A device's state, merged from every hub partition's row. Which partitions hold it is not
+   * known, so this is one query over the device-state partitions; the dashboard reads `list`.
+   */
   async get(deviceId: string): Promise<DeviceState | undefined> {
     const client = await this.options.table.client();
+    const rows = await listAllEntities<DeviceStateEntity>(
+      client,
+      `${partitionRange} and RowKey eq ${odataString(deviceRowKey(deviceId))}`,
+    );
+    return rows.length === 0
+      ? undefined
+      : mergeDeviceStates(rows.map(fromEntity), this.options.historyLength);
+  }
+
+  /** One point read, for health: proves the table answers without scanning it. */
+  async probe(): Promise<void> {
+    const client = await this.options.table.client();
     try {
-      const entity = await client.getEntity<DeviceStateEntity>(
-        devicePartitionKey(deviceId),
-        deviceRowKey(deviceId),
-      );
-      return fromEntity(entity);
+      await client.getEntity(deviceStatePartitionKey('0'), 'fieldline-health-probe');
     } catch (error) {
-      if (storageStatus(error) === 404) return undefined;
-      throw error;
+      if (storageStatus(error) !== 404) throw error;
     }
   }
 
   /** Every device, across partitions and continuation tokens, sorted by id. */
   async list(): Promise<DeviceState[]> {
     const client = await this.options.table.client();
-    const entities = await listAllEntities<DeviceStateEntity>(client);
-    return entities.map(fromEntity).sort((a, b) => a.deviceId.localeCompare(b.deviceId));
+    const rowsByDevice = new Map<string, DeviceState[]>();
+    for (const entity of await listAllEntities<DeviceStateEntity>(client, partitionRange)) {
+      const state = fromEntity(entity);
+      rowsByDevice.set(state.deviceId, [...(rowsByDevice.get(state.deviceId) ?? []), state]);
+    }
+    return [...rowsByDevice.values()]
+      .map((rows) => mergeDeviceStates(rows, this.options.historyLength))
+      .sort((a, b) => a.deviceId.localeCompare(b.deviceId));
   }
 
-  /** Applies each device's delta exactly once, however often the same batch arrives. */
+  /**
+   * Applies each device's delta exactly once, however often the same batch arrives. The state
+   * returned is the row of the delta's hub partition.
+   */
   async apply(deltas: readonly DeviceDelta[]): Promise<AppliedDeviceState[]> {
     const byPartition = new Map<string, DeviceDelta[]>();
     for (const delta of deltas) {
-      const key = devicePartitionKey(delta.deviceId);
+      const key = deviceStatePartitionKey(delta.partitionId);
       byPartition.set(key, [...(byPartition.get(key) ?? []), delta]);
     }
     const client = await this.options.table.client();
@@ -96,15 +133,16 @@ export class DeviceStateStore {
       update: (current, rowKey) => {
         const delta = deltasByRowKey.get(rowKey) as DeviceDelta;
         const result = applyDelta(current?.state, delta, this.options.historyLength);
-        applied.set(rowKey, result);
-        return result.changed ? toEntity(result.state) : undefined;
+        applied.set(rowKey, { ...result, partitionId: delta.partitionId });
+        return result.changed ? toEntity(result.state, partitionKey) : undefined;
       },
       written: (rowKey, etag) => {
         const result = applied.get(rowKey);
-        if (result) this.cache.set(rowKey, { state: result.state, etag });
+        if (result) this.cache.set(cacheKey(partitionKey, rowKey), { state: result.state, etag });
       },
       conflicted: () => {
-        for (const rowKey of deltasByRowKey.keys()) this.cache.delete(rowKey);
+        for (const rowKey of deltasByRowKey.keys())
+          this.cache.delete(cacheKey(partitionKey, rowKey));
       },
       backoff: this.options.backoff,
       maxAttempts: this.options.maxAttempts,
@@ -122,7 +160,7 @@ export class DeviceStateStore {
     const known = new Map<string, CachedState>();
     const missing: string[] = [];
     for (const rowKey of rowKeys) {
-      const cached = this.cache.lookup(rowKey);
+      const cached = this.cache.lookup(cacheKey(partitionKey, rowKey));
       if (cached.hit) known.set(rowKey, cached.value);
       else missing.push(rowKey);
     }
@@ -131,7 +169,7 @@ export class DeviceStateStore {
     for (const [rowKey, entity] of found) {
       const cached = { state: fromEntity(entity), etag: entity.etag };
       known.set(rowKey, cached);
-      this.cache.set(rowKey, cached);
+      this.cache.set(cacheKey(partitionKey, rowKey), cached);
     }
     return known;
   }
@@ -150,54 +188,80 @@ interface DeviceStateEntity {
   history: string;
 }
 
-function toEntity(state: DeviceState): WireEntity {
-  const optional = (name: 'temperature' | 'humidity' | 'pressure' | 'light') =>
-    state[name] === null ? {} : doubleProperty(name, state[name]);
-  return {
-    PartitionKey: devicePartitionKey(state.deviceId),
-    RowKey: deviceRowKey(state.deviceId),
-    deviceId: state.deviceId,
-    ...optional('temperature'),
-    ...optional('humidity'),
-    ...optional('pressure'),
-    ...optional('light'),
-    ...doubleProperty('count', state.count),
-    ...doubleProperty('rejected', state.rejected),
-    lastSequenceNumbers: JSON.stringify(state.lastSequenceNumbers),
-    ...(state.lastSeen ? { lastSeen: state.lastSeen } : {}),
-    history: encodeHistory(state.history),
-  };
+// Device-state partition keys are the prefix and a hub partition id, which is digits.
+const partitionRange = `PartitionKey ge ${odataString(deviceStatePartitionPrefix)} and PartitionKey lt ${odataString(String.fromCharCode(deviceStatePartitionPrefix.charCodeAt(0) + 1))}`;
+
+function cacheKey(partitionKey: string, rowKey: string): string {
+  return `${partitionKey}/${rowKey}`;
 }
 
-// Stored as tuples, `[t, seq, temperature, humidity, pressure, light]` with null for "not sent":
-// less than half the size of objects, which every write of the entity pays for.
-type StoredPoint = [string, number, number | null, number | null, number | null, number | null];
+function toEntity(state: DeviceState, partitionKey: string): WireEntity {
+  // Built by hand: this runs for every device of every batch.
+  const entity: Record<string, string | number> = {
+    PartitionKey: partitionKey,
+    RowKey: deviceRowKey(state.deviceId),
+    deviceId: state.deviceId,
+    count: state.count,
+    'count@odata.type': 'Edm.Double',
+    rejected: state.rejected,
+    'rejected@odata.type': 'Edm.Double',
+    lastSequenceNumbers: JSON.stringify(state.lastSequenceNumbers),
+    history: encodeHistory(state.history),
+  };
+  for (const name of measurementNames) {
+    const value = state[name];
+    if (value === null) continue;
+    entity[name] = value;
+    entity[doubleType[name]] = 'Edm.Double';
+  }
+  if (state.lastSeen) entity.lastSeen = state.lastSeen;
+  return entity as WireEntity;
+}
+
+const doubleType = Object.fromEntries(
+  measurementNames.map((name) => [name, `${name}@odata.type`]),
+) as Record<(typeof measurementNames)[number], string>;
+
+/**
+ * History is stored as one JSON array of `[epochMs, seq, temperature, humidity, pressure, light]`
+ * tuples, trailing "not sent" values left off: numbers only, so the service stores and parses
+ * less than a third of the objects' size and JSON escapes nothing, and every write of the entity
+ * pays for it. Rows written with ISO time strings still read.
+ */
+type StoredPoint = [number | string, number, ...(number | null)[]];
+
+// A point is encoded once, the first time a device's history is written with it; after that every
+// write of the history reuses the text (points are carried from state to state by reference).
+const encodedPoints = new WeakMap<HistoryPoint, string>();
+
+function encodePoint(point: HistoryPoint): string {
+  let text = encodedPoints.get(point);
+  if (text === undefined) {
+    const values = measurementNames.map((name) => point[name] ?? null);
+    while (values.length > 0 && values.at(-1) === null) values.pop();
+    text = JSON.stringify([Date.parse(point.t), point.seq, ...values]);
+    encodedPoints.set(point, text);
+  }
+  return text;
+}
 
 function encodeHistory(history: readonly HistoryPoint[]): string {
-  return JSON.stringify(
-    history.map(
-      (p): StoredPoint => [
-        p.t,
-        p.seq,
-        p.temperature ?? null,
-        p.humidity ?? null,
-        p.pressure ?? null,
-        p.light ?? null,
-      ],
-    ),
-  );
+  return `[${history.map(encodePoint).join(',')}]`;
 }
 
 function decodeHistory(text: unknown): HistoryPoint[] {
   const stored = parseJson<StoredPoint[]>(text, Array.isArray) ?? [];
-  return stored.map(([t, seq, temperature, humidity, pressure, light]) => ({
-    t,
-    seq,
-    ...(temperature === null ? {} : { temperature }),
-    ...(humidity === null ? {} : { humidity }),
-    ...(pressure === null ? {} : { pressure }),
-    ...(light === null ? {} : { light }),
-  }));
+  return stored.map(([time, seq, ...values]) => {
+    const point: Record<string, unknown> = {
+      t: typeof time === 'number' ? new Date(time).toISOString() : time,
+      seq,
+    };
+    measurementNames.forEach((name, index) => {
+      const value = values[index];
+      if (typeof value === 'number') point[name] = value;
+    });
+    return point as unknown as HistoryPoint;
+  });
 }
 
 function fromEntity(entity: TableEntityResult<DeviceStateEntity>): DeviceState {

@@ -54,7 +54,8 @@ export function createTelemetryIngestor(deps: TelemetryIngestorDeps) {
       const calibrations = await deps.calibrations.getMany(knownIds);
 
       const rejections: Rejection[] = [];
-      const deltas = new Map<string, { partitionId: string; messages: DeviceMessage[] }>();
+      // By hub partition and device: a batch comes from one partition, but a caller may mix them.
+      const deltas = new Map<string, DeviceDelta & { messages: DeviceMessage[] }>();
       let accepted = 0;
       for (const { message, readings, problems, text } of parsed) {
         const { deviceId } = message;
@@ -80,7 +81,9 @@ export function createTelemetryIngestor(deps: TelemetryIngestorDeps) {
           } else valid.push(calibrated);
         }
         accepted += valid.length;
-        const delta = deltas.get(deviceId) ?? {
+        const key = deltaKey(message.partitionId, deviceId);
+        const delta = deltas.get(key) ?? {
+          deviceId,
           partitionId: message.partitionId,
           messages: [],
         };
@@ -90,19 +93,20 @@ export function createTelemetryIngestor(deps: TelemetryIngestorDeps) {
           accepted: valid,
           rejectedCount,
         });
-        deltas.set(deviceId, delta);
+        deltas.set(key, delta);
       }
 
       // Rejections first: their keys are idempotent, so a retried batch cannot duplicate them,
       // and a device's count never claims a rejection that was not kept.
       await deps.rejections.save(rejections);
-      const applied = await deps.deviceStates.apply(
-        [...deltas].map(([deviceId, delta]): DeviceDelta => ({ deviceId, ...delta })),
-      );
+      const applied = await deps.deviceStates.apply([...deltas.values()]);
 
-      const updates = applied.map(({ state }) => ({
+      const updates = applied.map(({ state, partitionId }) => ({
         ...state,
-        history: pointsFrom(state.history, deltas.get(state.deviceId)?.messages ?? []),
+        history: pointsFrom(
+          state.history,
+          deltas.get(deltaKey(partitionId, state.deviceId))?.messages ?? [],
+        ),
       }));
       return { updates, rejections, accepted };
     },
@@ -110,6 +114,10 @@ export function createTelemetryIngestor(deps: TelemetryIngestorDeps) {
 }
 
 export type TelemetryIngestor = ReturnType<typeof createTelemetryIngestor>;
+
+function deltaKey(partitionId: string, deviceId: string): string {
+  return `${partitionId}/${deviceId}`;
+}
 
 function rejectionOf(
   message: TelemetryMessage,
