@@ -21,6 +21,9 @@ export function broadcastInChunks<T>(
   maxBytes = maxSignalRMessageBytes,
 ): SignalRMessage[] {
   if (items.length === 0) return [];
+  // The usual case, one message, costs one serialisation instead of one per item.
+  if (Buffer.byteLength(JSON.stringify(items), 'utf8') <= maxBytes)
+    return [{ target, arguments: [items] }];
   const messages: SignalRMessage[] = [];
   let chunk: T[] = [];
   let size = 0;
