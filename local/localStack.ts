@@ -23,6 +23,7 @@ import { DeviceRegistry } from './iotHub/deviceRegistry';
 import { HubEventLog } from './iotHub/hubEventLog';
 import { type AccessPolicy, type RunningIotHub, startIotHubServer } from './iotHub/iotHubServer';
 import { type RunningMongo, startMongoServer } from './mongo/mongoServer';
+import { startRegionNetwork } from './network/regionNetwork';
 import { type RunningSignalR, startSignalRServer } from './signalR/signalRServer';
 
 export interface LocalStackPorts {
@@ -52,6 +53,12 @@ export interface LocalStackOptions {
   readonly healthCacheMs?: number;
   /** Extra or overriding app settings for the function app. */
   readonly settings?: Record<string, string>;
+  /**
+   * Put a region's network between the function app and storage, SignalR and MongoDB: each of
+   * their requests takes this many more milliseconds there and back. Devices and browsers are
+   * not delayed. For benchmarks (`npm run bench -- --rtt <ms>`).
+   */
+  readonly rttMs?: number;
   readonly log?: (line: string) => void;
   /** Serve the dashboard: build it first, or serve an existing build. Off when absent. */
   readonly dashboard?: {
@@ -169,6 +176,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const mongo = options.mongodbUri ? undefined : await startMongoServer(ports.mongo ?? 0);
     if (mongo) started.push(mongo);
     const mongodbUri = options.mongodbUri ?? (mongo as RunningMongo).uri;
+    // What the function app is given: the same services, across the network when one is asked for.
+    const network = options.rttMs === undefined ? undefined : startRegionNetwork(options.rttMs);
+    if (network) started.push(network);
+    const appEndpoints = network
+      ? {
+          storage: await network.storage(azurite),
+          signalR: `Endpoint=http://127.0.0.1:${await network.route(signalR.port, 'http')};AccessKey=${signalR.accessKey};Version=1.0;`,
+          mongodbUri: mongo
+            ? mongodbUri.replace(
+                `:${mongo.port}/`,
+                `:${await network.route(mongo.port, 'mongodb')}/`,
+              )
+            : mongodbUri,
+        }
+      : { storage: azurite.connectionString, signalR: signalR.connectionString, mongodbUri };
     const twilioAuthToken = randomKey();
 
     // The dashboard starts before the host so that CORS can name its origin; its config.json is
@@ -207,13 +229,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const servicePolicy = policies[1] as AccessPolicy;
     const registryPolicy = policies[3] as AccessPolicy;
     const settings: Record<string, string> = {
-      [settingNames.dataStorage]: azurite.connectionString,
+      [settingNames.dataStorage]: appEndpoints.storage,
       [settingNames.iotHubEventHub]: `Endpoint=sb://${iotHub.hostName}/;SharedAccessKeyName=${servicePolicy.name};SharedAccessKey=${servicePolicy.key};EntityPath=${eventHubName}`,
       [settingNames.iotHubEventHubName]: eventHubName,
-      [settingNames.signalR]: signalR.connectionString,
+      [settingNames.signalR]: appEndpoints.signalR,
       [settingNames.iotHubHostName]: iotHub.hostName,
       [settingNames.iotHubRegistryConnection]: `HostName=${iotHub.hostName};SharedAccessKeyName=${registryPolicy.name};SharedAccessKey=${registryPolicy.key}`,
-      [settingNames.mongodbUri]: mongodbUri,
+      [settingNames.mongodbUri]: appEndpoints.mongodbUri,
       [settingNames.smsMode]: 'outbox',
       [settingNames.twilioAuthToken]: twilioAuthToken,
       [settingNames.authIssuer]: identity.issuer,

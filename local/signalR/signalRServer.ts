@@ -96,6 +96,14 @@ export async function startSignalRServer(
     });
   }
 
+  /**
+   * The endpoint as the caller addressed it, which tokens' audiences name, as the service checks
+   * them against the URL called. It differs from `endpoint` behind a proxy.
+   */
+  function addressedAs(request: http.IncomingMessage): string {
+    return request.headers.host ? `http://${request.headers.host}` : endpoint;
+  }
+
   function clientToken(request: http.IncomingMessage, url: URL): string | undefined {
     const header = request.headers.authorization;
     if (header?.startsWith('Bearer ')) return header.slice('Bearer '.length);
@@ -106,7 +114,7 @@ export async function startSignalRServer(
     const hub = url.searchParams.get('hub') ?? '';
     const token = clientToken(request, url);
     const check = token
-      ? verifyAccessToken(token, accessKey, `${endpoint}/client/?hub=${hub}`, now())
+      ? verifyAccessToken(token, accessKey, `${addressedAs(request)}/client/?hub=${hub}`, now())
       : ({ ok: false, reason: 'no access token' } as const);
     if (!check.ok) return cors(request, response, 401, { error: check.reason });
     const connectionId = randomUUID();
@@ -135,7 +143,12 @@ export async function startSignalRServer(
     response: http.ServerResponse,
   ) {
     const token = request.headers.authorization?.replace(/^Bearer /, '') ?? '';
-    const check = verifyAccessToken(token, accessKey, `${endpoint}${url.pathname}`, now());
+    const check = verifyAccessToken(
+      token,
+      accessKey,
+      `${addressedAs(request)}${url.pathname}`,
+      now(),
+    );
     if (!check.ok) return sendJson(response, 401, { error: check.reason });
     if (!hubPattern.test(hub)) return sendJson(response, 400, { error: `invalid hub name ${hub}` });
     const minutes = Number(url.searchParams.get('minutesToExpire') ?? '60');
@@ -146,7 +159,7 @@ export async function startSignalRServer(
     sendJson(response, 200, {
       token: signAccessToken(
         {
-          aud: `${endpoint}/client/?hub=${hub}`,
+          aud: `${addressedAs(request)}/client/?hub=${hub}`,
           iat: issuedAt,
           exp: issuedAt + minutes * 60,
           ...(userId ? { nameid: userId } : {}),
@@ -164,7 +177,12 @@ export async function startSignalRServer(
   ) {
     const [, hub = '', scope, target, user] = route;
     const token = request.headers.authorization?.replace(/^Bearer /, '') ?? '';
-    const check = verifyAccessToken(token, accessKey, `${endpoint}${url.pathname}`, now());
+    const check = verifyAccessToken(
+      token,
+      accessKey,
+      `${addressedAs(request)}${url.pathname}`,
+      now(),
+    );
     if (!check.ok) return sendJson(response, 401, { error: check.reason });
     if (!hubPattern.test(hub)) return sendJson(response, 400, { error: `invalid hub name ${hub}` });
     const decodedTarget = target ? decodeURIComponent(target) : undefined;
@@ -210,7 +228,12 @@ export async function startSignalRServer(
       url.pathname.replace(/\/$/, '') === '/client' &&
       connection !== undefined &&
       token !== undefined &&
-      verifyAccessToken(token, accessKey, `${endpoint}/client/?hub=${connection.hub}`, now()).ok;
+      verifyAccessToken(
+        token,
+        accessKey,
+        `${addressedAs(request)}/client/?hub=${connection.hub}`,
+        now(),
+      ).ok;
     if (!valid || !connection) {
       socket.end('HTTP/1.1 401 Unauthorized\r\nconnection: close\r\n\r\n');
       return;

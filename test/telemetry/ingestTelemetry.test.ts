@@ -4,9 +4,9 @@ import type { DeadLetter } from '../../functions/src/platform/deadLetterStore';
 import type { DeviceState } from '../../functions/src/telemetry/deviceState';
 import type { Rejection } from '../../functions/src/telemetry/rejection';
 import type { DeviceStateUpdate } from '../../functions/src/telemetry/telemetryIngestor';
+import { startTcpProxy } from '../../local/network/tcpProxy';
 import { useAzurite } from '../support/azuriteFixture';
 import { broadcastItems, createTestFunctionApp, deviceEvent } from '../support/functionApp';
-import { startTcpProxy } from '../support/tcpProxy';
 
 const azurite = useAzurite();
 const app = () => createTestFunctionApp(azurite().connectionString);
