@@ -3,12 +3,21 @@ export type BenchmarkFigures = Record<string, number | boolean>;
 export interface BenchmarkContext {
   /** A fast smoke run: small sizes, same code paths. Nothing is asserted about speed either way. */
   readonly quick: boolean;
+  /**
+   * `--rtt <ms>`: the round trip to add to every request the function code sends to storage,
+   * SignalR and MongoDB. Absent, each benchmark uses its own (ingest measures several).
+   */
+  readonly rttMs?: number;
+  /** Figures of the benchmarks that ran before this one, by their full names. */
+  readonly figures: Readonly<BenchmarkFigures>;
   readonly log: (line: string) => void;
 }
 
 export interface Benchmark {
   readonly name: string;
   readonly description: string;
+  /** Benchmarks whose figures this one reads; they run first, even when not selected. */
+  readonly needs?: readonly string[];
   run(context: BenchmarkContext): Promise<BenchmarkFigures>;
 }
 

@@ -1,8 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import type { Benchmark, BenchmarkFigures } from './benchmark';
 import { coldstartBenchmark } from './coldstartBenchmark';
+import { costBenchmark } from './costModel';
 import { dashboardBenchmark } from './dashboardBenchmark';
 import { e2eBenchmark } from './e2eBenchmark';
 import { encountersBenchmark } from './encountersBenchmark';
@@ -10,50 +12,83 @@ import { ingestBenchmark } from './ingestBenchmark';
 
 const benchmarks: readonly Benchmark[] = [
   ingestBenchmark,
+  costBenchmark,
   coldstartBenchmark,
   e2eBenchmark,
   dashboardBenchmark,
   encountersBenchmark,
 ];
 
+const usage = `Usage: npm run bench -- [--quick] [--rtt <ms>] [--only ${benchmarks.map((b) => b.name).join(',')}]`;
+
 interface Args {
   readonly quick: boolean;
+  readonly rttMs?: number;
   readonly only: readonly string[];
 }
 
-function parseArgs(argv: readonly string[]): Args {
-  const only: string[] = [];
-  let quick = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--quick') quick = true;
-    else if (arg === '--only') only.push(...(argv[++i] ?? '').split(',').filter(Boolean));
-    else {
-      console.error(
-        `unknown argument "${arg}". Usage: npm run bench -- [--quick] [--only ${benchmarks.map((b) => b.name).join(',')}]`,
-      );
-      process.exit(2);
-    }
+/** The arguments, or the problem with them in words a person can act on. */
+function readArgs(argv: string[]): Args | { problem: string } {
+  let values: { quick?: boolean; rtt?: string; only?: string[] };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        quick: { type: 'boolean' },
+        rtt: { type: 'string' },
+        only: { type: 'string', multiple: true },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    return { problem: `${(error as Error).message}\n${usage}` };
   }
+  const only = (values.only ?? []).flatMap((list) => list.split(',')).filter(Boolean);
   const unknown = only.filter((name) => !benchmarks.some((b) => b.name === name));
-  if (unknown.length > 0) {
-    console.error(
-      `no benchmark named ${unknown.join(', ')}; choose from ${benchmarks.map((b) => b.name).join(', ')}`,
-    );
-    process.exit(2);
+  if (unknown.length > 0)
+    return {
+      problem: `no benchmark named ${unknown.join(', ')}; choose from ${benchmarks.map((b) => b.name).join(', ')}`,
+    };
+  let rttMs: number | undefined;
+  if (values.rtt !== undefined) {
+    rttMs = Number(values.rtt);
+    if (values.rtt.trim() === '' || !Number.isFinite(rttMs) || rttMs < 0 || rttMs > 1000)
+      return {
+        problem: `--rtt takes a round trip in milliseconds from 0 to 1000, such as --rtt 10; got "${values.rtt}"`,
+      };
   }
-  return { quick, only };
+  return { quick: values.quick ?? false, only, ...(rttMs === undefined ? {} : { rttMs }) };
 }
 
-async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
-  const selected = benchmarks.filter((b) => args.only.length === 0 || args.only.includes(b.name));
+/** The selected benchmarks and the ones they need, in the order of the list above. */
+function selection(only: readonly string[]): Benchmark[] {
+  const wanted = new Set(only.length === 0 ? benchmarks.map((b) => b.name) : only);
+  for (const benchmark of benchmarks)
+    if (wanted.has(benchmark.name)) for (const need of benchmark.needs ?? []) wanted.add(need);
+  return benchmarks.filter((b) => wanted.has(b.name));
+}
+
+async function main(): Promise<number> {
+  const args = readArgs(process.argv.slice(2));
+  if ('problem' in args) {
+    console.error(args.problem);
+    return 2;
+  }
   const figures: BenchmarkFigures = {};
-  for (const benchmark of selected) {
-    console.log(`\n▶ ${benchmark.name}${args.quick ? ' (quick)' : ''}: ${benchmark.description}`);
+  for (const benchmark of selection(args.only)) {
+    const mode = [
+      args.quick ? 'quick' : '',
+      args.rttMs === undefined ? '' : `${args.rttMs} ms round trips`,
+    ]
+      .filter(Boolean)
+      .join(', ');
+    console.log(`\n▶ ${benchmark.name}${mode ? ` (${mode})` : ''}: ${benchmark.description}`);
     const started = Date.now();
     const result = await benchmark.run({
       quick: args.quick,
+      ...(args.rttMs === undefined ? {} : { rttMs: args.rttMs }),
+      figures,
       log: (line) => console.log(`  ${line}`),
     });
     for (const [key, value] of Object.entries(result)) figures[`${benchmark.name}.${key}`] = value;
@@ -70,9 +105,10 @@ async function main(): Promise<void> {
   };
   await writeFile(
     file,
-    `${JSON.stringify({ at: new Date().toISOString(), quick: args.quick, machine, figures }, null, 2)}\n`,
+    `${JSON.stringify({ at: new Date().toISOString(), quick: args.quick, rttMs: args.rttMs ?? null, only: args.only, machine, figures }, null, 2)}\n`,
   );
   console.log(`\nwrote ${path.relative(process.cwd(), file)}`);
+  return 0;
 }
 
 function printTable(figures: BenchmarkFigures): void {
@@ -90,7 +126,11 @@ function formatValue(value: number | boolean): string {
 }
 
 main().then(
-  () => {
+  (code) => {
+    if (code !== 0) {
+      process.exitCode = code;
+      return;
+    }
     // Every benchmark stops what it started; a handle left open is a leak to fix, so it fails the
     // run (CI would otherwise wait for it forever) instead of being hidden by an exit.
     setTimeout(() => {

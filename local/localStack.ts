@@ -23,7 +23,7 @@ import { DeviceRegistry } from './iotHub/deviceRegistry';
 import { HubEventLog } from './iotHub/hubEventLog';
 import { type AccessPolicy, type RunningIotHub, startIotHubServer } from './iotHub/iotHubServer';
 import { type RunningMongo, startMongoServer } from './mongo/mongoServer';
-import { startRegionNetwork } from './network/regionNetwork';
+import { type RegionNetwork, startRegionNetwork } from './network/regionNetwork';
 import { type RunningSignalR, startSignalRServer } from './signalR/signalRServer';
 
 export interface LocalStackPorts {
@@ -98,6 +98,8 @@ export interface LocalStack {
   readonly identity: RunningLocalIssuer;
   /** The MongoDB stand-in; absent when a real server was given. */
   readonly mongo: RunningMongo | undefined;
+  /** What the function app reaches the services through, with `rttMs`: a baseline can use it too. */
+  readonly network: RegionNetwork | undefined;
   readonly host: RunningFunctionHost;
   readonly dashboard: RunningDashboard | undefined;
   readonly keys: FunctionKeys;
@@ -330,6 +332,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
       identity,
       mongo,
+      network,
       get host() {
         return host;
       },
