@@ -5,6 +5,7 @@ export default defineConfig({
     include: [
       'functions/**/*.test.ts',
       'local/**/*.test.ts',
+      'bench/**/*.test.ts',
       'test/**/*.test.ts',
       'infra/**/*.test.ts',
       'policy/**/*.test.ts',
