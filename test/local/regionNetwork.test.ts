@@ -26,7 +26,7 @@ afterAll(async () => {
 });
 
 describe('the local cloud behind a region network (rttMs)', () => {
-  it('sends the function app's storage, SignalR and MongoDB requests across the network, and still delivers every reading', async () => {
+  it("sends the function app's storage, SignalR and MongoDB requests across the network, and still delivers every reading", async () => {
     const summary = await runSimulation({
       connectionString: stack.endpoints.iotHub.connectionString,
       devices: 3,
