@@ -84,16 +84,12 @@ export function createGatewayApi(deps: GatewayDeps): HttpFunctionDefinition[] {
           contentType: request.headers.get('content-type'),
           properties: appProperties(request),
         });
-        if (answer.status === 429) {
-          return {
-            status: 429,
-            headers: { 'retry-after': answer.retryAfter ?? '1' },
-            jsonBody: new AppError(
-              'too_many_requests',
-              'IoT Hub is throttling this device; retry after the Retry-After delay',
-            ).toJSON(),
-          };
-        }
+        if (answer.status === 429)
+          throw new AppError(
+            'too_many_requests',
+            'IoT Hub is throttling this device; retry after the Retry-After delay',
+            { headers: { 'retry-after': answer.retryAfter ?? '1' } },
+          );
         return { status: 204 };
       },
     },

@@ -1,6 +1,6 @@
 /**
- * The one error type that crosses layers. Domain code throws it with a `code`; the HTTP adapter
- * maps the code to a status through {@link httpStatusByCode} and never echoes anything else.
+ * The one error type that crosses layers. Domain code throws it with a `code`; the HTTP wrapper
+ * (`guardHttp`) maps the code to a status and never echoes anything else.
  */
 export type AppErrorCode =
   | 'bad_request'
@@ -16,21 +16,6 @@ export type AppErrorCode =
   | 'internal'
   | 'unavailable';
 
-export const httpStatusByCode: Readonly<Record<AppErrorCode, number>> = {
-  bad_request: 400,
-  invalid_json: 400,
-  validation_failed: 400,
-  unauthorized: 401,
-  forbidden: 403,
-  not_found: 404,
-  conflict: 409,
-  payload_too_large: 413,
-  unsupported_media_type: 415,
-  too_many_requests: 429,
-  internal: 500,
-  unavailable: 503,
-};
-
 export class AppError extends Error {
   override readonly name = 'AppError';
 
@@ -44,10 +29,6 @@ export class AppError extends Error {
   ) {
     super(message, options);
     this.headers = options?.headers ?? {};
-  }
-
-  get status(): number {
-    return httpStatusByCode[this.code];
   }
 
   toJSON(): { error: { code: AppErrorCode; message: string } } {

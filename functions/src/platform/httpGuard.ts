@@ -2,10 +2,26 @@ import { HttpRequest, type HttpResponseInit, type InvocationContext } from '@azu
 import type { Access } from '../identity/access';
 import type { Caller } from '../identity/caller';
 import { type Authenticate, unauthorized } from '../identity/tokenVerifier';
-import { AppError } from './appError';
+import { AppError, type AppErrorCode } from './appError';
 import type { HttpFunctionDefinition } from './functionDefinition';
 
 export const defaultMaxBodyBytes = 16_384;
+
+/** The status each error code is answered with. */
+export const httpStatusByCode: Readonly<Record<AppErrorCode, number>> = {
+  bad_request: 400,
+  invalid_json: 400,
+  validation_failed: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  too_many_requests: 429,
+  internal: 500,
+  unavailable: 503,
+};
 
 /**
  * The one wrapper both hosts put around every HTTP function: it reads the body within the
@@ -87,7 +103,11 @@ function withBody(request: HttpRequest, body: Uint8Array): HttpRequest {
 
 function errorResponse(error: unknown, context: InvocationContext): HttpResponseInit {
   if (error instanceof AppError)
-    return { status: error.status, headers: { ...error.headers }, jsonBody: error.toJSON() };
+    return {
+      status: httpStatusByCode[error.code],
+      headers: { ...error.headers },
+      jsonBody: error.toJSON(),
+    };
   context.error(
     `unhandled error in ${context.functionName} (invocation ${context.invocationId})`,
     error,

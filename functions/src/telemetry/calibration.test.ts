@@ -37,7 +37,7 @@ describe('calibration', () => {
     try {
       parseCalibration(body);
     } catch (error) {
-      expect((error as AppError).status).toBe(400);
+      expect((error as AppError).code).toBe('validation_failed');
     }
   });
 });
