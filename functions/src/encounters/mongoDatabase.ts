@@ -1,6 +1,7 @@
 import type { Db, MongoClientOptions } from 'mongodb';
 import { commonJsExports } from '../platform/commonJsModule';
 import { lazy } from '../platform/lazy';
+import { collectionNames } from '../platform/settingNames';
 
 /**
  * Index definitions the app ensures at start; `createIndexes` with the same spec is a no-op. Names
@@ -8,7 +9,7 @@ import { lazy } from '../platform/lazy';
  * is recognised rather than conflicting.
  */
 export const encounterIndexes = {
-  users: [
+  [collectionNames.users]: [
     { key: { username: 1 }, unique: true },
     // $geoNear needs exactly one 2dsphere index; ARM cannot declare one on Cosmos, so the app does.
     { key: { location: '2dsphere' } },
@@ -19,7 +20,7 @@ export const encounterIndexes = {
     { key: { phone: 1 } },
   ],
   // Notification keys are the documents' _id, unique by definition; recent ones are listed by time.
-  notifications: [{ key: { createdAt: 1 } }],
+  [collectionNames.notifications]: [{ key: { createdAt: 1 } }],
 } as const;
 
 /** The database, connected on first use. Stores call it; hosts that stop call `close`. */

@@ -1,4 +1,5 @@
 import type { Collection } from 'mongodb';
+import { collectionNames } from '../platform/settingNames';
 import type { Database } from './mongoDatabase';
 import type { Match } from './userStore';
 
@@ -27,7 +28,7 @@ export class NotificationLedger {
   constructor(private readonly database: Database) {}
 
   private async notifications(): Promise<Collection<Notification>> {
-    return (await this.database()).collection<Notification>('notifications');
+    return (await this.database()).collection<Notification>(collectionNames.notifications);
   }
 
   static key(username: string, window: number): string {

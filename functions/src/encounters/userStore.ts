@@ -1,5 +1,6 @@
 import type { Collection, Document } from 'mongodb';
 import { AppError } from '../platform/appError';
+import { collectionNames } from '../platform/settingNames';
 import type { EncounterUser, GeoPoint, PhoneStatus, ProfileInput } from './encounterUser';
 import { userLimits } from './encounterUser';
 import type { Database } from './mongoDatabase';
@@ -23,7 +24,7 @@ export class UserStore {
   constructor(private readonly database: Database) {}
 
   private async users(): Promise<Collection<EncounterUser>> {
-    return (await this.database()).collection<EncounterUser>('users');
+    return (await this.database()).collection<EncounterUser>(collectionNames.users);
   }
 
   /**
@@ -94,7 +95,9 @@ export class UserStore {
    * whichever user lists it, until it sends START.
    */
   async setOptOut(phone: string, optedOut: boolean, now: Date): Promise<void> {
-    const optOuts = (await this.database()).collection<{ _id: string; at: Date }>('smsoptouts');
+    const optOuts = (await this.database()).collection<{ _id: string; at: Date }>(
+      collectionNames.smsOptOuts,
+    );
     if (optedOut) await optOuts.updateOne({ _id: phone }, { $set: { at: now } }, { upsert: true });
     else await optOuts.deleteOne({ _id: phone });
     await this.setPhoneStatus(
@@ -105,7 +108,7 @@ export class UserStore {
   }
 
   async isOptedOut(phone: string): Promise<boolean> {
-    const optOuts = (await this.database()).collection<{ _id: string }>('smsoptouts');
+    const optOuts = (await this.database()).collection<{ _id: string }>(collectionNames.smsOptOuts);
     return (await optOuts.findOne({ _id: phone })) !== null;
   }
 

@@ -4,6 +4,7 @@ import { deviceIdRule, isValidDeviceId } from '../platform/deviceId';
 import { ExpiringCache } from '../platform/expiringCache';
 import type { HttpFunctionDefinition } from '../platform/functionDefinition';
 import { queryInteger, readJsonBody } from '../platform/http';
+import { settingNames } from '../platform/settingNames';
 import { decodeContinuation, encodeContinuation } from './continuationToken';
 import { type DeviceMessageProxy, maxDeviceMessageBytes } from './deviceMessageProxy';
 import type { DeviceRegistry } from './deviceRegistry';
@@ -30,7 +31,7 @@ export function createGatewayApi(deps: GatewayDeps): HttpFunctionDefinition[] {
       'unavailable',
       problems
         ? `the device gateway is misconfigured: ${problems.join('; ')}`
-        : 'the device gateway is not configured for this stage: set IOTHUB_HOSTNAME (see the README)',
+        : `the device gateway is not configured for this stage: set ${settingNames.iotHubHostName} (see the README)`,
     );
   // IoT Hub's registry allows about 100 operations a minute per unit: health checks, which anyone
   // may call, share one round of probes per 30 s rather than spend them.

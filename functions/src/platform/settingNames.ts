@@ -82,6 +82,14 @@ export const tableNames = {
   deadLetters: 'deadletters',
 } as const;
 
+/** MongoDB collections the encounters feature uses. The app ensures their indexes at start. */
+export const collectionNames = {
+  users: 'users',
+  notifications: 'notifications',
+  /** Phone numbers that answered STOP, by E.164 number. */
+  smsOptOuts: 'smsoptouts',
+} as const;
+
 /** Blob containers the app reads. */
 export const containerNames = {
   reference: 'reference',

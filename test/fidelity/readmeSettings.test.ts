@@ -1,0 +1,31 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { settingNames } from '../../functions/src/platform/settingNames';
+
+const readme = readFileSync(path.resolve(__dirname, '../../README.md'), 'utf8');
+
+/** The names in the first column of the README's "Configuration (app settings)" table. */
+function documentedSettings(): Set<string> {
+  const section = readme.split('## Configuration (app settings)')[1]?.split('\n## ')[0] ?? '';
+  const names = new Set<string>();
+  for (const line of section.split('\n')) {
+    const firstCell = /^\|([^|]*)\|/.exec(line)?.[1] ?? '';
+    for (const [, name] of firstCell.matchAll(/`([A-Za-z][\w.]*)`/g)) names.add(name as string);
+  }
+  return names;
+}
+
+describe("the README's settings table", () => {
+  it('lists every setting the app reads, and nothing it does not', () => {
+    const documented = documentedSettings();
+    const read = new Set<string>(Object.values(settingNames));
+    expect([...read].filter((name) => !documented.has(name))).toEqual([]);
+    // The identity forms (`DataStorage__accountName`, ...) are spelled with their connection's name.
+    const unknown = [...documented].filter(
+      (name) =>
+        !read.has(name) && !/^(?:DataStorage|AzureSignalRConnectionString)__\w+$/.test(name),
+    );
+    expect(unknown).toEqual([]);
+  });
+});
