@@ -1,14 +1,11 @@
 import type { DeviceStateUpdate } from '../functions/src/telemetry/telemetryIngestor';
+import { chromiumAvailable, chromiumMissingMessage, launchChromium } from '../harness/chromium';
+import { seededRandom } from '../harness/random';
 import { clientToken } from '../local/identity/tokens';
 import { startLocalStack } from '../local/localStack';
 import { signAccessToken } from '../local/signalR/accessToken';
 import { runSimulation } from '../local/simulator/deviceSimulator';
-import {
-  chromiumAvailable,
-  chromiumMissingMessage,
-  launchChromium,
-} from '../test/support/chromium';
-import { type Benchmark, seededRandom } from './benchmark';
+import type { Benchmark } from './benchmark';
 
 /**
  * The dashboard under load in headless Chromium: a fleet seeded through the real ingest path,

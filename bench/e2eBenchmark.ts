@@ -1,9 +1,10 @@
 import { HubConnectionBuilder, LogLevel } from '@microsoft/signalr';
 import type { DeviceStateUpdate } from '../functions/src/telemetry/telemetryIngestor';
+import { seededRandom } from '../harness/random';
 import { clientToken } from '../local/identity/tokens';
 import { startLocalStack } from '../local/localStack';
 import { runSimulation } from '../local/simulator/deviceSimulator';
-import { type Benchmark, type BenchmarkFigures, seededRandom } from './benchmark';
+import type { Benchmark, BenchmarkFigures } from './benchmark';
 
 function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;

@@ -1,9 +1,10 @@
 import { MongoClient } from 'mongodb';
 import { windowOf } from '../functions/src/encounters/encounterScheduler';
+import { seededRandom } from '../harness/random';
 import { startLocalStack } from '../local/localStack';
 import { sphericalDistanceMeters } from '../local/mongo/aggregation';
 import { nearCenter, simulatedPerson } from '../local/simulator/userSimulator';
-import { type Benchmark, type BenchmarkFigures, median, seededRandom } from './benchmark';
+import { type Benchmark, type BenchmarkFigures, median } from './benchmark';
 
 /** The simulator's people, spread over a disc `radiusKm` across, a share opted in, all fresh. */
 function makeUsers(total: number, optedIn: number, radiusKm: number, random: () => number) {

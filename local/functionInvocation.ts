@@ -1,5 +1,5 @@
 import { InvocationContext } from '@azure/functions';
-import type { FunctionDefinition } from '../functions/src/platform/functionDefinition';
+import type { FunctionDefinition } from '../functions/src/hosting';
 
 export interface InvocationOptions {
   readonly triggerMetadata?: Record<string, unknown>;

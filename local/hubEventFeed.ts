@@ -1,4 +1,4 @@
-import type { EventFeedSource, FeedEvent } from '../functions/src/gateway/eventFeed';
+import type { EventFeedSource, FeedEvent } from '../functions/src/hosting';
 import { decodeEventBody } from './host/triggerListeners';
 import type { HubEventLog } from './iotHub/hubEventLog';
 

@@ -3,10 +3,13 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { buildDashboard } from '../dashboard/build';
-import { createFunctionDefinitions } from '../functions/src/functionDefinitions';
-import { loadConfig } from '../functions/src/platform/config';
-import { containerNames, settingNames } from '../functions/src/platform/settingNames';
-import { createServices } from '../functions/src/services';
+import {
+  containerNames,
+  createFunctionDefinitions,
+  createServices,
+  loadConfig,
+  settingNames,
+} from '../functions/src/hosting';
 import { type RunningAzurite, startAzurite } from './azurite';
 import { type RunningDashboard, startDashboardServer } from './dashboardServer';
 import {

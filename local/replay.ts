@@ -1,14 +1,18 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createDeviceMessageProxy } from '../functions/src/gateway/deviceMessageProxy';
-import { createDeviceRegistry } from '../functions/src/gateway/deviceRegistry';
-import { createHubAuthorization } from '../functions/src/gateway/iotHubRest';
-import type { GatewayConfig, StorageConnection } from '../functions/src/platform/config';
-import { type DeadLetter, DeadLetterStore } from '../functions/src/platform/deadLetterStore';
-import { createQueueClientFactory } from '../functions/src/platform/queueClientFactory';
-import { queueNames, tableNames } from '../functions/src/platform/settingNames';
-import { createTableClientFactory } from '../functions/src/platform/tableClientFactory';
-import { deadLetteringFunctions } from '../functions/src/services';
+import type { GatewayConfig, StorageConnection } from '../functions/src/hosting';
+import {
+  createDeviceMessageProxy,
+  createDeviceRegistry,
+  createHubAuthorization,
+  createQueueClientFactory,
+  createTableClientFactory,
+  type DeadLetter,
+  DeadLetterStore,
+  deadLetteringFunctions,
+  queueNames,
+  tableNames,
+} from '../functions/src/hosting';
 import { parseArgs } from './cliArgs';
 import { createSasToken, parseIotHubConnectionString } from './iotHub/sharedAccessSignature';
 import type { LocalEndpoints } from './localStack';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { type AppRole, appRoleNames } from '../functions/src/identity/appRoles';
+import { type AppRole, appRoleNames } from '../functions/src/hosting';
 import { parseArgs } from './cliArgs';
 import { clientToken, userToken } from './identity/tokens';
 import type { LocalEndpoints } from './localStack';

@@ -1,6 +1,6 @@
 import type { InvocationContext } from '@azure/functions';
 import { QueueServiceClient } from '@azure/storage-queue';
-import type { FunctionDefinition } from '../../functions/src/platform/functionDefinition';
+import type { FunctionDefinition } from '../../functions/src/hosting';
 import { resolveSettingExpression } from './settingExpression';
 
 export interface BindingRuntimeOptions {

@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import { HttpRequest, HttpResponse, type HttpResponseInit } from '@azure/functions';
-import type { Authenticate } from '../../functions/src/identity/tokenVerifier';
 import type {
+  Authenticate,
   FunctionDefinition,
   HttpFunctionDefinition,
-} from '../../functions/src/platform/functionDefinition';
-import { guardHttp } from '../../functions/src/platform/httpGuard';
+} from '../../functions/src/hosting';
+import { guardHttp } from '../../functions/src/hosting';
 import { type HubEvent, toEventHubInvocation } from '../eventHubBatch';
 import { createInvocationContext } from '../functionInvocation';
 import { BodyTooLargeError, close, listen, readBody, sendJson } from '../httpServer';

@@ -3,7 +3,7 @@ import type {
   EventHubFunctionDefinition,
   StorageQueueFunctionDefinition,
   TimerFunctionDefinition,
-} from '../../functions/src/platform/functionDefinition';
+} from '../../functions/src/hosting';
 import { type HubEvent, toEventHubInvocation } from '../eventHubBatch';
 import type { HubEventLog } from '../iotHub/hubEventLog';
 import type { BindingRuntime } from './bindingRuntime';

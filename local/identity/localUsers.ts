@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { AppRole } from '../../functions/src/identity/appRoles';
-import { appRoleNames } from '../../functions/src/identity/appRoles';
-import { hashGuid } from '../../functions/src/platform/hashGuid';
+import type { AppRole } from '../../functions/src/hosting';
+import { appRoleNames, hashGuid } from '../../functions/src/hosting';
 
 /** A person who can sign in to the local issuer. */
 export interface LocalUser {

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { AppRole } from '../../functions/src/identity/appRoles';
+import type { AppRole } from '../../functions/src/hosting';
 import type { LocalIdentity } from './localUsers';
 
 /**

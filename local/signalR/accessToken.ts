@@ -1,8 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { AccessKeyClaims as AccessTokenClaims } from '../../functions/src/realtime/serviceToken';
+import type { AccessKeyClaims as AccessTokenClaims } from '../../functions/src/hosting';
 import { parseConnectionString } from '../connectionString';
 
-export { signAccessToken } from '../../functions/src/realtime/serviceToken';
+export { signAccessToken } from '../../functions/src/hosting';
 
 export type TokenCheck = { ok: true; claims: AccessTokenClaims } | { ok: false; reason: string };
 

@@ -1,7 +1,7 @@
 import { type HubConnection, HubConnectionBuilder, LogLevel } from '@microsoft/signalr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seededRandom } from '../../bench/benchmark';
 import type { OutboxEntry } from '../../functions/src/encounters/smsOutbox';
+import { seededRandom } from '../../harness/random';
 import { clientToken, userToken } from '../../local/identity/tokens';
 import { createSasToken } from '../../local/iotHub/sharedAccessSignature';
 import { type LocalStack, startLocalStack } from '../../local/localStack';

@@ -1,0 +1,29 @@
+/**
+ * What hosts and tools outside the function app use of it: the definitions and services both hosts
+ * run, the settings they read, and the contracts the local stand-ins share with the app (role
+ * names, SignalR access tokens, the event feed). `local/` imports the function app only from here,
+ * which `test/architecture/layers.test.ts` checks; tests and benchmarks may reach further in.
+ */
+export { createFunctionDefinitions } from './functionDefinitions';
+export { createDeviceMessageProxy } from './gateway/deviceMessageProxy';
+export { createDeviceRegistry } from './gateway/deviceRegistry';
+export type { EventFeedSource, FeedEvent } from './gateway/eventFeed';
+export { createHubAuthorization } from './gateway/iotHubRest';
+export { type AppRole, appRoleNames } from './identity/appRoles';
+export type { Authenticate } from './identity/tokenVerifier';
+export { type GatewayConfig, loadConfig, type StorageConnection } from './platform/config';
+export { type DeadLetter, DeadLetterStore } from './platform/deadLetterStore';
+export type {
+  EventHubFunctionDefinition,
+  FunctionDefinition,
+  HttpFunctionDefinition,
+  StorageQueueFunctionDefinition,
+  TimerFunctionDefinition,
+} from './platform/functionDefinition';
+export { hashGuid } from './platform/hashGuid';
+export { guardHttp } from './platform/httpGuard';
+export { createQueueClientFactory } from './platform/queueClientFactory';
+export { containerNames, queueNames, settingNames, tableNames } from './platform/settingNames';
+export { createTableClientFactory } from './platform/tableClientFactory';
+export { type AccessKeyClaims, signAccessToken } from './realtime/serviceToken';
+export { createServices, deadLetteringFunctions } from './services';
