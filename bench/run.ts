@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { readOptions } from '../local/cliArgs';
 import type { Benchmark, BenchmarkFigures } from './benchmark';
 import { coldstartBenchmark } from './coldstartBenchmark';
 import { costBenchmark } from './costModel';
@@ -19,7 +19,7 @@ const benchmarks: readonly Benchmark[] = [
   encountersBenchmark,
 ];
 
-const usage = `Usage: npm run bench -- [--quick] [--rtt <ms>] [--only ${benchmarks.map((b) => b.name).join(',')}]`;
+const usage = `npm run bench -- [--quick] [--rtt <ms>] [--only ${benchmarks.map((b) => b.name).join(',')}]`;
 
 interface Args {
   readonly quick: boolean;
@@ -29,36 +29,19 @@ interface Args {
 
 /** The arguments, or the problem with them in words a person can act on. */
 function readArgs(argv: string[]): Args | { problem: string } {
-  let values: { quick?: boolean; rtt?: string; only?: string[] };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        quick: { type: 'boolean' },
-        rtt: { type: 'string' },
-        only: { type: 'string', multiple: true },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    return { problem: `${(error as Error).message}\n${usage}` };
-  }
-  const only = (values.only ?? []).flatMap((list) => list.split(',')).filter(Boolean);
+  const read = readOptions(argv, { quick: 'boolean', rtt: 'number', only: 'strings' }, usage);
+  if ('problem' in read) return read;
+  const { quick = false, rtt, only = [] } = read.values;
   const unknown = only.filter((name) => !benchmarks.some((b) => b.name === name));
   if (unknown.length > 0)
     return {
       problem: `no benchmark named ${unknown.join(', ')}; choose from ${benchmarks.map((b) => b.name).join(', ')}`,
     };
-  let rttMs: number | undefined;
-  if (values.rtt !== undefined) {
-    rttMs = Number(values.rtt);
-    if (values.rtt.trim() === '' || !Number.isFinite(rttMs) || rttMs < 0 || rttMs > 1000)
-      return {
-        problem: `--rtt takes a round trip in milliseconds from 0 to 1000, such as --rtt 10; got "${values.rtt}"`,
-      };
-  }
-  return { quick: values.quick ?? false, only, ...(rttMs === undefined ? {} : { rttMs }) };
+  if (rtt !== undefined && rtt > 1000)
+    return {
+      problem: `--rtt takes a round trip in milliseconds up to 1000, such as --rtt 10; got ${rtt}`,
+    };
+  return { quick, only, ...(rtt === undefined ? {} : { rttMs: rtt }) };
 }
 
 /** The selected benchmarks and the ones they need, in the order of the list above. */

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { TableClient } from '@azure/data-tables';
 import { QueueClient } from '@azure/storage-queue';
 import { tableNames } from '../functions/src/platform/settingNames';
-import { parseArgs } from '../local/cliArgs';
+import { readOptions } from '../local/cliArgs';
 import { clientToken } from '../local/identity/tokens';
 import { startLocalStack } from '../local/localStack';
 import { runSimulation } from '../local/simulator/deviceSimulator';
@@ -186,8 +186,12 @@ async function soak(minutes: number, rate: number): Promise<number> {
 }
 
 if (require.main === module) {
-  const args = parseArgs(process.argv.slice(2), { minutes: 'number', rate: 'number' }, usage);
-  soak(args.minutes ?? 10, args.rate ?? 500).then(
+  const read = readOptions(process.argv.slice(2), { minutes: 'number', rate: 'number' }, usage);
+  if ('problem' in read) {
+    console.error(read.problem);
+    process.exit(2);
+  }
+  soak(read.values.minutes ?? 10, read.values.rate ?? 500).then(
     (code) => process.exit(code),
     (error: unknown) => {
       console.error(

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { readOptions } from '../local/cliArgs';
 import { StageConfigError } from './stageConfig';
 import { StackConfigFileError, synthesize } from './synthesize';
 
@@ -9,16 +10,12 @@ const usage = 'npm run synth -- --stack <name> [--json]';
  * runtime loads it: through ts-node with the project's tsconfig.
  */
 async function main(argv: readonly string[]): Promise<number> {
-  let stack: string | undefined;
-  let json = false;
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--stack') stack = argv[++i];
-    else if (argv[i] === '--json') json = true;
-    else {
-      console.error(`unknown argument "${argv[i]}"\nusage: ${usage}`);
-      return 2;
-    }
+  const read = readOptions(argv, { stack: 'string', json: 'boolean' }, usage);
+  if ('problem' in read) {
+    console.error(read.problem);
+    return 2;
   }
+  const { stack, json = false } = read.values;
   if (!stack) {
     console.error(`--stack is required\nusage: ${usage}`);
     return 2;

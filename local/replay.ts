@@ -13,7 +13,7 @@ import {
   queueNames,
   tableNames,
 } from '../functions/src/hosting';
-import { parseArgs } from './cliArgs';
+import { readOptions } from './cliArgs';
 import { createSasToken, parseIotHubConnectionString } from './iotHub/sharedAccessSignature';
 import type { LocalEndpoints } from './localStack';
 
@@ -155,7 +155,7 @@ export async function replayPoisonQueue(options: {
 
 /** `npm run replay`: resubmits dead letters or poison-queue messages after a fix. */
 export async function replayFromCli(argv: readonly string[]): Promise<number> {
-  const args = parseArgs(
+  const read = readOptions(
     argv,
     {
       source: 'string',
@@ -169,6 +169,11 @@ export async function replayFromCli(argv: readonly string[]): Promise<number> {
     },
     usage,
   );
+  if ('problem' in read) {
+    console.error(read.problem);
+    return 2;
+  }
+  const args = read.values;
   const source = args.source ?? '';
   const poisonQueues = Object.values(queueNames).map((queue) => `${queue}-poison`);
   if (source !== 'deadletters' && !poisonQueues.includes(source)) {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from './cliArgs';
+import { readOptions } from './cliArgs';
 import { clientToken, renewingToken } from './identity/tokens';
 import { parseIotHubConnectionString } from './iotHub/sharedAccessSignature';
 import type { LocalEndpoints } from './localStack';
@@ -19,7 +19,7 @@ export async function simulateFromCli(
   argv: readonly string[],
   signal?: AbortSignal,
 ): Promise<number> {
-  const args = parseArgs(
+  const read = readOptions(
     argv,
     {
       devices: 'number',
@@ -32,6 +32,11 @@ export async function simulateFromCli(
     },
     usage,
   );
+  if ('problem' in read) {
+    console.error(read.problem);
+    return 2;
+  }
+  const args = read.values;
   let connectionString = args['connection-string'];
   let local: LocalEndpoints | undefined;
   if (!connectionString || args.users) {

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
-import { parseArgs } from './cliArgs';
+import { readOptions } from './cliArgs';
 import { type LocalStack, startLocalStack } from './localStack';
 import { simulateFromCli } from './simulate';
 
@@ -45,7 +45,7 @@ function openBrowser(url: string): void {
 const time = () => new Date().toISOString().slice(11, 23);
 
 async function main(): Promise<void> {
-  const args = parseArgs(
+  const read = readOptions(
     process.argv.slice(2),
     {
       port: 'number',
@@ -70,6 +70,12 @@ async function main(): Promise<void> {
     },
     usage,
   );
+  if ('problem' in read) {
+    console.error(read.problem);
+    process.exitCode = 2;
+    return;
+  }
+  const args = read.values;
   const ports = Object.fromEntries(
     portFlags.map(([flag, fallback]) => [flag, args[flag] ?? fallback]),
   ) as Record<(typeof portFlags)[number][0], number>;
@@ -194,4 +200,7 @@ Press Ctrl-C to stop.
   }
 }
 
-main();
+main().catch((error: unknown) => {
+  console.error(`npm start failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type AppRole, appRoleNames } from '../functions/src/hosting';
-import { parseArgs } from './cliArgs';
+import { readOptions } from './cliArgs';
 import { clientToken, userToken } from './identity/tokens';
 import type { LocalEndpoints } from './localStack';
 
@@ -12,7 +12,12 @@ const usage = `npm run token -- --role <${appRoleNames.join('|')}> | --user <loc
  *   curl -H "Authorization: Bearer $(npm run -s token -- --role Fleet.Read)" http://127.0.0.1:7071/api/devices
  */
 export async function tokenFromCli(argv: readonly string[]): Promise<number> {
-  const args = parseArgs(argv, { role: 'string', user: 'string' }, usage);
+  const read = readOptions(argv, { role: 'string', user: 'string' }, usage);
+  if ('problem' in read) {
+    console.error(read.problem);
+    return 2;
+  }
+  const args = read.values;
   if ((args.role === undefined) === (args.user === undefined)) {
     console.error(`give exactly one of --role and --user\nusage: ${usage}`);
     return 2;
