@@ -7,13 +7,13 @@ import { freePort } from '../../local/freePort';
 import { earthRadiusMeters } from '../../local/mongo/aggregation';
 import { type RunningSignalR, startSignalRServer } from '../../local/signalR/signalRServer';
 import { useAzurite } from '../support/azuriteFixture';
+import { useMongo } from '../support/mongoFixture';
 import {
   createTestFunctionApp,
   type TestFunctionApp,
   testOperator,
   testUser,
-} from '../support/functionApp';
-import { useMongo } from '../support/mongoFixture';
+} from '../support/testFunctionApp';
 import { startTwilioApi, type TwilioApiStandIn } from '../support/twilioApi';
 
 const azurite = useAzurite();
@@ -488,7 +488,7 @@ describe('encounterMatcher deliveries', () => {
   it.each([
     ['21211 (invalid number)', 21211, 'invalid'],
     ['21614 (not a mobile number)', 21614, 'invalid'],
-    ['21610 (unsubscribed)', 21610, 'opted-out'],
+    ['21610 (unsubscribed)', 21610, 'opted_out'],
   ])(
     'stops texting a phone after %s, and keeps matching in the app',
     async (_label, code, status) => {

@@ -83,7 +83,7 @@ export function createEncounterMatcher(deps: EncounterMatcherDeps) {
       } else if (await deps.users.isOptedOut(user.phone)) {
         // The number sent STOP, perhaps while another user listed it.
         sms = 'skipped';
-        smsDetail = 'phone is opted-out';
+        smsDetail = 'phone is opted_out';
       } else {
         try {
           const sent = await deps.sms.send({
@@ -100,9 +100,9 @@ export function createEncounterMatcher(deps: EncounterMatcherDeps) {
           }
           sms = 'failed';
           smsDetail = error.message;
-          if (error.kind === 'invalid-number' || error.kind === 'opted-out') {
-            const status = error.kind === 'invalid-number' ? 'invalid' : 'opted-out';
-            if (status === 'opted-out') await deps.users.setOptOut(user.phone, true, now);
+          if (error.kind === 'invalid_number' || error.kind === 'opted_out') {
+            const status = error.kind === 'invalid_number' ? 'invalid' : 'opted_out';
+            if (status === 'opted_out') await deps.users.setOptOut(user.phone, true, now);
             else await deps.users.setPhoneStatus(user.phone, status);
             log(`SMS to ${user.username} refused (${error.message}); phone marked ${status}`);
           } else log(`SMS to ${user.username} refused (${error.message}); not retried`);

@@ -1,6 +1,6 @@
 import { AppError } from '../platform/appError';
 
-export type PhoneStatus = 'ok' | 'invalid' | 'opted-out';
+export type PhoneStatus = 'ok' | 'invalid' | 'opted_out';
 
 export interface GeoPoint {
   readonly type: 'Point';

@@ -3,9 +3,9 @@ export type SmsFailureKind =
   /** Try again later: rate limited (20429), a 5xx, or the network. */
   | 'transient'
   /** The number cannot receive SMS (21211 invalid, 21614 not mobile): never send to it again. */
-  | 'invalid-number'
+  | 'invalid_number'
   /** The recipient replied STOP (21610): nothing more until they reply START. */
-  | 'opted-out'
+  | 'opted_out'
   /** Any other refusal: this message is given up, the number stays usable. */
   | 'rejected';
 

@@ -120,9 +120,9 @@ export function classifyTwilioError(error: unknown): SmsDeliveryErrorType {
     });
   const detail = `Twilio ${status}${twilioCode ? ` (${twilioCode})` : ''}: ${text}`;
   if (twilioCode === 21211 || twilioCode === 21614)
-    return new SmsDeliveryError('invalid-number', detail, twilioCode, { cause: error });
+    return new SmsDeliveryError('invalid_number', detail, twilioCode, { cause: error });
   if (twilioCode === 21610)
-    return new SmsDeliveryError('opted-out', detail, twilioCode, { cause: error });
+    return new SmsDeliveryError('opted_out', detail, twilioCode, { cause: error });
   if (twilioCode === 20429 || status === 429 || status >= 500)
     return new SmsDeliveryError('transient', detail, twilioCode, { cause: error });
   return new SmsDeliveryError('rejected', detail, twilioCode, { cause: error });

@@ -29,7 +29,7 @@ export async function handleTwilioInbound(
     readonly body: string;
   },
   deps: { users: UserStore; authToken: string | undefined },
-): Promise<'opted-out' | 'opted-in' | 'ignored'> {
+): Promise<'opted_out' | 'opted_in' | 'ignored'> {
   if (!deps.authToken)
     throw new AppError(
       'unavailable',
@@ -49,11 +49,11 @@ export async function handleTwilioInbound(
   const keyword = (params.Body ?? '').trim().split(/\s+/)[0]?.toUpperCase() ?? '';
   if (from && optOutKeywords.has(keyword)) {
     await deps.users.setOptOut(from, true, new Date());
-    return 'opted-out';
+    return 'opted_out';
   }
   if (from && optInKeywords.has(keyword)) {
     await deps.users.setOptOut(from, false, new Date());
-    return 'opted-in';
+    return 'opted_in';
   }
   return 'ignored';
 }

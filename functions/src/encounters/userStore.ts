@@ -102,8 +102,8 @@ export class UserStore {
     else await optOuts.deleteOne({ _id: phone });
     await this.setPhoneStatus(
       phone,
-      optedOut ? 'opted-out' : 'ok',
-      optedOut ? undefined : 'opted-out',
+      optedOut ? 'opted_out' : 'ok',
+      optedOut ? undefined : 'opted_out',
     );
   }
 
