@@ -6,7 +6,7 @@ import { settingNames } from '../functions/src/platform/settingNames';
 import { createServices } from '../functions/src/services';
 import { seededRandom } from '../harness/random';
 import { startAzurite } from '../local/azurite';
-import { type HubEvent, toEventHubInvocation } from '../local/eventHubBatch';
+import { type HubEvent, toEventHubInvocation } from '../local/eventHubInvocation';
 import { createInvocationContext } from '../local/functionInvocation';
 import { startRegionNetwork } from '../local/network/regionNetwork';
 import { startSignalRServer } from '../local/signalR/signalRServer';

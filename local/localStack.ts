@@ -22,9 +22,9 @@ import { type FunctionKeys, generateKeys, loadOrCreateKeys } from './host/functi
 import { createHubEventFeed } from './hubEventFeed';
 import { type RunningLocalIssuer, startLocalIssuer } from './identity/localIssuer';
 import { type LocalIdentity, localAudience, localClients } from './identity/localUsers';
-import { DeviceRegistry } from './iotHub/deviceRegistry';
 import { HubEventLog } from './iotHub/hubEventLog';
 import { type AccessPolicy, type RunningIotHub, startIotHubServer } from './iotHub/iotHubServer';
+import { RegistryStore } from './iotHub/registryStore';
 import { type RunningMongo, startMongoServer } from './mongo/mongoServer';
 import { type RegionNetwork, startRegionNetwork } from './network/regionNetwork';
 import { type RunningSignalR, startSignalRServer } from './signalR/signalRServer';
@@ -96,7 +96,7 @@ export interface LocalEndpoints {
 export interface LocalStack {
   readonly endpoints: LocalEndpoints;
   readonly azurite: RunningAzurite;
-  readonly iotHub: RunningIotHub & { readonly log: HubEventLog; readonly registry: DeviceRegistry };
+  readonly iotHub: RunningIotHub & { readonly log: HubEventLog; readonly registry: RegistryStore };
   readonly signalR: RunningSignalR;
   readonly identity: RunningLocalIssuer;
   /** The MongoDB stand-in; absent when a real server was given. */
@@ -158,7 +158,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       { name: 'fieldline-registry', key: randomKey(), rights: ['RegistryRead', 'RegistryWrite'] },
     ];
     const hubLog = new HubEventLog({ partitionCount: partitions });
-    const registry = new DeviceRegistry();
+    const registry = new RegistryStore();
     const iotHub = await startIotHubServer(ports.iotHub ?? 0, {
       hostName: (port) => `127.0.0.1:${port}`,
       registry,

@@ -8,6 +8,7 @@ import { createDeviceRegistry, type DeviceRegistry } from './gateway/deviceRegis
 import type { EventFeedSource } from './gateway/eventFeed';
 import { createEventHubsFeed } from './gateway/eventHubsFeed';
 import { createHubAuthorization } from './gateway/iotHubRest';
+import type { HealthDeps } from './health/health.function';
 import { type Authenticate, createTokenVerifier } from './identity/tokenVerifier';
 import { createRetention, type Retention } from './operations/retention';
 import { createBlobClientFactory } from './platform/blobClientFactory';
@@ -47,7 +48,8 @@ export interface Services {
   readonly misconfigured: AppConfig['misconfigured'];
   /** Releases connections held across invocations, for hosts that stop; Azure's never does. */
   close(): Promise<void>;
-  readonly healthCacheMs?: number;
+  /** What `/api/health` probes, and for how long one round of probes answers. */
+  readonly health: HealthDeps;
   readonly gateway: {
     readonly registry?: DeviceRegistry;
     readonly proxy?: DeviceMessageProxy;
@@ -112,6 +114,10 @@ export function createServices(config: AppConfig, options: ServiceOptions = {}):
   const encounters = config.encounters
     ? createEncounterServices(config.encounters, config.storage, table)
     : undefined;
+  const realtime = options.realtime ?? createRealtimeDelivery(config.realtime);
+  const registry = gateway
+    ? createDeviceRegistry({ gateway, authorization: createHubAuthorization(gateway) })
+    : undefined;
   return {
     deviceStates,
     calibrations,
@@ -132,21 +138,23 @@ export function createServices(config: AppConfig, options: ServiceOptions = {}):
     ...(encounters ? { encounters } : {}),
     ...(config.identity ? { authenticate: createTokenVerifier(config.identity) } : {}),
     clientAccess: createClientAccess(config.realtime),
-    realtime: options.realtime ?? createRealtimeDelivery(config.realtime),
-    ...(options.healthCacheMs === undefined ? {} : { healthCacheMs: options.healthCacheMs }),
+    realtime,
     misconfigured: config.misconfigured,
+    health: {
+      probes: {
+        storage: () => deviceStates.probe(),
+        iotHubRegistry: registry ? () => registry.probe() : undefined,
+        eventFeed: feed ? () => feed.partitionIds().then(() => undefined) : undefined,
+        realtimeDelivery: realtime.configured ? () => realtime.check() : undefined,
+      },
+      misconfigured: config.misconfigured,
+      ...(options.healthCacheMs === undefined ? {} : { cacheMs: options.healthCacheMs }),
+    },
     close: async () => {
       await encounters?.close();
     },
     gateway: {
-      ...(gateway
-        ? {
-            registry: createDeviceRegistry({
-              gateway,
-              authorization: createHubAuthorization(gateway),
-            }),
-          }
-        : {}),
+      ...(registry ? { registry } : {}),
       ...(gateway ? { proxy: createDeviceMessageProxy({ gateway }) } : {}),
       ...(feed ? { feed } : {}),
     },

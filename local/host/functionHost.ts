@@ -8,7 +8,7 @@ import type {
   HttpFunctionDefinition,
 } from '../../functions/src/hosting';
 import { guardHttp } from '../../functions/src/hosting';
-import { type HubEvent, toEventHubInvocation } from '../eventHubBatch';
+import { type HubEvent, toEventHubInvocation } from '../eventHubInvocation';
 import { createInvocationContext } from '../functionInvocation';
 import { BodyTooLargeError, close, listen, readBody, sendJson } from '../httpServer';
 import type { HubEventLog } from '../iotHub/hubEventLog';

@@ -4,7 +4,7 @@ import type {
   StorageQueueFunctionDefinition,
   TimerFunctionDefinition,
 } from '../../functions/src/hosting';
-import { type HubEvent, toEventHubInvocation } from '../eventHubBatch';
+import { type HubEvent, toEventHubInvocation } from '../eventHubInvocation';
 import type { HubEventLog } from '../iotHub/hubEventLog';
 import type { BindingRuntime } from './bindingRuntime';
 import { NcrontabSchedule } from './ncrontab';

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { HubEvent } from '../eventHubBatch';
+import type { HubEvent } from '../eventHubInvocation';
 
 export interface HubEventLogOptions {
   readonly partitionCount: number;

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { BodyTooLargeError, close, listen, readBody, sendJson } from '../httpServer';
-import type { DeviceIdentity, DeviceRegistry } from './deviceRegistry';
 import type { HubEventLog } from './hubEventLog';
+import type { DeviceIdentity, RegistryStore } from './registryStore';
 import { type ParsedSasToken, parseSasToken, signatureMatches } from './sharedAccessSignature';
 
 export type PolicyRight = 'RegistryRead' | 'RegistryWrite' | 'ServiceConnect' | 'DeviceConnect';
@@ -16,7 +16,7 @@ export interface AccessPolicy {
 export interface IotHubServerOptions {
   /** The host name tokens are scoped to, e.g. `127.0.0.1:7081` locally. */
   readonly hostName: (port: number) => string;
-  readonly registry: DeviceRegistry;
+  readonly registry: RegistryStore;
   readonly log: HubEventLog;
   readonly policies: readonly AccessPolicy[];
   readonly now?: () => number;

@@ -17,7 +17,7 @@ export type RegistryResult<T> =
 const newKey = () => randomBytes(32).toString('base64');
 
 /** The IoT Hub identity registry, in memory: devices with SAS keys and ETags. */
-export class DeviceRegistry {
+export class RegistryStore {
   private readonly devices = new Map<string, DeviceIdentity>();
   private version = 0;
 

@@ -7,7 +7,7 @@ import { clientToken } from '../../local/identity/tokens';
 import { type LocalStack, startLocalStack } from '../../local/localStack';
 import { runSimulation } from '../../local/simulator/deviceSimulator';
 import { simulateUsers } from '../../local/simulator/userSimulator';
-import { iotHubRest } from '../support/iotHubRest';
+import { hubRequests } from '../support/hubRequests';
 
 // `npm run screenshots` sets this to refresh the README's pictures in docs/.
 const screenshotDir = process.env.FIELDLINE_SCREENSHOTS;
@@ -36,7 +36,7 @@ describe.skipIf(!chromiumAvailable)('the dashboard in Chromium', () => {
       productEventShare: 0.3,
       signal: simulation.signal,
     });
-    const hub = iotHubRest(stack.iotHub.hostName);
+    const hub = hubRequests(stack.iotHub.hostName);
     const policy =
       /SharedAccessKeyName=([^;]+);SharedAccessKey=(.+)$/.exec(
         stack.endpoints.iotHub.connectionString,

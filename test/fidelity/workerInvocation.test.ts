@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeviceState } from '../../functions/src/telemetry/deviceState';
-import { toEventHubInvocation } from '../../local/eventHubBatch';
+import { toEventHubInvocation } from '../../local/eventHubInvocation';
 import { decodeEventBody, queueTriggerMetadata } from '../../local/host/triggerListeners';
 import { type RunningLocalIssuer, startLocalIssuer } from '../../local/identity/localIssuer';
 import { localAudience, localClients } from '../../local/identity/localUsers';
@@ -13,8 +13,8 @@ import {
   loadBuiltFunctionApp,
   triggerOf,
 } from '../support/builtFunctionApp';
-import { createTestFunctionApp, deviceEvent } from '../support/functionApp';
 import { listenToHub } from '../support/hubListener';
+import { createTestFunctionApp, deviceEvent } from '../support/testFunctionApp';
 import { hostEventHubRequest, hostHttpRequest, hostQueueRequest } from '../support/workerPayloads';
 
 const azurite = useAzurite();

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Access } from '../../functions/src/identity/access';
 import type { HttpFunctionDefinition } from '../../functions/src/platform/functionDefinition';
 import { placeholderStorage } from '../support/builtFunctionApp';
-import { createTestFunctionApp, testUser } from '../support/functionApp';
+import { createTestFunctionApp, testUser } from '../support/testFunctionApp';
 
 /**
  * Who may call each HTTP function, written down once. It is compared with what the definitions

@@ -5,7 +5,7 @@ import type { ProductActivity } from '../../functions/src/analytics/productAnaly
 import { clientToken } from '../../local/identity/tokens';
 import { type LocalStack, startLocalStack } from '../../local/localStack';
 import { runSimulation } from '../../local/simulator/deviceSimulator';
-import { iotHubRest } from '../support/iotHubRest';
+import { hubRequests } from '../support/hubRequests';
 
 let stack: LocalStack;
 let client: HubConnection;
@@ -57,7 +57,7 @@ beforeAll(async () => {
     .build();
   client.on('analytics', (rows: ProductActivity[]) => live.push(rows));
   await client.start();
-  const hub = iotHubRest(stack.iotHub.hostName);
+  const hub = hubRequests(stack.iotHub.hostName);
   const [, policy, key] =
     /SharedAccessKeyName=([^;]+);SharedAccessKey=(.+)$/.exec(
       stack.endpoints.iotHub.connectionString,

@@ -6,11 +6,11 @@ import { unauthorized } from '../../functions/src/identity/tokenVerifier';
 import type { FunctionDefinition } from '../../functions/src/platform/functionDefinition';
 import { type RunningFunctionHost, startFunctionHost } from '../../local/host/functionHost';
 import { generateKeys } from '../../local/host/functionKeys';
-import { DeviceRegistry } from '../../local/iotHub/deviceRegistry';
 import { HubEventLog } from '../../local/iotHub/hubEventLog';
 import { type RunningIotHub, startIotHubServer } from '../../local/iotHub/iotHubServer';
+import { RegistryStore } from '../../local/iotHub/registryStore';
 import { useAzurite } from '../support/azuriteFixture';
-import { iotHubRest } from '../support/iotHubRest';
+import { hubRequests } from '../support/hubRequests';
 
 const azurite = useAzurite();
 const keys = generateKeys();
@@ -126,18 +126,18 @@ const definitions: FunctionDefinition[] = [
 
 let host: RunningFunctionHost;
 let hub: RunningIotHub;
-let rest: ReturnType<typeof iotHubRest>;
+let rest: ReturnType<typeof hubRequests>;
 let deviceToken: string;
 
 beforeAll(async () => {
   const log = new HubEventLog({ partitionCount: 1 });
   hub = await startIotHubServer(0, {
     hostName: (p) => `127.0.0.1:${p}`,
-    registry: new DeviceRegistry(),
+    registry: new RegistryStore(),
     log,
     policies: [policy],
   });
-  rest = iotHubRest(hub.hostName);
+  rest = hubRequests(hub.hostName);
   const created = await rest.registry('PUT', 'probe', rest.serviceToken(policy.name, policy.key), {
     body: {},
   });

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DeviceRegistry } from '../../local/iotHub/deviceRegistry';
 import { HubEventLog } from '../../local/iotHub/hubEventLog';
 import { type RunningIotHub, startIotHubServer } from '../../local/iotHub/iotHubServer';
-import { iotHubRest } from '../support/iotHubRest';
+import { RegistryStore } from '../../local/iotHub/registryStore';
+import { hubRequests } from '../support/hubRequests';
 
 const key = () => randomBytes(32).toString('base64');
 const registryPolicy = {
@@ -14,20 +14,20 @@ const registryPolicy = {
 const readOnlyPolicy = { name: 'registryRead', key: key(), rights: ['RegistryRead'] as const };
 
 let hub: RunningIotHub;
-let rest: ReturnType<typeof iotHubRest>;
+let rest: ReturnType<typeof hubRequests>;
 let admin: string;
 
 beforeAll(async () => {
   hub = await startIotHubServer(0, {
     hostName: (port) => `127.0.0.1:${port}`,
-    registry: new DeviceRegistry(),
+    registry: new RegistryStore(),
     log: new HubEventLog({ partitionCount: 4 }),
     policies: [
       { ...registryPolicy, rights: [...registryPolicy.rights] },
       { ...readOnlyPolicy, rights: [...readOnlyPolicy.rights] },
     ],
   });
-  rest = iotHubRest(hub.hostName);
+  rest = hubRequests(hub.hostName);
   admin = rest.serviceToken(registryPolicy.name, registryPolicy.key);
 });
 afterAll(() => hub.stop());

@@ -6,7 +6,7 @@ import { tableNames } from '../../functions/src/platform/settingNames';
 import { createTableClientFactory } from '../../functions/src/platform/tableClientFactory';
 import type { Rejection } from '../../functions/src/telemetry/rejection';
 import { useAzurite } from '../support/azuriteFixture';
-import { createTestFunctionApp, deviceEvent } from '../support/functionApp';
+import { createTestFunctionApp, deviceEvent } from '../support/testFunctionApp';
 
 const azurite = useAzurite();
 const day = 86_400_000;

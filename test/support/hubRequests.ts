@@ -3,7 +3,7 @@ import { createSasToken } from '../../local/iotHub/sharedAccessSignature';
 const apiVersion = '2021-04-12';
 
 /** A caller of IoT Hub's documented REST API, as any HTTPS client would be (http locally). */
-export function iotHubRest(hostName: string) {
+export function hubRequests(hostName: string) {
   const base = `http://${hostName}`;
   const expiresAt = (seconds = 3600) => Math.floor(Date.now() / 1000) + seconds;
   return {

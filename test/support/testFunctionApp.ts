@@ -13,7 +13,7 @@ import { guardHttp } from '../../functions/src/platform/httpGuard';
 import type { RealtimeDelivery } from '../../functions/src/realtime/realtimeDelivery';
 import type { SignalRMessage } from '../../functions/src/realtime/signalRMessage';
 import { createServices, type ServiceOptions } from '../../functions/src/services';
-import { type HubEvent, toEventHubInvocation } from '../../local/eventHubBatch';
+import { type HubEvent, toEventHubInvocation } from '../../local/eventHubInvocation';
 import { createInvocationContext } from '../../local/functionInvocation';
 import { queueTriggerMetadata } from '../../local/host/triggerListeners';
 

@@ -1,4 +1,4 @@
-import type { HubEvent, PartitionContext } from '../../local/eventHubBatch';
+import type { HubEvent, PartitionContext } from '../../local/eventHubInvocation';
 import type { queueTriggerMetadata } from '../../local/host/triggerListeners';
 
 /**

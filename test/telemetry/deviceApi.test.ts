@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { DeviceState } from '../../functions/src/telemetry/deviceState';
 import type { Rejection } from '../../functions/src/telemetry/rejection';
 import { useAzurite } from '../support/azuriteFixture';
-import { createTestFunctionApp, deviceEvent } from '../support/functionApp';
+import { createTestFunctionApp, deviceEvent } from '../support/testFunctionApp';
 
 const azurite = useAzurite();
 const app = () => createTestFunctionApp(azurite().connectionString);

@@ -6,7 +6,7 @@ import type { Rejection } from '../../functions/src/telemetry/rejection';
 import type { DeviceStateUpdate } from '../../functions/src/telemetry/telemetryIngestor';
 import { startTcpProxy } from '../../local/network/tcpProxy';
 import { useAzurite } from '../support/azuriteFixture';
-import { broadcastItems, createTestFunctionApp, deviceEvent } from '../support/functionApp';
+import { broadcastItems, createTestFunctionApp, deviceEvent } from '../support/testFunctionApp';
 
 const azurite = useAzurite();
 const app = () => createTestFunctionApp(azurite().connectionString);

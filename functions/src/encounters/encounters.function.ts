@@ -32,7 +32,7 @@ export const distanceStepMeters = 250;
  * Twilio's inbound webhook, and the SMS outbox and recent-encounters reads. Without MONGODB_URI the
  * functions still exist and say what is missing.
  */
-export function createEncounterFunctions(deps: {
+export function createEncountersFunctions(deps: {
   readonly encounters: EncounterServices | undefined;
   readonly clientAccess: IssueClientAccess;
   readonly realtime: RealtimeDelivery;

@@ -2,13 +2,12 @@ import { HttpRequest, InvocationContext } from '@azure/functions';
 import { describe, expect, it } from 'vitest';
 import type { HttpFunctionDefinition } from '../platform/functionDefinition';
 import { guardHttp } from '../platform/httpGuard';
-import { createGatewayApi } from './gateway.function';
+import { createGatewayFunctions } from './gateway.function';
 
 describe('sendDeviceMessage', () => {
   it("passes IoT Hub's throttling on as a 429 with its Retry-After, in the error shape", async () => {
-    const definition = createGatewayApi({
+    const definition = createGatewayFunctions({
       proxy: async () => ({ status: 429, retryAfter: '7' }),
-      probes: {},
     }).find((d): d is HttpFunctionDefinition => d.name === 'sendDeviceMessage');
     if (!definition) throw new Error('sendDeviceMessage is not defined');
     const response = await guardHttp(definition, undefined)(

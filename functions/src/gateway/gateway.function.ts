@@ -1,7 +1,6 @@
 import type { HttpRequest } from '@azure/functions';
 import { AppError } from '../platform/appError';
 import { deviceIdRule, isValidDeviceId } from '../platform/deviceId';
-import { ExpiringCache } from '../platform/expiringCache';
 import type { HttpFunctionDefinition } from '../platform/functionDefinition';
 import { queryInteger, readJsonBody } from '../platform/http';
 import { settingNames } from '../platform/settingNames';
@@ -9,23 +8,18 @@ import { decodeContinuation, encodeContinuation } from './continuationToken';
 import { type DeviceMessageProxy, maxDeviceMessageBytes } from './deviceMessageProxy';
 import type { DeviceRegistry } from './deviceRegistry';
 import type { EventFeedSource, FeedPositions } from './eventFeed';
-import { checkHealth, type HealthReport } from './healthCheck';
 
 export interface GatewayDeps {
   readonly registry?: DeviceRegistry;
   readonly proxy?: DeviceMessageProxy;
   readonly feed?: EventFeedSource;
-  /** Dependency probes for `/api/health`, by name. */
-  readonly probes: Readonly<Record<string, (() => Promise<void>) | undefined>>;
-  /** Features switched off by bad settings, reported by `/api/health`. */
-  readonly misconfigured?: Readonly<Record<string, readonly string[] | undefined>>;
-  /** How long one round of probes answers health checks (default 30 s). */
-  readonly healthCacheMs?: number;
+  /** Settings that switched the gateway off, for its 503s. */
+  readonly problems?: readonly string[];
 }
 
-/** Device registration, the browser proxy, the pull feed and the health check. */
-export function createGatewayApi(deps: GatewayDeps): HttpFunctionDefinition[] {
-  const problems = deps.misconfigured?.gateway;
+/** Device registration, the browser proxy and the pull feed. */
+export function createGatewayFunctions(deps: GatewayDeps): HttpFunctionDefinition[] {
+  const { problems } = deps;
   const notConfigured = () =>
     new AppError(
       'unavailable',
@@ -33,19 +27,6 @@ export function createGatewayApi(deps: GatewayDeps): HttpFunctionDefinition[] {
         ? `the device gateway is misconfigured: ${problems.join('; ')}`
         : `the device gateway is not configured for this stage: set ${settingNames.iotHubHostName} (see the README)`,
     );
-  // IoT Hub's registry allows about 100 operations a minute per unit: health checks, which anyone
-  // may call, share one round of probes per 30 s rather than spend them.
-  const reports = new ExpiringCache<'report', Promise<HealthReport>>({
-    ttlMs: deps.healthCacheMs ?? 30_000,
-    maxEntries: 1,
-  });
-  const health = (): Promise<HealthReport> => {
-    const cached = reports.lookup('report');
-    if (cached.hit) return cached.value;
-    const report = checkHealth(deps.probes, { misconfigured: deps.misconfigured ?? {} });
-    reports.set('report', report);
-    return report;
-  };
   return [
     {
       kind: 'http',
@@ -117,31 +98,6 @@ export function createGatewayApi(deps: GatewayDeps): HttpFunctionDefinition[] {
             message.sequenceNumber,
           );
         return { jsonBody: { messages, continuation: encodeContinuation(next) } };
-      },
-    },
-    {
-      kind: 'http',
-      name: 'health',
-      route: 'health',
-      methods: ['GET'],
-      access: {
-        kind: 'public',
-        reason: 'uptime probes and load balancers; it answers only ok or degraded',
-      },
-      handler: async () => {
-        const { status } = await health();
-        return { status: status === 'ok' ? 200 : 503, jsonBody: { status } };
-      },
-    },
-    {
-      kind: 'http',
-      name: 'healthDetails',
-      route: 'health/details',
-      methods: ['GET'],
-      access: { kind: 'roles', anyOf: ['Fleet.Read'] },
-      handler: async () => {
-        const report = await health();
-        return { status: report.status === 'ok' ? 200 : 503, jsonBody: report };
       },
     },
   ];

@@ -1,12 +1,12 @@
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import { describe, expect, it } from 'vitest';
 import { guardHttp } from '../platform/httpGuard';
-import { createGatewayApi } from './gateway.function';
+import { createHealthFunctions } from './health.function';
 
 describe('GET /api/health', () => {
   it('runs one round of probes per cache period, however often it is called', async () => {
     let probes = 0;
-    const definitions = createGatewayApi({
+    const definitions = createHealthFunctions({
       probes: {
         iotHubRegistry: async () => {
           probes++;

@@ -16,7 +16,7 @@ export interface DeviceApiDeps {
 }
 
 /** The device-state read API, calibration updates and the rejected-readings list. */
-export function createDeviceApi(deps: DeviceApiDeps): HttpFunctionDefinition[] {
+export function createDeviceApiFunctions(deps: DeviceApiDeps): HttpFunctionDefinition[] {
   return [
     {
       kind: 'http',

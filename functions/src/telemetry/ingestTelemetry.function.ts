@@ -20,52 +20,54 @@ import type { IngestResult, TelemetryIngestor } from './telemetryIngestor';
  * permanent failure) is isolated by splitting the batch and goes to dead letters. The broadcast is best effort (see
  * `createRealtimeDelivery`): a SignalR outage never holds state back.
  */
-export function createIngestTelemetry(deps: {
+export function createIngestTelemetryFunctions(deps: {
   readonly ingestor: TelemetryIngestor;
   readonly realtime: RealtimeDelivery;
   readonly deadLetters: DeadLetterStore;
-}): EventHubFunctionDefinition {
+}): EventHubFunctionDefinition[] {
   const name = 'ingestTelemetry';
-  return {
-    ...iotHubBatchTrigger(consumerGroups.ingest),
-    name,
-    handler: async (messages, context) => {
-      // Product events share the hub and belong to analyticsEvents.
-      const batch = readEventHubBatch(messages, context).filter(
-        (message) => !isProductEventMessage(message),
-      );
-      let results: IngestResult[];
-      try {
-        // A message storage refuses for good goes to dead letters; the rest of the batch is applied.
-        results = await isolatePermanentFailures(
-          batch,
-          (part) => deps.ingestor.ingest(part),
-          async (message, error) => {
-            const reason = error instanceof Error ? error.message : String(error);
-            await deps.deadLetters.save(hubDeadLetter(name, message, reason));
-            context.warn(
-              `dead-lettered hub message ${message.partitionId}/${message.sequenceNumber} from ${message.deviceId}: ${reason}`,
-            );
-          },
+  return [
+    {
+      ...iotHubBatchTrigger(consumerGroups.ingest),
+      name,
+      handler: async (messages, context) => {
+        // Product events share the hub and belong to analyticsEvents.
+        const batch = readEventHubBatch(messages, context).filter(
+          (message) => !isProductEventMessage(message),
         );
-      } catch (error) {
-        context.error(`batch of ${batch.length} failed and will be retried`, error);
-        throw error;
-      }
-      const updates = results.flatMap((r) => r.updates);
-      const rejections = results.flatMap((r) => r.rejections);
-      context.log(
-        `ingested ${batch.length} messages: ${results.reduce((sum, r) => sum + r.accepted, 0)} readings accepted, ` +
-          `${rejections.length} rejected, ${updates.length} devices updated`,
-      );
-      await deps.realtime.send(
-        telemetryHub,
-        [
-          ...broadcastInChunks('deviceState', updates),
-          ...broadcastInChunks('telemetryRejected', rejections),
-        ],
-        (line) => context.warn(line),
-      );
+        let results: IngestResult[];
+        try {
+          // A message storage refuses for good goes to dead letters; the rest of the batch is applied.
+          results = await isolatePermanentFailures(
+            batch,
+            (part) => deps.ingestor.ingest(part),
+            async (message, error) => {
+              const reason = error instanceof Error ? error.message : String(error);
+              await deps.deadLetters.save(hubDeadLetter(name, message, reason));
+              context.warn(
+                `dead-lettered hub message ${message.partitionId}/${message.sequenceNumber} from ${message.deviceId}: ${reason}`,
+              );
+            },
+          );
+        } catch (error) {
+          context.error(`batch of ${batch.length} failed and will be retried`, error);
+          throw error;
+        }
+        const updates = results.flatMap((r) => r.updates);
+        const rejections = results.flatMap((r) => r.rejections);
+        context.log(
+          `ingested ${batch.length} messages: ${results.reduce((sum, r) => sum + r.accepted, 0)} readings accepted, ` +
+            `${rejections.length} rejected, ${updates.length} devices updated`,
+        );
+        await deps.realtime.send(
+          telemetryHub,
+          [
+            ...broadcastInChunks('deviceState', updates),
+            ...broadcastInChunks('telemetryRejected', rejections),
+          ],
+          (line) => context.warn(line),
+        );
+      },
     },
-  };
+  ];
 }
