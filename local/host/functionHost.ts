@@ -1,26 +1,22 @@
-import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import http from 'node:http';
-import { HttpRequest, HttpResponse, type HttpResponseInit } from '@azure/functions';
 import type {
   Authenticate,
   FunctionDefinition,
   HttpFunctionDefinition,
 } from '../../functions/src/hosting';
-import { guardHttp } from '../../functions/src/hosting';
-import { type HubEvent, toEventHubInvocation } from '../eventHubInvocation';
-import { createInvocationContext } from '../functionInvocation';
-import { BodyTooLargeError, close, listen, readBody, sendJson } from '../httpServer';
+import { BodyTooLargeError, close, listen, sendJson } from '../httpServer';
 import type { HubEventLog } from '../iotHub/hubEventLog';
+import { handleAdminRequest } from './adminApi';
 import { createBindingRuntime } from './bindingRuntime';
-import { type FunctionKeys, isMasterKey } from './functionKeys';
-import { compileRoute, type HttpRoute } from './httpRoute';
+import type { FunctionKeys } from './functionKeys';
+import { createHttpRouting } from './httpRouting';
+import { createInvoker, describeError } from './invocation';
 import { resolveSettingExpression } from './settingExpression';
 import {
   listenToEventHub,
   listenToQueue,
   type QueueSettings,
-  type RunFunction,
   runOnSchedule,
 } from './triggerListeners';
 
@@ -73,59 +69,32 @@ const maxRequestBytes = 4 * 1024 * 1024;
 /**
  * The local Functions host: drives the same definitions `index.ts` registers with Azure, with the
  * platform's trigger and binding semantics, so that what works here works the same way there.
+ * HTTP goes to the admin API or the routes (`adminApi.ts`, `httpRouting.ts`); every invocation,
+ * whatever its trigger, goes through `invocation.ts`.
  */
 export async function startFunctionHost(
   options: FunctionHostOptions,
 ): Promise<RunningFunctionHost> {
   const log = options.log ?? ((line: string) => console.log(line));
   const bindings = createBindingRuntime({ settings: options.settings });
-  const routePrefix = (options.hostJson?.extensions?.http?.routePrefix ?? 'api').replace(
-    /^\/|\/$/g,
-    '',
-  );
   const abort = new AbortController();
   // Every trigger listener (one per partition and consumer group, each queue and timer) waits on it.
   setMaxListeners(100, abort.signal);
-  const httpFunctions = options.definitions
-    .filter((d): d is HttpFunctionDefinition => d.kind === 'http')
-    .map((definition) => ({ definition, route: compileRoute(definition.route) as HttpRoute }));
-  // The same wrapper the Azure registration uses: declared access, body limit, JSON errors.
-  const guarded = new Map(
-    httpFunctions.map(({ definition }) => [
-      definition.name,
-      guardHttp(definition, options.authenticate),
-    ]),
-  );
-
-  const run: RunFunction = async (definition, input, runOptions) => {
-    const found = options.definitions.find((d) => d.name === definition.name);
-    if (!found) throw new Error(`no function ${definition.name}`);
-    const context = createInvocationContext(found, {
-      ...(runOptions.triggerMetadata ? { triggerMetadata: runOptions.triggerMetadata } : {}),
-      ...(runOptions.retry ? { retryContext: runOptions.retry } : {}),
-      log,
-    });
-    const started = performance.now();
-    const id = context.invocationId;
-    log(`Executing '${found.name}' (Reason='${runOptions.reason}', Id=${id})`);
-    try {
-      const handler = (found.kind === 'http' ? guarded.get(found.name) : found.handler) as (
-        input: unknown,
-        context: unknown,
-      ) => Promise<unknown>;
-      const result = await handler(input, context);
-      await bindings.deliverOutputs(found, context);
-      log(
-        `Executed '${found.name}' (Succeeded, Id=${id}, Duration=${Math.round(performance.now() - started)}ms)`,
-      );
-      return result;
-    } catch (error) {
-      log(
-        `Executed '${found.name}' (Failed, Id=${id}, Duration=${Math.round(performance.now() - started)}ms): ${describe(error)}`,
-      );
-      throw error;
-    }
-  };
+  const { run, invokeNow, reason } = createInvoker({
+    definitions: options.definitions,
+    ...(options.authenticate ? { authenticate: options.authenticate } : {}),
+    bindings,
+    settings: options.settings,
+    log,
+  });
+  const routing = createHttpRouting({
+    definitions: options.definitions.filter((d): d is HttpFunctionDefinition => d.kind === 'http'),
+    routePrefix: (options.hostJson?.extensions?.http?.routePrefix ?? 'api').replace(/^\/|\/$/g, ''),
+    corsOrigins: options.corsOrigins ?? [],
+    maxBodyBytes: maxRequestBytes,
+    run,
+    reason,
+  });
 
   const server = http.createServer((request, response) => {
     handleHttp(request, response).catch((error: unknown) => {
@@ -134,7 +103,7 @@ export async function startFunctionHost(
           error: { code: 'payload_too_large', message: error.message },
         });
       }
-      log(`host error: ${describe(error)}`);
+      log(`host error: ${describeError(error)}`);
       sendJson(response, 500, {
         error: { code: 'internal', message: 'the local host failed; see its log' },
       });
@@ -146,163 +115,14 @@ export async function startFunctionHost(
     response: http.ServerResponse,
   ): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
-    const corsHeaders = allowedCors(request.headers.origin, options.corsOrigins ?? []);
-    if (request.method === 'OPTIONS' && request.headers['access-control-request-method']) {
-      response.writeHead(corsHeaders ? 204 : 403, {
-        ...corsHeaders,
-        'access-control-allow-methods': 'GET, POST, PUT, DELETE, PATCH, OPTIONS',
-        'access-control-allow-headers': String(
-          request.headers['access-control-request-headers'] ?? '*',
-        ),
-        'access-control-max-age': '600',
-      });
-      response.end();
-      return;
-    }
-    const admin = /^\/admin\/functions\/([^/]+)$/.exec(url.pathname);
-    if (admin && request.method === 'POST') {
-      const presentedKey =
-        header(request, 'x-functions-key') ?? url.searchParams.get('code') ?? undefined;
-      if (!isMasterKey(presentedKey, options.keys)) {
-        return sendJson(response, 401, {
-          error: {
-            code: 'unauthorized',
-            message: 'the admin API needs the master key in x-functions-key',
-          },
-        });
-      }
-      const body = (await readBody(request, maxRequestBytes)).toString('utf8');
-      let input = '';
-      try {
-        input = body ? String((JSON.parse(body) as { input?: unknown }).input ?? '') : '';
-      } catch {
-        return sendJson(response, 400, {
-          error: { code: 'invalid_json', message: 'send {"input": "..."}' },
-        });
-      }
-      const name = decodeURIComponent(admin[1] ?? '');
-      const definition = options.definitions.find((d) => d.name === name);
-      if (!definition)
-        return sendJson(response, 404, {
-          error: { code: 'not_found', message: `no function named ${name}` },
-        });
-      if (definition.kind === 'http') {
-        return sendJson(response, 400, {
-          error: {
-            code: 'bad_request',
-            message: `${name} is an HTTP function; call its route instead`,
-          },
-        });
-      }
-      invoke(definition, input).catch(() => undefined); // failures are in the log, as in Azure
-      return sendJson(response, 202, undefined);
-    }
-    const prefix = `/${routePrefix}/`;
-    if (!url.pathname.startsWith(prefix)) {
-      return sendJson(
-        response,
-        404,
-        { error: { code: 'not_found', message: `no route ${url.pathname}` } },
-        corsHeaders,
-      );
-    }
-    const path = url.pathname.slice(prefix.length);
-    const matches = httpFunctions.flatMap(({ definition, route }) => {
-      const params = route.match(path);
-      return params ? [{ definition, params }] : [];
+    if (routing.preflight(request, response)) return;
+    const admin = await handleAdminRequest(request, response, url, {
+      definitions: options.definitions,
+      keys: options.keys,
+      maxBodyBytes: maxRequestBytes,
+      invokeNow,
     });
-    const chosen = matches.find(({ definition }) =>
-      definition.methods.includes((request.method ?? 'GET') as never),
-    );
-    if (!chosen) {
-      const status = matches.length > 0 ? 405 : 404;
-      const message =
-        status === 405
-          ? `${request.method} is not allowed on /${routePrefix}/${path}`
-          : `no function at /${routePrefix}/${path}`;
-      return sendJson(
-        response,
-        status,
-        { error: { code: status === 405 ? 'bad_request' : 'not_found', message } },
-        corsHeaders,
-      );
-    }
-    const body = await readBody(request, maxRequestBytes);
-    const httpRequest = new HttpRequest({
-      method: request.method ?? 'GET',
-      url: `http://${request.headers.host ?? '127.0.0.1'}${request.url ?? '/'}`,
-      headers: flattenHeaders(request.headers),
-      params: chosen.params,
-      ...(body.length > 0 ? { body: { bytes: body } } : {}),
-    });
-    let init: HttpResponseInit;
-    try {
-      init = ((await run(chosen.definition, httpRequest, {
-        reason: 'This function was programmatically called via the host APIs.',
-      })) ?? {}) as HttpResponseInit;
-    } catch {
-      return sendJson(
-        response,
-        500,
-        { error: { code: 'internal', message: 'the function failed; see the host log' } },
-        corsHeaders,
-      );
-    }
-    const answer = new HttpResponse(init);
-    const bytes = Buffer.from(await answer.arrayBuffer());
-    const headers: Record<string, string> = { ...corsHeaders };
-    answer.headers.forEach((value, name) => {
-      headers[name] = value;
-    });
-    headers['content-length'] = String(bytes.length);
-    response.writeHead(answer.status, headers);
-    response.end(bytes);
-  }
-
-  async function invoke(
-    definition: Exclude<FunctionDefinition, HttpFunctionDefinition>,
-    input: string,
-  ): Promise<void> {
-    const reason = 'This function was programmatically called via the host APIs.';
-    switch (definition.kind) {
-      case 'timer':
-        await run(
-          definition,
-          { isPastDue: false, schedule: { adjustForDST: true }, scheduleStatus: undefined },
-          { reason },
-        );
-        return;
-      case 'storageQueue':
-        await run(definition, input === '' ? '' : safeJson(input), {
-          reason,
-          triggerMetadata: {
-            id: randomUUID(),
-            dequeueCount: 1,
-            insertionTime: new Date().toISOString(),
-          },
-        });
-        return;
-      case 'eventHub': {
-        const event: HubEvent = {
-          body: safeJson(input),
-          sequenceNumber: 0,
-          offset: '0',
-          enqueuedTime: new Date(),
-        };
-        const { messages, triggerMetadata } = toEventHubInvocation([event], {
-          consumerGroup: definition.consumerGroup,
-          eventHubName: resolveSettingExpression(definition.eventHubName, options.settings),
-          fullyQualifiedNamespace: 'localhost',
-          partitionId: '0',
-        });
-        await run(definition, messages, { reason, triggerMetadata });
-        return;
-      }
-      default: {
-        const unhandled: never = definition;
-        throw new Error(`cannot invoke ${JSON.stringify(unhandled)}`);
-      }
-    }
+    if (!admin) await routing.route(request, response, url);
   }
 
   const port = await listen(server, options.port, 'function host');
@@ -348,7 +168,7 @@ export async function startFunctionHost(
             signal: abort.signal,
             log,
           }).catch((error: unknown) =>
-            log(`${definition.name}: queue listener stopped: ${describe(error)}`),
+            log(`${definition.name}: queue listener stopped: ${describeError(error)}`),
           ),
         );
         break;
@@ -367,7 +187,7 @@ export async function startFunctionHost(
       const definition = options.definitions.find((d) => d.name === name);
       if (!definition || definition.kind === 'http')
         throw new Error(`no non-HTTP function named ${name}`);
-      await invoke(definition, input);
+      await invokeNow(definition, input);
     },
     async stop() {
       abort.abort();
@@ -392,41 +212,4 @@ function timeSpanSeconds(value: string | undefined, fallback: number): number {
   const match = /^(\d+):(\d{2}):(\d{2}(?:\.\d+)?)$/.exec(value ?? '');
   if (!match) return fallback;
   return Number(match[1]) * 3600 + Number(match[2]) * 60 + Number(match[3]);
-}
-
-function allowedCors(
-  origin: string | undefined,
-  allowed: readonly string[],
-): Record<string, string> | undefined {
-  if (!origin || !(allowed.includes('*') || allowed.includes(origin))) return undefined;
-  return {
-    'access-control-allow-origin': origin,
-    'access-control-allow-credentials': 'true',
-    vary: 'Origin',
-  };
-}
-
-function header(request: http.IncomingMessage, name: string): string | undefined {
-  const value = request.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-function flattenHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {
-  const flat: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return flat;
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
