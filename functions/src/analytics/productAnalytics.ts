@@ -32,9 +32,10 @@ export interface AnalyticsMessage {
 
 /** Counts a batch of product events and reports the products it touched, enriched. */
 export function createProductAnalytics(deps: {
-  counters: ProductCounterStore;
-  catalog: ProductCatalog;
-  now?: () => number;
+  /** What analytics needs of the counters and the catalog: in-memory fakes implement it too. */
+  readonly counters: Pick<ProductCounterStore, 'add' | 'since'>;
+  readonly catalog: Pick<ProductCatalog, 'lookup'>;
+  readonly now?: () => number;
 }) {
   const now = deps.now ?? Date.now;
 

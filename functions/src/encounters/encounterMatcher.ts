@@ -4,9 +4,13 @@ import { type Notification, NotificationLedger } from './notificationLedger';
 import { SmsDeliveryError, type SmsSender } from './smsSender';
 import type { Match, UserStore } from './userStore';
 
+/** What the matcher needs of its stores: they implement it, and so do in-memory fakes. */
 export interface EncounterMatcherDeps {
-  readonly users: UserStore;
-  readonly ledger: NotificationLedger;
+  readonly users: Pick<
+    UserStore,
+    'get' | 'findMatches' | 'isOptedOut' | 'setOptOut' | 'setPhoneStatus' | 'appendHistory'
+  >;
+  readonly ledger: Pick<NotificationLedger, 'claim' | 'release' | 'settle' | 'historyRecorded'>;
   readonly sms: SmsSender;
   readonly maxMatches: number;
   readonly locationFreshMs: number;

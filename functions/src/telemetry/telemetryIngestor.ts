@@ -29,10 +29,11 @@ export interface IngestResult {
   readonly accepted: number;
 }
 
+/** What the ingestor needs of storage: the stores implement it, and so does an in-memory fake. */
 export interface TelemetryIngestorDeps {
-  readonly deviceStates: DeviceStateStore;
-  readonly calibrations: CalibrationStore;
-  readonly rejections: RejectionStore;
+  readonly deviceStates: Pick<DeviceStateStore, 'apply'>;
+  readonly calibrations: Pick<CalibrationStore, 'getMany'>;
+  readonly rejections: Pick<RejectionStore, 'save'>;
   readonly limits: ParseLimits;
 }
 
