@@ -11,21 +11,11 @@ import { queueNames, settingNames } from '../platform/settingNames';
 import type { IssueClientAccess } from '../realtime/clientAccess';
 import { telemetryHub, userHub } from '../realtime/hubs';
 import type { RealtimeDelivery } from '../realtime/realtimeDelivery';
-import type { SignalRMessage } from '../realtime/signalRMessage';
+import { dashboardPush, encounterRow, publicUser, userPush } from './encounterResponses';
 import { readEncounterJob } from './encounterScheduler';
 import type { EncounterServices } from './encounterServices';
-import {
-  type EncounterUser,
-  readEncounterSettings,
-  readLocation,
-  readProfile,
-  readUsername,
-} from './encounterUser';
-import type { Notification } from './notificationLedger';
+import { readEncounterSettings, readLocation, readProfile, readUsername } from './encounterUser';
 import { handleTwilioInbound } from './twilioWebhook';
-
-/** Distances users see are rounded up to this step, so that a few accounts cannot trilaterate one. */
-export const distanceStepMeters = 250;
 
 /**
  * The encounters feature: the users API, the once-a-minute scheduler, the queue-triggered matcher,
@@ -261,51 +251,4 @@ export function createEncountersFunctions(deps: {
       },
     },
   ];
-}
-
-function publicUser(user: EncounterUser) {
-  const { encounter, ...rest } = user;
-  return {
-    ...rest,
-    encounter: {
-      enabled: encounter.enabled,
-      radiusMeters: encounter.radiusMeters,
-      ...(encounter.locationUpdatedAt ? { locationUpdatedAt: encounter.locationUpdatedAt } : {}),
-    },
-  };
-}
-
-function encounterRow(notification: Notification) {
-  return {
-    time: notification.createdAt.toISOString().slice(11, 19),
-    matches: notification.matches.length,
-    sms: notification.sms,
-  };
-}
-
-/** The user's own in-app message, on the users' hub. */
-function userPush(notification: Notification): SignalRMessage {
-  const matches = notification.matches.map(
-    ({ username, screenName, sharedInterests, distanceMeters }) => ({
-      username,
-      screenName,
-      sharedInterests,
-      // "Within 250 m": rounded up, so a match never reads as nearer than it is.
-      distanceMeters:
-        Math.max(1, Math.ceil(distanceMeters / distanceStepMeters)) * distanceStepMeters,
-    }),
-  );
-  return {
-    target: 'encounterMatch',
-    userId: notification.username,
-    arguments: [{ window: notification.window, matches }],
-  };
-}
-
-/** For dashboards, which refresh their panel: a count and the SMS outcome, no names. */
-function dashboardPush(notification: Notification): SignalRMessage {
-  return {
-    target: 'encounterMatched',
-    arguments: [[{ matches: notification.matches.length, sms: notification.sms }]],
-  };
 }
