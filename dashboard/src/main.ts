@@ -1,14 +1,16 @@
 import { createApi } from './api';
 import { loadDashboardConfig } from './dashboardConfig';
-import { DeviceStore, type SortKey } from './deviceStore';
-import { formatCount } from './format';
+import { DeviceStore } from './deviceStore';
 import { type ConnectionState, connectLive } from './liveConnection';
 import { startSession } from './session';
 import type { DeviceState, Rejection } from './telemetryTypes';
 import { createAlertsPanel } from './view/alertsPanel';
+import { showConnection } from './view/connectionBadge';
 import { createDetailView } from './view/detailView';
 import { createDeviceList } from './view/deviceList';
+import { bindListControls } from './view/listControls';
 import { startOptionalPanels } from './view/optionalPanels';
+import { createTotals } from './view/totals';
 
 const element = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -23,6 +25,7 @@ declare global {
   }
 }
 
+/** Wires the dashboard: configuration, sign-in, the API, the live connection and the views. */
 async function main(): Promise<void> {
   const config = await loadDashboardConfig();
   element('stage').textContent = config.stage;
@@ -59,6 +62,7 @@ async function main(): Promise<void> {
     config,
     onOpen: (id) => void detail.open(id),
   });
+  const totals = createTotals(element('totals'), store);
   const alerts = createAlertsPanel({
     list: element('alert-list'),
     empty: element('alerts-empty'),
@@ -78,7 +82,7 @@ async function main(): Promise<void> {
     const changed = store.applyUpdates(batch);
     list.refresh();
     detail.update(changed);
-    renderTotals();
+    totals.render();
     if (metrics && arrived.length > 0) {
       requestAnimationFrame(() => {
         const paintedAt = performance.now();
@@ -94,30 +98,6 @@ async function main(): Promise<void> {
     }
   };
 
-  function renderTotals() {
-    let readings = 0;
-    let rejected = 0;
-    for (const view of store.all()) {
-      readings += view.count;
-      rejected += view.rejected;
-    }
-    const totals = [
-      ['devices', formatCount(store.size)],
-      ['readings', formatCount(readings)],
-      ['rejected', formatCount(rejected)],
-    ];
-    element('totals').replaceChildren(
-      ...totals.map(([label, value]) => {
-        const item = document.createElement('div');
-        item.append(
-          Object.assign(document.createElement('dt'), { textContent: label }),
-          Object.assign(document.createElement('dd'), { textContent: value }),
-        );
-        return item;
-      }),
-    );
-  }
-
   const resync = async () => {
     try {
       // Recent rejections too, so a page opened after a problem still shows it; alerts de-duplicate.
@@ -125,7 +105,7 @@ async function main(): Promise<void> {
       alerts.add([...rejections].reverse());
       store.replaceAll(devices);
       list.refresh();
-      renderTotals();
+      totals.render();
     } catch (error) {
       setConnection('offline', `could not read devices: ${String(error)}`);
     }
@@ -143,17 +123,8 @@ async function main(): Promise<void> {
     );
   };
 
-  function setConnection(state: ConnectionState, detailText?: string) {
-    const badge = element('connection');
-    badge.dataset.state = state;
-    badge.textContent = {
-      connecting: 'connecting…',
-      live: 'live',
-      reconnecting: 'reconnecting…',
-      offline: 'offline',
-    }[state];
-    badge.title = detailText ?? '';
-  }
+  const setConnection = (state: ConnectionState, detail?: string) =>
+    showConnection(element('connection'), state, detail);
 
   const panels = startOptionalPanels(api);
   connectLive({
@@ -181,23 +152,15 @@ async function main(): Promise<void> {
   // Freshness changes with time alone, so the list is re-evaluated every second.
   setInterval(() => list.refresh(), 1000);
 
-  element<HTMLInputElement>('filter').addEventListener('input', (event) =>
-    list.setQuery({ filter: (event.target as HTMLInputElement).value }),
+  bindListControls(
+    {
+      filter: element('filter'),
+      status: element('status-filter'),
+      sort: element('sort'),
+      direction: element('sort-direction'),
+    },
+    list,
   );
-  element<HTMLSelectElement>('status-filter').addEventListener('change', (event) =>
-    list.setQuery({ status: (event.target as HTMLSelectElement).value as never }),
-  );
-  element<HTMLSelectElement>('sort').addEventListener('change', (event) =>
-    list.setQuery({ sort: (event.target as HTMLSelectElement).value as SortKey }),
-  );
-  const direction = element<HTMLButtonElement>('sort-direction');
-  direction.addEventListener('click', () => {
-    const descending = direction.getAttribute('aria-pressed') !== 'true';
-    direction.setAttribute('aria-pressed', String(descending));
-    direction.textContent = descending ? '↓' : '↑';
-    direction.setAttribute('aria-label', descending ? 'Sort ascending' : 'Sort descending');
-    list.setQuery({ descending });
-  });
   list.refresh();
 }
 
