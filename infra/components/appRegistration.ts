@@ -2,6 +2,7 @@ import * as azuread from '@pulumi/azuread';
 import * as pulumi from '@pulumi/pulumi';
 import { appRoles } from '../../functions/src/identity/appRoles';
 import { hashGuid } from '../../functions/src/platform/hashGuid';
+import { refuseArgs } from './componentArgs';
 
 export interface AppRegistrationArgs {
   readonly displayName: string;
@@ -37,10 +38,21 @@ export class AppRegistration extends pulumi.ComponentResource {
 
   constructor(name: string, args: AppRegistrationArgs, opts?: pulumi.ComponentResourceOptions) {
     super('fieldline:identity:AppRegistration', name, {}, opts);
+    refuseArgs('AppRegistration', name, [
+      ...(args.displayName.trim() === '' || args.displayName.length > 120
+        ? ['displayName must be 1-120 characters']
+        : []),
+      ...(args.existingClientId !== undefined &&
+      !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(args.existingClientId)
+        ? [
+            `existingClientId must be an application (client) id, a GUID; got "${args.existingClientId}"`,
+          ]
+        : []),
+    ]);
     if (args.existingClientId) {
       this.clientId = pulumi.output(args.existingClientId);
       this.identifierUri = pulumi.output(`api://${args.existingClientId}`);
-      this.registerOutputs({});
+      this.registerOutputs({ clientId: this.clientId, identifierUri: this.identifierUri });
       return;
     }
     const application = new azuread.Application(
@@ -100,7 +112,7 @@ export class AppRegistration extends pulumi.ComponentResource {
     );
     this.clientId = application.clientId;
     this.identifierUri = identifier.identifierUri;
-    this.registerOutputs({ clientId: this.clientId });
+    this.registerOutputs({ clientId: this.clientId, identifierUri: this.identifierUri });
   }
 }
 

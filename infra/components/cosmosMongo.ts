@@ -1,5 +1,6 @@
 import * as cosmosdb from '@pulumi/azure-native/cosmosdb';
 import * as pulumi from '@pulumi/pulumi';
+import { refuseArgs, repeated } from './componentArgs';
 
 export interface CosmosMongoArgs {
   /** 3-44 lower-case letters, digits and hyphens, unique across Azure (see resourceNames). */
@@ -33,8 +34,23 @@ export class CosmosMongo extends pulumi.ComponentResource {
 
   constructor(name: string, args: CosmosMongoArgs, opts?: pulumi.ComponentResourceOptions) {
     super('fieldline:data:CosmosMongo', name, {}, opts);
-    if (args.collections.length === 0 || new Set(args.collections).size !== args.collections.length)
-      throw new Error(`CosmosMongo ${name}: collections must be distinct and not empty`);
+    const expiring = Object.entries(args.expireAfterSeconds ?? {});
+    refuseArgs('CosmosMongo', name, [
+      ...(args.collections.length === 0 || repeated(args.collections).length > 0
+        ? ['collections must be distinct and not empty']
+        : []),
+      ...(/^[^/\\. "$*<>:|?]{1,64}$/.test(args.databaseName)
+        ? []
+        : [`databaseName "${args.databaseName}" must be 1-64 characters without /\\. "$*<>:|?`]),
+      ...expiring
+        .filter(([collection]) => !args.collections.includes(collection))
+        .map(([collection]) => `expireAfterSeconds names ${collection}, which is not a collection`),
+      ...expiring
+        .filter(([, seconds]) => !Number.isInteger(seconds) || seconds < 1)
+        .map(
+          ([collection]) => `expireAfterSeconds for ${collection} must be a whole number from 1`,
+        ),
+    ]);
     const child = { parent: this };
     this.account = new cosmosdb.DatabaseAccount(
       `${name}-account`,
@@ -101,7 +117,10 @@ export class CosmosMongo extends pulumi.ComponentResource {
     this.connectionString = pulumi.secret(
       strings.apply((s) => withRetryWritesOff(s.connectionStrings?.[0]?.connectionString ?? '')),
     );
-    this.registerOutputs({});
+    this.registerOutputs({
+      accountName: this.account.name,
+      connectionString: this.connectionString,
+    });
   }
 }
 

@@ -1,5 +1,6 @@
 import * as storage from '@pulumi/azure-native/storage';
 import * as pulumi from '@pulumi/pulumi';
+import { refuseArgs, repeated } from './componentArgs';
 
 export interface DataStorageArgs {
   /** 3-24 lower-case letters and digits, unique across Azure (see resourceNames). */
@@ -30,8 +31,7 @@ export class DataStorage extends pulumi.ComponentResource {
 
   constructor(name: string, args: DataStorageArgs, opts?: pulumi.ComponentResourceOptions) {
     super('fieldline:storage:DataStorage', name, {}, opts);
-    if (new Set(args.containers).size !== args.containers.length)
-      throw new Error(`DataStorage ${name}: container names repeat: ${args.containers.join(', ')}`);
+    refuseArgs('DataStorage', name, storageArgProblems(args));
     const child = { parent: this };
     this.account = new storage.StorageAccount(
       `${name}-account`,
@@ -80,6 +80,34 @@ export class DataStorage extends pulumi.ComponentResource {
       accountName: this.accountName,
       blobEndpoint: this.blobEndpoint,
       webEndpoint: this.webEndpoint,
+      containerNames: this.containerNames,
+      containerIds: this.containerIds,
     });
   }
+}
+
+/**
+ * Names as the storage services accept them:
+ * https://learn.microsoft.com/rest/api/storageservices/naming-queues-and-metadata (and the table
+ * and container naming pages).
+ */
+function storageArgProblems(args: DataStorageArgs): string[] {
+  const problems: string[] = [];
+  const check = (kind: string, names: readonly string[], pattern: RegExp, rule: string) => {
+    const bad = names.filter((name) => !pattern.test(name) || name.includes('--'));
+    if (bad.length > 0) problems.push(`${kind} ${bad.join(', ')}: ${rule}`);
+    const twice = repeated(names);
+    if (twice.length > 0) problems.push(`${kind} repeat: ${twice.join(', ')}`);
+  };
+  check(
+    'tables',
+    args.tables,
+    /^[A-Za-z][A-Za-z0-9]{2,62}$/,
+    '3-63 letters and digits, a letter first',
+  );
+  const lowerHyphen = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
+  const lowerHyphenRule = '3-63 lower-case letters, digits and single hyphens';
+  check('queues', args.queues, lowerHyphen, lowerHyphenRule);
+  check('containers', args.containers, lowerHyphen, lowerHyphenRule);
+  return problems;
 }

@@ -8,6 +8,7 @@ import {
   flexRuntimeVersions,
 } from '../../policy/rules/flexConsumption';
 import type { NodeVersion } from '../stageConfig';
+import { refuseArgs } from './componentArgs';
 import { grantRole, type RoleGrant } from './roles';
 
 export interface FunctionAppArgs {
@@ -75,8 +76,7 @@ export class FunctionApp extends pulumi.ComponentResource {
 
   constructor(name: string, args: FunctionAppArgs, opts?: pulumi.ComponentResourceOptions) {
     super('fieldline:compute:FunctionApp', name, {}, opts);
-    const problems = validate(args);
-    if (problems.length > 0) throw new Error(`FunctionApp ${name}: ${problems.join('; ')}`);
+    refuseArgs('FunctionApp', name, validate(args));
     const child = { parent: this };
     const plan = new web.AppServicePlan(
       `${name}-plan`,

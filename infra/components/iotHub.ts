@@ -2,7 +2,9 @@ import * as iothub from '@pulumi/azure-native/iothub';
 import * as managedidentity from '@pulumi/azure-native/managedidentity';
 import type * as inputs from '@pulumi/azure-native/types/input';
 import * as pulumi from '@pulumi/pulumi';
-import type { IotHubSku } from '../stageConfig';
+import { iotHubMaxUnits } from '../../policy/rules/serviceLimits';
+import { type IotHubSku, iotHubSkus } from '../stageConfig';
+import { refuseArgs, repeated } from './componentArgs';
 import { grantRole } from './roles';
 
 export interface IotHubArgs {
@@ -45,10 +47,7 @@ export class IotHub extends pulumi.ComponentResource {
 
   constructor(name: string, args: IotHubArgs, opts?: pulumi.ComponentResourceOptions) {
     super('fieldline:iot:IotHub', name, {}, opts);
-    if (args.consumerGroups.length === 0 || args.consumerGroups.includes('$Default'))
-      throw new Error(
-        `IotHub ${name}: name one consumer group per reader ($Default is the hub's own)`,
-      );
+    refuseArgs('IotHub', name, iotHubArgProblems(args));
     const child = { parent: this };
     const routes: pulumi.Input<inputs.iothub.RoutePropertiesArgs>[] = [
       {
@@ -178,4 +177,20 @@ function archiveRoute(
     opts,
   );
   return { ...archive, identity, grant };
+}
+
+/** IoT Hub's documented limits: https://learn.microsoft.com/azure/iot-hub/iot-hub-scaling */
+function iotHubArgProblems(args: IotHubArgs): string[] {
+  const problems: string[] = [];
+  if (!iotHubSkus.includes(args.sku)) problems.push(`sku must be one of ${iotHubSkus.join(', ')}`);
+  const maxUnits = args.sku === 'F1' ? 1 : iotHubMaxUnits(args.sku);
+  if (!Number.isInteger(args.capacity) || args.capacity < 1 || args.capacity > maxUnits)
+    problems.push(`capacity must be 1-${maxUnits} with ${args.sku}`);
+  if (args.sku === 'F1' ? args.partitions !== 2 : !(args.partitions >= 2 && args.partitions <= 128))
+    problems.push(args.sku === 'F1' ? 'partitions must be 2 with F1' : 'partitions must be 2-128');
+  if (args.consumerGroups.length === 0 || args.consumerGroups.includes('$Default'))
+    problems.push("name one consumer group per reader ($Default is the hub's own)");
+  const twice = repeated(args.consumerGroups);
+  if (twice.length > 0) problems.push(`consumer groups repeat: ${twice.join(', ')}`);
+  return problems;
 }

@@ -1,5 +1,6 @@
 import * as keyvault from '@pulumi/azure-native/keyvault';
 import * as pulumi from '@pulumi/pulumi';
+import { refuseArgs } from './componentArgs';
 
 export interface KeyVaultArgs {
   /** 3-24 letters, digits and single hyphens, unique across Azure (see resourceNames). */
@@ -25,8 +26,20 @@ export class KeyVault extends pulumi.ComponentResource {
 
   constructor(name: string, args: KeyVaultArgs, opts?: pulumi.ComponentResourceOptions) {
     super('fieldline:security:KeyVault', name, {}, opts);
-    if (!Number.isInteger(args.retentionDays) || args.retentionDays < 7 || args.retentionDays > 90)
-      throw new Error(`KeyVault ${name}: retentionDays must be 7-90; got ${args.retentionDays}`);
+    // https://learn.microsoft.com/azure/key-vault/general/about-keys-secrets-certificates#object-identifiers
+    const badSecrets = Object.keys(args.secrets).filter(
+      (secret) => !/^[0-9A-Za-z-]{1,127}$/.test(secret),
+    );
+    refuseArgs('KeyVault', name, [
+      ...(Number.isInteger(args.retentionDays) &&
+      args.retentionDays >= 7 &&
+      args.retentionDays <= 90
+        ? []
+        : [`retentionDays must be 7-90; got ${args.retentionDays}`]),
+      ...(badSecrets.length > 0
+        ? [`secret names ${badSecrets.join(', ')}: 1-127 letters, digits and hyphens`]
+        : []),
+    ]);
     const child = { parent: this };
     this.vault = new keyvault.Vault(
       `${name}-vault`,
@@ -65,6 +78,6 @@ export class KeyVault extends pulumi.ComponentResource {
         ];
       }),
     );
-    this.registerOutputs({ vaultId: this.vault.id });
+    this.registerOutputs({ vaultId: this.vault.id, references: this.references });
   }
 }

@@ -43,6 +43,6 @@ export class Monitoring extends pulumi.ComponentResource {
       { parent: this },
     );
     this.connectionString = this.appInsights.connectionString;
-    this.registerOutputs({});
+    this.registerOutputs({ connectionString: this.connectionString });
   }
 }

@@ -1,6 +1,8 @@
 import * as signalrservice from '@pulumi/azure-native/signalrservice';
 import * as pulumi from '@pulumi/pulumi';
-import type { SignalRSku } from '../stageConfig';
+import { signalRUnitCounts } from '../../policy/rules/serviceLimits';
+import { type SignalRSku, signalRSkus } from '../stageConfig';
+import { refuseArgs } from './componentArgs';
 
 export interface SignalRArgs {
   /** 3-63 letters, digits and hyphens, unique across Azure (see resourceNames). */
@@ -20,6 +22,12 @@ export class SignalR extends pulumi.ComponentResource {
 
   constructor(name: string, args: SignalRArgs, opts?: pulumi.ComponentResourceOptions) {
     super('fieldline:realtime:SignalR', name, {}, opts);
+    refuseArgs('SignalR', name, [
+      ...(signalRSkus.includes(args.sku) ? [] : [`sku must be one of ${signalRSkus.join(', ')}`]),
+      ...(signalRUnitCounts(args.sku).includes(args.capacity)
+        ? []
+        : [`capacity must be one of ${signalRUnitCounts(args.sku).join(', ')} with ${args.sku}`]),
+    ]);
     this.service = new signalrservice.SignalR(
       `${name}-service`,
       {

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { childrenOf, synthesizeComponent } from './componentTesting';
+import { IotHub, type IotHubArgs } from './iotHub';
+
+const args: IotHubArgs = {
+  resourceName: 'fl-test-hub-abc123',
+  resourceGroupName: 'fl-test',
+  location: 'westeurope',
+  sku: 'S1',
+  capacity: 1,
+  partitions: 4,
+  consumerGroups: ['ingest', 'analytics'],
+  protect: false,
+};
+
+describe('IotHub', () => {
+  it('declares the hub with its partitions, one ingest-only policy and a consumer group per reader', async () => {
+    const { resources, registeredOutputs } = await synthesizeComponent(
+      () => new IotHub('iot', args),
+    );
+    const children = childrenOf(resources, 'iot');
+    const hub = children.find((r) => r.type === 'azure-native:iothub:IotHubResource');
+    expect(hub?.inputs).toMatchObject({
+      sku: { name: 'S1', capacity: 1 },
+      properties: {
+        minTlsVersion: '1.2',
+        disableModuleSAS: true,
+        eventHubEndpoints: { events: { partitionCount: 4 } },
+        authorizationPolicies: [{ rights: 'ServiceConnect' }],
+      },
+    });
+    expect(
+      children
+        .filter((r) => r.type === 'azure-native:iothub:IotHubResourceEventHubConsumerGroup')
+        .map((r) => r.inputs.name),
+    ).toEqual(['ingest', 'analytics']);
+    expect(registeredOutputs.iot).toEqual(['eventHubName', 'hostName']);
+  });
+
+  it('refuses what IoT Hub does not allow, naming each problem, before creating anything', async () => {
+    const { error, resources } = await synthesizeComponent(
+      () =>
+        new IotHub('iot', {
+          ...args,
+          sku: 'F1',
+          capacity: 2,
+          partitions: 4,
+          consumerGroups: ['ingest', 'ingest'],
+        }),
+    );
+    expect(error?.message).toBe(
+      'IotHub iot: capacity must be 1-1 with F1; partitions must be 2 with F1; consumer groups repeat: ingest',
+    );
+    expect(childrenOf(resources, 'iot')).toEqual([]);
+  });
+});
