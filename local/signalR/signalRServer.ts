@@ -133,6 +133,28 @@ export async function startSignalRServer(
   }
 
   /**
+   * An app server's call: its access-key token must name the URL called, and the hub must be a
+   * valid name. Answers 401 or 400 itself and returns false when it is not.
+   */
+  function authorizeAppServer(
+    request: http.IncomingMessage,
+    response: http.ServerResponse,
+    url: URL,
+    hub: string,
+  ): boolean {
+    const token = request.headers.authorization?.replace(/^Bearer /, '') ?? '';
+    const check = verifyAccessToken(
+      token,
+      accessKey,
+      `${addressedAs(request)}${url.pathname}`,
+      now(),
+    );
+    if (!check.ok) sendJson(response, 401, { error: check.reason });
+    else if (!hubPattern.test(hub)) sendJson(response, 400, { error: `invalid hub name ${hub}` });
+    return check.ok && hubPattern.test(hub);
+  }
+
+  /**
    * `POST /api/hubs/{hub}/:generateToken` (data-plane API 2024-12-01): a client token for the hub,
    * with the user id when given, for an app server whose own token the access key signed.
    */
@@ -142,15 +164,7 @@ export async function startSignalRServer(
     request: http.IncomingMessage,
     response: http.ServerResponse,
   ) {
-    const token = request.headers.authorization?.replace(/^Bearer /, '') ?? '';
-    const check = verifyAccessToken(
-      token,
-      accessKey,
-      `${addressedAs(request)}${url.pathname}`,
-      now(),
-    );
-    if (!check.ok) return sendJson(response, 401, { error: check.reason });
-    if (!hubPattern.test(hub)) return sendJson(response, 400, { error: `invalid hub name ${hub}` });
+    if (!authorizeAppServer(request, response, url, hub)) return;
     const minutes = Number(url.searchParams.get('minutesToExpire') ?? '60');
     if (!Number.isInteger(minutes) || minutes < 1)
       return sendJson(response, 400, { error: 'minutesToExpire must be a whole number from 1' });
@@ -176,15 +190,7 @@ export async function startSignalRServer(
     response: http.ServerResponse,
   ) {
     const [, hub = '', scope, target, user] = route;
-    const token = request.headers.authorization?.replace(/^Bearer /, '') ?? '';
-    const check = verifyAccessToken(
-      token,
-      accessKey,
-      `${addressedAs(request)}${url.pathname}`,
-      now(),
-    );
-    if (!check.ok) return sendJson(response, 401, { error: check.reason });
-    if (!hubPattern.test(hub)) return sendJson(response, 400, { error: `invalid hub name ${hub}` });
+    if (!authorizeAppServer(request, response, url, hub)) return;
     const decodedTarget = target ? decodeURIComponent(target) : undefined;
     if (scope === 'groups' && user) {
       const key = `${hub}/${decodedTarget}`;
