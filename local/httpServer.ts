@@ -52,7 +52,7 @@ export class PortInUseError extends Error {
 }
 
 /** Listens on 127.0.0.1:port (0 for any free one) and resolves with the port actually bound. */
-export function listen(server: http.Server, port: number, what: string): Promise<number> {
+export function listen(server: net.Server, port: number, what: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       reject(error.code === 'EADDRINUSE' ? new PortInUseError(port, what) : error);

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { BodyTooLargeError, close, listen, readBody, sendJson } from '../httpServer';
+import type { LocalCertificates } from '../tls/localCertificates';
 import type { HubEventLog } from './hubEventLog';
+import { startMqttFrontDoor } from './mqttFrontDoor';
 import type { DeviceIdentity, RegistryStore } from './registryStore';
 import { type ParsedSasToken, parseSasToken, signatureMatches } from './sharedAccessSignature';
 
@@ -20,11 +22,35 @@ export interface IotHubServerOptions {
   readonly log: HubEventLog;
   readonly policies: readonly AccessPolicy[];
   readonly now?: () => number;
+  /** Also accept devices over MQTT 3.1.1 over TLS (IoT Hub's device protocol) on this port. */
+  readonly mqtt?: {
+    readonly port: number;
+    readonly certificates: Pick<LocalCertificates, 'certPem' | 'keyPem'>;
+    readonly log?: (line: string) => void;
+  };
+}
+
+export type HubError = { status: number; code: string; message: string };
+
+/** A device's credentials checked, and its messages taken in, the same whatever protocol brought them. */
+export interface DeviceGate {
+  authorize(token: ParsedSasToken, deviceId: string): HubError | undefined;
+  accept(
+    deviceId: string,
+    token: ParsedSasToken,
+    body: Buffer,
+    properties: Record<string, string>,
+    system: Record<string, string>,
+  ): void;
+  /** The hub's host name, which device tokens and MQTT user names name. */
+  hostName(): string;
 }
 
 export interface RunningIotHub {
   readonly port: number;
   readonly hostName: string;
+  /** The MQTT over TLS port, when `mqtt` was asked for. */
+  readonly mqttPort: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -33,8 +59,6 @@ const maxMessageBytes = 256 * 1024;
 const devicePath = /^\/devices\/([^/]+)$/;
 const eventsPath = /^\/devices\/([^/]+)\/messages\/events$/;
 const deviceIdPattern = /^[A-Za-z0-9\-.%_#*?!(),:=@$'+]{1,128}$/;
-
-type HubError = { status: number; code: string; message: string };
 
 /**
  * A stand-in for IoT Hub's HTTPS APIs (api-version 2021-04-12): the identity registry
@@ -150,8 +174,7 @@ export async function startIotHubServer(
     const token = parseSasToken(request.headers.authorization);
     if (!token)
       return sendHubError(response, unauthorized('missing or malformed SharedAccessSignature'));
-    const device = options.registry.get(deviceId);
-    const denied = authorizeDevice(token, deviceId, device);
+    const denied = devices.authorize(token, deviceId);
     if (denied) return sendHubError(response, denied);
     const body = await readBody(request, maxMessageBytes);
     const properties: Record<string, string> = {};
@@ -161,20 +184,32 @@ export async function startIotHubServer(
     }
     const messageId = request.headers['iothub-messageid'];
     const contentType = request.headers['content-type'];
-    options.log.append(deviceId, body, properties, {
-      'iothub-connection-device-id': deviceId,
-      'iothub-connection-auth-method': JSON.stringify({
-        scope: token.policyName ? 'hub' : 'device',
-        type: 'sas',
-        issuer: 'iothub',
-      }),
-      'iothub-connection-auth-generation-id': device?.generationId,
-      'iothub-message-source': 'Telemetry',
+    devices.accept(deviceId, token, body, properties, {
       ...(typeof messageId === 'string' ? { 'message-id': messageId } : {}),
       ...(typeof contentType === 'string' ? { 'content-type': contentType } : {}),
     });
     response.writeHead(204).end();
   }
+
+  /** What both front doors (HTTPS and MQTT) do with a device's credentials and messages. */
+  const devices: DeviceGate = {
+    authorize: (token, deviceId) =>
+      authorizeDevice(token, deviceId, options.registry.get(deviceId)),
+    accept(deviceId, token, body, properties, system) {
+      options.log.append(deviceId, body, properties, {
+        'iothub-connection-device-id': deviceId,
+        'iothub-connection-auth-method': JSON.stringify({
+          scope: token.policyName ? 'hub' : 'device',
+          type: 'sas',
+          issuer: 'iothub',
+        }),
+        'iothub-connection-auth-generation-id': options.registry.get(deviceId)?.generationId,
+        'iothub-message-source': 'Telemetry',
+        ...system,
+      });
+    },
+    hostName: () => hostName,
+  };
 
   function authorizePolicy(
     token: ParsedSasToken | undefined,
@@ -224,7 +259,23 @@ export async function startIotHubServer(
 
   const boundPort = await listen(server, port, 'IoT Hub');
   hostName = options.hostName(boundPort);
-  return { port: boundPort, hostName, stop: () => close(server) };
+  const mqtt = options.mqtt
+    ? await startMqttFrontDoor(options.mqtt.port, {
+        gate: devices,
+        certificates: options.mqtt.certificates,
+        maxMessageBytes,
+        log: options.mqtt.log ?? (() => undefined),
+      })
+    : undefined;
+  return {
+    port: boundPort,
+    hostName,
+    mqttPort: mqtt?.port,
+    async stop() {
+      await mqtt?.stop();
+      await close(server);
+    },
+  };
 }
 
 function inScope(token: ParsedSasToken, resource: string): boolean {

@@ -1,0 +1,131 @@
+import tls from 'node:tls';
+import { listen } from '../httpServer';
+import type { DeviceGate } from './iotHubServer';
+import { parseSasToken } from './sharedAccessSignature';
+
+export interface MqttFrontDoorOptions {
+  readonly gate: DeviceGate;
+  readonly certificates: { readonly certPem: string; readonly keyPem: string };
+  readonly maxMessageBytes: number;
+  readonly log: (line: string) => void;
+}
+
+/**
+ * IoT Hub's device endpoint over MQTT 3.1.1 and TLS, as the device SDKs use it
+ * (https://learn.microsoft.com/azure/iot/iot-mqtt-connect-to-iot-hub): the client id is the device
+ * id, the user name `{hub host}/{device id}/?api-version=...`, the password a SAS token checked as
+ * the HTTPS path checks it. A device publishes telemetry to
+ * `devices/{device id}/messages/events/{property bag}`, and only as itself. Cloud-to-device
+ * messages, twins and direct methods are not emulated: their subscriptions are refused in the
+ * SUBACK and logged, never accepted silently. The broker is Aedes.
+ */
+export async function startMqttFrontDoor(
+  port: number,
+  options: MqttFrontDoorOptions,
+): Promise<{ readonly port: number; stop(): Promise<void> }> {
+  // Aedes is an ES module; this package is CommonJS.
+  const { Aedes } = await import('aedes');
+  const broker = await Aedes.createBroker({ drainTimeout: 30_000 });
+  const tokens = new Map<string, ReturnType<typeof parseSasToken>>();
+
+  broker.authenticate = (client, username, password, callback) => {
+    const refuse = (why: string) => {
+      options.log(`MQTT: refused ${client.id}: ${why}`);
+      callback(Object.assign(new Error(why), { returnCode: 5 }), false);
+    };
+    const deviceId = client.id;
+    const [host, userDevice] = (username ?? '').split('/');
+    if (host?.toLowerCase() !== options.gate.hostName().toLowerCase() || userDevice !== deviceId)
+      return refuse(
+        `the user name must be ${options.gate.hostName()}/${deviceId}/?api-version=...`,
+      );
+    const token = parseSasToken(password?.toString('utf8'));
+    if (!token) return refuse('the password must be a SharedAccessSignature token');
+    const denied = options.gate.authorize(token, deviceId);
+    if (denied) return refuse(denied.message);
+    tokens.set(deviceId, token);
+    callback(null, true);
+  };
+
+  broker.authorizePublish = (client, packet, callback) => {
+    const deviceId = client?.id ?? '';
+    const token = tokens.get(deviceId);
+    const prefix = `devices/${deviceId}/messages/events/`;
+    // IoT Hub closes the connection of a device that publishes anywhere else.
+    if (!client || !token || !packet.topic.startsWith(prefix)) {
+      options.log(`MQTT: ${deviceId} may not publish to ${packet.topic}; disconnected`);
+      return callback(new Error(`not authorized to publish to ${packet.topic}`));
+    }
+    const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+    if (payload.length > options.maxMessageBytes) {
+      options.log(
+        `MQTT: ${deviceId} sent ${payload.length} bytes; the limit is ${options.maxMessageBytes}`,
+      );
+      return callback(new Error('message too large'));
+    }
+    const { properties, system } = readPropertyBag(packet.topic.slice(prefix.length));
+    options.gate.accept(deviceId, token, payload, properties, system);
+    callback(null);
+  };
+
+  broker.authorizeSubscribe = (client, subscription, callback) => {
+    options.log(
+      `MQTT: ${client.id} subscribed to ${subscription.topic}: cloud-to-device messages, twins and direct methods are not emulated; refused`,
+    );
+    callback(null, null);
+  };
+
+  broker.on('clientDisconnect', (client) => tokens.delete(client.id));
+
+  const sockets = new Set<tls.TLSSocket>();
+  const server = tls.createServer(
+    { cert: options.certificates.certPem, key: options.certificates.keyPem },
+    (socket) => {
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+      broker.handle(socket);
+    },
+  );
+  const boundPort = await listen(server, port, 'IoT Hub MQTT');
+  return {
+    port: boundPort,
+    async stop() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Connected devices are cut, as a restart of the hub would.
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+      for (const socket of sockets) socket.destroy();
+      await closed;
+    },
+  };
+}
+
+// System properties a device may set in the property bag, as the hub names them on the message.
+const systemProperties: Readonly<Record<string, string>> = {
+  '$.mid': 'message-id',
+  '$.cid': 'correlation-id',
+  '$.uid': 'user-id',
+  '$.to': 'to',
+  '$.ct': 'content-type',
+  '$.ce': 'content-encoding',
+  '$.exp': 'absolute-expiry-time',
+  '$.ctime': 'iothub-creation-time-utc',
+};
+
+/** `key=value&...` after the events topic: application properties, and `$.`-prefixed system ones. */
+function readPropertyBag(bag: string): {
+  properties: Record<string, string>;
+  system: Record<string, string>;
+} {
+  const properties: Record<string, string> = {};
+  const system: Record<string, string> = {};
+  for (const pair of bag.split('&')) {
+    if (pair === '') continue;
+    const at = pair.indexOf('=');
+    const key = decodeURIComponent(at < 0 ? pair : pair.slice(0, at));
+    const value = at < 0 ? '' : decodeURIComponent(pair.slice(at + 1));
+    const systemName = systemProperties[key];
+    if (systemName) system[systemName] = value;
+    else if (!key.startsWith('$.')) properties[key] = value;
+  }
+  return { properties, system };
+}

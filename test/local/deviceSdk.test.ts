@@ -1,0 +1,216 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Message } from 'azure-iot-device';
+import { Mqtt } from 'azure-iot-device-mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HubEventLog } from '../../local/iotHub/hubEventLog';
+import { type RunningIotHub, startIotHubServer } from '../../local/iotHub/iotHubServer';
+import { RegistryStore } from '../../local/iotHub/registryStore';
+import { createSasToken } from '../../local/iotHub/sharedAccessSignature';
+import {
+  type LocalCertificates,
+  loadOrCreateCertificates,
+} from '../../local/tls/localCertificates';
+
+let hub: RunningIotHub;
+let certificates: LocalCertificates;
+let certificateDir: string;
+const registry = new RegistryStore();
+const log = new HubEventLog({ partitionCount: 4 });
+const lines: string[] = [];
+
+beforeAll(async () => {
+  certificateDir = await mkdtemp(path.join(os.tmpdir(), 'fieldline-tls-'));
+  certificates = await loadOrCreateCertificates(certificateDir);
+  hub = await startIotHubServer(0, {
+    hostName: (port) => `127.0.0.1:${port}`,
+    registry,
+    log,
+    policies: [],
+    mqtt: { port: 0, certificates, log: (line) => lines.push(line) },
+  });
+});
+afterAll(async () => {
+  await hub?.stop();
+  await rm(certificateDir, { recursive: true, force: true });
+});
+
+function addDevice(deviceId: string, status: 'enabled' | 'disabled' = 'enabled') {
+  const result = registry.put(deviceId, { status }, undefined);
+  if (!result.ok) throw new Error(`could not add ${deviceId}`);
+  return result.value.device;
+}
+
+/** The device connection string the local cloud hands out: the SDK's GatewayHostName reaches the MQTT port. */
+function connectionString(deviceId: string, key: string) {
+  return `HostName=${hub.hostName};DeviceId=${deviceId};SharedAccessKey=${key};GatewayHostName=127.0.0.1:${hub.mqttPort}`;
+}
+
+async function openClient(connection: string) {
+  const client = Client.fromConnectionString(connection, Mqtt);
+  await client.setOptions({ ca: certificates.caPem });
+  await client.open();
+  return client;
+}
+
+describe('IoT Hub stand-in: devices on the official SDK over MQTT', () => {
+  it('connects, sends telemetry with application and system properties, and it lands in the partitioned log', async () => {
+    const device = addDevice('pi-1');
+    const client = await openClient(connectionString('pi-1', device.primaryKey));
+    try {
+      const message = new Message(
+        JSON.stringify({
+          messageId: 1,
+          deviceId: 'Raspberry Pi Web Client',
+          temperature: 31.5,
+          humidity: 60,
+        }),
+      );
+      message.properties.add('temperatureAlert', 'true');
+      message.messageId = 'm-1';
+      message.contentType = 'application/json';
+      message.contentEncoding = 'utf-8';
+      await client.sendEvent(message);
+    } finally {
+      await client.close();
+    }
+    const partition = log.partitionFor('pi-1');
+    const events = log.read(partition, -1, 100);
+    const event = events.find(
+      (e) => e.systemProperties?.['iothub-connection-device-id'] === 'pi-1',
+    );
+    expect(event).toBeDefined();
+    expect(JSON.parse(Buffer.from(event?.body as Buffer).toString())).toMatchObject({
+      temperature: 31.5,
+    });
+    expect(event?.properties).toEqual({ temperatureAlert: 'true' });
+    expect(event?.systemProperties).toMatchObject({
+      'message-id': 'm-1',
+      'content-type': 'application/json',
+      'content-encoding': 'utf-8',
+    });
+  });
+});
+
+/**
+ * The SDK's own MQTT client (mqtt.js, which azure-iot-device-mqtt drives), for what no SDK call
+ * does: an expired token (the SDK ignores GatewayHostName with a SAS-token connection string), a
+ * publish to another device's topic, reading a SUBACK.
+ */
+async function rawMqtt(deviceId: string, password: string) {
+  const { connect } = await import('mqtt');
+  const client = connect(`mqtts://127.0.0.1:${hub.mqttPort}`, {
+    clientId: deviceId,
+    username: `${hub.hostName}/${deviceId}/?api-version=2021-04-12`,
+    password,
+    ca: certificates.caPem,
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+  });
+  const connected = await new Promise<boolean>((resolve) => {
+    client.once('connect', () => resolve(true));
+    client.once('error', () => resolve(false));
+  });
+  return { client, connected };
+}
+
+const deviceToken = (deviceId: string, key: string, expiresInSeconds: number) =>
+  createSasToken({
+    resourceUri: `${hub.hostName}/devices/${deviceId}`,
+    key,
+    expiresAt: Math.floor(Date.now() / 1000) + expiresInSeconds,
+  });
+
+describe('IoT Hub stand-in: devices refused over MQTT', () => {
+  const refused = async (connection: string) => {
+    const client = Client.fromConnectionString(connection, Mqtt);
+    await client.setOptions({ ca: certificates.caPem });
+    const error = await client.open().then(
+      () => undefined,
+      (thrown: Error) => thrown,
+    );
+    await client.close().catch(() => undefined);
+    return error;
+  };
+
+  it('refuses a wrong key, another device’s key, an expired token and a disabled device', async () => {
+    const device = addDevice('pi-2');
+    const other = addDevice('pi-3');
+    addDevice('pi-off', 'disabled');
+    const wrongKey = Buffer.alloc(32, 7).toString('base64');
+    expect(await refused(connectionString('pi-2', wrongKey))).toBeInstanceOf(Error);
+    expect(await refused(connectionString('pi-2', other.primaryKey))).toBeInstanceOf(Error);
+    const expired = await rawMqtt('pi-2', deviceToken('pi-2', device.primaryKey, -60));
+    expect(expired.connected).toBe(false);
+    expired.client.end(true);
+    expect(
+      await refused(connectionString('pi-off', registry.get('pi-off')?.primaryKey ?? '')),
+    ).toBeInstanceOf(Error);
+    expect(lines.filter((line) => line.startsWith('MQTT: refused'))).toEqual([
+      expect.stringContaining('does not match the device key'),
+      expect.stringContaining('does not match the device key'),
+      expect.stringContaining('has expired'),
+      expect.stringContaining('is disabled'),
+    ]);
+  });
+
+  it('refuses cloud-to-device and twin subscriptions in the SUBACK, by name, and keeps sending', async () => {
+    const device = addDevice('pi-4');
+    const client = await openClient(connectionString('pi-4', device.primaryKey));
+    try {
+      // The SDK subscribes to cloud-to-device messages when a handler is added.
+      client.on('message', () => undefined);
+      const deadline = Date.now() + 5000;
+      const refusedC2d = () =>
+        lines.some((line) =>
+          line.includes('pi-4 subscribed to devices/pi-4/messages/devicebound/#'),
+        );
+      while (!refusedC2d() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(refusedC2d()).toBe(true);
+      await client.sendEvent(new Message('{"temperature":20}'));
+    } finally {
+      await client.close();
+    }
+    const raw = await rawMqtt('pi-4', deviceToken('pi-4', device.primaryKey, 600));
+    const granted = await new Promise<number[]>((resolve, reject) =>
+      raw.client.subscribe('$iothub/twin/res/#', { qos: 0 }, (error, grants) =>
+        error ? reject(error) : resolve((grants ?? []).map((g) => g.qos)),
+      ),
+    );
+    raw.client.end(true);
+    expect(granted).toEqual([128]);
+  });
+
+  it('disconnects a device that publishes as another device', async () => {
+    const device = addDevice('pi-5');
+    addDevice('pi-6');
+    const { client: mqtt, connected } = await rawMqtt(
+      'pi-5',
+      deviceToken('pi-5', device.primaryKey, 600),
+    );
+    expect(connected).toBe(true);
+    const closed = new Promise<void>((resolve) => mqtt.once('close', () => resolve()));
+    mqtt.publish('devices/pi-6/messages/events/', '{"temperature":99}', { qos: 1 });
+    await closed;
+    mqtt.end(true);
+    expect(lines).toContain(
+      'MQTT: pi-5 may not publish to devices/pi-6/messages/events/; disconnected',
+    );
+    const fromOther = log
+      .read(log.partitionFor('pi-6'), -1, 100)
+      .filter((e) => e.systemProperties?.['iothub-connection-device-id'] === 'pi-6');
+    expect(fromOther).toEqual([]);
+  });
+});
+
+describe('the local CA', () => {
+  it('is kept where it was made and reused, so a device that trusts it keeps trusting it', async () => {
+    const again = await loadOrCreateCertificates(certificateDir);
+    expect(again).toEqual(certificates);
+    const { X509Certificate } = await import('node:crypto');
+    const server = new X509Certificate(again.certPem);
+    expect(server.verify(new X509Certificate(again.caPem).publicKey)).toBe(true);
+    expect(server.subjectAltName).toBe('DNS:localhost, IP Address:127.0.0.1');
+  });
+});
