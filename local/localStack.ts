@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { buildDashboard } from '../dashboard/build';
@@ -28,11 +29,14 @@ import { RegistryStore } from './iotHub/registryStore';
 import { type RunningMongo, startMongoServer } from './mongo/mongoServer';
 import { type RegionNetwork, startRegionNetwork } from './network/regionNetwork';
 import { type RunningSignalR, startSignalRServer } from './signalR/signalRServer';
+import { type LocalCertificates, loadOrCreateCertificates } from './tls/localCertificates';
 
 export interface LocalStackPorts {
   readonly api: number;
   readonly dashboard?: number;
   readonly iotHub: number;
+  /** The hub's MQTT over TLS port (IoT Hub's own is 8883). */
+  readonly mqtt?: number;
   readonly signalR: number;
   readonly identity?: number;
   readonly mongo?: number;
@@ -81,6 +85,15 @@ export interface LocalEndpoints {
     readonly connectionString: string;
     readonly eventHubName: string;
     readonly partitions: number;
+    /**
+     * Devices on the official SDKs: MQTT over TLS here, reached through the `GatewayHostName` in
+     * the device connection strings registration hands out; trust `caPath` (NODE_EXTRA_CA_CERTS).
+     */
+    readonly mqtt: {
+      readonly port: number;
+      readonly gatewayHostName: string;
+      readonly caPath: string;
+    };
   };
   readonly storage: { readonly connectionString: string };
   readonly signalR: { readonly endpoint: string; readonly connectionString: string };
@@ -159,12 +172,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ];
     const hubLog = new HubEventLog({ partitionCount: partitions });
     const registry = new RegistryStore();
+    // Kept with --data, so a device or shell that trusts the CA keeps trusting it.
+    const certificates = await (options.dataDir
+      ? loadOrCreateCertificates(path.join(options.dataDir, 'tls'))
+      : processCertificates());
     const iotHub = await startIotHubServer(ports.iotHub ?? 0, {
       hostName: (port) => `127.0.0.1:${port}`,
       registry,
       log: hubLog,
       policies,
+      mqtt: { port: ports.mqtt ?? 0, certificates, log },
     });
+    const gatewayHostName = `127.0.0.1:${iotHub.mqttPort}`;
     started.push(iotHub);
 
     let signalR = await startSignalRServer(ports.signalR ?? 0);
@@ -239,6 +258,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       [settingNames.iotHubEventHubName]: eventHubName,
       [settingNames.signalR]: appEndpoints.signalR,
       [settingNames.iotHubHostName]: iotHub.hostName,
+      [settingNames.iotHubGatewayHostName]: gatewayHostName,
       [settingNames.iotHubRegistryConnection]: `HostName=${iotHub.hostName};SharedAccessKeyName=${registryPolicy.name};SharedAccessKey=${registryPolicy.key}`,
       [settingNames.mongodbUri]: appEndpoints.mongodbUri,
       [settingNames.smsMode]: 'outbox',
@@ -287,6 +307,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         connectionString: `HostName=${iotHub.hostName};SharedAccessKeyName=${servicePolicy.name};SharedAccessKey=${servicePolicy.key}`,
         eventHubName,
         partitions,
+        mqtt: { port: iotHub.mqttPort ?? 0, gatewayHostName, caPath: certificates.caPath },
       },
       storage: { connectionString: azurite.connectionString },
       signalR: { endpoint: signalR.endpoint, connectionString: signalR.connectionString },
@@ -368,4 +389,14 @@ async function stopAll(parts: { stop(): Promise<void> }[]): Promise<void> {
 
 function randomKey(): string {
   return randomBytes(32).toString('base64');
+}
+
+let processCertificatesOnce: Promise<LocalCertificates> | undefined;
+
+/** Without --data, one CA per process in a temporary folder: made once, however many stacks start. */
+function processCertificates(): Promise<LocalCertificates> {
+  processCertificatesOnce ??= mkdtemp(path.join(os.tmpdir(), 'fieldline-tls-')).then(
+    loadOrCreateCertificates,
+  );
+  return processCertificatesOnce;
 }

@@ -6,13 +6,14 @@ import { type LocalStack, startLocalStack } from './localStack';
 import { simulateFromCli } from './simulate';
 
 const usage =
-  'npm start -- [--port 7071] [--dashboard-port 7070] [--iothub-port 7081] [--signalr-port 7082] [--mongo-port 7083] [--blob-port 10000] [--queue-port 10001] ' +
+  'npm start -- [--port 7071] [--dashboard-port 7070] [--iothub-port 7081] [--mqtt-port 8883] [--signalr-port 7082] [--mongo-port 7083] [--blob-port 10000] [--queue-port 10001] ' +
   '[--table-port 10002] [--identity-port 7084] [--data <dir>] [--open-as operator] [--partitions 4] [--verbose] [--simulate [--devices 20] [--rate 5] [--bad 0.02] [--events] [--users 50]]';
 
 const portFlags = [
   ['port', 7071, 'function host'],
   ['dashboard-port', 7070, 'dashboard'],
   ['iothub-port', 7081, 'IoT Hub stand-in'],
+  ['mqtt-port', 8883, 'IoT Hub MQTT'],
   ['signalr-port', 7082, 'SignalR stand-in'],
   ['mongo-port', 7083, 'MongoDB stand-in'],
   ['blob-port', 10000, 'Azurite blobs'],
@@ -51,6 +52,7 @@ async function main(): Promise<void> {
       port: 'number',
       'dashboard-port': 'number',
       'iothub-port': 'number',
+      'mqtt-port': 'number',
       'signalr-port': 'number',
       'mongo-port': 'number',
       'blob-port': 'number',
@@ -117,6 +119,7 @@ async function main(): Promise<void> {
         api: ports.port,
         dashboard: ports['dashboard-port'],
         iotHub: ports['iothub-port'],
+        mqtt: ports['mqtt-port'],
         signalR: ports['signalr-port'],
         mongo: ports['mongo-port'],
         blob: ports['blob-port'],
@@ -161,6 +164,7 @@ fieldline local cloud is running
   API        ${endpoints.apiBaseUrl}        try: curl -H "Authorization: Bearer $(npm run -s token -- --role Fleet.Read)" ${endpoints.apiBaseUrl}/devices
   Identity   ${endpoints.identity.issuer}       local OpenID issuer; npm run token -- --role <role> | --user <name>
   IoT Hub    http://${endpoints.iotHub.hostName}       registry and device-to-cloud REST APIs (HTTP locally), ${endpoints.iotHub.partitions} partitions
+  MQTT       mqtts://${endpoints.iotHub.mqtt.gatewayHostName}   for the Azure IoT device SDKs; trust the local CA: export NODE_EXTRA_CA_CERTS=${endpoints.iotHub.mqtt.caPath}
   SignalR    ${endpoints.signalR.endpoint}       hubs "telemetry" (operators) and "users" (app users)
   MongoDB    ${process.env.MONGODB_URI ? 'the server in MONGODB_URI' : `${endpoints.mongodbUri}  (in-memory stand-in; set MONGODB_URI to use a real server)`}
   SMS        outbox: curl -H "Authorization: Bearer $(npm run -s token -- --role Fleet.Admin)" ${endpoints.apiBaseUrl}/sms/outbox

@@ -90,7 +90,8 @@ describe('device registration: POST /api/devices', () => {
       deviceId: 'shop-till-1',
       hostName: stack.iotHub.hostName,
       primaryKey: expect.any(String),
-      connectionString: `HostName=${stack.iotHub.hostName};DeviceId=shop-till-1;SharedAccessKey=${device.primaryKey}`,
+      // GatewayHostName takes the device SDKs to the local MQTT port (IOTHUB_GATEWAY_HOSTNAME).
+      connectionString: `HostName=${stack.iotHub.hostName};DeviceId=shop-till-1;SharedAccessKey=${device.primaryKey};GatewayHostName=${stack.endpoints.iotHub.mqtt.gatewayHostName}`,
     });
     const again = await register({ deviceId: 'shop-till-1' });
     expect(again.status).toBe(200);

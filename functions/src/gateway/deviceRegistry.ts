@@ -21,7 +21,7 @@ export function createDeviceRegistry(options: {
 }) {
   const request =
     options.fetch ?? ((url: string | URL | Request, init?: RequestInit) => fetch(url, init));
-  const { hubHostName } = options.gateway;
+  const { hubHostName, gatewayHostName } = options.gateway;
   const deviceUrl = (deviceId: string) =>
     `${hubBaseUrl(hubHostName)}/devices/${encodeURIComponent(deviceId)}?api-version=${iotHubApiVersion}`;
 
@@ -49,7 +49,7 @@ export function createDeviceRegistry(options: {
       deviceId: identity.deviceId,
       hostName: hubHostName,
       primaryKey,
-      connectionString: `HostName=${hubHostName};DeviceId=${identity.deviceId};SharedAccessKey=${primaryKey}`,
+      connectionString: `HostName=${hubHostName};DeviceId=${identity.deviceId};SharedAccessKey=${primaryKey}${gatewayHostName ? `;GatewayHostName=${gatewayHostName}` : ''}`,
     };
   }
 

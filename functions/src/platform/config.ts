@@ -24,6 +24,8 @@ export const requiredSettings: readonly string[] = [settingNames.dataStorage];
 /** How the gateway reaches IoT Hub; absent when the stage has no gateway settings. */
 export interface GatewayConfig {
   readonly hubHostName: string;
+  /** `GatewayHostName` for the device connection strings handed out; absent in Azure. */
+  readonly gatewayHostName?: string;
   readonly registry:
     | { readonly kind: 'sas'; readonly policyName: string; readonly key: string }
     | { readonly kind: 'identity' };
@@ -295,6 +297,13 @@ function readGateway(env: Env, problems: string[]): GatewayConfig | undefined {
     );
     return undefined;
   }
+  const gatewayHostName = nonEmpty(env[settingNames.iotHubGatewayHostName]);
+  if (gatewayHostName && !/^[A-Za-z0-9.-]+(:\d+)?$/.test(gatewayHostName)) {
+    problems.push(
+      `${settingNames.iotHubGatewayHostName} must be a host name, with a port if not 8883, such as 127.0.0.1:8883; got "${gatewayHostName}"`,
+    );
+    return undefined;
+  }
   const registryConnection = nonEmpty(env[settingNames.iotHubRegistryConnection]);
   let registry: GatewayConfig['registry'] = { kind: 'identity' };
   if (registryConnection) {
@@ -310,6 +319,7 @@ function readGateway(env: Env, problems: string[]): GatewayConfig | undefined {
   const eventHubName = nonEmpty(env[settingNames.iotHubEventHubName]);
   return {
     hubHostName,
+    ...(gatewayHostName ? { gatewayHostName } : {}),
     registry,
     ...(eventHubConnection && eventHubName
       ? { eventHub: { connectionString: eventHubConnection, name: eventHubName } }

@@ -43,6 +43,11 @@ export const settingNames = {
   /** The IoT Hub's host name, e.g. `fl-dev.azure-devices.net`; the gateway's target. */
   iotHubHostName: 'IOTHUB_HOSTNAME',
   /**
+   * Where devices connect, when not to the hub's own host: the SDKs' `GatewayHostName` (an IoT Edge
+   * gateway, or the local cloud's MQTT port), put into the device connection strings handed out.
+   */
+  iotHubGatewayHostName: 'IOTHUB_GATEWAY_HOSTNAME',
+  /**
    * Registry access for device registration: a connection string for a policy with registry rights
    * (a Key Vault reference). Absent in Azure, where the app's identity holds IoT Hub Registry Contributor.
    */

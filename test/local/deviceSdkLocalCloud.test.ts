@@ -1,0 +1,81 @@
+import { readFile } from 'node:fs/promises';
+import { type HubConnection, HubConnectionBuilder, LogLevel } from '@microsoft/signalr';
+import { Client, Message } from 'azure-iot-device';
+import { Mqtt } from 'azure-iot-device-mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DeviceStateUpdate } from '../../functions/src/telemetry/telemetryIngestor';
+import { clientToken } from '../../local/identity/tokens';
+import { type LocalStack, startLocalStack } from '../../local/localStack';
+
+let stack: LocalStack;
+let dashboard: HubConnection;
+const live: DeviceStateUpdate[] = [];
+
+beforeAll(async () => {
+  stack = await startLocalStack({ log: () => undefined });
+  const reader = await clientToken(stack.endpoints.identity, 'Fleet.Read');
+  dashboard = new HubConnectionBuilder()
+    .withUrl(stack.endpoints.apiBaseUrl, { accessTokenFactory: () => reader })
+    .configureLogging(LogLevel.None)
+    .build();
+  dashboard.on('deviceState', (batch: DeviceStateUpdate[]) => live.push(...batch));
+  await dashboard.start();
+});
+afterAll(async () => {
+  await dashboard?.stop();
+  await stack?.stop();
+});
+
+describe('the local cloud with a device written against the Azure IoT device SDK (MQTT)', () => {
+  it('registers the device, and its telemetry from the SDK reaches the API and a live dashboard', async () => {
+    const operator = await clientToken(stack.endpoints.identity, 'Fleet.Operate');
+    const registered = await fetch(`${stack.endpoints.apiBaseUrl}/devices`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ deviceId: 'raspberry-pi' }),
+    });
+    expect(registered.status).toBe(201);
+    const { connectionString } = (await registered.json()) as { connectionString: string };
+    expect(connectionString).toContain(
+      `;GatewayHostName=${stack.endpoints.iotHub.mqtt.gatewayHostName}`,
+    );
+
+    // What a device script does: the connection string as handed out, and the local CA trusted.
+    const client = Client.fromConnectionString(connectionString, Mqtt);
+    await client.setOptions({ ca: await readFile(stack.endpoints.iotHub.mqtt.caPath, 'utf8') });
+    await client.open();
+    try {
+      const message = new Message(
+        JSON.stringify({
+          messageId: 1,
+          deviceId: 'Raspberry Pi Web Client',
+          temperature: 24.5,
+          humidity: 51,
+        }),
+      );
+      message.properties.add('temperatureAlert', 'false');
+      await client.sendEvent(message);
+    } finally {
+      await client.close();
+    }
+
+    const reader = await clientToken(stack.endpoints.identity, 'Fleet.Read');
+    const deadline = Date.now() + 10_000;
+    let state: { count?: number; temperature?: number } = {};
+    while (Date.now() < deadline) {
+      const response = await fetch(`${stack.endpoints.apiBaseUrl}/devices/raspberry-pi`, {
+        headers: { authorization: `Bearer ${reader}` },
+      });
+      if (response.status === 200) {
+        state = (await response.json()) as typeof state;
+        if (state.count === 1 && live.some((u) => u.deviceId === 'raspberry-pi')) break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(state).toMatchObject({ count: 1, temperature: 24.5 });
+    expect(live.find((u) => u.deviceId === 'raspberry-pi')).toMatchObject({
+      temperature: 24.5,
+      humidity: 51,
+    });
+  });
+});
