@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { HubConnectionBuilder, LogLevel } from '@microsoft/signalr';
 import type { DeviceStateUpdate } from '../functions/src/telemetry/telemetryIngestor';
 import { seededRandom } from '../harness/random';
@@ -23,6 +24,7 @@ async function measure(
   seconds: number,
   rttMs: number | undefined,
   log: (line: string) => void,
+  transport: 'rest' | 'mqtt' = 'rest',
 ) {
   const stack = await startLocalStack({
     log: () => undefined,
@@ -46,8 +48,18 @@ async function measure(
     await client.start();
     const sentAt = new Map<number, number>();
     const devicesAtFivePerSecond = Math.max(1, Math.round(eventsPerSecond / 5));
+    const { mqtt } = stack.endpoints.iotHub;
     const summary = await runSimulation({
       connectionString: stack.endpoints.iotHub.connectionString,
+      transport,
+      ...(transport === 'mqtt'
+        ? {
+            mqtt: {
+              gatewayHostName: mqtt.gatewayHostName,
+              ca: await readFile(mqtt.caPath, 'utf8'),
+            },
+          }
+        : {}),
       devices: devicesAtFivePerSecond,
       rate: eventsPerSecond / devicesAtFivePerSecond,
       durationSeconds: seconds,
@@ -75,7 +87,7 @@ async function measure(
       failed: summary.failed,
     };
     log(
-      `${eventsPerSecond}/s target: ${result.sentPerSecond.toFixed(0)}/s accepted, p50 ${result.p50Ms.toFixed(0)} ms, ` +
+      `${transport === 'mqtt' ? 'MQTT (device SDK) ' : ''}${eventsPerSecond}/s target: ${result.sentPerSecond.toFixed(0)}/s accepted, p50 ${result.p50Ms.toFixed(0)} ms, ` +
         `p99 ${result.p99Ms.toFixed(0)} ms, delivered ${latencies.length}/${sentAt.size}, ${summary.failed} failed`,
     );
     return result;
@@ -117,6 +129,11 @@ export const e2eBenchmark: Benchmark = {
     figures.deliveredRatio = Math.min(
       ...runs.map(({ rate }) => figures[`at${rate}.deliveredRatio`] as number),
     );
+
+    // Devices on Microsoft's device SDK over MQTT, one connection each, at the headline rate.
+    const mqttRun = quick ? { rate: 200, seconds: 3 } : { rate: 1000, seconds: 20 };
+    const overMqtt = await measure(mqttRun.rate, mqttRun.seconds, rttMs, log, 'mqtt');
+    for (const [key, value] of Object.entries(overMqtt)) figures[`mqtt.${key}`] = value;
 
     // The ceiling: up by 25% a step until a step loses something, misses the rate or p99 > 1 s.
     const ladder = quick

@@ -25,6 +25,14 @@ export interface SimulationOptions {
   readonly poisonShare?: number;
   /** Replaces the generated body of a good message; `index` counts messages from 0. */
   readonly body?: (index: number, deviceId: string) => string;
+  /**
+   * How devices send: `rest`, the device-to-cloud REST API with SAS headers (the default here), or
+   * `mqtt`, Microsoft's device SDK (`azure-iot-device` with `azure-iot-device-mqtt`), one
+   * connection per device, as a fleet of real devices would. Locally MQTT needs the gateway (the
+   * stand-in's MQTT port) and the local CA.
+   */
+  readonly transport?: 'rest' | 'mqtt';
+  readonly mqtt?: { readonly gatewayHostName?: string; readonly ca?: string };
   /** Called once per message with its fate, for latency measurements. */
   readonly onMessage?: (message: {
     index: number;
@@ -101,14 +109,16 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     const identity = (await response.json()) as {
       authentication: { symmetricKey: { primaryKey: string } };
     };
+    const key = identity.authentication.symmetricKey.primaryKey;
     const token = createSasToken({
       resourceUri: `${hub.hostName}/devices/${deviceId}`,
-      key: identity.authentication.symmetricKey.primaryKey,
+      key,
       expiresAt: expiresAt(),
     });
     return {
       deviceId,
       token,
+      send: await deviceSender(options, hub.hostName, base, deviceId, key, token),
       state: {
         temperature: 18 + random() * 6,
         humidity: 40 + random() * 20,
@@ -156,25 +166,19 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
           ? badMessage(random)
           : (options.body?.(index, device.deviceId) ??
             JSON.stringify(nextReading(device.state, index, random)));
+    // The Raspberry Pi web simulator marks each reading with `temperatureAlert`: above 30 °C.
+    const temperature = productEvent || bad ? undefined : temperatureOf(body);
     const sentAt = performance.now();
     sent++;
     inFlight++;
     try {
-      const response = await fetch(
-        `${base}/devices/${encodeURIComponent(device.deviceId)}/messages/events?api-version=${apiVersion}`,
-        {
-          method: 'POST',
-          headers: {
-            authorization: device.token,
-            'content-type': 'application/json',
-            'iothub-app-source': 'fieldline-simulator',
-            // Product events share the hub with telemetry; this property routes them to analytics.
-            ...(productEvent ? { 'iothub-app-type': 'analytics' } : {}),
-          },
-          body,
-        },
-      );
-      if (response.status === 204) {
+      const outcome = await device.send(body, {
+        source: 'fieldline-simulator',
+        ...(typeof temperature === 'number' ? { temperatureAlert: String(temperature > 30) } : {}),
+        // Product events share the hub with telemetry; this property routes them to analytics.
+        ...(productEvent ? { type: 'analytics' } : {}),
+      });
+      if (outcome.ok) {
         accepted++;
         options.onMessage?.({
           index,
@@ -195,7 +199,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       } else {
         failed++;
         options.onMessage?.({ index, deviceId: device.deviceId, sentAt });
-        note(errors, `${response.status} ${(await response.text()).slice(0, 160)}`);
+        note(errors, outcome.error);
       }
     } catch (error) {
       failed++;
@@ -222,7 +226,81 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   await Promise.all(pending);
-  return { ...progress(), perDevice, errors };
+  const summary = { ...progress(), perDevice, errors };
+  await Promise.all(devices.map((device) => device.send.close()));
+  return summary;
+}
+
+type DeviceSend = ((
+  body: string,
+  properties: Record<string, string>,
+) => Promise<{ ok: true } | { ok: false; error: string }>) & { close(): Promise<void> };
+
+/** One device's way of sending, by transport; a `mqtt` device is connected before the clock starts. */
+async function deviceSender(
+  options: SimulationOptions,
+  hostName: string,
+  base: string,
+  deviceId: string,
+  key: string,
+  token: string,
+): Promise<DeviceSend> {
+  if ((options.transport ?? 'rest') === 'rest') {
+    const send = async (body: string, properties: Record<string, string>) => {
+      const response = await fetch(
+        `${base}/devices/${encodeURIComponent(deviceId)}/messages/events?api-version=${apiVersion}`,
+        {
+          method: 'POST',
+          headers: {
+            authorization: token,
+            'content-type': 'application/json',
+            ...Object.fromEntries(
+              Object.entries(properties).map(([name, value]) => [`iothub-app-${name}`, value]),
+            ),
+          },
+          body,
+        },
+      );
+      return response.status === 204
+        ? ({ ok: true } as const)
+        : ({
+            ok: false,
+            error: `${response.status} ${(await response.text()).slice(0, 160)}`,
+          } as const);
+    };
+    return Object.assign(send, { close: async () => undefined });
+  }
+  // The device SDK is loaded only by simulations that use it.
+  const [deviceSdk, mqttTransport] = await Promise.all([
+    import('azure-iot-device'),
+    import('azure-iot-device-mqtt'),
+  ]);
+  // CommonJS packages: Node's import finds some named exports and not others (Message).
+  const { Client, Message } = (deviceSdk.default ?? deviceSdk) as typeof deviceSdk;
+  const { Mqtt } = (mqttTransport.default ?? mqttTransport) as typeof mqttTransport;
+  const gateway = options.mqtt?.gatewayHostName;
+  const client = Client.fromConnectionString(
+    `HostName=${hostName};DeviceId=${deviceId};SharedAccessKey=${key}${gateway ? `;GatewayHostName=${gateway}` : ''}`,
+    Mqtt,
+  );
+  if (options.mqtt?.ca) await client.setOptions({ ca: options.mqtt.ca });
+  await client.open();
+  const send = async (body: string, properties: Record<string, string>) => {
+    const message = new Message(body);
+    message.contentType = 'application/json';
+    for (const [name, value] of Object.entries(properties)) message.properties.add(name, value);
+    try {
+      await client.sendEvent(message);
+      return { ok: true } as const;
+    } catch (error) {
+      return { ok: false, error: error instanceof Error ? error.message : String(error) } as const;
+    }
+  };
+  return Object.assign(send, {
+    close: async () => {
+      await client.close().catch(() => undefined);
+    },
+  });
 }
 
 function nextReading(
@@ -299,4 +377,12 @@ export async function mapLimit<T, R>(
     }),
   );
   return results;
+}
+
+function temperatureOf(body: string): unknown {
+  try {
+    return (JSON.parse(body) as { temperature?: unknown } | null)?.temperature;
+  } catch {
+    return undefined;
+  }
 }

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeviceStateUpdate } from '../../functions/src/telemetry/telemetryIngestor';
 import { clientToken } from '../../local/identity/tokens';
 import { type LocalStack, startLocalStack } from '../../local/localStack';
+import { runSimulation } from '../../local/simulator/deviceSimulator';
 
 let stack: LocalStack;
 let dashboard: HubConnection;
@@ -77,5 +78,32 @@ describe('the local cloud with a device written against the Azure IoT device SDK
       temperature: 24.5,
       humidity: 51,
     });
+  });
+
+  it("drives the simulator through the device SDK: every message accepted, counted once, with the Pi's temperatureAlert", async () => {
+    const summary = await runSimulation({
+      connectionString: stack.endpoints.iotHub.connectionString,
+      transport: 'mqtt',
+      mqtt: {
+        gatewayHostName: stack.endpoints.iotHub.mqtt.gatewayHostName,
+        ca: await readFile(stack.endpoints.iotHub.mqtt.caPath, 'utf8'),
+      },
+      devices: 3,
+      rate: 20,
+      messages: 60,
+      badShare: 0,
+      devicePrefix: 'mqtt-sim',
+      random: () => 0.5,
+    });
+    expect(summary).toMatchObject({ sent: 60, accepted: 60, failed: 0 });
+    const events = [0, 1, 2, 3].flatMap((partition) =>
+      stack.iotHub.log
+        .read(partition, -1, 10_000)
+        .filter((e) =>
+          String(e.systemProperties?.['iothub-connection-device-id']).startsWith('mqtt-sim'),
+        ),
+    );
+    expect(events).toHaveLength(60);
+    expect(events.every((e) => e.properties?.temperatureAlert === 'false')).toBe(true);
   });
 });

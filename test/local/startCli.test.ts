@@ -76,6 +76,7 @@ async function ports() {
     '--queue-port',
     '--table-port',
     '--identity-port',
+    '--mqtt-port',
   ];
   const values = await Promise.all(names.map(() => freePort()));
   return {
