@@ -26,7 +26,8 @@ export async function startMqttFrontDoor(
   // Aedes is an ES module; this package is CommonJS.
   const { Aedes } = await import('aedes');
   const broker = await Aedes.createBroker({ drainTimeout: 30_000 });
-  const tokens = new Map<string, ReturnType<typeof parseSasToken>>();
+  // By connection, not by device id: a device that reconnects takes its id over from the old one.
+  const tokens = new WeakMap<object, NonNullable<ReturnType<typeof parseSasToken>>>();
 
   broker.authenticate = (client, username, password, callback) => {
     const refuse = (why: string) => {
@@ -43,13 +44,13 @@ export async function startMqttFrontDoor(
     if (!token) return refuse('the password must be a SharedAccessSignature token');
     const denied = options.gate.authorize(token, deviceId);
     if (denied) return refuse(denied.message);
-    tokens.set(deviceId, token);
+    tokens.set(client, token);
     callback(null, true);
   };
 
   broker.authorizePublish = (client, packet, callback) => {
     const deviceId = client?.id ?? '';
-    const token = tokens.get(deviceId);
+    const token = client ? tokens.get(client) : undefined;
     const prefix = `devices/${deviceId}/messages/events/`;
     // IoT Hub closes the connection of a device that publishes anywhere else.
     if (!client || !token || !packet.topic.startsWith(prefix)) {
@@ -74,8 +75,6 @@ export async function startMqttFrontDoor(
     );
     callback(null, null);
   };
-
-  broker.on('clientDisconnect', (client) => tokens.delete(client.id));
 
   const sockets = new Set<tls.TLSSocket>();
   const server = tls.createServer(

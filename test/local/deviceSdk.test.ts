@@ -122,6 +122,24 @@ const deviceToken = (deviceId: string, key: string, expiresInSeconds: number) =>
     expiresAt: Math.floor(Date.now() / 1000) + expiresInSeconds,
   });
 
+describe('IoT Hub stand-in: a device that connects again', () => {
+  it('takes its id over from the old connection and keeps sending', async () => {
+    const device = addDevice('pi-7');
+    const first = await openClient(connectionString('pi-7', device.primaryKey));
+    const second = await openClient(connectionString('pi-7', device.primaryKey));
+    try {
+      await second.sendEvent(new Message('{"temperature":22}'));
+    } finally {
+      await second.close();
+      await first.close().catch(() => undefined);
+    }
+    const sent = log
+      .read(log.partitionFor('pi-7'), -1, 100)
+      .filter((e) => e.systemProperties?.['iothub-connection-device-id'] === 'pi-7');
+    expect(sent).toHaveLength(1);
+  });
+});
+
 describe('IoT Hub stand-in: devices refused over MQTT', () => {
   const refused = async (connection: string) => {
     const client = Client.fromConnectionString(connection, Mqtt);
