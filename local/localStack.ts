@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -172,9 +173,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ];
     const hubLog = new HubEventLog({ partitionCount: partitions });
     const registry = new RegistryStore();
-    // Kept with --data, so a device or shell that trusts the CA keeps trusting it.
-    const certificates = await (options.dataDir
-      ? loadOrCreateCertificates(path.join(options.dataDir, 'tls'))
+    // Kept with --data, or else with the state (.fieldline for npm start), so a device or shell
+    // that trusts the CA keeps trusting it across restarts.
+    const keptIn = options.dataDir ?? options.stateDir;
+    const certificates = await (keptIn
+      ? loadOrCreateCertificates(path.join(keptIn, 'tls'))
       : processCertificates());
     const iotHub = await startIotHubServer(ports.iotHub ?? 0, {
       hostName: (port) => `127.0.0.1:${port}`,
@@ -393,10 +396,11 @@ function randomKey(): string {
 
 let processCertificatesOnce: Promise<LocalCertificates> | undefined;
 
-/** Without --data, one CA per process in a temporary folder: made once, however many stacks start. */
+/** With neither --data nor a state folder (tests), one CA per process, made once, removed at exit. */
 function processCertificates(): Promise<LocalCertificates> {
-  processCertificatesOnce ??= mkdtemp(path.join(os.tmpdir(), 'fieldline-tls-')).then(
-    loadOrCreateCertificates,
-  );
+  processCertificatesOnce ??= mkdtemp(path.join(os.tmpdir(), 'fieldline-tls-')).then((dir) => {
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    return loadOrCreateCertificates(dir);
+  });
   return processCertificatesOnce;
 }
