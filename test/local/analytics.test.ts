@@ -1,10 +1,11 @@
 import { BlobServiceClient } from '@azure/storage-blob';
-import { type HubConnection, HubConnectionBuilder, LogLevel } from '@microsoft/signalr';
+import type { HubConnection } from '@microsoft/signalr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProductActivity } from '../../functions/src/analytics/productAnalytics';
 import { clientToken } from '../../local/identity/tokens';
 import { type LocalStack, startLocalStack } from '../../local/localStack';
 import { runSimulation } from '../../local/simulator/deviceSimulator';
+import { connectAsDashboard } from '../support/dashboardConnection';
 import { hubRequests } from '../support/hubRequests';
 
 let stack: LocalStack;
@@ -47,16 +48,12 @@ beforeAll(async () => {
     log: () => undefined,
     settings: { ANALYTICS_REFERENCE_REFRESH_SECONDS: '0' },
   });
-  reader = await clientToken(stack.endpoints.identity, 'Fleet.Read');
   await uploadProducts([
     { product_id: 'p1', name: 'Trail runner', price: 89.9, sku_id: 'TR-1', can_purchase: true },
   ]);
-  client = new HubConnectionBuilder()
-    .withUrl(stack.endpoints.apiBaseUrl, { accessTokenFactory: () => reader })
-    .configureLogging(LogLevel.None)
-    .build();
-  client.on('analytics', (rows: ProductActivity[]) => live.push(rows));
-  await client.start();
+  ({ connection: client, reader } = await connectAsDashboard(stack, {
+    analytics: (rows: ProductActivity[]) => live.push(rows),
+  }));
   const hub = hubRequests(stack.iotHub.hostName);
   const [, policy, key] =
     /SharedAccessKeyName=([^;]+);SharedAccessKey=(.+)$/.exec(

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { type HubConnection, HubConnectionBuilder, LogLevel } from '@microsoft/signalr';
+import type { HubConnection } from '@microsoft/signalr';
 import { Client, Message } from 'azure-iot-device';
 import { Mqtt } from 'azure-iot-device-mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,20 +7,18 @@ import type { DeviceStateUpdate } from '../../functions/src/telemetry/telemetryI
 import { clientToken } from '../../local/identity/tokens';
 import { type LocalStack, startLocalStack } from '../../local/localStack';
 import { runSimulation } from '../../local/simulator/deviceSimulator';
+import { connectAsDashboard } from '../support/dashboardConnection';
 
 let stack: LocalStack;
 let dashboard: HubConnection;
+let reader: string;
 const live: DeviceStateUpdate[] = [];
 
 beforeAll(async () => {
   stack = await startLocalStack({ log: () => undefined });
-  const reader = await clientToken(stack.endpoints.identity, 'Fleet.Read');
-  dashboard = new HubConnectionBuilder()
-    .withUrl(stack.endpoints.apiBaseUrl, { accessTokenFactory: () => reader })
-    .configureLogging(LogLevel.None)
-    .build();
-  dashboard.on('deviceState', (batch: DeviceStateUpdate[]) => live.push(...batch));
-  await dashboard.start();
+  ({ connection: dashboard, reader } = await connectAsDashboard(stack, {
+    deviceState: (batch: DeviceStateUpdate[]) => live.push(...batch),
+  }));
 });
 afterAll(async () => {
   await dashboard?.stop();
@@ -60,7 +58,6 @@ describe('the local cloud with a device written against the Azure IoT device SDK
       await client.close();
     }
 
-    const reader = await clientToken(stack.endpoints.identity, 'Fleet.Read');
     const deadline = Date.now() + 10_000;
     let state: { count?: number; temperature?: number } = {};
     while (Date.now() < deadline) {

@@ -1,15 +1,15 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { type HubConnection, HubConnectionBuilder, LogLevel } from '@microsoft/signalr';
+import type { HubConnection } from '@microsoft/signalr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeviceState } from '../../functions/src/telemetry/deviceState';
 import type { Rejection } from '../../functions/src/telemetry/rejection';
 import type { DeviceStateUpdate } from '../../functions/src/telemetry/telemetryIngestor';
 import { seededRandom } from '../../harness/random';
-import { clientToken } from '../../local/identity/tokens';
 import { type LocalStack, startLocalStack } from '../../local/localStack';
 import { runSimulation } from '../../local/simulator/deviceSimulator';
+import { connectAsDashboard } from '../support/dashboardConnection';
 
 let stack: LocalStack;
 let stateDir: string;
@@ -21,16 +21,12 @@ const rejections: Rejection[] = [];
 beforeAll(async () => {
   stateDir = await mkdtemp(path.join(os.tmpdir(), 'fieldline-state-'));
   stack = await startLocalStack({ log: () => undefined, stateDir });
-  reader = await clientToken(stack.endpoints.identity, 'Fleet.Read');
   // Exactly as a dashboard connects: negotiate at the function app with a Fleet.Read token, then
   // follow its redirect to the service.
-  client = new HubConnectionBuilder()
-    .withUrl(stack.endpoints.apiBaseUrl, { accessTokenFactory: () => reader })
-    .configureLogging(LogLevel.None)
-    .build();
-  client.on('deviceState', (batch: DeviceStateUpdate[]) => updates.push(...batch));
-  client.on('telemetryRejected', (batch: Rejection[]) => rejections.push(...batch));
-  await client.start();
+  ({ connection: client, reader } = await connectAsDashboard(stack, {
+    deviceState: (batch: DeviceStateUpdate[]) => updates.push(...batch),
+    telemetryRejected: (batch: Rejection[]) => rejections.push(...batch),
+  }));
 });
 
 afterAll(async () => {

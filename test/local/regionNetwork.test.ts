@@ -1,9 +1,9 @@
-import { type HubConnection, HubConnectionBuilder, LogLevel } from '@microsoft/signalr';
+import type { HubConnection } from '@microsoft/signalr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeviceStateUpdate } from '../../functions/src/telemetry/telemetryIngestor';
-import { clientToken } from '../../local/identity/tokens';
 import { type LocalStack, startLocalStack } from '../../local/localStack';
 import { runSimulation } from '../../local/simulator/deviceSimulator';
+import { connectAsDashboard } from '../support/dashboardConnection';
 
 let stack: LocalStack;
 let client: HubConnection;
@@ -11,13 +11,9 @@ const updates: DeviceStateUpdate[] = [];
 
 beforeAll(async () => {
   stack = await startLocalStack({ log: () => undefined, rttMs: 20 });
-  const reader = await clientToken(stack.endpoints.identity, 'Fleet.Read');
-  client = new HubConnectionBuilder()
-    .withUrl(stack.endpoints.apiBaseUrl, { accessTokenFactory: () => reader })
-    .configureLogging(LogLevel.None)
-    .build();
-  client.on('deviceState', (batch: DeviceStateUpdate[]) => updates.push(...batch));
-  await client.start();
+  ({ connection: client } = await connectAsDashboard(stack, {
+    deviceState: (batch: DeviceStateUpdate[]) => updates.push(...batch),
+  }));
 });
 
 afterAll(async () => {
