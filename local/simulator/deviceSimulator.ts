@@ -154,6 +154,11 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     const poison = random() < (options.poisonShare ?? 0);
     const productEvent = poison || random() < (options.productEventShare ?? 0);
     const bad = !productEvent && random() < (options.badShare ?? 0);
+    const custom = productEvent || bad ? undefined : options.body?.(index, device.deviceId);
+    const reading =
+      productEvent || bad || custom !== undefined
+        ? undefined
+        : nextReading(device.state, index, random);
     const body = poison
       ? JSON.stringify(
           index % 2 === 0
@@ -164,17 +169,15 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         ? JSON.stringify(nextProductEvent(random))
         : bad
           ? badMessage(random)
-          : (options.body?.(index, device.deviceId) ??
-            JSON.stringify(nextReading(device.state, index, random)));
-    // The Raspberry Pi web simulator marks each reading with `temperatureAlert`: above 30 °C.
-    const temperature = productEvent || bad ? undefined : temperatureOf(body);
+          : (custom ?? JSON.stringify(reading));
     const sentAt = performance.now();
     sent++;
     inFlight++;
     try {
       const outcome = await device.send(body, {
         source: 'fieldline-simulator',
-        ...(typeof temperature === 'number' ? { temperatureAlert: String(temperature > 30) } : {}),
+        // The Raspberry Pi web simulator marks each reading with `temperatureAlert`: above 30 °C.
+        ...(reading ? { temperatureAlert: String(reading.temperature > 30) } : {}),
         // Product events share the hub with telemetry; this property routes them to analytics.
         ...(productEvent ? { type: 'analytics' } : {}),
       });
@@ -377,12 +380,4 @@ export async function mapLimit<T, R>(
     }),
   );
   return results;
-}
-
-function temperatureOf(body: string): unknown {
-  try {
-    return (JSON.parse(body) as { temperature?: unknown } | null)?.temperature;
-  } catch {
-    return undefined;
-  }
 }
