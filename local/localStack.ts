@@ -32,12 +32,21 @@ import { type RegionNetwork, startRegionNetwork } from './network/regionNetwork'
 import { type RunningSignalR, startSignalRServer } from './signalR/signalRServer';
 import { type LocalCertificates, loadOrCreateCertificates } from './tls/localCertificates';
 
+/** IoT Hub's HTTPS port, the only one azure-iothub's Registry and the device HTTP transport use. */
+export const standardHttpsPort = 443;
+
 export interface LocalStackPorts {
   readonly api: number;
   readonly dashboard?: number;
   readonly iotHub: number;
   /** The hub's MQTT over TLS port (IoT Hub's own is 8883). */
   readonly mqtt?: number;
+  /**
+   * The hub's HTTPS port. At IoT Hub's own, 443, the official SDKs that cannot be given a port
+   * (azure-iothub's Registry, the device HTTP transport) reach it as `localhost`; when 443 cannot
+   * be had, a free port is used instead and `endpoints.iotHub.https.problem` says why.
+   */
+  readonly iotHubHttps?: number;
   readonly signalR: number;
   readonly identity?: number;
   readonly mongo?: number;
@@ -82,19 +91,22 @@ export interface LocalEndpoints {
   readonly apiBaseUrl: string;
   readonly dashboardUrl: string | null;
   readonly iotHub: {
+    /** `localhost`: what tokens are scoped to and connection strings name, as a hub's own host name. */
     readonly hostName: string;
+    /** The plain-HTTP door (registry and device-to-cloud REST APIs), for curl and scripts. */
+    readonly url: string;
     readonly connectionString: string;
     readonly eventHubName: string;
     readonly partitions: number;
+    /** The local CA the TLS doors' certificate comes from: trust it (NODE_EXTRA_CA_CERTS, or `ca`). */
+    readonly caPath: string;
     /**
      * Devices on the official SDKs: MQTT over TLS here, reached through the `GatewayHostName` in
-     * the device connection strings registration hands out; trust `caPath` (NODE_EXTRA_CA_CERTS).
+     * the device connection strings registration hands out.
      */
-    readonly mqtt: {
-      readonly port: number;
-      readonly gatewayHostName: string;
-      readonly caPath: string;
-    };
+    readonly mqtt: { readonly port: number; readonly gatewayHostName: string };
+    /** The same REST APIs over TLS; at port 443 unless `problem` says why not. */
+    readonly https: { readonly port: number; readonly problem?: string };
   };
   readonly storage: { readonly connectionString: string };
   readonly signalR: { readonly endpoint: string; readonly connectionString: string };
@@ -180,11 +192,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ? loadOrCreateCertificates(path.join(keptIn, 'tls'))
       : processCertificates());
     const iotHub = await startIotHubServer(ports.iotHub ?? 0, {
-      hostName: (port) => `127.0.0.1:${port}`,
+      hostName: 'localhost',
       registry,
       log: hubLog,
       policies,
       mqtt: { port: ports.mqtt ?? 0, certificates, log },
+      https: {
+        port: ports.iotHubHttps ?? 0,
+        orElseFreePort: ports.iotHubHttps === standardHttpsPort,
+        certificates,
+      },
     });
     const gatewayHostName = `127.0.0.1:${iotHub.mqttPort}`;
     started.push(iotHub);
@@ -261,6 +278,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       [settingNames.iotHubEventHubName]: eventHubName,
       [settingNames.signalR]: appEndpoints.signalR,
       [settingNames.iotHubHostName]: iotHub.hostName,
+      [settingNames.iotHubEndpoint]: iotHub.url,
       [settingNames.iotHubGatewayHostName]: gatewayHostName,
       [settingNames.iotHubRegistryConnection]: `HostName=${iotHub.hostName};SharedAccessKeyName=${registryPolicy.name};SharedAccessKey=${registryPolicy.key}`,
       [settingNames.mongodbUri]: appEndpoints.mongodbUri,
@@ -307,10 +325,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       dashboardUrl: dashboard?.url ?? null,
       iotHub: {
         hostName: iotHub.hostName,
+        url: iotHub.url,
         connectionString: `HostName=${iotHub.hostName};SharedAccessKeyName=${servicePolicy.name};SharedAccessKey=${servicePolicy.key}`,
         eventHubName,
         partitions,
-        mqtt: { port: iotHub.mqttPort ?? 0, gatewayHostName, caPath: certificates.caPath },
+        caPath: certificates.caPath,
+        mqtt: { port: iotHub.mqttPort ?? 0, gatewayHostName },
+        https: iotHub.https ?? { port: 0 },
       },
       storage: { connectionString: azurite.connectionString },
       signalR: { endpoint: signalR.endpoint, connectionString: signalR.connectionString },

@@ -40,7 +40,7 @@ const queueOf: Readonly<Record<string, string>> = { encounterMatcher: queueNames
  */
 export async function replayDeadLetters(options: {
   readonly store: DeadLetterStore;
-  readonly hub: { readonly connectionString: string } | { readonly hostName: string };
+  readonly hub: HubAddress;
   /** For dead letters that came from a queue. */
   readonly storage?: StorageConnection;
   readonly function?: string;
@@ -106,15 +106,27 @@ export async function replayDeadLetters(options: {
   }
 }
 
-function gatewayFor(
-  hub: { readonly connectionString: string } | { readonly hostName: string },
-): GatewayConfig {
-  if ('hostName' in hub) return { hubHostName: hub.hostName, registry: { kind: 'identity' } };
+/**
+ * A deployed hub by host name (Entra ID), or by a service connection string; `endpoint` is where
+ * its REST APIs answer when not at `https://{host name}` (the local cloud's plain-HTTP door).
+ */
+export type HubAddress =
+  | { readonly connectionString: string; readonly endpoint?: string }
+  | { readonly hostName: string };
+
+function gatewayFor(hub: HubAddress): GatewayConfig {
+  if ('hostName' in hub)
+    return {
+      hubHostName: hub.hostName,
+      endpoint: `https://${hub.hostName}`,
+      registry: { kind: 'identity' },
+    };
   const parsed = parseIotHubConnectionString(hub.connectionString);
   if (!parsed.sharedAccessKeyName)
     throw new Error('the hub connection string must be a service one, with SharedAccessKeyName');
   return {
     hubHostName: parsed.hostName,
+    endpoint: hub.endpoint ?? `https://${parsed.hostName}`,
     registry: { kind: 'sas', policyName: parsed.sharedAccessKeyName, key: parsed.sharedAccessKey },
   };
 }
@@ -220,7 +232,9 @@ export async function replayFromCli(argv: readonly string[]): Promise<number> {
       };
   const hub = args['iothub-hostname']
     ? { hostName: args['iothub-hostname'] }
-    : { connectionString: args['connection-string'] ?? local?.iotHub.connectionString ?? '' };
+    : args['connection-string']
+      ? { connectionString: args['connection-string'] }
+      : { connectionString: local?.iotHub.connectionString ?? '', endpoint: local?.iotHub.url };
   const limit = args.limit ?? 100;
   const progress = (line: string) => console.log(line);
   try {

@@ -2,17 +2,18 @@ import { spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { readOptions } from './cliArgs';
-import { type LocalStack, startLocalStack } from './localStack';
+import { type LocalStack, standardHttpsPort, startLocalStack } from './localStack';
 import { simulateFromCli } from './simulate';
 
 const usage =
-  'npm start -- [--port 7071] [--dashboard-port 7070] [--iothub-port 7081] [--mqtt-port 8883] [--signalr-port 7082] [--mongo-port 7083] [--blob-port 10000] [--queue-port 10001] ' +
+  'npm start -- [--port 7071] [--dashboard-port 7070] [--iothub-port 7081] [--iothub-https-port 443] [--mqtt-port 8883] [--signalr-port 7082] [--mongo-port 7083] [--blob-port 10000] [--queue-port 10001] ' +
   '[--table-port 10002] [--identity-port 7084] [--data <dir>] [--open-as operator] [--partitions 4] [--verbose] [--simulate [--devices 20] [--rate 5] [--bad 0.02] [--events] [--users 50]]';
 
 const portFlags = [
   ['port', 7071, 'function host'],
   ['dashboard-port', 7070, 'dashboard'],
   ['iothub-port', 7081, 'IoT Hub stand-in'],
+  ['iothub-https-port', standardHttpsPort, 'IoT Hub HTTPS'],
   ['mqtt-port', 8883, 'IoT Hub MQTT'],
   ['signalr-port', 7082, 'SignalR stand-in'],
   ['mongo-port', 7083, 'MongoDB stand-in'],
@@ -43,6 +44,16 @@ function openBrowser(url: string): void {
     .unref();
 }
 
+/** What the banner says of the hub's HTTPS door: at 443 for every SDK, or why not and what to do. */
+function httpsLine(https: { port: number; problem?: string }): string {
+  if (https.port === standardHttpsPort)
+    return "https://localhost   the same APIs over TLS, for azure-iothub's Registry and the device HTTP transport";
+  const fix = https.problem?.includes('EACCES')
+    ? 'allow it with `sudo sysctl net.ipv4.ip_unprivileged_port_start=443`'
+    : 'free port 443';
+  return `https://localhost:${https.port}   ${https.problem ? `${https.problem}, so ` : ''}azure-iothub's Registry cannot reach the hub (it takes no port) and the device HTTP transport needs its http.agent option (README); ${fix} and restart`;
+}
+
 const time = () => new Date().toISOString().slice(11, 23);
 
 async function main(): Promise<void> {
@@ -52,6 +63,7 @@ async function main(): Promise<void> {
       port: 'number',
       'dashboard-port': 'number',
       'iothub-port': 'number',
+      'iothub-https-port': 'number',
       'mqtt-port': 'number',
       'signalr-port': 'number',
       'mongo-port': 'number',
@@ -83,6 +95,8 @@ async function main(): Promise<void> {
   ) as Record<(typeof portFlags)[number][0], number>;
   for (const [flag, , what] of portFlags) {
     if (flag === 'mongo-port' && process.env.MONGODB_URI) continue; // no stand-in to place
+    // Without 443 the hub serves HTTPS on a free port and says so below.
+    if (flag === 'iothub-https-port' && ports[flag] === standardHttpsPort) continue;
     if (!(await portIsFree(ports[flag]))) {
       console.error(
         `port ${ports[flag]} (${what}) is already in use. Stop what holds it, or pass --${flag} <another port>.`,
@@ -119,6 +133,7 @@ async function main(): Promise<void> {
         api: ports.port,
         dashboard: ports['dashboard-port'],
         iotHub: ports['iothub-port'],
+        iotHubHttps: ports['iothub-https-port'],
         mqtt: ports['mqtt-port'],
         signalR: ports['signalr-port'],
         mongo: ports['mongo-port'],
@@ -163,8 +178,9 @@ fieldline local cloud is running
   Dashboard  ${dashboardLink}   sign in as ${users.map((u) => u.username).join(', ')}
   API        ${endpoints.apiBaseUrl}        try: curl -H "Authorization: Bearer $(npm run -s token -- --role Fleet.Read)" ${endpoints.apiBaseUrl}/devices
   Identity   ${endpoints.identity.issuer}       local OpenID issuer; npm run token -- --role <role> | --user <name>
-  IoT Hub    http://${endpoints.iotHub.hostName}       registry and device-to-cloud REST APIs (HTTP locally), ${endpoints.iotHub.partitions} partitions
-  MQTT       mqtts://${endpoints.iotHub.mqtt.gatewayHostName}   for the Azure IoT device SDKs; trust the local CA: export NODE_EXTRA_CA_CERTS=${endpoints.iotHub.mqtt.caPath}
+  IoT Hub    ${endpoints.iotHub.url}       registry and device-to-cloud REST APIs over plain HTTP (curl), ${endpoints.iotHub.partitions} partitions; host name "${endpoints.iotHub.hostName}"
+  HTTPS      ${httpsLine(endpoints.iotHub.https)}
+  MQTT       mqtts://${endpoints.iotHub.mqtt.gatewayHostName}   for the Azure IoT device SDKs; trust the local CA: export NODE_EXTRA_CA_CERTS=${endpoints.iotHub.caPath}
   SignalR    ${endpoints.signalR.endpoint}       hubs "telemetry" (operators) and "users" (app users)
   MongoDB    ${process.env.MONGODB_URI ? 'the server in MONGODB_URI' : `${endpoints.mongodbUri}  (in-memory stand-in; set MONGODB_URI to use a real server)`}
   SMS        outbox: curl -H "Authorization: Bearer $(npm run -s token -- --role Fleet.Admin)" ${endpoints.apiBaseUrl}/sms/outbox

@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import { BodyTooLargeError, close, listen, readBody, sendJson } from '../httpServer';
+import https from 'node:https';
+import {
+  BodyTooLargeError,
+  close,
+  listen,
+  PortInUseError,
+  readBody,
+  sendJson,
+} from '../httpServer';
 import type { LocalCertificates } from '../tls/localCertificates';
 import type { HubEventLog } from './hubEventLog';
 import { startMqttFrontDoor } from './mqttFrontDoor';
@@ -16,8 +24,11 @@ export interface AccessPolicy {
 }
 
 export interface IotHubServerOptions {
-  /** The host name tokens are scoped to, e.g. `127.0.0.1:7081` locally. */
-  readonly hostName: (port: number) => string;
+  /**
+   * The hub's host name, which tokens are scoped to and MQTT user names name, whatever address a
+   * request came in at (as `{hub}.azure-devices.net` is in Azure); `localhost` locally.
+   */
+  readonly hostName: string;
   readonly registry: RegistryStore;
   readonly log: HubEventLog;
   readonly policies: readonly AccessPolicy[];
@@ -27,6 +38,16 @@ export interface IotHubServerOptions {
     readonly port: number;
     readonly certificates: Pick<LocalCertificates, 'certPem' | 'keyPem'>;
     readonly log?: (line: string) => void;
+  };
+  /**
+   * Also serve the same REST APIs over HTTPS on this port, as the hub does on 443. With
+   * `orElseFreePort`, a port that cannot be had (in use, or below 1024 without the right) is
+   * replaced by a free one, and `https.problem` says why.
+   */
+  readonly https?: {
+    readonly port: number;
+    readonly orElseFreePort?: boolean;
+    readonly certificates: Pick<LocalCertificates, 'certPem' | 'keyPem'>;
   };
 }
 
@@ -47,10 +68,15 @@ export interface DeviceGate {
 }
 
 export interface RunningIotHub {
+  /** The plain-HTTP port, for curl and the function app. */
   readonly port: number;
+  /** `http://127.0.0.1:{port}`. */
+  readonly url: string;
   readonly hostName: string;
   /** The MQTT over TLS port, when `mqtt` was asked for. */
   readonly mqttPort: number | undefined;
+  /** The HTTPS port, when `https` was asked for, and why it is not the one asked for, if it is not. */
+  readonly https: { readonly port: number; readonly problem?: string } | undefined;
   stop(): Promise<void>;
 }
 
@@ -70,8 +96,8 @@ export async function startIotHubServer(
   options: IotHubServerOptions,
 ): Promise<RunningIotHub> {
   const now = options.now ?? (() => Date.now());
-  let hostName = '';
-  const server = http.createServer((request, response) => {
+  const hostName = options.hostName;
+  const onRequest = (request: http.IncomingMessage, response: http.ServerResponse) => {
     handle(request, response).catch((error: unknown) => {
       const hubError: HubError =
         error instanceof BodyTooLargeError
@@ -83,7 +109,8 @@ export async function startIotHubServer(
           : { status: 500, code: 'ServerError', message: 'internal error in the IoT Hub stand-in' };
       sendHubError(response, hubError);
     });
-  });
+  };
+  const server = http.createServer(onRequest);
 
   async function handle(
     request: http.IncomingMessage,
@@ -177,17 +204,23 @@ export async function startIotHubServer(
     const denied = devices.authorize(token, deviceId);
     if (denied) return sendHubError(response, denied);
     const body = await readBody(request, maxMessageBytes);
+    // Property names keep the case they were sent in (`temperatureAlert`), so from the raw headers.
     const properties: Record<string, string> = {};
-    for (const [name, value] of Object.entries(request.headers)) {
-      if (name.startsWith('iothub-app-') && typeof value === 'string')
-        properties[name.slice('iothub-app-'.length)] = value;
+    const raw = request.rawHeaders;
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      const name = raw[i] as string;
+      if (name.toLowerCase().startsWith('iothub-app-'))
+        properties[name.slice('iothub-app-'.length)] = raw[i + 1] as string;
     }
-    const messageId = request.headers['iothub-messageid'];
+    const system: Record<string, string> = {};
+    for (const [header, property] of Object.entries(systemPropertyHeaders)) {
+      const value = request.headers[header];
+      if (typeof value === 'string') system[property] = value;
+    }
+    // A plain REST client's body type stands in for the system property it did not set.
     const contentType = request.headers['content-type'];
-    devices.accept(deviceId, token, body, properties, {
-      ...(typeof messageId === 'string' ? { 'message-id': messageId } : {}),
-      ...(typeof contentType === 'string' ? { 'content-type': contentType } : {}),
-    });
+    if (!system['content-type'] && contentType) system['content-type'] = contentType;
+    devices.accept(deviceId, token, body, properties, system);
     response.writeHead(204).end();
   }
 
@@ -258,7 +291,7 @@ export async function startIotHubServer(
   }
 
   const boundPort = await listen(server, port, 'IoT Hub');
-  hostName = options.hostName(boundPort);
+  const secure = options.https ? await startHttpsDoor(options.https, onRequest) : undefined;
   const mqtt = options.mqtt
     ? await startMqttFrontDoor(options.mqtt.port, {
         gate: devices,
@@ -269,14 +302,59 @@ export async function startIotHubServer(
     : undefined;
   return {
     port: boundPort,
+    url: `http://127.0.0.1:${boundPort}`,
     hostName,
     mqttPort: mqtt?.port,
+    https: secure && {
+      port: secure.port,
+      ...(secure.problem ? { problem: secure.problem } : {}),
+    },
     async stop() {
       await mqtt?.stop();
+      if (secure) await close(secure.server);
       await close(server);
     },
   };
 }
+
+/**
+ * The HTTPS door. azure-iothub's `Registry` and the device HTTP transport take the hub's host name
+ * as a host and cannot be given a port, so they reach a local hub only at `localhost:443`.
+ */
+async function startHttpsDoor(
+  door: NonNullable<IotHubServerOptions['https']>,
+  onRequest: http.RequestListener,
+): Promise<{ server: https.Server; port: number; problem?: string }> {
+  const tlsOptions = { cert: door.certificates.certPem, key: door.certificates.keyPem };
+  const server = https.createServer(tlsOptions, onRequest);
+  try {
+    return { server, port: await listen(server, door.port, 'IoT Hub HTTPS') };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const unavailable = error instanceof PortInUseError || code === 'EACCES';
+    if (!door.orElseFreePort || !unavailable) throw error;
+    const fallback = https.createServer(tlsOptions, onRequest);
+    return {
+      server: fallback,
+      port: await listen(fallback, 0, 'IoT Hub HTTPS'),
+      problem:
+        error instanceof PortInUseError
+          ? `port ${door.port} is in use`
+          : `port ${door.port} needs a privilege this process lacks (EACCES)`,
+    };
+  }
+}
+
+// The headers the device HTTP transport sets a message's system properties in, by the hub's names.
+const systemPropertyHeaders: Readonly<Record<string, string>> = {
+  'iothub-messageid': 'message-id',
+  'iothub-correlationid': 'correlation-id',
+  'iothub-userid': 'user-id',
+  'iothub-to': 'to',
+  'iothub-expiry': 'absolute-expiry-time',
+  'iothub-contenttype': 'content-type',
+  'iothub-contentencoding': 'content-encoding',
+};
 
 function inScope(token: ParsedSasToken, resource: string): boolean {
   const scope = token.resourceUri.toLowerCase().replace(/\/$/, '');

@@ -43,7 +43,7 @@ export class RegistryStore {
         message: `A device with ID '${deviceId}' is already registered.`,
       };
     }
-    if (!existing && ifMatch !== undefined && ifMatch !== '*') {
+    if (!existing && ifMatch !== undefined && !matchesAny(ifMatch)) {
       return {
         ok: false,
         status: 404,
@@ -53,8 +53,8 @@ export class RegistryStore {
     }
     if (
       existing &&
-      ifMatch !== '*' &&
       ifMatch !== undefined &&
+      !matchesAny(ifMatch) &&
       unquote(ifMatch) !== existing.etag
     ) {
       return {
@@ -87,7 +87,7 @@ export class RegistryStore {
         code: 'DeviceNotFound',
         message: `Device ${deviceId} not registered`,
       };
-    if (ifMatch !== undefined && ifMatch !== '*' && unquote(ifMatch) !== existing.etag) {
+    if (ifMatch !== undefined && !matchesAny(ifMatch) && unquote(ifMatch) !== existing.etag) {
       return {
         ok: false,
         status: 412,
@@ -98,6 +98,11 @@ export class RegistryStore {
     this.devices.delete(deviceId);
     return { ok: true, value: undefined };
   }
+}
+
+// `*`, quoted or not: azure-iothub's Registry sends `If-Match: "*"`.
+function matchesAny(ifMatch: string): boolean {
+  return unquote(ifMatch) === '*';
 }
 
 function unquote(etag: string): string {

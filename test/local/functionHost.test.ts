@@ -132,12 +132,12 @@ let deviceToken: string;
 beforeAll(async () => {
   const log = new HubEventLog({ partitionCount: 1 });
   hub = await startIotHubServer(0, {
-    hostName: (p) => `127.0.0.1:${p}`,
+    hostName: 'localhost',
     registry: new RegistryStore(),
     log,
     policies: [policy],
   });
-  rest = hubRequests(hub.hostName);
+  rest = hubRequests(hub);
   const created = await rest.registry('PUT', 'probe', rest.serviceToken(policy.name, policy.key), {
     body: {},
   });

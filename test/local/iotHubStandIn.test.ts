@@ -19,7 +19,7 @@ let admin: string;
 
 beforeAll(async () => {
   hub = await startIotHubServer(0, {
-    hostName: (port) => `127.0.0.1:${port}`,
+    hostName: 'localhost',
     registry: new RegistryStore(),
     log: new HubEventLog({ partitionCount: 4 }),
     policies: [
@@ -27,7 +27,7 @@ beforeAll(async () => {
       { ...readOnlyPolicy, rights: [...readOnlyPolicy.rights] },
     ],
   });
-  rest = hubRequests(hub.hostName);
+  rest = hubRequests(hub);
   admin = rest.serviceToken(registryPolicy.name, registryPolicy.key);
 });
 afterAll(() => hub.stop());

@@ -77,6 +77,7 @@ async function ports() {
     '--table-port',
     '--identity-port',
     '--mqtt-port',
+    '--iothub-https-port',
   ];
   const values = await Promise.all(names.map(() => freePort()));
   return {

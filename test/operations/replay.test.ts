@@ -53,7 +53,10 @@ describe('npm run replay', () => {
       body: '{"temperature": 7.5}',
       bodyEncoding: 'text',
     });
-    const hub = { connectionString: stack.endpoints.iotHub.connectionString };
+    const hub = {
+      connectionString: stack.endpoints.iotHub.connectionString,
+      endpoint: stack.endpoints.iotHub.url,
+    };
     const progress: string[] = [];
     const first = await replayDeadLetters({
       store,
@@ -104,7 +107,10 @@ describe('npm run replay', () => {
     });
     const summary = await replayDeadLetters({
       store,
-      hub: { connectionString: stack.endpoints.iotHub.connectionString },
+      hub: {
+        connectionString: stack.endpoints.iotHub.connectionString,
+        endpoint: stack.endpoints.iotHub.url,
+      },
       storage,
       function: 'encounterMatcher',
       limit: 10,

@@ -2,9 +2,12 @@ import { createSasToken } from '../../local/iotHub/sharedAccessSignature';
 
 const apiVersion = '2021-04-12';
 
-/** A caller of IoT Hub's documented REST API, as any HTTPS client would be (http locally). */
-export function hubRequests(hostName: string) {
-  const base = `http://${hostName}`;
+/**
+ * A caller of IoT Hub's documented REST API, as any HTTPS client would be: at the stand-in's
+ * plain-HTTP `url`, with tokens scoped to its `hostName`.
+ */
+export function hubRequests(hub: { readonly hostName: string; readonly url: string }) {
+  const { hostName, url: base } = hub;
   const expiresAt = (seconds = 3600) => Math.floor(Date.now() / 1000) + seconds;
   return {
     serviceToken: (

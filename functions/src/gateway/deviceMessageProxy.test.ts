@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { createDeviceMessageProxy } from './deviceMessageProxy';
 
-const gateway = { hubHostName: 'hub.azure-devices.net', registry: { kind: 'identity' as const } };
+const gateway = {
+  hubHostName: 'hub.azure-devices.net',
+  endpoint: 'https://hub.azure-devices.net',
+  registry: { kind: 'identity' as const },
+};
 const message = {
   deviceId: 'd1',
   authorization: 'SharedAccessSignature sr=x&sig=y&se=1',

@@ -1,6 +1,6 @@
 import { AppError } from '../platform/appError';
 import type { GatewayConfig } from '../platform/config';
-import { hubBaseUrl, iotHubApiVersion } from './iotHubRest';
+import { iotHubApiVersion } from './iotHubRest';
 
 // Device-to-cloud messages are limited to 256 KB by the hub.
 export const maxDeviceMessageBytes = 256 * 1024;
@@ -49,7 +49,7 @@ export function createDeviceMessageProxy(options: {
     let response: Response;
     try {
       response = await request(
-        `${hubBaseUrl(options.gateway.hubHostName)}/devices/${encodeURIComponent(message.deviceId)}/messages/events?api-version=${iotHubApiVersion}`,
+        `${options.gateway.endpoint}/devices/${encodeURIComponent(message.deviceId)}/messages/events?api-version=${iotHubApiVersion}`,
         { method: 'POST', headers, body: Buffer.from(message.body) },
       );
     } catch (error) {

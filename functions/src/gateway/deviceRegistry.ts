@@ -1,7 +1,7 @@
 import { AppError } from '../platform/appError';
 import type { GatewayConfig } from '../platform/config';
 import { deviceIdRule, isValidDeviceId } from '../platform/deviceId';
-import { hubBaseUrl, iotHubApiVersion } from './iotHubRest';
+import { iotHubApiVersion } from './iotHubRest';
 
 export interface RegisteredDevice {
   readonly deviceId: string;
@@ -21,9 +21,9 @@ export function createDeviceRegistry(options: {
 }) {
   const request =
     options.fetch ?? ((url: string | URL | Request, init?: RequestInit) => fetch(url, init));
-  const { hubHostName, gatewayHostName } = options.gateway;
+  const { hubHostName, gatewayHostName, endpoint } = options.gateway;
   const deviceUrl = (deviceId: string) =>
-    `${hubBaseUrl(hubHostName)}/devices/${encodeURIComponent(deviceId)}?api-version=${iotHubApiVersion}`;
+    `${endpoint}/devices/${encodeURIComponent(deviceId)}?api-version=${iotHubApiVersion}`;
 
   async function call(method: string, deviceId: string, body?: unknown): Promise<Response> {
     try {

@@ -4,13 +4,6 @@ import type { GatewayConfig } from '../platform/config';
 /** The IoT Hub REST API version fieldline speaks. */
 export const iotHubApiVersion = '2021-04-12';
 
-/** The hub's base URL: HTTPS, except plain HTTP for the local stand-in on loopback. */
-export function hubBaseUrl(hostName: string): string {
-  return /^(127\.0\.0\.1|localhost)(:\d+)?$/.test(hostName)
-    ? `http://${hostName}`
-    : `https://${hostName}`;
-}
-
 /** A SAS token as IoT Hub documents it: HMAC-SHA256 over `urlencode(resource) + "\n" + expiry`. */
 export function sasToken(
   resourceUri: string,

@@ -26,6 +26,8 @@ export interface GatewayConfig {
   readonly hubHostName: string;
   /** `GatewayHostName` for the device connection strings handed out; absent in Azure. */
   readonly gatewayHostName?: string;
+  /** Where the hub's REST APIs are called: `https://{hubHostName}` unless set (the local cloud). */
+  readonly endpoint: string;
   readonly registry:
     | { readonly kind: 'sas'; readonly policyName: string; readonly key: string }
     | { readonly kind: 'identity' };
@@ -304,6 +306,13 @@ function readGateway(env: Env, problems: string[]): GatewayConfig | undefined {
     );
     return undefined;
   }
+  const endpoint = nonEmpty(env[settingNames.iotHubEndpoint]) ?? `https://${hubHostName}`;
+  if (!/^https?:\/\/[^/]+$/.test(endpoint)) {
+    problems.push(
+      `${settingNames.iotHubEndpoint} must be a base URL such as http://127.0.0.1:7081; got "${endpoint}"`,
+    );
+    return undefined;
+  }
   const registryConnection = nonEmpty(env[settingNames.iotHubRegistryConnection]);
   let registry: GatewayConfig['registry'] = { kind: 'identity' };
   if (registryConnection) {
@@ -320,6 +329,7 @@ function readGateway(env: Env, problems: string[]): GatewayConfig | undefined {
   return {
     hubHostName,
     ...(gatewayHostName ? { gatewayHostName } : {}),
+    endpoint,
     registry,
     ...(eventHubConnection && eventHubName
       ? { eventHub: { connectionString: eventHubConnection, name: eventHubName } }

@@ -48,6 +48,11 @@ export const settingNames = {
    */
   iotHubGatewayHostName: 'IOTHUB_GATEWAY_HOSTNAME',
   /**
+   * Where the app calls the hub's REST APIs, when not `https://{IOTHUB_HOSTNAME}`: the local
+   * cloud's plain-HTTP door. Never set in Azure.
+   */
+  iotHubEndpoint: 'IOTHUB_ENDPOINT',
+  /**
    * Registry access for device registration: a connection string for a policy with registry rights
    * (a Key Vault reference). Absent in Azure, where the app's identity holds IoT Hub Registry Contributor.
    */
