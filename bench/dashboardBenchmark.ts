@@ -30,6 +30,7 @@ export const dashboardBenchmark: Benchmark = {
       const reader = await clientToken(stack.endpoints.identity, 'Fleet.Read');
       const seeded = await runSimulation({
         connectionString: stack.endpoints.iotHub.connectionString,
+        localHub: stack.endpoints.iotHub,
         devices,
         rate: 1,
         messages: devices,

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { HubConnectionBuilder, LogLevel } from '@microsoft/signalr';
 import type { DeviceStateUpdate } from '../functions/src/telemetry/telemetryIngestor';
 import { seededRandom } from '../harness/random';
@@ -48,18 +47,10 @@ async function measure(
     await client.start();
     const sentAt = new Map<number, number>();
     const devicesAtFivePerSecond = Math.max(1, Math.round(eventsPerSecond / 5));
-    const { mqtt } = stack.endpoints.iotHub;
     const summary = await runSimulation({
       connectionString: stack.endpoints.iotHub.connectionString,
+      localHub: stack.endpoints.iotHub,
       transport,
-      ...(transport === 'mqtt'
-        ? {
-            mqtt: {
-              gatewayHostName: mqtt.gatewayHostName,
-              ca: await readFile(mqtt.caPath, 'utf8'),
-            },
-          }
-        : {}),
       devices: devicesAtFivePerSecond,
       rate: eventsPerSecond / devicesAtFivePerSecond,
       durationSeconds: seconds,

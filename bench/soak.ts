@@ -82,6 +82,7 @@ async function soak(minutes: number, rate: number): Promise<number> {
     })();
     const summary = await runSimulation({
       connectionString: stack.endpoints.iotHub.connectionString,
+      localHub: stack.endpoints.iotHub,
       devices,
       rate: rate / devices,
       durationSeconds: durationMs / 1000,

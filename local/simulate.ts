@@ -8,7 +8,7 @@ import { runSimulation, type SimulationProgress } from './simulator/deviceSimula
 import { simulateUsers } from './simulator/userSimulator';
 
 const usage =
-  'npm run simulate -- [--transport mqtt|rest] [--devices 20] [--rate 5] [--duration 60] [--bad 0.02] [--events] [--users N] [--connection-string "HostName=...;SharedAccessKeyName=...;SharedAccessKey=..."]';
+  'npm run simulate -- [--transport mqtt|https|rest] [--devices 20] [--rate 5] [--duration 60] [--bad 0.02] [--events] [--users N] [--connection-string "HostName=...;SharedAccessKeyName=...;SharedAccessKey=..."]';
 
 export function formatProgress(p: SimulationProgress): string {
   return `sent ${p.sent}  accepted ${p.accepted}  failed ${p.failed}  ${p.rate.toFixed(1)} msg/s  ${p.elapsedSeconds.toFixed(0)} s`;
@@ -39,16 +39,16 @@ export async function simulateFromCli(
   }
   const args = read.values;
   const transport = args.transport ?? 'mqtt';
-  if (transport !== 'mqtt' && transport !== 'rest') {
+  if (transport !== 'mqtt' && transport !== 'https' && transport !== 'rest') {
     console.error(
-      `--transport is mqtt (the Azure IoT device SDK, the default) or rest (the device REST API with SAS headers); got "${transport}"\nusage: ${usage}`,
+      `--transport is mqtt (the Azure IoT device SDK over MQTT, the default), https (the SDK's HTTP transport) or rest (the device REST API with SAS headers); got "${transport}"\nusage: ${usage}`,
     );
     return 2;
   }
   let connectionString = args['connection-string'];
   let local: LocalEndpoints | undefined;
-  const localHub = (text: string) => /HostName=(127\.0\.0\.1|localhost)[:;]/i.test(text);
-  if (!connectionString || args.users || (transport === 'mqtt' && localHub(connectionString))) {
+  const namesLocalHub = (text: string) => /HostName=(127\.0\.0\.1|localhost)[:;]/i.test(text);
+  if (!connectionString || args.users || namesLocalHub(connectionString)) {
     const file = path.resolve('.fieldline/local.json');
     try {
       local = JSON.parse(await readFile(file, 'utf8')) as LocalEndpoints;
@@ -93,18 +93,12 @@ export async function simulateFromCli(
     `simulating ${devices} devices at ${rate} msg/s each${args.duration ? ` for ${args.duration} s` : ' (Ctrl-C to stop)'}`,
   );
   const interactive = process.stdout.isTTY;
-  // The local hub's devices reach its MQTT port through the gateway, over TLS from the local CA.
-  const mqtt =
-    transport === 'mqtt' && local && localHub(connectionString)
-      ? {
-          gatewayHostName: local.iotHub.mqtt.gatewayHostName,
-          ca: await readFile(local.iotHub.mqtt.caPath, 'utf8'),
-        }
-      : undefined;
+  // The local hub answers at its own addresses: REST over plain HTTP, MQTT through the gateway.
+  const localHub = local && namesLocalHub(connectionString) ? local.iotHub : undefined;
   const summary = await runSimulation({
     connectionString,
     transport,
-    ...(mqtt ? { mqtt } : {}),
+    ...(localHub ? { localHub } : {}),
     devices,
     rate,
     badShare: args.bad ?? 0.02,

@@ -1,4 +1,7 @@
+import { readFile } from 'node:fs/promises';
 import { createSasToken, parseIotHubConnectionString } from '../iotHub/sharedAccessSignature';
+import type { LocalEndpoints } from '../localStack';
+import { type LocalDeviceTls, openDeviceClient } from './deviceClient';
 
 export interface SimulationOptions {
   /** An IoT Hub connection string for a policy with RegistryWrite (local or Azure). */
@@ -26,13 +29,17 @@ export interface SimulationOptions {
   /** Replaces the generated body of a good message; `index` counts messages from 0. */
   readonly body?: (index: number, deviceId: string) => string;
   /**
-   * How devices send: `rest`, the device-to-cloud REST API with SAS headers (the default here), or
-   * `mqtt`, Microsoft's device SDK (`azure-iot-device` with `azure-iot-device-mqtt`), one
-   * connection per device, as a fleet of real devices would. Locally MQTT needs the gateway (the
-   * stand-in's MQTT port) and the local CA.
+   * How devices send: `rest`, the device-to-cloud REST API with SAS headers (the default here);
+   * `mqtt` or `https`, Microsoft's device SDK (`azure-iot-device` with `azure-iot-device-mqtt` or
+   * `azure-iot-device-http`), one client per device, as a fleet of real devices would.
    */
-  readonly transport?: 'rest' | 'mqtt';
-  readonly mqtt?: { readonly gatewayHostName?: string; readonly ca?: string };
+  readonly transport?: DeviceTransport;
+  /**
+   * A local cloud's hub (`endpoints.iotHub` of `.fieldline/local.json`), which answers at other
+   * addresses than a deployed hub: REST over plain HTTP, MQTT through the gateway, TLS from the
+   * local CA. Absent for a deployed hub.
+   */
+  readonly localHub?: LocalHubAddresses;
   /** Called once per message with its fate, for latency measurements. */
   readonly onMessage?: (message: {
     index: number;
@@ -69,12 +76,9 @@ export interface SimulationSummary extends SimulationProgress {
 const apiVersion = '2021-04-12';
 const maxInFlight = 64;
 
-/** The hub's base URL: plain HTTP for the local stand-in, HTTPS for a real hub. */
-export function hubBaseUrl(hostName: string): string {
-  return /^(127\.0\.0\.1|localhost)(:\d+)?$/.test(hostName)
-    ? `http://${hostName}`
-    : `https://${hostName}`;
-}
+export type DeviceTransport = 'rest' | 'mqtt' | 'https';
+
+export type LocalHubAddresses = Pick<LocalEndpoints['iotHub'], 'url' | 'caPath' | 'mqtt' | 'https'>;
 
 /**
  * Registers devices through the registry API and sends realistic telemetry through the
@@ -82,7 +86,11 @@ export function hubBaseUrl(hostName: string): string {
  */
 export async function runSimulation(options: SimulationOptions): Promise<SimulationSummary> {
   const hub = parseIotHubConnectionString(options.connectionString);
-  const base = hubBaseUrl(hub.hostName);
+  const base = options.localHub?.url ?? `https://${hub.hostName}`;
+  const tls: LocalDeviceTls | undefined = options.localHub && {
+    ca: await readFile(options.localHub.caPath, 'utf8'),
+    httpsPort: options.localHub.https.port,
+  };
   const random = options.random ?? Math.random;
   const prefix = options.devicePrefix ?? 'sim-device';
   const ids = Array.from(
@@ -118,7 +126,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     return {
       deviceId,
       token,
-      send: await deviceSender(options, hub.hostName, base, deviceId, key, token),
+      send: await deviceSender(options, hub.hostName, base, deviceId, key, token, tls),
       state: {
         temperature: 18 + random() * 6,
         humidity: 40 + random() * 20,
@@ -239,7 +247,7 @@ type DeviceSend = ((
   properties: Record<string, string>,
 ) => Promise<{ ok: true } | { ok: false; error: string }>) & { close(): Promise<void> };
 
-/** One device's way of sending, by transport; a `mqtt` device is connected before the clock starts. */
+/** One device's way of sending, by transport; an SDK device is connected before the clock starts. */
 async function deviceSender(
   options: SimulationOptions,
   hostName: string,
@@ -247,8 +255,10 @@ async function deviceSender(
   deviceId: string,
   key: string,
   token: string,
+  tls: LocalDeviceTls | undefined,
 ): Promise<DeviceSend> {
-  if ((options.transport ?? 'rest') === 'rest') {
+  const transport = options.transport ?? 'rest';
+  if (transport === 'rest') {
     const send = async (body: string, properties: Record<string, string>) => {
       const response = await fetch(
         `${base}/devices/${encodeURIComponent(deviceId)}/messages/events?api-version=${apiVersion}`,
@@ -273,27 +283,15 @@ async function deviceSender(
     };
     return Object.assign(send, { close: async () => undefined });
   }
-  // The device SDK is loaded only by simulations that use it.
-  const [deviceSdk, mqttTransport] = await Promise.all([
-    import('azure-iot-device'),
-    import('azure-iot-device-mqtt'),
-  ]);
-  // CommonJS packages: Node's import finds some named exports and not others (Message).
-  const { Client, Message } = (deviceSdk.default ?? deviceSdk) as typeof deviceSdk;
-  const { Mqtt } = (mqttTransport.default ?? mqttTransport) as typeof mqttTransport;
-  const gateway = options.mqtt?.gatewayHostName;
-  const client = Client.fromConnectionString(
-    `HostName=${hostName};DeviceId=${deviceId};SharedAccessKey=${key}${gateway ? `;GatewayHostName=${gateway}` : ''}`,
-    Mqtt,
+  const local = options.localHub;
+  const client = await openDeviceClient(
+    transport,
+    `HostName=${hostName};DeviceId=${deviceId};SharedAccessKey=${key}${local ? `;GatewayHostName=${local.mqtt.gatewayHostName}` : ''}`,
+    local && tls,
   );
-  if (options.mqtt?.ca) await client.setOptions({ ca: options.mqtt.ca });
-  await client.open();
   const send = async (body: string, properties: Record<string, string>) => {
-    const message = new Message(body);
-    message.contentType = 'application/json';
-    for (const [name, value] of Object.entries(properties)) message.properties.add(name, value);
     try {
-      await client.sendEvent(message);
+      await client.sendEvent(body, properties);
       return { ok: true } as const;
     } catch (error) {
       return { ok: false, error: error instanceof Error ? error.message : String(error) } as const;

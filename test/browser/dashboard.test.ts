@@ -30,13 +30,14 @@ describe.skipIf(!chromiumAvailable)('the dashboard in Chromium', () => {
     });
     simulating = runSimulation({
       connectionString: stack.endpoints.iotHub.connectionString,
+      localHub: stack.endpoints.iotHub,
       devices: 6,
       rate: 2,
       badShare: 0,
       productEventShare: 0.3,
       signal: simulation.signal,
     });
-    const hub = hubRequests(stack.iotHub.hostName);
+    const hub = hubRequests(stack.iotHub);
     const policy =
       /SharedAccessKeyName=([^;]+);SharedAccessKey=(.+)$/.exec(
         stack.endpoints.iotHub.connectionString,

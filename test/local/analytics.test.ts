@@ -54,7 +54,7 @@ beforeAll(async () => {
   ({ connection: client, reader } = await connectAsDashboard(stack, {
     analytics: (rows: ProductActivity[]) => live.push(rows),
   }));
-  const hub = hubRequests(stack.iotHub.hostName);
+  const hub = hubRequests(stack.iotHub);
   const [, policy, key] =
     /SharedAccessKeyName=([^;]+);SharedAccessKey=(.+)$/.exec(
       stack.endpoints.iotHub.connectionString,
@@ -157,6 +157,7 @@ describe('product analytics', () => {
     const before = (await top()).reduce((sum, p) => sum + p.events, 0);
     const summary = await runSimulation({
       connectionString: stack.endpoints.iotHub.connectionString,
+      localHub: stack.endpoints.iotHub,
       devices: 3,
       rate: 20,
       messages: 30,

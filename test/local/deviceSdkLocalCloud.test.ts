@@ -41,7 +41,7 @@ describe('the local cloud with a device written against the Azure IoT device SDK
 
     // What a device script does: the connection string as handed out, and the local CA trusted.
     const client = Client.fromConnectionString(connectionString, Mqtt);
-    await client.setOptions({ ca: await readFile(stack.endpoints.iotHub.mqtt.caPath, 'utf8') });
+    await client.setOptions({ ca: await readFile(stack.endpoints.iotHub.caPath, 'utf8') });
     await client.open();
     try {
       const message = new Message(
@@ -77,30 +77,32 @@ describe('the local cloud with a device written against the Azure IoT device SDK
     });
   });
 
-  it("drives the simulator through the device SDK: every message accepted, counted once, with the Pi's temperatureAlert", async () => {
-    const summary = await runSimulation({
-      connectionString: stack.endpoints.iotHub.connectionString,
-      transport: 'mqtt',
-      mqtt: {
-        gatewayHostName: stack.endpoints.iotHub.mqtt.gatewayHostName,
-        ca: await readFile(stack.endpoints.iotHub.mqtt.caPath, 'utf8'),
-      },
-      devices: 3,
-      rate: 20,
-      messages: 60,
-      badShare: 0,
-      devicePrefix: 'mqtt-sim',
-      random: () => 0.5,
-    });
-    expect(summary).toMatchObject({ sent: 60, accepted: 60, failed: 0 });
-    const events = [0, 1, 2, 3].flatMap((partition) =>
-      stack.iotHub.log
-        .read(partition, -1, 10_000)
-        .filter((e) =>
-          String(e.systemProperties?.['iothub-connection-device-id']).startsWith('mqtt-sim'),
-        ),
-    );
-    expect(events).toHaveLength(60);
-    expect(events.every((e) => e.properties?.temperatureAlert === 'false')).toBe(true);
-  });
+  it.each(['mqtt', 'https'] as const)(
+    "drives the simulator through the device SDK over %s: every message accepted, counted once, with the Pi's temperatureAlert",
+    async (transport) => {
+      const summary = await runSimulation({
+        connectionString: stack.endpoints.iotHub.connectionString,
+        localHub: stack.endpoints.iotHub,
+        transport,
+        devices: 3,
+        rate: 20,
+        messages: 60,
+        badShare: 0,
+        devicePrefix: `${transport}-sim`,
+        random: () => 0.5,
+      });
+      expect(summary).toMatchObject({ sent: 60, accepted: 60, failed: 0 });
+      const events = [0, 1, 2, 3].flatMap((partition) =>
+        stack.iotHub.log
+          .read(partition, -1, 10_000)
+          .filter((e) =>
+            String(e.systemProperties?.['iothub-connection-device-id']).startsWith(
+              `${transport}-sim`,
+            ),
+          ),
+      );
+      expect(events).toHaveLength(60);
+      expect(events.every((e) => e.properties?.temperatureAlert === 'false')).toBe(true);
+    },
+  );
 });

@@ -24,6 +24,7 @@ describe('a SignalR outage', () => {
     await stack.signalR.stop(); // the service is gone for the rest of this test
     const summary = await runSimulation({
       connectionString: stack.endpoints.iotHub.connectionString,
+      localHub: stack.endpoints.iotHub,
       devices: 4,
       rate: 20,
       messages: 80,

@@ -25,6 +25,7 @@ describe('the local cloud behind a region network (rttMs)', () => {
   it("sends the function app's storage, SignalR and MongoDB requests across the network, and still delivers every reading", async () => {
     const summary = await runSimulation({
       connectionString: stack.endpoints.iotHub.connectionString,
+      localHub: stack.endpoints.iotHub,
       devices: 3,
       rate: 20,
       messages: 30,
