@@ -149,6 +149,7 @@ const functions = new FunctionApp('functions', {
     [`${settingNames.signalR}__serviceUri`]: pulumi.interpolate`https://${realtime.hostName}`,
     [settingNames.smsMode]: stage.sms.mode,
     [settingNames.retentionDays]: String(stage.retentionDays),
+    [settingNames.historyRetentionDays]: String(stage.historyRetentionDays),
     ...(stage.sms.mode === 'twilio'
       ? {
           [settingNames.twilioAccountSid]: stage.sms.accountSid,

@@ -42,6 +42,8 @@ export interface StageConfig {
   readonly archiveTelemetry: boolean;
   /** Days rejections, product minutes, outbox rows and dead letters are kept (RETENTION_DAYS). */
   readonly retentionDays: number;
+  /** Days of device history (hourly rollups) and alarms kept (HISTORY_RETENTION_DAYS). */
+  readonly historyRetentionDays: number;
   readonly dashboardExtraOrigins: readonly string[];
   /**
    * Sign-in. Without `entraClientId` the program creates the Entra app registration; with it, the
@@ -243,6 +245,7 @@ export function readStageConfig(get: ConfigReader, stackName: string): StageConf
     ...(nameSuffix ? { nameSuffix } : {}),
     archiveTelemetry: flag('archiveTelemetry', false),
     retentionDays: integer('retentionDays', 1, 3650, 7),
+    historyRetentionDays: integer('historyRetentionDays', 1, 3650, 30),
     dashboardExtraOrigins: origins,
     identity: {
       ...(entraClientId ? { entraClientId } : {}),

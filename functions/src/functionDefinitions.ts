@@ -1,5 +1,6 @@
 import { createAnalyticsFunctions } from './analytics/analytics.function';
 import { createEncountersFunctions } from './encounters/encounters.function';
+import { createFleetFunctions } from './fleet/fleet.function';
 import { createGatewayFunctions } from './gateway/gateway.function';
 import { createHealthFunctions } from './health/health.function';
 import { createDeadLettersFunctions } from './operations/deadLetters.function';
@@ -15,7 +16,12 @@ export function createFunctionDefinitions(services: Services): FunctionDefinitio
   return [
     ...createNegotiateFunctions(services.clientAccess),
     ...createIngestTelemetryFunctions(services),
-    ...createDeviceApiFunctions(services),
+    ...createDeviceApiFunctions({ ...services, tags: services.fleet.tags }),
+    ...createFleetFunctions({
+      ...services.fleet,
+      deviceStates: services.deviceStates,
+      realtime: services.realtime,
+    }),
     ...createAnalyticsFunctions(services),
     ...createDeadLettersFunctions(services.deadLetters, deadLetteringFunctions),
     ...createRetentionFunctions(services.retention),

@@ -3,6 +3,9 @@ import { ProductCatalog } from './analytics/productCatalog';
 import { ProductCounterStore } from './analytics/productCounterStore';
 import { createEncounterServices, type EncounterServices } from './encounters/encounterServices';
 import { SmsOutbox } from './encounters/smsOutbox';
+import { AlarmRuleStore, createThresholdRuleResolver } from './fleet/alarmRuleStore';
+import { AlarmStore } from './fleet/alarmStore';
+import { DeviceTagStore } from './fleet/deviceTagStore';
 import { createDeviceMessageProxy, type DeviceMessageProxy } from './gateway/deviceMessageProxy';
 import { createDeviceRegistry, type DeviceRegistry } from './gateway/deviceRegistry';
 import type { EventFeedSource } from './gateway/eventFeed';
@@ -30,6 +33,13 @@ export interface Services {
   readonly deviceStates: DeviceStateStore;
   readonly calibrations: CalibrationStore;
   readonly rejections: RejectionStore;
+  /** Alarm rules, alarms and device groups. */
+  readonly fleet: {
+    readonly rules: AlarmRuleStore;
+    readonly alarms: AlarmStore;
+    readonly tags: DeviceTagStore;
+    readonly historyRetentionDays: number;
+  };
   /** Events the hub-triggered functions set aside (see `isolatePermanentFailures`). */
   readonly deadLetters: DeadLetterStore;
   /** Deletes what is older than RETENTION_DAYS, bounded per run. */
@@ -87,10 +97,17 @@ export function createServices(config: AppConfig, options: ServiceOptions = {}):
   });
   const rejections = new RejectionStore(table(tableNames.rejections));
   const deadLetters = new DeadLetterStore(table(tableNames.deadLetters), deadLetteringFunctions);
+  const fleet = {
+    rules: new AlarmRuleStore({ table: table(tableNames.alarmRules), ttlMs: config.fleet.cacheMs }),
+    alarms: new AlarmStore({ table: table(tableNames.deviceState) }),
+    tags: new DeviceTagStore({ table: table(tableNames.deviceTags), ttlMs: config.fleet.cacheMs }),
+    historyRetentionDays: config.fleet.historyRetentionDays,
+  };
   const ingestor = createTelemetryIngestor({
     deviceStates,
     calibrations,
     rejections,
+    alarmRules: createThresholdRuleResolver(fleet.rules, fleet.tags),
     limits: { maxMessageBytes: config.telemetry.maxMessageBytes, maxReadingsPerMessage: 100 },
   });
   const blob = createBlobClientFactory(config.storage);
@@ -122,6 +139,7 @@ export function createServices(config: AppConfig, options: ServiceOptions = {}):
     deviceStates,
     calibrations,
     rejections,
+    fleet,
     deadLetters,
     retention: createRetention({
       stores: {
@@ -130,6 +148,8 @@ export function createServices(config: AppConfig, options: ServiceOptions = {}):
         // Outbox rows age out whichever SMS mode the stage is in now.
         smsoutbox: new SmsOutbox(table(tableNames.smsOutbox)),
         deadletters: deadLetters,
+        // Finished hours of history and cleared alarms, kept in devicestate beside the states.
+        devicestate: { store: deviceStates, retentionDays: config.fleet.historyRetentionDays },
       },
       retentionDays: config.retentionDays,
     }),

@@ -1,4 +1,6 @@
 import type http from 'node:http';
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { HttpRequest, HttpResponse, type HttpResponseInit } from '@azure/functions';
 import type { HttpFunctionDefinition } from '../../functions/src/hosting';
 import { readBody, sendJson } from '../httpServer';
@@ -97,11 +99,19 @@ export function createHttpRouting(options: {
       );
     }
     const answer = new HttpResponse(init);
-    const bytes = Buffer.from(await answer.arrayBuffer());
     const headers: Record<string, string> = { ...cors };
     answer.headers.forEach((value, name) => {
       headers[name] = value;
     });
+    // A streamed body (as Azure streams it with enableHttpStream) goes out as it is produced.
+    if (init.body instanceof ReadableStream && answer.body) {
+      response.writeHead(answer.status, headers);
+      const stream = Readable.fromWeb(answer.body as WebReadableStream);
+      stream.on('error', () => response.destroy());
+      stream.pipe(response);
+      return;
+    }
+    const bytes = Buffer.from(await answer.arrayBuffer());
     headers['content-length'] = String(bytes.length);
     response.writeHead(answer.status, headers);
     response.end(bytes);

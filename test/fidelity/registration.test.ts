@@ -173,6 +173,73 @@ const contract: Record<
       authLevel: 'anonymous',
     },
   },
+  putAlarmRule: {
+    trigger: {
+      type: 'httpTrigger',
+      route: 'alarm-rules/{ruleId}',
+      methods: ['PUT'],
+      authLevel: 'anonymous',
+    },
+  },
+  listAlarmRules: {
+    trigger: {
+      type: 'httpTrigger',
+      route: 'alarm-rules',
+      methods: ['GET'],
+      authLevel: 'anonymous',
+    },
+  },
+  deleteAlarmRule: {
+    trigger: {
+      type: 'httpTrigger',
+      route: 'alarm-rules/{ruleId}',
+      methods: ['DELETE'],
+      authLevel: 'anonymous',
+    },
+  },
+  listAlarms: {
+    trigger: {
+      type: 'httpTrigger',
+      route: 'alarms',
+      methods: ['GET'],
+      authLevel: 'anonymous',
+    },
+  },
+  acknowledgeAlarm: {
+    trigger: {
+      type: 'httpTrigger',
+      route: 'alarms/{alarmId}/ack',
+      methods: ['POST'],
+      authLevel: 'anonymous',
+    },
+  },
+  putDeviceTags: {
+    trigger: {
+      type: 'httpTrigger',
+      route: 'devices/{id}/tags',
+      methods: ['PUT'],
+      authLevel: 'anonymous',
+    },
+  },
+  getDeviceHistory: {
+    trigger: {
+      type: 'httpTrigger',
+      route: 'devices/{id}/history',
+      methods: ['GET'],
+      authLevel: 'anonymous',
+    },
+  },
+  exportDeviceHistory: {
+    trigger: {
+      type: 'httpTrigger',
+      route: 'devices/{id}/history.csv',
+      methods: ['GET'],
+      authLevel: 'anonymous',
+    },
+  },
+  offlineAlarms: {
+    trigger: { type: 'timerTrigger', direction: 'in', schedule: '30 * * * * *' },
+  },
   retention: {
     trigger: { type: 'timerTrigger', direction: 'in', schedule: '0 15 3 * * *' },
   },

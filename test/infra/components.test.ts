@@ -42,9 +42,11 @@ describe.each(stacks)('the $stack stack', ({ stack, file }) => {
         .map((t) => input(t, 'tableName'))
         .sort(),
     ).toEqual([
+      'alarmrules',
       'calibration',
       'deadletters',
       'devicestate',
+      'devicetags',
       'productminutes',
       'rejections',
       'smsoutbox',

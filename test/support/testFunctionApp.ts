@@ -43,6 +43,7 @@ export interface TestFunctionApp {
     status: number;
     body: unknown;
     text?: string;
+    headers?: Headers;
   }>;
   /**
    * Delivers one queue message to a queue-triggered function, as the host does on attempt
@@ -136,10 +137,20 @@ export function createTestFunctionApp(
         request,
         invocation,
       );
+      const text =
+        typeof response.body === 'string'
+          ? response.body
+          : response.body instanceof ReadableStream
+            ? await new Response(response.body).text()
+            : undefined;
       return {
         status: response.status ?? 200,
         body: response.jsonBody,
-        ...(typeof response.body === 'string' ? { text: response.body } : {}),
+        ...(text === undefined ? {} : { text }),
+        // Only for streamed bodies (the CSV export), so other answers compare as before.
+        ...(response.body instanceof ReadableStream
+          ? { headers: new Headers(response.headers as ConstructorParameters<typeof Headers>[0]) }
+          : {}),
       };
     },
     async queue(name, message, dequeueCount = 1) {

@@ -16,17 +16,20 @@ export interface RetentionRun {
  * keys encode time, so the service finds the old rows without reading the rest.
  */
 export function createRetention(deps: {
-  readonly stores: Readonly<Record<string, Expiring>>;
+  /** A store, or a store with its own retention (history keeps longer than rejections). */
+  readonly stores: Readonly<Record<string, Expiring | { store: Expiring; retentionDays: number }>>;
   readonly retentionDays: number;
   readonly maxDeletesPerStore?: number;
 }) {
   const limit = deps.maxDeletesPerStore ?? 5_000;
   return {
     async run(now: Date): Promise<RetentionRun> {
-      const cutoff = now.getTime() - deps.retentionDays * 86_400_000;
       const deleted: Record<string, number> = {};
       const unfinished: string[] = [];
-      for (const [name, store] of Object.entries(deps.stores)) {
+      for (const [name, entry] of Object.entries(deps.stores)) {
+        const { store, retentionDays } =
+          'store' in entry ? entry : { store: entry, retentionDays: deps.retentionDays };
+        const cutoff = now.getTime() - retentionDays * 86_400_000;
         const result = await store.deleteOlderThan(cutoff, limit);
         deleted[name] = result.deleted;
         if (result.more) unfinished.push(name);

@@ -11,6 +11,7 @@ describe('loadConfig', () => {
       telemetry: { calibrationCacheMs: 300_000, historyLength: 100, maxMessageBytes: 65_536 },
       analytics: { referenceRefreshMs: 30_000 },
       retentionDays: 7,
+      fleet: { historyRetentionDays: 30, cacheMs: 30_000 },
       // Without an issuer nobody can use the API: not a crash, but health reports it.
       misconfigured: {
         identity: [

@@ -78,6 +78,12 @@ export interface AppConfig {
     readonly historyLength: number;
     readonly maxMessageBytes: number;
   };
+  readonly fleet: {
+    /** Days of history rollups and alarms kept (default 30). */
+    readonly historyRetentionDays: number;
+    /** How long one read of the alarm rules and device tags is reused. */
+    readonly cacheMs: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -137,6 +143,21 @@ export function loadConfig(env: Env): AppConfig {
     { min: 1, max: 3650, fallback: 7 },
     problems,
   );
+  const fleet = {
+    historyRetentionDays: readInteger(
+      env,
+      settingNames.historyRetentionDays,
+      { min: 1, max: 3650, fallback: 30 },
+      problems,
+    ),
+    cacheMs:
+      readInteger(
+        env,
+        settingNames.fleetCacheSeconds,
+        { min: 0, max: 3600, fallback: 30 },
+        problems,
+      ) * 1000,
+  };
   if (problems.length > 0 || storage === undefined) throw new ConfigError(problems);
   const misconfigured: Partial<Record<OptionalFeature, string[]>> = {};
   const optional = <T>(feature: OptionalFeature, read: (found: string[]) => T | undefined) => {
@@ -155,6 +176,7 @@ export function loadConfig(env: Env): AppConfig {
     telemetry,
     analytics,
     retentionDays,
+    fleet,
     misconfigured,
     ...(gateway ? { gateway } : {}),
     ...(encounters ? { encounters } : {}),

@@ -18,7 +18,9 @@ export type EntityOperation =
   /** Replace guarded by the ETag read earlier: fails with 412 if anyone wrote in between. */
   | { readonly kind: 'replace'; readonly entity: WireEntity; readonly etag: string }
   /** Insert, or replace whatever is there. */
-  | { readonly kind: 'upsert'; readonly entity: WireEntity };
+  | { readonly kind: 'upsert'; readonly entity: WireEntity }
+  /** Insert, or merge these properties into whatever is there (others are kept). */
+  | { readonly kind: 'merge'; readonly entity: WireEntity };
 
 /** A failed transaction. Nothing in it was applied; `statusCode` is the failing operation's. */
 export class EntityGroupTransactionError extends Error {
@@ -115,7 +117,9 @@ function subRequest(operation: EntityOperation, tableUrl: string): string {
       ? [`POST ${tableUrl} HTTP/1.1`, undefined]
       : operation.kind === 'replace'
         ? [`PUT ${address} HTTP/1.1`, operation.etag]
-        : [`PUT ${address} HTTP/1.1`, undefined];
+        : operation.kind === 'merge'
+          ? [`MERGE ${address} HTTP/1.1`, undefined]
+          : [`PUT ${address} HTTP/1.1`, undefined];
   const headers = [
     'Content-Type: application/json',
     'Accept: application/json;odata=minimalmetadata',

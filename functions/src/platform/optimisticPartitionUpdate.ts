@@ -14,8 +14,14 @@ export interface PartitionUpdate<Current extends { readonly etag: string }> {
    * stale ETag fails the write, `conflicted` is called, and the next attempt reads again.
    */
   readonly read: (rowKeys: readonly string[]) => Promise<ReadonlyMap<string, Current>>;
-  /** The new row for one row key, or undefined to leave it as it is. */
-  readonly update: (current: Current | undefined, rowKey: string) => WireEntity | undefined;
+  /**
+   * The new row for one row key, or undefined to leave it as it is; `with` are rows of the same
+   * partition written in the same transaction (insert-or-merge), so they land exactly when it does.
+   */
+  readonly update: (
+    current: Current | undefined,
+    rowKey: string,
+  ) => WireEntity | { readonly row: WireEntity; readonly with: readonly WireEntity[] } | undefined;
   /** Called for each row written, with its new ETag. */
   readonly written?: (rowKey: string, etag: string) => void;
   /** Called on every conflict: anything `read` remembered about these rows is stale. */
@@ -39,18 +45,28 @@ export async function updatePartitionOptimistically<Current extends { readonly e
   const maxAttempts = options.maxAttempts ?? 10;
   for (let attempt = 0; ; attempt++) {
     const current = await options.read(rowKeys);
-    const operations: EntityOperation[] = [];
+    // A row and the rows written with it stay in one transaction.
+    const groups: EntityOperation[][] = [];
     for (const rowKey of rowKeys) {
       const existing = current.get(rowKey);
-      const entity = options.update(existing, rowKey);
-      if (!entity) continue;
-      operations.push(
+      const updated = options.update(existing, rowKey);
+      if (!updated) continue;
+      const { row: entity, with: companions } = (
+        'PartitionKey' in updated ? { row: updated, with: [] } : updated
+      ) as { row: WireEntity; with: readonly WireEntity[] };
+      groups.push([
         existing ? { kind: 'replace', entity, etag: existing.etag } : { kind: 'insert', entity },
-      );
+        ...companions.map((companion): EntityOperation => ({ kind: 'merge', entity: companion })),
+      ]);
+    }
+    const chunks: EntityOperation[][] = [];
+    for (const group of groups) {
+      const last = chunks.at(-1);
+      if (last && last.length + group.length <= maxOperationsPerTransaction) last.push(...group);
+      else chunks.push([...group]);
     }
     try {
-      for (let i = 0; i < operations.length; i += maxOperationsPerTransaction) {
-        const chunk = operations.slice(i, i + maxOperationsPerTransaction);
+      for (const chunk of chunks) {
         const etags = await submitEntityGroup(client, chunk);
         chunk.forEach((operation, index) => {
           const etag = etags[index];

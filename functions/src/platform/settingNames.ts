@@ -63,6 +63,10 @@ export const settingNames = {
   /** Rejections, product minutes, outbox rows and dead letters older than this are deleted daily. */
   retentionDays: 'RETENTION_DAYS',
   deviceHistoryLength: 'DEVICE_HISTORY_LENGTH',
+  /** Days of hourly rollups (history, export) and of alarms kept (default 30). */
+  historyRetentionDays: 'HISTORY_RETENTION_DAYS',
+  /** How long ingest reuses one read of the alarm rules and the device tags, in seconds. */
+  fleetCacheSeconds: 'FLEET_CACHE_SECONDS',
   telemetryMaxMessageBytes: 'TELEMETRY_MAX_MESSAGE_BYTES',
 } as const;
 
@@ -90,6 +94,10 @@ export const tableNames = {
   smsOutbox: 'smsoutbox',
   /** Events set aside because they can never succeed, with the reason and the body. */
   deadLetters: 'deadletters',
+  /** Alarm rules, one row each. Alarms themselves sit in devicestate, beside the states. */
+  alarmRules: 'alarmrules',
+  /** Device groups: each tagged device's tags. */
+  deviceTags: 'devicetags',
 } as const;
 
 /** MongoDB collections the encounters feature uses. The app ensures their indexes at start. */

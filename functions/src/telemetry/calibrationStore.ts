@@ -1,5 +1,5 @@
 import type { LazyTable } from '../platform/tableClientFactory';
-import { listAllEntities } from '../platform/tableQueries';
+import { TableSnapshot } from '../platform/tableSnapshot';
 import { type Calibration, calibratedMeasurements } from './calibration';
 import { calibrationPartitionKey, deviceRowKey } from './deviceKeys';
 
@@ -11,26 +11,31 @@ export interface CalibrationStoreOptions {
 }
 
 /**
- * Per-device calibration, read as one snapshot of the whole table and reused until it expires.
- * Few devices are calibrated, and a query returns up to 1,000 rows, so a batch costs no request
- * for calibration while the snapshot is fresh, and one per 1,000 calibrated devices when it is
- * not, however many uncalibrated devices the batch names.
+ * Per-device calibration, read as one snapshot of the whole table (`TableSnapshot`): few devices
+ * are calibrated, so a batch costs no request for calibration while the snapshot is fresh, and one
+ * per 1,000 calibrated devices when it is not, however many uncalibrated devices the batch names.
  */
 export class CalibrationStore {
-  private snapshot:
-    | { readonly byDevice: ReadonlyMap<string, Calibration>; readonly expiresAt: number }
-    | undefined;
-  private loading: Promise<ReadonlyMap<string, Calibration>> | undefined;
-  /** Bumped by every write, so a read that started before it is not kept. */
-  private generation = 0;
-  private readonly now: () => number;
+  private readonly snapshot: TableSnapshot<ReadonlyMap<string, Calibration>>;
 
   constructor(private readonly options: CalibrationStoreOptions) {
-    this.now = options.now ?? Date.now;
+    this.snapshot = new TableSnapshot({
+      table: options.table,
+      ttlMs: options.cacheTtlMs,
+      ...(options.now ? { now: options.now } : {}),
+      build: (rows) =>
+        new Map(
+          rows.flatMap((entity) =>
+            typeof entity.deviceId === 'string'
+              ? [[entity.deviceId, fromEntity(entity)] as const]
+              : [],
+          ),
+        ),
+    });
   }
 
   async getMany(deviceIds: Iterable<string>): Promise<Map<string, Calibration | undefined>> {
-    const all = await this.current();
+    const all = await this.snapshot.current();
     return new Map([...new Set(deviceIds)].map((deviceId) => [deviceId, all.get(deviceId)]));
   }
 
@@ -49,36 +54,7 @@ export class CalibrationStore {
       entity[`${name}Intercept`] = { value: rule.intercept, type: 'Double' };
     }
     await client.upsertEntity(entity as { partitionKey: string; rowKey: string }, 'Replace');
-    this.generation++;
-    this.snapshot = undefined;
-    this.loading = undefined;
-  }
-
-  private current(): Promise<ReadonlyMap<string, Calibration>> {
-    if (this.snapshot && this.snapshot.expiresAt > this.now())
-      return Promise.resolve(this.snapshot.byDevice);
-    // Concurrent batches share one read; a write starts the next one afresh.
-    if (!this.loading) {
-      const loading = this.load().finally(() => {
-        if (this.loading === loading) this.loading = undefined;
-      });
-      this.loading = loading;
-    }
-    return this.loading;
-  }
-
-  private async load(): Promise<ReadonlyMap<string, Calibration>> {
-    const generation = this.generation;
-    const startedAt = this.now();
-    const client = await this.options.table.client();
-    const byDevice = new Map(
-      (await listAllEntities<CalibrationEntity>(client)).flatMap((entity) =>
-        typeof entity.deviceId === 'string' ? [[entity.deviceId, fromEntity(entity)] as const] : [],
-      ),
-    );
-    if (this.options.cacheTtlMs > 0 && generation === this.generation)
-      this.snapshot = { byDevice, expiresAt: startedAt + this.options.cacheTtlMs };
-    return byDevice;
+    this.snapshot.invalidate();
   }
 }
 

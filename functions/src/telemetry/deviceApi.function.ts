@@ -1,11 +1,13 @@
 import type { HttpRequest } from '@azure/functions';
+import { tagPattern } from '../fleet/alarmRule';
+import type { DeviceTagStore } from '../fleet/deviceTagStore';
 import { AppError } from '../platform/appError';
 import { deviceIdRule, isValidDeviceId } from '../platform/deviceId';
 import type { HttpFunctionDefinition } from '../platform/functionDefinition';
 import { queryInteger, readJsonBody } from '../platform/http';
 import { parseCalibration } from './calibration';
 import type { CalibrationStore } from './calibrationStore';
-import { maxHistoryLength } from './deviceState';
+import { maxHistoryLength, publicDeviceState } from './deviceState';
 import type { DeviceStateStore } from './deviceStateStore';
 import type { RejectionStore } from './rejectionStore';
 
@@ -13,6 +15,7 @@ export interface DeviceApiDeps {
   readonly deviceStates: DeviceStateStore;
   readonly calibrations: CalibrationStore;
   readonly rejections: RejectionStore;
+  readonly tags: Pick<DeviceTagStore, 'all'>;
 }
 
 /** The device-state read API, calibration updates and the rejected-readings list. */
@@ -24,19 +27,29 @@ export function createDeviceApiFunctions(deps: DeviceApiDeps): HttpFunctionDefin
       route: 'devices',
       methods: ['GET'],
       access: { kind: 'roles', anyOf: ['Fleet.Read'] },
-      // `?history=N` bounds each device's history (default 30) so a large fleet stays one small response.
+      // `?history=N` bounds each device's history (default 30) so a large fleet stays one small
+      // response; `?tag=` keeps the devices with that tag.
       handler: async (request) => {
         const historyLength = queryInteger(request, 'history', {
           min: 0,
           max: maxHistoryLength,
           fallback: 30,
         });
-        const states = await deps.deviceStates.list();
+        const tag = request.query.get('tag');
+        if (tag !== null && !tagPattern.test(tag))
+          throw new AppError(
+            'validation_failed',
+            'tag must be 1-64 letters, digits, "_", ".", ":" or "-"',
+          );
+        const [states, tags] = await Promise.all([deps.deviceStates.list(), deps.tags.all()]);
         return {
-          jsonBody: states.map((state) => ({
-            ...state,
-            history: historyLength === 0 ? [] : state.history.slice(-historyLength),
-          })),
+          jsonBody: states
+            .filter((state) => tag === null || (tags.get(state.deviceId) ?? []).includes(tag))
+            .map((state) => ({
+              ...publicDeviceState(state),
+              tags: tags.get(state.deviceId) ?? [],
+              history: historyLength === 0 ? [] : state.history.slice(-historyLength),
+            })),
         };
       },
     },
@@ -48,9 +61,9 @@ export function createDeviceApiFunctions(deps: DeviceApiDeps): HttpFunctionDefin
       access: { kind: 'roles', anyOf: ['Fleet.Read'] },
       handler: async (request) => {
         const deviceId = routeDeviceId(request);
-        const state = await deps.deviceStates.get(deviceId);
+        const [state, tags] = await Promise.all([deps.deviceStates.get(deviceId), deps.tags.all()]);
         if (!state) throw new AppError('not_found', `no device "${deviceId}" has sent telemetry`);
-        return { jsonBody: state };
+        return { jsonBody: { ...publicDeviceState(state), tags: tags.get(deviceId) ?? [] } };
       },
     },
     {

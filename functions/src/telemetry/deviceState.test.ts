@@ -46,7 +46,12 @@ describe('applyDelta', () => {
       { deviceId: 'd', partitionId: '0', messages: [message(3, 3)] },
       10,
     );
-    expect(replay).toEqual({ state: again.state, changed: false });
+    expect(replay).toEqual({
+      state: again.state,
+      changed: false,
+      transitions: [],
+      finishedRollups: [],
+    });
     const otherPartition = applyDelta(
       again.state,
       { deviceId: 'd', partitionId: '1', messages: [message(1, 9)] },

@@ -1,3 +1,10 @@
+import {
+  type AlarmConditions,
+  type AlarmTransition,
+  evaluateThresholdRules,
+} from '../fleet/alarmConditions';
+import type { ThresholdRule } from '../fleet/alarmRule';
+import { addToRollups, type HourRollup } from '../fleet/rollups';
 import { type Measurements, measurementNames } from './measurements';
 
 /** One accepted reading as kept in a device's history. */
@@ -34,6 +41,18 @@ export interface DeviceState {
   readonly lastSequenceNumbers: Readonly<Record<string, number>>;
   /** The most recent readings, oldest first. */
   readonly history: readonly HistoryPoint[];
+  /** Where each threshold rule stands for this device (kept with the state; not in the API). */
+  readonly alarmConditions: AlarmConditions;
+  /** The current and previous hour's rollups (kept with the state; not in the API). */
+  readonly rollups: readonly HourRollup[];
+}
+
+/** What the API and dashboards get of a device's state: without what only ingest needs. */
+export type PublicDeviceState = Omit<DeviceState, 'alarmConditions' | 'rollups'>;
+
+export function publicDeviceState(state: DeviceState): PublicDeviceState {
+  const { alarmConditions: _conditions, rollups: _rollups, ...visible } = state;
+  return visible;
 }
 
 /** Everything one batch says about one device, in hub order. */
@@ -41,6 +60,8 @@ export interface DeviceDelta {
   readonly deviceId: string;
   readonly partitionId: string;
   readonly messages: readonly DeviceMessage[];
+  /** The threshold rules that apply to this device now; none when absent. */
+  readonly alarmRules?: readonly ThresholdRule[];
 }
 
 export interface DeviceMessage {
@@ -62,22 +83,27 @@ export function emptyDeviceState(deviceId: string): DeviceState {
     lastSeen: null,
     lastSequenceNumbers: {},
     history: [],
+    alarmConditions: {},
+    rollups: [],
   };
 }
 
 /**
- * Applies a batch's messages to a device. A message whose sequence number was already applied in
- * the same partition is skipped, which makes redelivery of a batch a no-op.
+ * Applies a batch's messages to a device: counts, latest values, history, hourly rollups, and the
+ * alarm rules' conditions. A message whose sequence number was already applied in the same
+ * partition is skipped, which makes redelivery of a batch a no-op: it changes nothing and raises
+ * or clears no alarm.
  */
 export function applyDelta(
   current: DeviceState | undefined,
   delta: DeviceDelta,
   historyLength: number,
-): { state: DeviceState; changed: boolean } {
+): AppliedDelta {
   const base = current ?? emptyDeviceState(delta.deviceId);
   const lastApplied = base.lastSequenceNumbers[delta.partitionId] ?? -1;
   const fresh = delta.messages.filter((message) => message.sequenceNumber > lastApplied);
-  if (fresh.length === 0) return { state: base, changed: current === undefined };
+  if (fresh.length === 0)
+    return { state: base, changed: current === undefined, transitions: [], finishedRollups: [] };
 
   const latest: Record<string, number | null> = {
     temperature: base.temperature,
@@ -101,7 +127,24 @@ export function applyDelta(
       history.push({ t: message.enqueuedTime, seq: message.sequenceNumber, ...reading });
     }
   }
+  const readings = fresh.flatMap((message) =>
+    message.accepted.map((values) => ({
+      t: message.enqueuedTime,
+      seq: message.sequenceNumber,
+      values,
+    })),
+  );
+  const alarms = evaluateThresholdRules(
+    base.alarmConditions,
+    delta.alarmRules ?? [],
+    readings,
+    base.deviceId,
+    delta.partitionId,
+  );
+  const rollups = addToRollups(base.rollups, readings);
   return {
+    transitions: alarms.transitions,
+    finishedRollups: rollups.finished,
     state: {
       deviceId: base.deviceId,
       temperature: latest.temperature ?? null,
@@ -113,9 +156,21 @@ export function applyDelta(
       lastSeen,
       lastSequenceNumbers: { ...base.lastSequenceNumbers, [delta.partitionId]: lastSequenceNumber },
       history: history.length > historyLength ? history.slice(-historyLength) : history,
+      alarmConditions: alarms.conditions,
+      rollups: rollups.kept,
     },
     changed: true,
   };
+}
+
+export interface AppliedDelta {
+  readonly state: DeviceState;
+  /** False on redelivery: nothing was applied. */
+  readonly changed: boolean;
+  /** Alarms this delta raised or cleared. */
+  readonly transitions: readonly AlarmTransition[];
+  /** Hours the state no longer carries, to be kept as rows of their own. */
+  readonly finishedRollups: readonly HourRollup[];
 }
 
 /**
@@ -147,5 +202,8 @@ export function mergeDeviceStates(
     lastSeen: byLastSeen.at(-1)?.lastSeen ?? null,
     lastSequenceNumbers: Object.assign({}, ...rows.map((row) => row.lastSequenceNumbers)),
     history: history.slice(-historyLength),
+    alarmConditions: byLastSeen.at(-1)?.alarmConditions ?? {},
+    // Each partition's rollups of an hour add up when bucketed.
+    rollups: rows.flatMap((row) => row.rollups),
   };
 }

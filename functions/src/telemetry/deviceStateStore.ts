@@ -1,10 +1,14 @@
 import type { TableClient, TableEntityResult } from '@azure/data-tables';
+import type { AlarmTransition } from '../fleet/alarmConditions';
+import { alarmEntity } from '../fleet/alarmRows';
+import { type HourRollup, rollupFromRows, rollupRows } from '../fleet/rollups';
 import type { BackoffOptions } from '../platform/backoff';
 import type { WireEntity } from '../platform/entityGroupTransaction';
 import { ExpiringCache } from '../platform/expiringCache';
 import { updatePartitionOptimistically } from '../platform/optimisticPartitionUpdate';
 import type { LazyTable } from '../platform/tableClientFactory';
 import {
+  deleteWhere,
   listAllEntities,
   odataString,
   readEntitiesByRowKey,
@@ -38,6 +42,8 @@ export interface AppliedDeviceState {
   readonly state: DeviceState;
   readonly changed: boolean;
   readonly partitionId: string;
+  /** Alarms raised or cleared, written with the state. */
+  readonly transitions: readonly AlarmTransition[];
 }
 
 interface CachedState {
@@ -92,7 +98,7 @@ export class DeviceStateStore {
   async list(): Promise<DeviceState[]> {
     const client = await this.options.table.client();
     const rowsByDevice = new Map<string, DeviceState[]>();
-    for (const entity of await listAllEntities<DeviceStateEntity>(client, partitionRange)) {
+    for (const entity of await listAllEntities<DeviceStateEntity>(client, devicesOnly)) {
       const state = fromEntity(entity);
       rowsByDevice.set(state.deviceId, [...(rowsByDevice.get(state.deviceId) ?? []), state]);
     }
@@ -133,8 +139,23 @@ export class DeviceStateStore {
       update: (current, rowKey) => {
         const delta = deltasByRowKey.get(rowKey) as DeviceDelta;
         const result = applyDelta(current?.state, delta, this.options.historyLength);
-        applied.set(rowKey, { ...result, partitionId: delta.partitionId });
-        return result.changed ? toEntity(result.state, partitionKey) : undefined;
+        applied.set(rowKey, {
+          state: result.state,
+          changed: result.changed,
+          transitions: result.transitions,
+          partitionId: delta.partitionId,
+        });
+        if (!result.changed) return undefined;
+        // Alarms and finished hours land with the state that produced them, or not at all.
+        return {
+          row: toEntity(result.state, partitionKey),
+          with: coalesceByRowKey([
+            ...result.transitions.map((transition) => alarmEntity(transition, partitionKey)),
+            ...result.finishedRollups.map((rollup) =>
+              rollupEntity(result.state.deviceId, rollup, partitionKey),
+            ),
+          ]),
+        };
       },
       written: (rowKey, etag) => {
         const result = applied.get(rowKey);
@@ -149,6 +170,52 @@ export class DeviceStateStore {
       sleep: this.options.sleep,
     });
     return [...applied.values()];
+  }
+
+  /**
+   * Deletes finished hours and cleared alarms older than the cutoff. Their row keys lead with the
+   * device or the alarm, not the time, so this filters on a property: it reads the companion rows
+   * (never the states), one page at a time.
+   */
+  async deleteOlderThan(cutoffMs: number, limit: number) {
+    const client = await this.options.table.client();
+    const cutoff = new Date(cutoffMs).toISOString();
+    const companions = `RowKey ge ${odataString(companionRowPrefix)}`;
+    const hours = await deleteWhere(
+      client,
+      `${partitionRange} and ${companions} and hour lt ${odataString(cutoff.slice(0, 13))}`,
+      limit,
+    );
+    const alarms = await deleteWhere(
+      client,
+      `${companions} and clearedAt lt ${odataString(cutoff)}`,
+      limit,
+    );
+    return { deleted: hours.deleted + alarms.deleted, more: hours.more || alarms.more };
+  }
+
+  /**
+   * A device's hourly rollups from `fromHour` to `toHour` (inclusive, `YYYY-MM-DDTHH`): the rows of
+   * finished hours, and the hours its state rows still carry. One query, one entity per hour per
+   * hub partition the device used.
+   */
+  async hourRollups(deviceId: string, fromHour: string, toHour: string): Promise<HourRollup[]> {
+    const client = await this.options.table.client();
+    const key = deviceRowKey(deviceId);
+    const rows = await listAllEntities<Record<string, unknown>>(
+      client,
+      `${partitionRange} and ((RowKey ge ${odataString(rollupRowKey(key, fromHour))} and RowKey le ${odataString(rollupRowKey(key, toHour))}) or RowKey eq ${odataString(key)})`,
+    );
+    const rollups: HourRollup[] = [];
+    for (const row of rows) {
+      if (row.rowKey === key) {
+        for (const rollup of fromEntity(row as unknown as TableEntityResult<DeviceStateEntity>)
+          .rollups)
+          if (rollup.hour >= fromHour && rollup.hour <= toHour) rollups.push(rollup);
+      } else if (typeof row.hour === 'string')
+        rollups.push(rollupFromRows(row.hour, parseJson(row.minutes, Array.isArray)));
+    }
+    return rollups;
   }
 
   /** Known states by row key: from the cache, and one query per fourteen devices it lacks. */
@@ -186,10 +253,44 @@ interface DeviceStateEntity {
   lastSeen?: string;
   lastSequenceNumbers: string;
   history: string;
+  alarmConditions?: string;
+  rollups?: string;
 }
 
 // Device-state partition keys are the prefix and a hub partition id, which is digits.
 const partitionRange = `PartitionKey ge ${odataString(deviceStatePartitionPrefix)} and PartitionKey lt ${odataString(String.fromCharCode(deviceStatePartitionPrefix.charCodeAt(0) + 1))}`;
+
+/**
+ * Rows kept with the states in their partitions (alarms, finished hours) have row keys starting
+ * with `~`, which no device's row key does: device ids cannot hold it, and percent-encoding
+ * leaves none.
+ */
+export const companionRowPrefix = '~';
+const devicesOnly = `${partitionRange} and RowKey lt ${odataString(companionRowPrefix)}`;
+
+/**
+ * One write per row: a transaction may not name an entity twice, and an alarm raised and cleared
+ * by the same batch is one row with both.
+ */
+function coalesceByRowKey(rows: readonly WireEntity[]): WireEntity[] {
+  const byKey = new Map<string, WireEntity>();
+  for (const row of rows) byKey.set(row.RowKey, { ...byKey.get(row.RowKey), ...row });
+  return [...byKey.values()];
+}
+
+function rollupRowKey(deviceKey: string, hour: string): string {
+  return `${companionRowPrefix}h|${deviceKey}|${hour}`;
+}
+
+function rollupEntity(deviceId: string, rollup: HourRollup, partitionKey: string): WireEntity {
+  return {
+    PartitionKey: partitionKey,
+    RowKey: rollupRowKey(deviceRowKey(deviceId), rollup.hour),
+    deviceId,
+    hour: rollup.hour,
+    minutes: JSON.stringify(rollupRows(rollup)),
+  };
+}
 
 function cacheKey(partitionKey: string, rowKey: string): string {
   return `${partitionKey}/${rowKey}`;
@@ -207,6 +308,8 @@ function toEntity(state: DeviceState, partitionKey: string): WireEntity {
     'rejected@odata.type': 'Edm.Double',
     lastSequenceNumbers: JSON.stringify(state.lastSequenceNumbers),
     history: encodeHistory(state.history),
+    alarmConditions: JSON.stringify(state.alarmConditions),
+    rollups: JSON.stringify(state.rollups.map((rollup) => [rollup.hour, rollupRows(rollup)])),
   };
   for (const name of measurementNames) {
     const value = state[name];
@@ -277,6 +380,10 @@ function fromEntity(entity: TableEntityResult<DeviceStateEntity>): DeviceState {
     lastSeen: entity.lastSeen ?? null,
     lastSequenceNumbers: parseJson(entity.lastSequenceNumbers, isSequenceMap) ?? {},
     history: decodeHistory(entity.history),
+    alarmConditions: parseJson(entity.alarmConditions, isObject) ?? {},
+    rollups: (parseJson<[string, unknown][]>(entity.rollups, Array.isArray) ?? []).map(
+      ([hour, rows]) => rollupFromRows(hour, rows),
+    ),
   };
 }
 
@@ -288,6 +395,10 @@ function parseJson<T>(text: unknown, accept: (value: unknown) => boolean): T | u
   } catch {
     return undefined;
   }
+}
+
+function isObject(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function isSequenceMap(value: unknown): boolean {

@@ -1,4 +1,5 @@
 import { isProductEventMessage } from '../analytics/productEvent';
+import { alarmMessages } from '../fleet/fleet.function';
 import type { DeadLetterStore } from '../platform/deadLetterStore';
 import { hubDeadLetter, readEventHubBatch } from '../platform/eventHubBatch';
 import type { EventHubFunctionDefinition } from '../platform/functionDefinition';
@@ -64,6 +65,7 @@ export function createIngestTelemetryFunctions(deps: {
           [
             ...broadcastInChunks('deviceState', updates),
             ...broadcastInChunks('telemetryRejected', rejections),
+            ...alarmMessages(results.flatMap((r) => r.alarms)),
           ],
           (line) => context.warn(line),
         );

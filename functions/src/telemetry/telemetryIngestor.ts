@@ -1,6 +1,14 @@
+import type { AlarmTransition } from '../fleet/alarmConditions';
+import type { ThresholdRuleResolver } from '../fleet/alarmRuleStore';
 import { applyCalibration } from './calibration';
 import type { CalibrationStore } from './calibrationStore';
-import type { DeviceDelta, DeviceMessage, DeviceState, HistoryPoint } from './deviceState';
+import {
+  type DeviceDelta,
+  type DeviceMessage,
+  type HistoryPoint,
+  type PublicDeviceState,
+  publicDeviceState,
+} from './deviceState';
 import type { DeviceStateStore } from './deviceStateStore';
 import type { Measurements } from './measurements';
 import { findRangeProblem } from './readingValidator';
@@ -19,7 +27,7 @@ export interface TelemetryMessage {
 }
 
 /** A device as broadcast after a batch: its current values and only the readings this batch added. */
-export type DeviceStateUpdate = Omit<DeviceState, 'history'> & {
+export type DeviceStateUpdate = Omit<PublicDeviceState, 'history'> & {
   readonly history: readonly HistoryPoint[];
 };
 
@@ -27,6 +35,8 @@ export interface IngestResult {
   readonly updates: DeviceStateUpdate[];
   readonly rejections: Rejection[];
   readonly accepted: number;
+  /** Alarms raised or cleared by this batch (none on redelivery). */
+  readonly alarms: AlarmTransition[];
 }
 
 /** What the ingestor needs of storage: the stores implement it, and so does an in-memory fake. */
@@ -35,6 +45,8 @@ export interface TelemetryIngestorDeps {
   readonly calibrations: Pick<CalibrationStore, 'getMany'>;
   readonly rejections: Pick<RejectionStore, 'save'>;
   readonly limits: ParseLimits;
+  /** The threshold rules that apply to each device; none are evaluated when absent. */
+  readonly alarmRules?: ThresholdRuleResolver;
 }
 
 /**
@@ -52,7 +64,10 @@ export function createTelemetryIngestor(deps: TelemetryIngestorDeps) {
       const knownIds = parsed.flatMap(({ message }) =>
         message.deviceId ? [message.deviceId] : [],
       );
-      const calibrations = await deps.calibrations.getMany(knownIds);
+      const [calibrations, rulesByDevice] = await Promise.all([
+        deps.calibrations.getMany(knownIds),
+        deps.alarmRules?.(knownIds),
+      ]);
 
       const rejections: Rejection[] = [];
       // By hub partition and device: a batch comes from one partition, but a caller may mix them.
@@ -83,10 +98,12 @@ export function createTelemetryIngestor(deps: TelemetryIngestorDeps) {
         }
         accepted += valid.length;
         const key = deltaKey(message.partitionId, deviceId);
+        const rules = rulesByDevice?.get(deviceId);
         const delta = deltas.get(key) ?? {
           deviceId,
           partitionId: message.partitionId,
           messages: [],
+          ...(rules && rules.length > 0 ? { alarmRules: rules } : {}),
         };
         delta.messages.push({
           sequenceNumber: message.sequenceNumber,
@@ -103,13 +120,14 @@ export function createTelemetryIngestor(deps: TelemetryIngestorDeps) {
       const applied = await deps.deviceStates.apply([...deltas.values()]);
 
       const updates = applied.map(({ state, partitionId }) => ({
-        ...state,
+        ...publicDeviceState(state),
         history: pointsFrom(
           state.history,
           deltas.get(deltaKey(partitionId, state.deviceId))?.messages ?? [],
         ),
       }));
-      return { updates, rejections, accepted };
+      const alarms = applied.flatMap((result) => (result.changed ? result.transitions : []));
+      return { updates, rejections, accepted, alarms };
     },
   };
 }
