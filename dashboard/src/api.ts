@@ -1,4 +1,11 @@
-import type { DeviceState, Rejection } from './telemetryTypes';
+import type {
+  Alarm,
+  AlarmRule,
+  DeviceState,
+  HistoryBucket,
+  HistoryInterval,
+  Rejection,
+} from './telemetryTypes';
 
 /** The function app's API, as documented in the README, called with the operator's token. */
 export function createApi(
@@ -11,6 +18,16 @@ export function createApi(
       ...init,
       headers: { ...init.headers, authorization: `Bearer ${await accessToken()}` },
     });
+  /** A write; the API's error message, when it refuses, becomes the thrown error's. */
+  const send = async (method: string, path: string, body?: unknown): Promise<void> => {
+    const response = await call(path, {
+      method,
+      ...(body === undefined
+        ? {}
+        : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    });
+    if (!response.ok) throw new Error(await errorMessage(response));
+  };
   const get = async <T>(path: string): Promise<T> => {
     const response = await call(path);
     if (!response.ok) throw new Error(`GET ${path} answered ${response.status}`);
@@ -23,18 +40,27 @@ export function createApi(
       get<Rejection[]>(`/rejections?deviceId=${encodeURIComponent(id)}&limit=20`),
     recentRejections: () => get<Rejection[]>('/rejections?limit=20'),
     /** Needs Fleet.Operate; the answer's error message says what was wrong. */
-    putCalibration: async (id: string, calibration: unknown): Promise<void> => {
-      const response = await call(`/devices/${encodeURIComponent(id)}/calibration`, {
-        method: 'PUT',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(calibration),
-      });
-      if (!response.ok) {
-        const body = (await response.json().catch(() => ({}))) as {
-          error?: { message?: string };
-        };
-        throw new Error(body.error?.message ?? `the API answered ${response.status}`);
-      }
+    putCalibration: (id: string, calibration: unknown) =>
+      send('PUT', `/devices/${encodeURIComponent(id)}/calibration`, calibration),
+    alarms: (state: 'active' | 'all') => get<Alarm[]>(`/alarms?state=${state}&limit=200`),
+    acknowledgeAlarm: (alarmId: string) =>
+      send('POST', `/alarms/${encodeURIComponent(alarmId)}/ack`),
+    alarmRules: () => get<AlarmRule[]>('/alarm-rules'),
+    putAlarmRule: (ruleId: string, rule: unknown) =>
+      send('PUT', `/alarm-rules/${encodeURIComponent(ruleId)}`, rule),
+    deleteAlarmRule: (ruleId: string) =>
+      send('DELETE', `/alarm-rules/${encodeURIComponent(ruleId)}`),
+    history: (id: string, range: HistoryRange) =>
+      get<{ buckets: HistoryBucket[] }>(
+        `/devices/${encodeURIComponent(id)}/history?${rangeQuery(range)}`,
+      ),
+    /** The CSV export, fetched with the token (a plain link could not send it). */
+    historyCsv: async (id: string, range: HistoryRange): Promise<Blob> => {
+      const response = await call(
+        `/devices/${encodeURIComponent(id)}/history.csv?${rangeQuery(range)}`,
+      );
+      if (!response.ok) throw new Error(await errorMessage(response));
+      return response.blob();
     },
     /** Whether an optional feature's API answers, and what it says. */
     probe: async (path: string): Promise<unknown[] | undefined> => {
@@ -51,3 +77,18 @@ export function createApi(
 }
 
 export type Api = ReturnType<typeof createApi>;
+
+export interface HistoryRange {
+  readonly from: number;
+  readonly to: number;
+  readonly interval: HistoryInterval;
+}
+
+function rangeQuery(range: HistoryRange): string {
+  return `from=${new Date(range.from).toISOString()}&to=${new Date(range.to).toISOString()}&interval=${range.interval}`;
+}
+
+async function errorMessage(response: Response): Promise<string> {
+  const body = (await response.json().catch(() => ({}))) as { error?: { message?: string } };
+  return body.error?.message ?? `the API answered ${response.status}`;
+}

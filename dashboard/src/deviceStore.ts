@@ -12,6 +12,8 @@ export type SortKey = 'deviceId' | 'status' | 'lastSeen' | MeasurementName;
 
 export interface ListQuery {
   readonly filter: string;
+  /** Only devices with this tag; '' for all. */
+  readonly tag?: string;
   readonly status: Freshness | 'all';
   readonly sort: SortKey;
   readonly descending: boolean;
@@ -35,6 +37,13 @@ export class DeviceStore {
 
   all(): IterableIterator<DeviceView> {
     return this.devices.values();
+  }
+
+  /** Every tag some device has, sorted. */
+  tags(): string[] {
+    const tags = new Set<string>();
+    for (const view of this.devices.values()) for (const tag of view.tags ?? []) tags.add(tag);
+    return [...tags].sort();
   }
 
   /**
@@ -69,6 +78,8 @@ export class DeviceStore {
         count: Math.max(update.count, current?.count ?? 0),
         rejected: Math.max(update.rejected, current?.rejected ?? 0),
         history: mergeHistory(current?.history ?? [], update.history),
+        // Live updates carry no tags; the API's list does, and its tags are the current ones.
+        tags: update.tags ?? current?.tags ?? [],
         version: (current?.version ?? 0) + 1,
       });
       changed.add(update.deviceId);
@@ -86,6 +97,7 @@ export class DeviceStore {
     const rows: { id: string; status: Freshness; view: DeviceView }[] = [];
     for (const view of this.devices.values()) {
       if (needle && !view.deviceId.toLowerCase().includes(needle)) continue;
+      if (query.tag && !(view.tags ?? []).includes(query.tag)) continue;
       const status = freshnessOf(view.lastSeen, nowMs, thresholds);
       if (query.status !== 'all' && status !== query.status) continue;
       rows.push({ id: view.deviceId, status, view });

@@ -4,12 +4,14 @@ import { DeviceStore } from './deviceStore';
 import { type ConnectionState, connectLive } from './liveConnection';
 import { startSession } from './session';
 import type { DeviceState, Rejection } from './telemetryTypes';
+import { createAlarmsPanel } from './view/alarmsPanel';
 import { createAlertsPanel } from './view/alertsPanel';
 import { showConnection } from './view/connectionBadge';
 import { createDetailView } from './view/detailView';
 import { createDeviceList } from './view/deviceList';
-import { bindListControls } from './view/listControls';
+import { bindListControls, showTagOptions } from './view/listControls';
 import { startOptionalPanels } from './view/optionalPanels';
+import { createRuleEditor } from './view/ruleEditor';
 import { createTotals } from './view/totals';
 
 const element = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -63,6 +65,9 @@ async function main(): Promise<void> {
     onOpen: (id) => void detail.open(id),
   });
   const totals = createTotals(element('totals'), store);
+  const canOperate = session.roles.has('Fleet.Operate');
+  const alarms = createAlarmsPanel({ root: element('panel-alarms'), api, canOperate });
+  const rules = createRuleEditor({ root: element('panel-rules'), api, canOperate });
   const alerts = createAlertsPanel({
     list: element('alert-list'),
     empty: element('alerts-empty'),
@@ -104,8 +109,11 @@ async function main(): Promise<void> {
       const [devices, rejections] = await Promise.all([api.devices(), api.recentRejections()]);
       alerts.add([...rejections].reverse());
       store.replaceAll(devices);
+      showTagOptions(element('tag-filter'), store.tags());
       list.refresh();
       totals.render();
+      void alarms.refresh();
+      void rules.refresh();
     } catch (error) {
       setConnection('offline', `could not read devices: ${String(error)}`);
     }
@@ -144,6 +152,7 @@ async function main(): Promise<void> {
         alerts.add(batch);
         detail.addRejections(batch);
       },
+      alarm: () => void alarms.refresh(),
       analytics: () => panels.refresh(),
       encounterMatched: () => panels.refresh(),
     },
@@ -151,10 +160,13 @@ async function main(): Promise<void> {
 
   // Freshness changes with time alone, so the list is re-evaluated every second.
   setInterval(() => list.refresh(), 1000);
+  // Tags and rules change through the API, not the live feed: read them again each minute.
+  setInterval(() => void resync(), 60_000);
 
   bindListControls(
     {
       filter: element('filter'),
+      tag: element('tag-filter'),
       status: element('status-filter'),
       sort: element('sort'),
       direction: element('sort-direction'),

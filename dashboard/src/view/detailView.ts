@@ -4,6 +4,7 @@ import type { DeviceStore } from '../deviceStore';
 import { formatAge, formatCount, formatMeasurement } from '../format';
 import { type MeasurementName, measurementNames, type Rejection } from '../telemetryTypes';
 import { renderRejection } from './alertsPanel';
+import { createHistoryChart } from './historyChart';
 
 const charted: readonly { name: MeasurementName; label: string; color: string }[] = [
   { name: 'temperature', label: 'Temperature (°C)', color: '#ff7b72' },
@@ -30,11 +31,16 @@ export function createDetailView(options: {
   const values = dialog.querySelector('#detail-values') as HTMLElement;
   const chartsRoot = dialog.querySelector('#detail-charts') as HTMLElement;
   const rejectionList = dialog.querySelector('#detail-rejections') as HTMLElement;
+  const history = createHistoryChart({
+    root: dialog.querySelector('#detail-history') as HTMLElement,
+    api,
+  });
   let deviceId: string | undefined;
   let charts: { name: MeasurementName; plot: uPlot }[] = [];
 
   dialog.addEventListener('close', () => {
     deviceId = undefined;
+    history.close();
     for (const { plot } of charts) plot.destroy();
     charts = [];
   });
@@ -98,6 +104,7 @@ export function createDetailView(options: {
         );
         return { name, plot };
       });
+      history.open(id);
       try {
         const [full, rejections] = await Promise.all([api.device(id), api.rejections(id)]);
         if (deviceId !== id) return;

@@ -5,6 +5,7 @@ import type { createDeviceList } from './deviceList';
 export function bindListControls(
   controls: {
     readonly filter: HTMLInputElement;
+    readonly tag: HTMLSelectElement;
     readonly status: HTMLSelectElement;
     readonly sort: HTMLSelectElement;
     readonly direction: HTMLButtonElement;
@@ -12,6 +13,7 @@ export function bindListControls(
   list: Pick<ReturnType<typeof createDeviceList>, 'setQuery'>,
 ): void {
   controls.filter.addEventListener('input', () => list.setQuery({ filter: controls.filter.value }));
+  controls.tag.addEventListener('change', () => list.setQuery({ tag: controls.tag.value }));
   controls.status.addEventListener('change', () =>
     list.setQuery({ status: controls.status.value as never }),
   );
@@ -26,4 +28,15 @@ export function bindListControls(
     direction.setAttribute('aria-label', descending ? 'Sort ascending' : 'Sort descending');
     list.setQuery({ descending });
   });
+}
+
+/** Keeps the tag filter's options to the tags the fleet has, and the choice if it still exists. */
+export function showTagOptions(select: HTMLSelectElement, tags: readonly string[]): void {
+  const current = [...select.options].slice(1).map((option) => option.value);
+  if (current.join('\n') === tags.join('\n')) return;
+  const chosen = select.value;
+  select.replaceChildren(
+    new Option('All tags', ''),
+    ...tags.map((tag) => new Option(`Tag: ${tag}`, tag, false, tag === chosen)),
+  );
 }
