@@ -1,4 +1,5 @@
 import { TableClient } from '@azure/data-tables';
+import { parseAlarmRule } from '../functions/src/fleet/alarmRule';
 import { createFunctionDefinitions } from '../functions/src/functionDefinitions';
 import { loadConfig } from '../functions/src/platform/config';
 import type { EventHubFunctionDefinition } from '../functions/src/platform/functionDefinition';
@@ -91,11 +92,54 @@ async function drive<T>(
   return { seconds: (performance.now() - started) / 1000, handlerMs };
 }
 
+interface FleetVariant {
+  readonly rollups: boolean;
+  readonly rules: number;
+  readonly thresholds: 'none' | 'rare' | 'flapping';
+}
+
+/**
+ * What the fleet features cost ingest: 20 active threshold rules (fleet-wide, by tag and by
+ * device) with hourly rollups, against neither. In `fleet` the thresholds sit in the top ~0.3% of
+ * each metric's range, so alarms come and go through the run; in `flapping` in the top ~2%, so
+ * one reading in twenty raises or clears one, far more than a fleet's alarms do. The run reports
+ * how many alarms each raised.
+ */
+export const fleetVariants: Readonly<Record<'plain' | 'fleet' | 'flapping', FleetVariant>> = {
+  plain: { rollups: false, rules: 0, thresholds: 'none' },
+  fleet: { rollups: true, rules: 20, thresholds: 'rare' },
+  flapping: { rollups: true, rules: 20, thresholds: 'flapping' },
+};
+
+const benchThresholds = {
+  rare: { temperature: 29.95, humidity: 69.9, pressure: 1030, light: 798 },
+  flapping: { temperature: 29.7, humidity: 69.5, pressure: 1029.5, light: 792 },
+};
+
+function benchRules(count: number, level: 'rare' | 'flapping') {
+  const metrics = ['temperature', 'humidity', 'pressure', 'light'] as const;
+  const thresholds = benchThresholds[level];
+  return Array.from({ length: count }, (_, i) => {
+    const metric = metrics[i % metrics.length] as (typeof metrics)[number];
+    const scope =
+      i % 3 === 0
+        ? { fleet: true }
+        : i % 3 === 1
+          ? { tag: `zone-${i % 5}` }
+          : { deviceId: `bench-device-${String(i).padStart(5, '0')}` };
+    return {
+      ruleId: `bench-${i}`,
+      body: { metric, op: '>', threshold: thresholds[metric], forSeconds: i % 2 ? 0 : 5, scope },
+    };
+  });
+}
+
 /** fieldline's real function definition, invoked the way the Functions host invokes it. */
 async function runFieldline(
   batches: HubEvent[][][],
   expected: ReadonlyMap<string, number>,
   rttMs: number,
+  variant: FleetVariant = { rollups: true, rules: 0, thresholds: 'none' },
 ) {
   const azurite = await startAzurite();
   const signalR = await startSignalRServer(0);
@@ -115,7 +159,21 @@ async function runFieldline(
     const storage = countStorageRequests();
     const services = createServices(config, {
       tables: { additionalPolicies: storage.policies },
+      rollups: variant.rollups,
     });
+    // Set up before the clock: rules, and tags on a fifth of the devices for the tag-scoped ones.
+    for (const { ruleId, body } of variant.thresholds === 'none'
+      ? []
+      : benchRules(variant.rules, variant.thresholds)) {
+      const parsed = parseAlarmRule(ruleId, body);
+      if (!parsed.ok) throw new Error(parsed.problems.join('; '));
+      await services.fleet.rules.put(parsed.value);
+    }
+    if (variant.rules > 0)
+      for (const [index, deviceId] of [...expected.keys()].entries())
+        if (index % 5 === 0)
+          await services.fleet.tags.put(deviceId, [`zone-${index % 25 === 0 ? 0 : index % 5}`]);
+    storage.reset();
     const definition = createFunctionDefinitions(services).find(
       (d): d is EventHubFunctionDefinition => d.name === 'ingestTelemetry',
     );
@@ -134,6 +192,11 @@ async function runFieldline(
     );
     const requestsByKind = { ...storage.counts };
     const states = await services.deviceStates.list();
+    const alarms =
+      variant.rules > 0
+        ? (await services.fleet.alarms.list({ state: 'all', limit: Number.MAX_SAFE_INTEGER }))
+            .length
+        : 0;
     await services.close();
     const exact =
       states.length === expected.size &&
@@ -144,6 +207,7 @@ async function runFieldline(
       requestsByKind,
       signalRUnits: signalRSends.units,
       signalRRequests: signalRSends.requests,
+      alarms,
       exact,
     };
   } finally {
@@ -262,6 +326,47 @@ export const ingestBenchmark: Benchmark = {
         figures.signalRRequestsPerEvent = ours.signalRRequests / workload.events;
       }
     }
+    // The fleet features' cost, in the same run: 20 rules and rollups against neither, at the
+    // round trip the cost model uses. The variants take turns, so a busy moment on this shared
+    // machine hits them alike; each figure is a median.
+    const costLevel = levels.includes(10) ? 10 : (levels[0] as number);
+    const rounds = quick ? 1 : 5;
+    const runs = { plain: [], fleet: [], flapping: [] } as Record<
+      keyof typeof fleetVariants,
+      Awaited<ReturnType<typeof runFieldline>>[]
+    >;
+    for (let round = 0; round < rounds; round++)
+      for (const name of ['plain', 'fleet', 'flapping'] as const)
+        runs[name].push(await runFieldline(batches, expected, costLevel, fleetVariants[name]));
+    const medianOf = (name: keyof typeof fleetVariants) => {
+      const sorted = [...runs[name]].sort((a, b) => a.seconds - b.seconds);
+      return {
+        ...(sorted[Math.floor(sorted.length / 2)] as (typeof sorted)[number]),
+        exact: sorted.every((run) => run.exact),
+      };
+    };
+    const plain = medianOf('plain');
+    const fleet = medianOf('fleet');
+    const flapping = medianOf('flapping');
+    const perEvent = (run: typeof plain) =>
+      requestKinds.reduce((sum, kind) => sum + run.requestsByKind[kind], 0) / workload.events;
+    figures['fleet.baselineRequestsPerEvent'] = perEvent(plain);
+    for (const [name, run] of [
+      ['fleet', fleet],
+      ['fleet.flapping', flapping],
+    ] as const) {
+      figures[`${name}.requestsPerEvent`] = perEvent(run);
+      figures[`${name}.requestsPerEventRatio`] = perEvent(run) / perEvent(plain);
+      // Above 1 is slower with the fleet features: ingest.speedup moves by its inverse.
+      figures[`${name}.secondsRatio`] = run.seconds / plain.seconds;
+      figures[`${name}.alarmsRaised`] = run.alarms;
+      allExact &&= run.exact;
+      log(
+        `${name} at ${costLevel} ms: ${perEvent(run).toFixed(4)} vs ${perEvent(plain).toFixed(4)} requests an event, ` +
+          `${(workload.events / run.seconds).toFixed(0)} vs ${(workload.events / plain.seconds).toFixed(0)} events/s, ${run.alarms} alarms raised`,
+      );
+    }
+    allExact &&= plain.exact;
     figures.exact = allExact;
     figures.costRttMs = levels.includes(10) ? 10 : (levels.at(-1) as number);
     return figures;

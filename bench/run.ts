@@ -8,6 +8,7 @@ import { costBenchmark } from './costModel';
 import { dashboardBenchmark } from './dashboardBenchmark';
 import { e2eBenchmark } from './e2eBenchmark';
 import { encountersBenchmark } from './encountersBenchmark';
+import { historyBenchmark } from './historyBenchmark';
 import { ingestBenchmark } from './ingestBenchmark';
 
 const benchmarks: readonly Benchmark[] = [
@@ -17,6 +18,7 @@ const benchmarks: readonly Benchmark[] = [
   e2eBenchmark,
   dashboardBenchmark,
   encountersBenchmark,
+  historyBenchmark,
 ];
 
 const usage = `npm run bench -- [--quick] [--rtt <ms>] [--only ${benchmarks.map((b) => b.name).join(',')}]`;

@@ -152,7 +152,10 @@ async function main(): Promise<void> {
         alerts.add(batch);
         detail.addRejections(batch);
       },
-      alarm: () => void alarms.refresh(),
+      alarm: () => {
+        void alarms.refresh();
+        void rules.refresh();
+      },
       analytics: () => panels.refresh(),
       encounterMatched: () => panels.refresh(),
     },

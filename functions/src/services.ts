@@ -82,6 +82,8 @@ export interface ServiceOptions {
   readonly healthCacheMs?: number;
   /** Replaces the SignalR REST delivery (tests record what would be sent). */
   readonly realtime?: RealtimeDelivery;
+  /** Hourly rollups on (the default) or off: off only for the benchmark's baseline. */
+  readonly rollups?: boolean;
 }
 
 /** The composition root: builds every store and core from validated config. No I/O happens here. */
@@ -90,6 +92,7 @@ export function createServices(config: AppConfig, options: ServiceOptions = {}):
   const deviceStates = new DeviceStateStore({
     table: table(tableNames.deviceState),
     historyLength: config.telemetry.historyLength,
+    ...(options.rollups === undefined ? {} : { rollups: options.rollups }),
   });
   const calibrations = new CalibrationStore({
     table: table(tableNames.calibration),

@@ -171,6 +171,141 @@ describe.skipIf(!chromiumAvailable)('the dashboard in Chromium', () => {
     await page.keyboard.press('Escape');
   });
 
+  /** The API as an operator's tool calls it (Fleet.Operate), for what the test sets up. */
+  const asOperator = async (method: string, path: string, body?: unknown) => {
+    const token = await clientToken(stack.endpoints.identity, 'Fleet.Operate');
+    return fetch(`${stack.endpoints.apiBaseUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  };
+  const alarmItem = (ruleId: string) =>
+    page
+      .locator(`#alarm-list .alarm[data-device-id], #alarm-list .alarm`)
+      .filter({ hasText: ruleId });
+
+  it('shows an alarm raised, lets the operator acknowledge it, and shows it cleared in the history', async () => {
+    const rule = {
+      metric: 'temperature',
+      op: '>',
+      threshold: 22,
+      scope: { deviceId: 'browser-probe' },
+      severity: 'critical',
+      description: 'probe too warm',
+    };
+    expect((await asOperator('PUT', '/alarm-rules/probe-warm', rule)).status).toBe(200);
+    // The rule snapshot is dropped on write in this instance; the next batch is evaluated with it.
+    await sendAsProbe('{"temperature": 25}');
+    const item = alarmItem('probe-warm');
+    await expect.poll(() => item.getAttribute('data-state'), eventually).toBe('active');
+    expect(await item.getAttribute('data-severity')).toBe('critical');
+    expect(await page.locator('#alarm-count').getAttribute('data-severity')).toBe('critical');
+    if (screenshotDir)
+      await page.screenshot({ path: path.join(screenshotDir, 'dashboard-alarms.png') });
+    await item.getByRole('button', { name: 'Acknowledge' }).click();
+    await expect.poll(() => item.getAttribute('data-state'), eventually).toBe('acknowledged');
+    expect(await item.textContent()).toContain('acknowledged by operator');
+    await sendAsProbe('{"temperature": 20}');
+    await expect.poll(() => alarmItem('probe-warm').count(), eventually).toBe(0);
+    await page.check('#alarm-history');
+    await expect
+      .poll(() => alarmItem('probe-warm').getAttribute('data-state'), eventually)
+      .toBe('cleared');
+    await page.uncheck('#alarm-history');
+  });
+
+  it("edits alarm rules with the API's own validation", async () => {
+    const form = page.locator('#rule-form');
+    await form.locator('input[name="ruleId"]').fill('Not An Id');
+    await form.locator('button[type="submit"]').click();
+    const output = form.locator('output');
+    expect(await output.getAttribute('data-state')).toBe('invalid');
+    expect(await output.textContent()).toContain('ruleId is 1-63 lower-case letters');
+    expect(await output.textContent()).toContain('threshold is a number');
+    await form.locator('input[name="ruleId"]').fill('humid-rooms');
+    await form.locator('select[name="metric"]').selectOption('humidity');
+    await form.locator('select[name="op"]').selectOption('>=');
+    await form.locator('input[name="threshold"]').fill('95');
+    await form.locator('select[name="scopeKind"]').selectOption('tag');
+    await form.locator('input[name="scopeValue"]').fill('cold-room');
+    await form.locator('button[type="submit"]').click();
+    await expect.poll(() => output.textContent(), eventually).toBe('Saved rule humid-rooms.');
+    const listed = page.locator('#rule-list li[data-rule-id="humid-rooms"]');
+    await expect
+      .poll(() => listed.textContent(), eventually)
+      .toContain('humidity >= 95 (tag cold-room, warning)');
+    await listed.getByRole('button', { name: 'Delete rule humid-rooms' }).click();
+    await expect.poll(() => listed.count(), eventually).toBe(0);
+  });
+
+  it('filters devices by tag', async () => {
+    expect(
+      (await asOperator('PUT', '/devices/sim-device-002/tags', { tags: ['cold-room'] })).status,
+    ).toBe(200);
+    const tagged = await signedInPage('operator');
+    try {
+      await expect
+        .poll(() => tagged.locator('#tag-filter option').allTextContents(), eventually)
+        .toContain('Tag: cold-room');
+      await tagged.selectOption('#tag-filter', 'cold-room');
+      await expect
+        .poll(() =>
+          tagged
+            .locator('.device-list .row:not([hidden])')
+            .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-device-id'))),
+        )
+        .toEqual(['sim-device-002']);
+    } finally {
+      await tagged.close();
+    }
+  });
+
+  it('charts a device over a chosen range, aggregated, and downloads it as CSV', async () => {
+    await row('sim-device-001').click();
+    const history = page.locator('#detail-history');
+    // A device opens on the last 24 hours.
+    await expect
+      .poll(() => history.locator('.history-status').textContent(), eventually)
+      .toMatch(/\d+ 5m buckets/);
+    await history.getByRole('button', { name: '1 h' }).click();
+    await expect
+      .poll(() => history.locator('.history-status').textContent(), eventually)
+      .toMatch(/[1-9]\d* 1m buckets/);
+    expect(await history.locator('.history-charts canvas').count()).toBe(3);
+    for (const range of ['7 d', '30 d']) {
+      await history.getByRole('button', { name: range }).click();
+      await expect
+        .poll(() => history.locator('.history-status').textContent(), eventually)
+        .toMatch(/\d+ 1h buckets/);
+    }
+    await history.getByRole('button', { name: 'Custom' }).click();
+    const now = new Date();
+    const local = (d: Date) =>
+      new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+    await history.locator('input[name="from"]').fill(local(new Date(now.getTime() - 90 * 60_000)));
+    await history.locator('input[name="to"]').fill(local(new Date(now.getTime() + 60_000)));
+    await history.getByRole('button', { name: 'Show' }).click();
+    await expect
+      .poll(() => history.locator('.history-status').textContent(), eventually)
+      .toMatch(/[1-9]\d* 1m buckets/);
+    if (screenshotDir) {
+      await history.locator('.history-charts').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: path.join(screenshotDir, 'dashboard-history.png') });
+    }
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      history.getByRole('button', { name: 'Download CSV' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('sim-device-001-history-1m.csv');
+    const file = await download.path();
+    const { readFile } = await import('node:fs/promises');
+    const lines = (await readFile(file, 'utf8')).trim().split('\n');
+    expect(lines[0]).toMatch(/^bucket_start,temperature_count,temperature_min,/);
+    expect(lines.length).toBeGreaterThan(1);
+    await page.keyboard.press('Escape');
+  });
+
   it('shows recent rejections in a page opened after they happened', async () => {
     const late = await signedInPage('operator');
     try {
@@ -239,6 +374,12 @@ describe.skipIf(!chromiumAvailable)('the dashboard in Chromium', () => {
         .poll(() => viewer.locator('#detail[open] #detail-title').textContent())
         .toBe('browser-probe');
       expect(await viewer.locator('#calibration').count()).toBe(0);
+      // Alarms and rules to read, nothing to acknowledge or edit.
+      expect(await viewer.locator('#rule-form').count()).toBe(0);
+      expect(await viewer.locator('#alarm-list button').count()).toBe(0);
+      await expect
+        .poll(() => viewer.locator('#rule-list li').count(), eventually)
+        .toBeGreaterThan(0);
     } finally {
       await viewer.close();
     }

@@ -1,23 +1,7 @@
 import uPlot from 'uplot';
 import type { Api, HistoryRange } from '../api';
-import type { HistoryBucket, HistoryInterval, MeasurementName } from '../telemetryTypes';
-
-const hour = 3_600_000;
-const day = 24 * hour;
-
-/** The picker's ranges, and the bucket size each is drawn with (a few hundred points at most). */
-export const presetRanges = {
-  '1h': { span: hour, interval: '1m' },
-  '24h': { span: day, interval: '5m' },
-  '7d': { span: 7 * day, interval: '1h' },
-  '30d': { span: 30 * day, interval: '1h' },
-} as const satisfies Record<string, { span: number; interval: HistoryInterval }>;
-
-/** A custom range's bucket size: the finest that keeps the chart under ~1,500 points. */
-export function intervalFor(spanMs: number): HistoryInterval {
-  if (spanMs <= 24 * hour) return spanMs <= 2 * hour ? '1m' : '5m';
-  return spanMs <= 60 * day ? '1h' : '1d';
-}
+import { intervalFor, presetRanges, timeAxisFormat } from '../historyRanges';
+import type { HistoryBucket, MeasurementName } from '../telemetryTypes';
 
 const metrics: readonly { name: MeasurementName; label: string; color: string }[] = [
   { name: 'temperature', label: 'Temperature (°C)', color: '#ff7b72' },
@@ -80,7 +64,14 @@ export function createHistoryChart(options: { root: HTMLElement; api: Api }) {
               { label: 'max', stroke: color, width: 1, dash: [4, 4] },
             ],
             axes: [
-              { stroke: '#9aa7b4', grid: { stroke: '#2a333d' } },
+              {
+                stroke: '#9aa7b4',
+                grid: { stroke: '#2a333d' },
+                values: (_plot, ticks) => {
+                  const format = uPlot.fmtDate(timeAxisFormat(next.to - next.from));
+                  return ticks.map((tick) => format(new Date(tick * 1000)));
+                },
+              },
               { stroke: '#9aa7b4', grid: { stroke: '#2a333d' } },
             ],
           },

@@ -21,7 +21,8 @@ export const maxJsonBuckets = 10_000;
 
 /**
  * `from`, `to` (ISO 8601 or epoch milliseconds; the last 24 hours by default) and `interval`
- * (1m, 5m, 1h, 1d, or raw for the last hour's readings), checked against the retention.
+ * (1m, 5m, 1h, 1d, or raw for the last hour's readings); a range reaching back past the retention
+ * starts where the retention does.
  */
 export function parseHistoryRange(
   query: URLSearchParams,
@@ -48,12 +49,14 @@ export function parseHistoryRange(
       `interval is one of ${historyIntervals.join(', ')} or raw`,
     );
   if (from >= to) throw new AppError('validation_failed', 'from must be before to');
-  if (from < now - retentionDays * dayMs)
+  // Nothing older than the retention is kept: a range reaching further back starts where it does.
+  const kept = Math.max(from, now - retentionDays * dayMs);
+  if (kept >= to)
     throw new AppError(
       'validation_failed',
-      `history is kept for ${retentionDays} days: from must be after ${new Date(now - retentionDays * dayMs).toISOString()}`,
+      `history is kept for ${retentionDays} days: the range is older than that`,
     );
-  return { from, to, interval: interval as HistoryRange['interval'] };
+  return { from: kept, to, interval: interval as HistoryRange['interval'] };
 }
 
 /**

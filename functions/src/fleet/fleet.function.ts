@@ -1,13 +1,13 @@
-import type { HttpRequest } from '@azure/functions';
 import { AppError } from '../platform/appError';
 import { deviceIdRule, isValidDeviceId } from '../platform/deviceId';
 import type {
   HttpFunctionDefinition,
   TimerFunctionDefinition,
 } from '../platform/functionDefinition';
-import { queryInteger, readJsonBody } from '../platform/http';
+import { queryInteger, readJsonBody, routeDeviceId } from '../platform/http';
 import { telemetryHub } from '../realtime/hubs';
 import type { RealtimeDelivery } from '../realtime/realtimeDelivery';
+import { broadcastInChunks } from '../realtime/signalRMessage';
 import type { HistoryPoint } from '../telemetry/deviceState';
 import type { DeviceStateStore } from '../telemetry/deviceStateStore';
 import type { AlarmTransition } from './alarmConditions';
@@ -35,12 +35,23 @@ export interface FleetDeps {
   readonly now?: () => number;
 }
 
-/** An alarm change as dashboards receive it: `alarm` messages on the operators' hub. */
+/**
+ * Alarm changes as dashboards receive them: `alarm` messages on the operators' hub, each carrying
+ * the batch's changes as an array (one send per batch, as `deviceState` does, not one per alarm).
+ */
 export function alarmMessages(transitions: readonly AlarmTransition[]) {
-  return transitions.map(({ alarmId, ruleId, deviceId, state, value, at, severity }) => ({
-    target: 'alarm',
-    arguments: [{ alarmId, ruleId, deviceId, state, value, at, severity }],
-  }));
+  return broadcastInChunks(
+    'alarm',
+    transitions.map(({ alarmId, ruleId, deviceId, state, value, at, severity }) => ({
+      alarmId,
+      ruleId,
+      deviceId,
+      state,
+      value,
+      at,
+      severity,
+    })),
+  );
 }
 
 /** Alarm rules, alarms and their acknowledgement, device tags, history and its CSV export. */
@@ -237,12 +248,6 @@ export function createFleetFunctions(
       },
     },
   ];
-}
-
-function routeDeviceId(request: HttpRequest): string {
-  const deviceId = request.params.id ?? '';
-  if (!isValidDeviceId(deviceId)) throw new AppError('validation_failed', deviceIdRule);
-  return deviceId;
 }
 
 /** The readings the device's state still holds from the last hour, within the range. */

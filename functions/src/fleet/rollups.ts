@@ -149,13 +149,37 @@ export function bucketHistory(
  * readings in that minute written as a count of 0 alone. Numbers only: a third of the objects' size.
  */
 export function rollupRows(rollup: HourRollup): number[][] {
-  return Object.entries(rollup.minutes).map(([minute, aggregates]) => [
-    Number(minute),
+  return Object.entries(rollup.minutes).map(([minute, aggregates]) =>
+    minuteRow(Number(minute), aggregates),
+  );
+}
+
+function minuteRow(minute: number, aggregates: MinuteAggregates): number[] {
+  return [
+    minute,
     ...measurementNames.flatMap((name) => {
       const a = aggregates[name];
       return a ? [a.count, a.min, a.max, a.sum] : [0];
     }),
-  ]);
+  ];
+}
+
+// A minute's aggregates are replaced, never changed, when a reading lands in it: the text of the
+// others is reused by every write of the state until their hour leaves it.
+const encodedMinutes = new WeakMap<MinuteAggregates, string>();
+
+/** `rollupRows` as JSON text, encoding only the minutes that changed since the last write. */
+export function encodeRollupRows(rollup: HourRollup): string {
+  const parts: string[] = [];
+  for (const [minute, aggregates] of Object.entries(rollup.minutes)) {
+    let text = encodedMinutes.get(aggregates);
+    if (text === undefined) {
+      text = JSON.stringify(minuteRow(Number(minute), aggregates));
+      encodedMinutes.set(aggregates, text);
+    }
+    parts.push(text);
+  }
+  return `[${parts.join(',')}]`;
 }
 
 export function rollupFromRows(hour: string, rows: unknown): HourRollup {

@@ -1,5 +1,6 @@
 import type { HttpRequest } from '@azure/functions';
 import { AppError } from './appError';
+import { deviceIdRule, isValidDeviceId } from './deviceId';
 
 /**
  * Parses a JSON body. Its size was already bounded by the function's `maxBodyBytes` when the
@@ -31,4 +32,11 @@ export function queryInteger(
     );
   }
   return value;
+}
+
+/** The `{id}` route parameter, or a 400 naming the rules it breaks. */
+export function routeDeviceId(request: HttpRequest): string {
+  const deviceId = request.params.id ?? '';
+  if (!isValidDeviceId(deviceId)) throw new AppError('validation_failed', deviceIdRule);
+  return deviceId;
 }

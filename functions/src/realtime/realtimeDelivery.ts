@@ -80,30 +80,38 @@ export function createRealtimeDelivery(
     async send(hub, messages, log) {
       if (messages.length === 0) return true;
       if (!config) return false;
-      let delivered = true;
-      for (const message of messages) {
-        const base = `${config.endpoint}/api/v1/hubs/${encodeURIComponent(hub)}`;
-        const url = message.userId
-          ? `${base}/users/${encodeURIComponent(message.userId)}`
-          : message.groupName
-            ? `${base}/groups/${encodeURIComponent(message.groupName)}`
-            : base;
-        try {
-          if (breaker && now() < breaker.until)
-            throw new Error(`not tried while SignalR is failing (${breaker.reason})`);
-          await post(url, JSON.stringify({ target: message.target, arguments: message.arguments }));
-        } catch (error) {
-          delivered = false;
-          failedSends++;
-          const reason = error instanceof Error ? error.message : String(error);
-          if (!breaker || now() >= breaker.until)
-            breaker = { until: now() + pauseAfterFailureMs, reason };
-          lastFailure = { at: now(), error: reason };
-          log(
-            `realtime delivery failed (${failedSends} since start), ${message.target} to hub ${hub} dropped; state is saved and dashboards resync: ${lastFailure.error}`,
-          );
-        }
-      }
+      // Concurrently: a batch's broadcasts (device state, rejections, alarms) cost one round trip,
+      // not one each. Their order does not matter to clients: each target merges on its own.
+      const outcomes = await Promise.all(
+        messages.map(async (message) => {
+          const base = `${config.endpoint}/api/v1/hubs/${encodeURIComponent(hub)}`;
+          const url = message.userId
+            ? `${base}/users/${encodeURIComponent(message.userId)}`
+            : message.groupName
+              ? `${base}/groups/${encodeURIComponent(message.groupName)}`
+              : base;
+          try {
+            if (breaker && now() < breaker.until)
+              throw new Error(`not tried while SignalR is failing (${breaker.reason})`);
+            await post(
+              url,
+              JSON.stringify({ target: message.target, arguments: message.arguments }),
+            );
+            return true;
+          } catch (error) {
+            failedSends++;
+            const reason = error instanceof Error ? error.message : String(error);
+            if (!breaker || now() >= breaker.until)
+              breaker = { until: now() + pauseAfterFailureMs, reason };
+            lastFailure = { at: now(), error: reason };
+            log(
+              `realtime delivery failed (${failedSends} since start), ${message.target} to hub ${hub} dropped; state is saved and dashboards resync: ${lastFailure.error}`,
+            );
+            return false;
+          }
+        }),
+      );
+      const delivered = outcomes.every(Boolean);
       return delivered;
     },
     configured: config !== undefined,

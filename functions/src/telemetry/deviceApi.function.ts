@@ -1,10 +1,9 @@
-import type { HttpRequest } from '@azure/functions';
 import { tagPattern } from '../fleet/alarmRule';
 import type { DeviceTagStore } from '../fleet/deviceTagStore';
 import { AppError } from '../platform/appError';
 import { deviceIdRule, isValidDeviceId } from '../platform/deviceId';
 import type { HttpFunctionDefinition } from '../platform/functionDefinition';
-import { queryInteger, readJsonBody } from '../platform/http';
+import { queryInteger, readJsonBody, routeDeviceId } from '../platform/http';
 import { parseCalibration } from './calibration';
 import type { CalibrationStore } from './calibrationStore';
 import { maxHistoryLength, publicDeviceState } from './deviceState';
@@ -98,12 +97,4 @@ export function createDeviceApiFunctions(deps: DeviceApiDeps): HttpFunctionDefin
       },
     },
   ];
-}
-
-function routeDeviceId(request: HttpRequest): string {
-  const deviceId = request.params.id ?? '';
-  if (!isValidDeviceId(deviceId)) {
-    throw new AppError('validation_failed', deviceIdRule);
-  }
-  return deviceId;
 }

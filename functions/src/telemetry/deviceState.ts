@@ -98,6 +98,7 @@ export function applyDelta(
   current: DeviceState | undefined,
   delta: DeviceDelta,
   historyLength: number,
+  options: { readonly rollups?: boolean } = {},
 ): AppliedDelta {
   const base = current ?? emptyDeviceState(delta.deviceId);
   const lastApplied = base.lastSequenceNumbers[delta.partitionId] ?? -1;
@@ -141,7 +142,8 @@ export function applyDelta(
     base.deviceId,
     delta.partitionId,
   );
-  const rollups = addToRollups(base.rollups, readings);
+  const rollups =
+    options.rollups === false ? { kept: [], finished: [] } : addToRollups(base.rollups, readings);
   return {
     transitions: alarms.transitions,
     finishedRollups: rollups.finished,
