@@ -112,6 +112,11 @@ const monitoring = new Monitoring('monitoring', {
   appInsightsName: name('appInsights'),
 });
 const twilioAuthToken = fieldline.getSecret('twilioAuthToken');
+const alarmWebhookSecret = fieldline.getSecret('alarmWebhookSecret');
+if (stage.alarmWebhookUrl && !alarmWebhookSecret)
+  throw new StageConfigError([
+    'fieldline:alarmWebhookSecret must be set when fieldline:alarmWebhookUrl is: pulumi config set --secret fieldline:alarmWebhookSecret <at least 16 characters>',
+  ]);
 if (stage.sms.mode === 'twilio' && !twilioAuthToken)
   throw new StageConfigError([
     'fieldline:twilioAuthToken must be set when fieldline:smsMode is twilio: pulumi config set --secret fieldline:twilioAuthToken <token>',
@@ -124,6 +129,7 @@ const vault = new KeyVault('vault', {
     'iothub-eventhub-connection': iot.eventHubConnectionString,
     'mongodb-uri': cosmos.connectionString,
     ...(twilioAuthToken ? { 'twilio-auth-token': twilioAuthToken } : {}),
+    ...(alarmWebhookSecret ? { 'alarm-webhook-secret': alarmWebhookSecret } : {}),
   },
   retentionDays: stage.keyVault.retentionDays,
   purgeProtection: stage.keyVault.purgeProtection,
@@ -166,6 +172,7 @@ const functions = new FunctionApp('functions', {
         }
       : {}),
     ...(stage.twilioWebhookUrl ? { [settingNames.twilioWebhookUrl]: stage.twilioWebhookUrl } : {}),
+    ...(stage.alarmWebhookUrl ? { [settingNames.alarmWebhookUrl]: stage.alarmWebhookUrl } : {}),
     APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.connectionString,
     APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD',
   },
@@ -174,6 +181,9 @@ const functions = new FunctionApp('functions', {
     [settingNames.iotHubEventHub]: reference('iothub-eventhub-connection'),
     [settingNames.mongodbUri]: reference('mongodb-uri'),
     ...(twilioAuthToken ? { [settingNames.twilioAuthToken]: reference('twilio-auth-token') } : {}),
+    ...(alarmWebhookSecret
+      ? { [settingNames.alarmWebhookSecret]: reference('alarm-webhook-secret') }
+      : {}),
   },
   keyVaultId: vault.vault.id,
   roles: [

@@ -60,6 +60,9 @@ describe('readStageConfig', () => {
     expect(() =>
       readStageConfig(reader({ twilioWebhookUrl: 'http://api.example.com/x' }), 'dev'),
     ).toThrow('fieldline:twilioWebhookUrl must be the https URL Twilio calls');
+    expect(() =>
+      readStageConfig(reader({ alarmWebhookUrl: 'http://hooks.example.com/x' }), 'dev'),
+    ).toThrow('fieldline:alarmWebhookUrl must be the https URL alarm changes are POSTed to');
   });
 
   it('keeps Key Vault retention and purge protection apart from protect, which a tear-down flips', () => {

@@ -56,6 +56,8 @@ export interface StageConfig {
   };
   /** The URL Twilio calls, when a custom domain or proxy fronts the app (TWILIO_WEBHOOK_URL). */
   readonly twilioWebhookUrl?: string;
+  /** Where alarm changes are POSTed (ALARM_WEBHOOK_URL); its secret is `alarmWebhookSecret`. */
+  readonly alarmWebhookUrl?: string;
   /** Encounter SMS: through Twilio (account SID and sender in config, auth token a secret), or kept in the outbox table. */
   readonly sms:
     | { readonly mode: 'outbox' }
@@ -203,6 +205,11 @@ export function readStageConfig(get: ConfigReader, stackName: string): StageConf
     problems.push(
       `fieldline:twilioWebhookUrl must be the https URL Twilio calls; got "${twilioWebhookUrl}"`,
     );
+  const alarmWebhookUrl = get('alarmWebhookUrl');
+  if (alarmWebhookUrl !== undefined && !/^https:\/\/[^\s]+$/.test(alarmWebhookUrl))
+    problems.push(
+      `fieldline:alarmWebhookUrl must be the https URL alarm changes are POSTed to; got "${alarmWebhookUrl}"`,
+    );
   const smsMode = oneOf('smsMode', smsModes, 'outbox');
   let sms: StageConfig['sms'] = { mode: 'outbox' };
   if (smsMode === 'twilio') {
@@ -254,6 +261,7 @@ export function readStageConfig(get: ConfigReader, stackName: string): StageConf
         : {}),
     },
     ...(twilioWebhookUrl ? { twilioWebhookUrl } : {}),
+    ...(alarmWebhookUrl ? { alarmWebhookUrl } : {}),
     sms,
   };
   if (problems.length > 0) throw new StageConfigError(problems);

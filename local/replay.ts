@@ -29,7 +29,10 @@ export interface ReplaySummary {
 }
 
 /** Where a queue-triggered function's dead letters go back to. */
-const queueOf: Readonly<Record<string, string>> = { encounterMatcher: queueNames.encounters };
+const queueOf: Readonly<Record<string, string>> = {
+  encounterMatcher: queueNames.encounters,
+  alarmWebhook: queueNames.alarmWebhook,
+};
 
 /**
  * Resubmits dead letters where they came from: hub messages through the hub's device API, as their

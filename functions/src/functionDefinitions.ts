@@ -15,12 +15,16 @@ import { createIngestTelemetryFunctions } from './telemetry/ingestTelemetry.func
 export function createFunctionDefinitions(services: Services): FunctionDefinition[] {
   return [
     ...createNegotiateFunctions(services.clientAccess),
-    ...createIngestTelemetryFunctions(services),
+    ...createIngestTelemetryFunctions({
+      ...services,
+      ...(services.fleet.webhook ? { alarmWebhook: services.fleet.webhook } : {}),
+    }),
     ...createDeviceApiFunctions({ ...services, tags: services.fleet.tags }),
     ...createFleetFunctions({
       ...services.fleet,
       deviceStates: services.deviceStates,
       realtime: services.realtime,
+      deadLetters: services.deadLetters,
     }),
     ...createAnalyticsFunctions(services),
     ...createDeadLettersFunctions(services.deadLetters, deadLetteringFunctions),

@@ -5,7 +5,9 @@ import { createEncounterServices, type EncounterServices } from './encounters/en
 import { SmsOutbox } from './encounters/smsOutbox';
 import { AlarmRuleStore, createThresholdRuleResolver } from './fleet/alarmRuleStore';
 import { AlarmStore } from './fleet/alarmStore';
+import { type AlarmWebhookPayload, createAlarmWebhookSender } from './fleet/alarmWebhook';
 import { DeviceTagStore } from './fleet/deviceTagStore';
+import type { AlarmWebhook } from './fleet/fleet.function';
 import { createDeviceMessageProxy, type DeviceMessageProxy } from './gateway/deviceMessageProxy';
 import { createDeviceRegistry, type DeviceRegistry } from './gateway/deviceRegistry';
 import type { EventFeedSource } from './gateway/eventFeed';
@@ -17,7 +19,8 @@ import { createRetention, type Retention } from './operations/retention';
 import { createBlobClientFactory } from './platform/blobClientFactory';
 import type { AppConfig } from './platform/config';
 import { DeadLetterStore } from './platform/deadLetterStore';
-import { consumerGroups, containerNames, tableNames } from './platform/settingNames';
+import { createQueueClientFactory } from './platform/queueClientFactory';
+import { consumerGroups, containerNames, queueNames, tableNames } from './platform/settingNames';
 import {
   createTableClientFactory,
   type TableClientFactoryOptions,
@@ -39,6 +42,8 @@ export interface Services {
     readonly alarms: AlarmStore;
     readonly tags: DeviceTagStore;
     readonly historyRetentionDays: number;
+    /** Present when the stage sets ALARM_WEBHOOK_URL. */
+    readonly webhook?: AlarmWebhook;
   };
   /** Events the hub-triggered functions set aside (see `isolatePermanentFailures`). */
   readonly deadLetters: DeadLetterStore;
@@ -72,6 +77,7 @@ export const deadLetteringFunctions = [
   'ingestTelemetry',
   'analyticsEvents',
   'encounterMatcher',
+  'alarmWebhook',
 ] as const;
 
 export interface ServiceOptions {
@@ -100,7 +106,22 @@ export function createServices(config: AppConfig, options: ServiceOptions = {}):
   });
   const rejections = new RejectionStore(table(tableNames.rejections));
   const deadLetters = new DeadLetterStore(table(tableNames.deadLetters), deadLetteringFunctions);
+  const webhookConfig = config.fleet.webhook;
+  const webhookQueue = createQueueClientFactory(config.storage);
   const fleet = {
+    ...(webhookConfig
+      ? {
+          webhook: {
+            // Base64, the encoding host.json tells the queue trigger to expect.
+            enqueue: async (payloads: readonly AlarmWebhookPayload[]) => {
+              const queue = await webhookQueue(queueNames.alarmWebhook);
+              for (const payload of payloads)
+                await queue.sendMessage(Buffer.from(JSON.stringify(payload)).toString('base64'));
+            },
+            deliver: createAlarmWebhookSender(webhookConfig),
+          },
+        }
+      : {}),
     rules: new AlarmRuleStore({ table: table(tableNames.alarmRules), ttlMs: config.fleet.cacheMs }),
     alarms: new AlarmStore({ table: table(tableNames.deviceState) }),
     tags: new DeviceTagStore({ table: table(tableNames.deviceTags), ttlMs: config.fleet.cacheMs }),

@@ -246,6 +246,14 @@ const contract: Record<
   encounterScheduler: {
     trigger: { type: 'timerTrigger', direction: 'in', schedule: '0 */1 * * * *' },
   },
+  alarmWebhook: {
+    trigger: {
+      type: 'queueTrigger',
+      direction: 'in',
+      queueName: 'alarmwebhook',
+      connection: 'DataStorage',
+    },
+  },
   encounterMatcher: {
     trigger: {
       type: 'queueTrigger',

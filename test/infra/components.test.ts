@@ -55,7 +55,7 @@ describe.each(stacks)('the $stack stack', ({ stack, file }) => {
       ofType(graph, 'azure-native:storage:Queue')
         .map((q) => input(q, 'queueName'))
         .sort(),
-    ).toEqual(['encounters', 'encounters-poison']);
+    ).toEqual(['alarmwebhook', 'alarmwebhook-poison', 'encounters', 'encounters-poison']);
     const containers = ofType(graph, 'azure-native:storage:BlobContainer')
       .map((c) => input(c, 'containerName'))
       .sort();
@@ -141,9 +141,15 @@ describe.each(stacks)('the $stack stack', ({ stack, file }) => {
         TWILIO_ACCOUNT_SID: expect.stringMatching(/^AC/),
         TWILIO_FROM: '+15005550006',
         TWILIO_AUTH_TOKEN: expect.stringMatching(/^@Microsoft\.KeyVault\(SecretUri=/),
+        // The alarm webhook: its URL in settings, its secret only through Key Vault.
+        ALARM_WEBHOOK_URL: 'https://ops.example.com/hooks/fieldline-alarms',
+        ALARM_WEBHOOK_SECRET: expect.stringMatching(/^@Microsoft\.KeyVault\(SecretUri=/),
+        HISTORY_RETENTION_DAYS: '90',
       });
     } else {
       expect(settings.SMS_MODE).toBe('outbox');
+      expect(settings).not.toHaveProperty('ALARM_WEBHOOK_URL');
+      expect(settings.HISTORY_RETENTION_DAYS).toBe('30');
       expect(settings).not.toHaveProperty('TWILIO_ACCOUNT_SID');
     }
   });

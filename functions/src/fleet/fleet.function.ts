@@ -1,10 +1,15 @@
+import type { InvocationContext } from '@azure/functions';
 import { AppError } from '../platform/appError';
+import type { DeadLetterStore } from '../platform/deadLetterStore';
 import { deviceIdRule, isValidDeviceId } from '../platform/deviceId';
+import { isPermanent } from '../platform/failureKind';
 import type {
   HttpFunctionDefinition,
+  StorageQueueFunctionDefinition,
   TimerFunctionDefinition,
 } from '../platform/functionDefinition';
 import { queryInteger, readJsonBody, routeDeviceId } from '../platform/http';
+import { queueNames, settingNames } from '../platform/settingNames';
 import { telemetryHub } from '../realtime/hubs';
 import type { RealtimeDelivery } from '../realtime/realtimeDelivery';
 import { broadcastInChunks } from '../realtime/signalRMessage';
@@ -14,6 +19,7 @@ import type { AlarmTransition } from './alarmConditions';
 import { parseAlarmRule, parseTags, ruleIdPattern } from './alarmRule';
 import type { AlarmRuleStore } from './alarmRuleStore';
 import type { AlarmStore } from './alarmStore';
+import { type AlarmWebhookPayload, webhookPayload } from './alarmWebhook';
 import {
   bucketCsvRow,
   csvMetricColumns,
@@ -25,6 +31,12 @@ import type { DeviceTagStore } from './deviceTagStore';
 import { offlineTransitions } from './offlineAlarms';
 import type { HistoryBucket, HistoryInterval } from './rollups';
 
+/** The stage's alarm webhook: changes queued by who makes them, POSTed by `alarmWebhook`. */
+export interface AlarmWebhook {
+  enqueue(payloads: readonly AlarmWebhookPayload[]): Promise<void>;
+  deliver(payload: AlarmWebhookPayload): Promise<void>;
+}
+
 export interface FleetDeps {
   readonly rules: AlarmRuleStore;
   readonly alarms: AlarmStore;
@@ -32,6 +44,8 @@ export interface FleetDeps {
   readonly deviceStates: Pick<DeviceStateStore, 'list' | 'get' | 'hourRollups'>;
   readonly realtime: RealtimeDelivery;
   readonly historyRetentionDays: number;
+  readonly webhook?: AlarmWebhook;
+  readonly deadLetters: Pick<DeadLetterStore, 'save'>;
   readonly now?: () => number;
 }
 
@@ -54,10 +68,33 @@ export function alarmMessages(transitions: readonly AlarmTransition[]) {
   );
 }
 
+/**
+ * Tells operators of alarm changes: dashboards (best effort, like every realtime send) and the
+ * stage's webhook, through its queue. A change that cannot be queued is logged and not retried
+ * here: the alarm itself is stored (GET /api/alarms), and retrying the batch would not make it again.
+ */
+export async function announceAlarms(
+  transitions: readonly AlarmTransition[],
+  deps: { readonly realtime: RealtimeDelivery; readonly webhook?: AlarmWebhook | undefined },
+  context: InvocationContext,
+): Promise<void> {
+  if (transitions.length === 0) return;
+  await Promise.all([
+    deps.realtime.send(telemetryHub, alarmMessages(transitions), (line) => context.warn(line)),
+    deps.webhook
+      ?.enqueue(transitions.map(webhookPayload))
+      .catch((error: unknown) =>
+        context.error(
+          `${transitions.length} alarm changes were not queued for the webhook (they are stored; see GET /api/alarms): ${String(error)}`,
+        ),
+      ),
+  ]);
+}
+
 /** Alarm rules, alarms and their acknowledgement, device tags, history and its CSV export. */
 export function createFleetFunctions(
   deps: FleetDeps,
-): (HttpFunctionDefinition | TimerFunctionDefinition)[] {
+): (HttpFunctionDefinition | TimerFunctionDefinition | StorageQueueFunctionDefinition)[] {
   const now = deps.now ?? Date.now;
   return [
     {
@@ -124,17 +161,17 @@ export function createFleetFunctions(
         const by = caller?.name ?? caller?.subject ?? 'unknown';
         const { alarm, changed } = await deps.alarms.acknowledge(request.params.alarmId ?? '', by);
         if (changed)
-          await deps.realtime.send(
-            telemetryHub,
-            alarmMessages([
+          await announceAlarms(
+            [
               {
                 ...alarm,
                 state: 'acknowledged',
                 value: alarm.raisedValue,
                 at: alarm.acknowledgedAt ?? new Date(now()).toISOString(),
               },
-            ]),
-            (line) => context.warn(line),
+            ],
+            deps,
+            context,
           );
         return { jsonBody: alarm };
       },
@@ -242,9 +279,39 @@ export function createFleetFunctions(
         context.log(
           `offline alarms: ${transitions.map((t) => `${t.deviceId} ${t.state}`).join(', ')}`,
         );
-        await deps.realtime.send(telemetryHub, alarmMessages(transitions), (line) =>
-          context.warn(line),
-        );
+        await announceAlarms(transitions, deps, context);
+      },
+    },
+    {
+      kind: 'storageQueue',
+      name: 'alarmWebhook',
+      queueName: queueNames.alarmWebhook,
+      connection: settingNames.dataStorage,
+      handler: async (message, context) => {
+        if (!deps.webhook) {
+          context.warn(`no ${settingNames.alarmWebhookUrl} is set any more: alarm change dropped`);
+          return;
+        }
+        try {
+          await deps.webhook.deliver(message as AlarmWebhookPayload);
+        } catch (error) {
+          const reason = error instanceof Error ? error.message : String(error);
+          if (!isPermanent(error)) {
+            // The host retries with the queue's visibility timeout, then moves the message to
+            // alarmwebhook-poison after host.json's maxDequeueCount.
+            context.error(`alarm webhook call failed; it is retried: ${reason}`);
+            throw error;
+          }
+          const messageId = String(context.triggerMetadata?.id ?? 'unknown');
+          await deps.deadLetters.save({
+            function: 'alarmWebhook',
+            reason,
+            source: { queueMessageId: messageId },
+            body: JSON.stringify(message),
+            bodyEncoding: 'text',
+          });
+          context.warn(`dead-lettered alarm webhook call ${messageId}: ${reason}`);
+        }
       },
     },
   ];

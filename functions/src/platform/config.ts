@@ -83,6 +83,8 @@ export interface AppConfig {
     readonly historyRetentionDays: number;
     /** How long one read of the alarm rules and device tags is reused. */
     readonly cacheMs: number;
+    /** Where alarm changes are POSTed, signed with `secret`; absent when not configured. */
+    readonly webhook?: { readonly url: string; readonly secret: string };
   };
 }
 
@@ -157,6 +159,7 @@ export function loadConfig(env: Env): AppConfig {
         { min: 0, max: 3600, fallback: 30 },
         problems,
       ) * 1000,
+    ...readAlarmWebhook(env, problems),
   };
   if (problems.length > 0 || storage === undefined) throw new ConfigError(problems);
   const misconfigured: Partial<Record<OptionalFeature, string[]>> = {};
@@ -310,6 +313,23 @@ function readStorageConnection(
     blobServiceUri,
     ...(clientId ? { clientId } : {}),
   };
+}
+
+function readAlarmWebhook(
+  env: Env,
+  problems: string[],
+): { webhook?: { url: string; secret: string } } {
+  const url = nonEmpty(env[settingNames.alarmWebhookUrl]);
+  if (!url) return {};
+  const secret = nonEmpty(env[settingNames.alarmWebhookSecret]);
+  // Plain HTTP only to this machine (the local cloud's tests and tools).
+  if (!/^https:\/\/\S+$/.test(url) && !/^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?\//.test(url))
+    problems.push(`${settingNames.alarmWebhookUrl} must be an https URL; got "${url}"`);
+  if (!secret || secret.length < 16)
+    problems.push(
+      `${settingNames.alarmWebhookSecret} must be set, 16 characters or more, when ${settingNames.alarmWebhookUrl} is`,
+    );
+  return secret ? { webhook: { url, secret } } : {};
 }
 
 function readGateway(env: Env, problems: string[]): GatewayConfig | undefined {

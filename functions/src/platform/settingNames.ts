@@ -67,6 +67,10 @@ export const settingNames = {
   historyRetentionDays: 'HISTORY_RETENTION_DAYS',
   /** How long ingest reuses one read of the alarm rules and the device tags, in seconds. */
   fleetCacheSeconds: 'FLEET_CACHE_SECONDS',
+  /** Where alarm changes are POSTed, signed; none when unset. */
+  alarmWebhookUrl: 'ALARM_WEBHOOK_URL',
+  /** The HMAC key for the alarm webhook's signatures (a Key Vault reference in Azure). */
+  alarmWebhookSecret: 'ALARM_WEBHOOK_SECRET',
   telemetryMaxMessageBytes: 'TELEMETRY_MAX_MESSAGE_BYTES',
 } as const;
 
@@ -82,6 +86,8 @@ export const consumerGroups = {
 /** Storage queues the app uses. */
 export const queueNames = {
   encounters: 'encounters',
+  /** Alarm changes waiting to be POSTed to the stage's webhook. */
+  alarmWebhook: 'alarmwebhook',
 } as const;
 
 /** Tables the function app uses. The app creates them on first use if they are missing. */

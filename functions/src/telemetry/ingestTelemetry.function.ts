@@ -1,5 +1,5 @@
 import { isProductEventMessage } from '../analytics/productEvent';
-import { alarmMessages } from '../fleet/fleet.function';
+import { type AlarmWebhook, announceAlarms } from '../fleet/fleet.function';
 import type { DeadLetterStore } from '../platform/deadLetterStore';
 import { hubDeadLetter, readEventHubBatch } from '../platform/eventHubBatch';
 import type { EventHubFunctionDefinition } from '../platform/functionDefinition';
@@ -25,6 +25,7 @@ export function createIngestTelemetryFunctions(deps: {
   readonly ingestor: TelemetryIngestor;
   readonly realtime: RealtimeDelivery;
   readonly deadLetters: DeadLetterStore;
+  readonly alarmWebhook?: AlarmWebhook;
 }): EventHubFunctionDefinition[] {
   const name = 'ingestTelemetry';
   return [
@@ -60,15 +61,22 @@ export function createIngestTelemetryFunctions(deps: {
           `ingested ${batch.length} messages: ${results.reduce((sum, r) => sum + r.accepted, 0)} readings accepted, ` +
             `${rejections.length} rejected, ${updates.length} devices updated`,
         );
-        await deps.realtime.send(
-          telemetryHub,
-          [
-            ...broadcastInChunks('deviceState', updates),
-            ...broadcastInChunks('telemetryRejected', rejections),
-            ...alarmMessages(results.flatMap((r) => r.alarms)),
-          ],
-          (line) => context.warn(line),
-        );
+        // Together, so alarms cost the batch no extra round trip.
+        await Promise.all([
+          deps.realtime.send(
+            telemetryHub,
+            [
+              ...broadcastInChunks('deviceState', updates),
+              ...broadcastInChunks('telemetryRejected', rejections),
+            ],
+            (line) => context.warn(line),
+          ),
+          announceAlarms(
+            results.flatMap((r) => r.alarms),
+            { realtime: deps.realtime, webhook: deps.alarmWebhook },
+            context,
+          ),
+        ]);
       },
     },
   ];
