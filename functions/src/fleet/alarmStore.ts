@@ -1,6 +1,10 @@
 import type { TableClient } from '@azure/data-tables';
 import { AppError } from '../platform/appError';
-import type { WireEntity } from '../platform/entityGroupTransaction';
+import {
+  type EntityOperation,
+  maxOperationsPerTransaction,
+  submitEntityGroup,
+} from '../platform/entityGroupTransaction';
 import type { LazyTable } from '../platform/tableClientFactory';
 import { listAllEntities, odataString, storageStatus } from '../platform/tableQueries';
 import {
@@ -87,17 +91,18 @@ export class AlarmStore {
     );
   }
 
-  /** Writes offline transitions (raise and clear) made by the timer. */
+  /** Writes offline transitions (raise and clear) made by the timer, a transaction per 100. */
   async saveOffline(transitions: readonly AlarmTransition[]): Promise<void> {
     if (transitions.length === 0) return;
     const client = await this.options.table.client();
-    for (const transition of transitions) {
-      const { PartitionKey, RowKey, ...properties } = alarmEntity(transition, offlinePartition);
-      await client.upsertEntity(
-        { partitionKey: PartitionKey, rowKey: RowKey, ...fromWire(properties) },
-        'Merge',
-      );
-    }
+    const operations = transitions.map(
+      (transition): EntityOperation => ({
+        kind: 'merge',
+        entity: alarmEntity(transition, offlinePartition),
+      }),
+    );
+    for (let i = 0; i < operations.length; i += maxOperationsPerTransaction)
+      await submitEntityGroup(client, operations.slice(i, i + maxOperationsPerTransaction));
   }
 }
 
@@ -133,17 +138,4 @@ async function getRow(
     if (storageStatus(error) === 404) return undefined;
     throw error;
   }
-}
-
-/** The SDK's entity shape from the wire shape `alarmEntity` builds (`x@odata.type` -> typed value). */
-function fromWire(
-  properties: Omit<WireEntity, 'PartitionKey' | 'RowKey'>,
-): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(properties)) {
-    if (name.endsWith('@odata.type')) continue;
-    out[name] =
-      properties[`${name}@odata.type`] === 'Edm.Double' ? { value, type: 'Double' } : value;
-  }
-  return out;
 }
