@@ -105,7 +105,7 @@ interface FleetVariant {
  * one reading in twenty raises or clears one, far more than a fleet's alarms do. The run reports
  * how many alarms each raised.
  */
-export const fleetVariants: Readonly<Record<'plain' | 'fleet' | 'flapping', FleetVariant>> = {
+const fleetVariants: Readonly<Record<'plain' | 'fleet' | 'flapping', FleetVariant>> = {
   plain: { rollups: false, rules: 0, thresholds: 'none' },
   fleet: { rollups: true, rules: 20, thresholds: 'rare' },
   flapping: { rollups: true, rules: 20, thresholds: 'flapping' },

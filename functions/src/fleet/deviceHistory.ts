@@ -60,24 +60,25 @@ export function parseHistoryRange(
 }
 
 /**
- * A device's history over a range, a day of rollups at a time: each step is one query of at most
- * 24 hour rows per hub partition the device used, so a long range streams in bounded memory.
+ * A device's history over a range: the hours its state still carries (read once), then its
+ * finished hours a day at a time, each day one query of at most 24 rows per hub partition the
+ * device used, so a long range streams in bounded memory.
  */
 export async function* historyBuckets(
-  store: Pick<DeviceStateStore, 'hourRollups'>,
+  store: Pick<DeviceStateStore, 'get' | 'finishedHours'>,
   deviceId: string,
   range: HistoryRange & { interval: HistoryInterval },
 ): AsyncGenerator<HistoryBucket> {
+  const kept = (await store.get(deviceId))?.rollups ?? [];
   // Steps are whole days (UTC), so no bucket, even a day's, spans two steps.
   for (let start = Math.floor(range.from / dayMs) * dayMs; start < range.to; start += dayMs) {
     const end = Math.min(start + dayMs, range.to);
     const from = Math.max(start, range.from);
-    const rollups = await store.hourRollups(
-      deviceId,
-      hourOf(new Date(from).toISOString()),
-      hourOf(new Date(end - 1).toISOString()),
-    );
-    yield* bucketHistory(rollups, from, end, range.interval);
+    const fromHour = hourOf(new Date(from).toISOString());
+    const toHour = hourOf(new Date(end - 1).toISOString());
+    const finished = await store.finishedHours(deviceId, fromHour, toHour);
+    const carried = kept.filter((rollup) => rollup.hour >= fromHour && rollup.hour <= toHour);
+    yield* bucketHistory([...finished, ...carried], from, end, range.interval);
   }
 }
 

@@ -41,7 +41,7 @@ export interface FleetDeps {
   readonly rules: AlarmRuleStore;
   readonly alarms: AlarmStore;
   readonly tags: DeviceTagStore;
-  readonly deviceStates: Pick<DeviceStateStore, 'list' | 'get' | 'hourRollups'>;
+  readonly deviceStates: Pick<DeviceStateStore, 'list' | 'get' | 'finishedHours'>;
   readonly realtime: RealtimeDelivery;
   readonly historyRetentionDays: number;
   readonly webhook?: AlarmWebhook;
@@ -53,7 +53,7 @@ export interface FleetDeps {
  * Alarm changes as dashboards receive them: `alarm` messages on the operators' hub, each carrying
  * the batch's changes as an array (one send per batch, as `deviceState` does, not one per alarm).
  */
-export function alarmMessages(transitions: readonly AlarmTransition[]) {
+function alarmMessages(transitions: readonly AlarmTransition[]) {
   return broadcastInChunks(
     'alarm',
     transitions.map(({ alarmId, ruleId, deviceId, state, value, at, severity }) => ({

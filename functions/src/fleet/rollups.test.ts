@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import {
   addToRollups,
   bucketHistory,
+  encodeRollupRows,
   type HourRollup,
   rollupFromRows,
-  rollupRows,
 } from './rollups';
 
 const day = Date.UTC(2026, 10, 30);
@@ -67,7 +67,7 @@ describe('history rollups', () => {
 
   it('adds up the same hour from two partitions, and survives its stored form', () => {
     const stored: HourRollup[] = kept.map((r) =>
-      rollupFromRows(r.hour, JSON.parse(JSON.stringify(rollupRows(r)))),
+      rollupFromRows(r.hour, JSON.parse(encodeRollupRows(r))),
     );
     expect(stored).toEqual(kept);
     const doubled = bucketHistory([...kept, ...stored], day, day + 5 * minute, '1h');

@@ -148,12 +148,6 @@ export function bucketHistory(
  * Rollups as stored: `[[minute, count, min, max, sum] x 4 metrics ...]` per hour, a metric without
  * readings in that minute written as a count of 0 alone. Numbers only: a third of the objects' size.
  */
-export function rollupRows(rollup: HourRollup): number[][] {
-  return Object.entries(rollup.minutes).map(([minute, aggregates]) =>
-    minuteRow(Number(minute), aggregates),
-  );
-}
-
 function minuteRow(minute: number, aggregates: MinuteAggregates): number[] {
   return [
     minute,
@@ -168,7 +162,7 @@ function minuteRow(minute: number, aggregates: MinuteAggregates): number[] {
 // others is reused by every write of the state until their hour leaves it.
 const encodedMinutes = new WeakMap<MinuteAggregates, string>();
 
-/** `rollupRows` as JSON text, encoding only the minutes that changed since the last write. */
+/** An hour as stored (see `minuteRow`), as JSON text, encoding only the minutes that changed since the last write. */
 export function encodeRollupRows(rollup: HourRollup): string {
   const parts: string[] = [];
   for (const [minute, aggregates] of Object.entries(rollup.minutes)) {

@@ -199,27 +199,22 @@ export class DeviceStateStore {
   }
 
   /**
-   * A device's hourly rollups from `fromHour` to `toHour` (inclusive, `YYYY-MM-DDTHH`): the rows of
-   * finished hours, and the hours its state rows still carry. One query, one entity per hour per
-   * hub partition the device used.
+   * A device's finished hours from `fromHour` to `toHour` (inclusive, `YYYY-MM-DDTHH`): one query,
+   * one row per hour per hub partition the device used. The hours still in its state come with
+   * `get`.
    */
-  async hourRollups(deviceId: string, fromHour: string, toHour: string): Promise<HourRollup[]> {
+  async finishedHours(deviceId: string, fromHour: string, toHour: string): Promise<HourRollup[]> {
     const client = await this.options.table.client();
     const key = deviceRowKey(deviceId);
     const rows = await listAllEntities<Record<string, unknown>>(
       client,
-      `${partitionRange} and ((RowKey ge ${odataString(rollupRowKey(key, fromHour))} and RowKey le ${odataString(rollupRowKey(key, toHour))}) or RowKey eq ${odataString(key)})`,
+      `${partitionRange} and RowKey ge ${odataString(rollupRowKey(key, fromHour))} and RowKey le ${odataString(rollupRowKey(key, toHour))}`,
     );
-    const rollups: HourRollup[] = [];
-    for (const row of rows) {
-      if (row.rowKey === key) {
-        for (const rollup of fromEntity(row as unknown as TableEntityResult<DeviceStateEntity>)
-          .rollups)
-          if (rollup.hour >= fromHour && rollup.hour <= toHour) rollups.push(rollup);
-      } else if (typeof row.hour === 'string')
-        rollups.push(rollupFromRows(row.hour, parseJson(row.minutes, Array.isArray)));
-    }
-    return rollups;
+    return rows.flatMap((row) =>
+      typeof row.hour === 'string'
+        ? [rollupFromRows(row.hour, parseJson(row.minutes, Array.isArray))]
+        : [],
+    );
   }
 
   /** Known states by row key: from the cache, and one query per fourteen devices it lacks. */
