@@ -158,9 +158,10 @@ export function sortDocuments(documents: Document[], spec: Document): Document[]
 /** `$project` and find projections: inclusion (with computed fields) or exclusion. */
 export function project(document: Document, spec: Document): Document {
   const entries = Object.entries(spec);
-  const excluding = entries.every(
-    ([key, value]) => key === '_id' || value === 0 || value === false,
-  );
+  const off = (value: unknown) => value === 0 || value === false;
+  // `_id` may be excluded in either kind; `{_id: 1}` alone is an inclusion of just `_id`.
+  const others = entries.filter(([key]) => key !== '_id');
+  const excluding = others.length > 0 ? others.every(([, value]) => off(value)) : off(spec._id);
   if (excluding) {
     const output = cloneDocument(document);
     for (const [path] of entries) unsetAt(output, path);

@@ -93,6 +93,9 @@ describe('the MongoDB stand-in, through the official driver', () => {
       name: 'kurt',
       tags: ['b', 'c'],
     });
+    // `{_id: 1}` alone includes only the id.
+    const kurt = await people.findOne({ name: 'kurt' }, { projection: { _id: 1 } });
+    expect(Object.keys(kurt ?? {})).toEqual(['_id']);
     const upserted = await people.updateOne(
       { name: 'edsger' },
       { $set: { age: 72 }, $setOnInsert: { tags: [] } },
