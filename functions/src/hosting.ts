@@ -17,6 +17,7 @@ export type {
   EventHubFunctionDefinition,
   FunctionDefinition,
   HttpFunctionDefinition,
+  SignalRFunctionDefinition,
   StorageQueueFunctionDefinition,
   TimerFunctionDefinition,
 } from './platform/functionDefinition';
@@ -24,6 +25,7 @@ export { hashGuid } from './platform/hashGuid';
 export { guardHttp } from './platform/httpGuard';
 export { createQueueClientFactory } from './platform/queueClientFactory';
 export { containerNames, queueNames, settingNames, tableNames } from './platform/settingNames';
+export { signalRTriggerHandler } from './platform/signalRTrigger';
 export { createTableClientFactory } from './platform/tableClientFactory';
 export { type AccessKeyClaims, signAccessToken } from './realtime/serviceToken';
 export { createServices, deadLetteringFunctions } from './services';

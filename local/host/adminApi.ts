@@ -48,11 +48,14 @@ export async function handleAdminRequest(
     sendJson(response, 404, { error: { code: 'not_found', message: `no function named ${name}` } });
     return true;
   }
-  if (definition.kind === 'http') {
+  if (definition.kind === 'http' || definition.kind === 'signalR') {
     sendJson(response, 400, {
       error: {
         code: 'bad_request',
-        message: `${name} is an HTTP function; call its route instead`,
+        message:
+          definition.kind === 'http'
+            ? `${name} is an HTTP function; call its route instead`
+            : `${name} is a SignalR trigger; SignalR Service calls it through /runtime/webhooks/signalr`,
       },
     });
     return true;

@@ -13,6 +13,7 @@ import type { FunctionKeys } from './functionKeys';
 import { createHttpRouting } from './httpRouting';
 import { createInvoker, describeError } from './invocation';
 import { resolveSettingExpression } from './settingExpression';
+import { handleSignalRWebhook } from './signalRWebhook';
 import {
   listenToEventHub,
   listenToQueue,
@@ -122,7 +123,15 @@ export async function startFunctionHost(
       maxBodyBytes: maxRequestBytes,
       invokeNow,
     });
-    if (!admin) await routing.route(request, response, url);
+    if (admin) return;
+    const webhook = await handleSignalRWebhook(request, response, url, {
+      definitions: options.definitions,
+      keys: options.keys,
+      settings: options.settings,
+      maxBodyBytes: maxRequestBytes,
+      run,
+    });
+    if (!webhook) await routing.route(request, response, url);
   }
 
   const port = await listen(server, options.port, 'function host');
@@ -176,6 +185,7 @@ export async function startFunctionHost(
         listeners.push(runOnSchedule(definition, { run, signal: abort.signal }));
         break;
       case 'http':
+      case 'signalR': // called through /runtime/webhooks/signalr
         break;
     }
   }
@@ -185,8 +195,8 @@ export async function startFunctionHost(
     baseUrl: `http://127.0.0.1:${port}`,
     async invoke(name, input) {
       const definition = options.definitions.find((d) => d.name === name);
-      if (!definition || definition.kind === 'http')
-        throw new Error(`no non-HTTP function named ${name}`);
+      if (!definition || definition.kind === 'http' || definition.kind === 'signalR')
+        throw new Error(`no function named ${name} that the admin API can run`);
       await invokeNow(definition, input);
     },
     async stop() {

@@ -3,15 +3,19 @@ import type {
   Authenticate,
   FunctionDefinition,
   HttpFunctionDefinition,
+  SignalRFunctionDefinition,
 } from '../../functions/src/hosting';
-import { guardHttp } from '../../functions/src/hosting';
+import { guardHttp, signalRTriggerHandler } from '../../functions/src/hosting';
 import { type HubEvent, toEventHubInvocation } from '../eventHubInvocation';
 import { createInvocationContext } from '../functionInvocation';
 import type { BindingRuntime } from './bindingRuntime';
 import { resolveSettingExpression } from './settingExpression';
 import type { RunFunction } from './triggerListeners';
 
-export type NonHttpFunction = Exclude<FunctionDefinition, HttpFunctionDefinition>;
+export type NonHttpFunction = Exclude<
+  FunctionDefinition,
+  HttpFunctionDefinition | SignalRFunctionDefinition
+>;
 
 const byHostApi = 'This function was programmatically called via the host APIs.';
 
@@ -48,10 +52,13 @@ export function createInvoker(options: {
     const id = context.invocationId;
     log(`Executing '${found.name}' (Reason='${runOptions.reason}', Id=${id})`);
     try {
-      const handler = (found.kind === 'http' ? guarded.get(found.name) : found.handler) as (
-        input: unknown,
-        context: unknown,
-      ) => Promise<unknown>;
+      const handler = (
+        found.kind === 'http'
+          ? guarded.get(found.name)
+          : found.kind === 'signalR'
+            ? signalRTriggerHandler(found)
+            : found.handler
+      ) as (input: unknown, context: unknown) => Promise<unknown>;
       const result = await handler(input, context);
       await bindings.deliverOutputs(found, context);
       log(

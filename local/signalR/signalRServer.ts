@@ -3,12 +3,22 @@ import http from 'node:http';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { BodyTooLargeError, close, listen, readBody, sendJson } from '../httpServer';
 import { signAccessToken, verifyAccessToken } from './accessToken';
+import { signUpstream } from './upstreamSignature';
 
 export interface SignalRServerOptions {
   /** Signs every token; random when absent. */
   readonly accessKey?: string;
   readonly pingIntervalMs?: number;
   readonly now?: () => number;
+  /**
+   * Upstream, as the service's upstream settings: the URL template ({hub}, {category} and {event}
+   * are filled in) that connection events and client invocations are POSTed to. Read per call, so
+   * it can name a host that starts later. Without one, clients only listen, and one that sends is
+   * disconnected.
+   */
+  readonly upstream?: () => string | undefined;
+  /** Deliver each upstream call this many times (default 1): a retrying service, for tests. */
+  readonly upstreamDeliveries?: number;
 }
 
 export interface RunningSignalR {
@@ -24,9 +34,14 @@ export interface RunningSignalR {
 }
 
 interface ClientConnection {
+  readonly id: string;
   readonly hub: string;
   readonly userId: string | undefined;
+  /** The query the client connected with, for `X-ASRS-Client-Query`. */
+  readonly query: string;
   socket?: WebSocket;
+  /** Upstream calls for this connection, one at a time and in order, as a hub runs them. */
+  upstream: Promise<void>;
 }
 
 const recordSeparator = '\u001e';
@@ -69,7 +84,7 @@ export async function startSignalRServer(
     if (generate && request.method === 'POST')
       return generateToken(url, decodeURIComponent(generate[1] ?? ''), request, response);
     const rest =
-      /^\/api\/v1\/hubs\/([^/]+)(?:\/(users|groups)\/([^/]+)(?:\/users\/([^/]+))?)?$/.exec(
+      /^\/api\/v1\/hubs\/([^/]+)(?:\/(users|groups|connections)\/([^/]+)(?:\/(users|connections)\/([^/]+))?)?$/.exec(
         url.pathname,
       );
     if (rest) return restApi(url, rest, request, response);
@@ -121,8 +136,11 @@ export async function startSignalRServer(
     const connectionToken = randomUUID();
     const version = url.searchParams.get('negotiateVersion') === '1' ? 1 : 0;
     pending.set(version === 1 ? connectionToken : connectionId, {
+      id: connectionId,
       hub,
       userId: check.claims.nameid,
+      query: url.search.replace(/^\?/, ''),
+      upstream: Promise.resolve(),
     });
     cors(request, response, 200, {
       negotiateVersion: version,
@@ -189,18 +207,21 @@ export async function startSignalRServer(
     request: http.IncomingMessage,
     response: http.ServerResponse,
   ) {
-    const [, hub = '', scope, target, user] = route;
+    const [, hub = '', scope, target, memberKind, member] = route;
     if (!authorizeAppServer(request, response, url, hub)) return;
     const decodedTarget = target ? decodeURIComponent(target) : undefined;
-    if (scope === 'groups' && user) {
+    if (scope === 'groups' && memberKind && member) {
+      // Members are user ids and connection ids, kept apart by a prefix.
       const key = `${hub}/${decodedTarget}`;
       const members = groups.get(key) ?? new Set<string>();
-      if (request.method === 'PUT') members.add(decodeURIComponent(user));
-      else if (request.method === 'DELETE') members.delete(decodeURIComponent(user));
+      const entry = `${memberKind === 'users' ? 'u' : 'c'}:${decodeURIComponent(member)}`;
+      if (request.method === 'PUT') members.add(entry);
+      else if (request.method === 'DELETE') members.delete(entry);
       else return sendJson(response, 405, { error: 'use PUT or DELETE for group membership' });
       groups.set(key, members);
       return sendJson(response, 202, undefined);
     }
+    if (memberKind) return sendJson(response, 404, { error: `no route for ${url.pathname}` });
     if (request.method !== 'POST') return sendJson(response, 405, { error: 'use POST to send' });
     let message: { target?: unknown; arguments?: unknown };
     try {
@@ -219,7 +240,15 @@ export async function startSignalRServer(
     for (const connection of live) {
       if (connection.hub !== hub) continue;
       if (scope === 'users' && connection.userId !== decodedTarget) continue;
-      if (scope === 'groups' && !(connection.userId && members?.has(connection.userId))) continue;
+      if (scope === 'connections' && connection.id !== decodedTarget) continue;
+      if (
+        scope === 'groups' &&
+        !(
+          members?.has(`c:${connection.id}`) ||
+          (connection.userId && members?.has(`u:${connection.userId}`))
+        )
+      )
+        continue;
       connection.socket?.send(frame);
     }
     sendJson(response, 202, undefined);
@@ -254,16 +283,25 @@ export async function startSignalRServer(
       () => ws.send(`{"type":6}${recordSeparator}`),
       options.pingIntervalMs ?? 15_000,
     );
-    const leave = () => {
+    let left = false;
+    const leave = (error?: string) => {
       clearInterval(ping);
       live.delete(connection);
+      if (left || !handshaken) return;
+      left = true;
+      enqueueUpstream(connection, 'connections', 'disconnected', { type: 11, error: error ?? '' });
     };
-    ws.on('close', leave);
-    ws.on('error', leave);
+    ws.on('close', () => leave());
+    ws.on('error', (error) => leave(error.message));
     ws.on('message', (data) => {
       for (const record of data.toString().split(recordSeparator)) {
         if (record === '') continue;
-        let message: { protocol?: unknown; type?: unknown };
+        let message: {
+          protocol?: unknown;
+          type?: unknown;
+          invocationId?: unknown;
+          target?: unknown;
+        };
         try {
           message = JSON.parse(record);
         } catch {
@@ -282,6 +320,7 @@ export async function startSignalRServer(
           connection.socket = ws;
           live.add(connection);
           ws.send(`{}${recordSeparator}`);
+          enqueueUpstream(connection, 'connections', 'connected', { type: 10 });
           continue;
         }
         if (message.type === 6) continue; // ping
@@ -289,14 +328,106 @@ export async function startSignalRServer(
           ws.close();
           return;
         }
-        // Serverless clients only listen; the service disconnects one that sends.
-        ws.send(
-          `${JSON.stringify({ type: 7, error: 'Clients in serverless mode cannot send messages.', allowReconnect: false })}${recordSeparator}`,
-        );
-        ws.close();
-        return;
+        if (!options.upstream?.()) {
+          // Without upstream, serverless clients only listen; the service disconnects one that sends.
+          ws.send(
+            `${JSON.stringify({ type: 7, error: 'Clients in serverless mode cannot send messages.', allowReconnect: false })}${recordSeparator}`,
+          );
+          ws.close();
+          return;
+        }
+        const invocationId =
+          typeof message.invocationId === 'string' ? message.invocationId : undefined;
+        if (message.type === 1 && typeof message.target === 'string') {
+          enqueueUpstream(connection, 'messages', message.target, message, invocationId);
+        } else if (message.type === 4 && invocationId) {
+          send(ws, {
+            type: 3,
+            invocationId,
+            error: 'Streaming is not supported in serverless mode.',
+          });
+        }
+        // Other messages (completions of client results, cancellations, stream items) are dropped.
       }
     });
+  }
+
+  function send(ws: WebSocket | undefined, message: unknown) {
+    if (ws?.readyState === ws?.OPEN) ws?.send(`${JSON.stringify(message)}${recordSeparator}`);
+  }
+
+  function enqueueUpstream(
+    connection: ClientConnection,
+    category: 'connections' | 'messages',
+    event: string,
+    body: unknown,
+    invocationId?: string,
+  ) {
+    connection.upstream = connection.upstream.then(async () => {
+      const completion = await callUpstream(connection, category, event, body, invocationId);
+      if (invocationId) send(connection.socket, completion);
+    });
+  }
+
+  /**
+   * One upstream call, as the service makes it: POST to the URL template, the serverless protocol's
+   * message as the body, and the `X-ASRS-*` headers with the connection id signed by the access key.
+   * A client's invocation completes with what the endpoint answers (a hub-protocol completion), or
+   * with an error when the endpoint fails.
+   * https://learn.microsoft.com/azure/azure-signalr/concept-upstream#serverless-protocols
+   */
+  async function callUpstream(
+    connection: ClientConnection,
+    category: 'connections' | 'messages',
+    event: string,
+    body: unknown,
+    invocationId: string | undefined,
+  ): Promise<Record<string, unknown>> {
+    const failed = (reason: string) => ({ type: 3, invocationId, error: reason });
+    const template = options.upstream?.();
+    if (!template) return failed('No upstream is configured.');
+    const url = template
+      .replaceAll('{hub}', encodeURIComponent(connection.hub))
+      .replaceAll('{category}', category)
+      .replaceAll('{event}', encodeURIComponent(event));
+    const headers = {
+      'content-type': 'application/json',
+      'x-asrs-connection-id': connection.id,
+      'x-asrs-hub': connection.hub,
+      'x-asrs-category': category,
+      'x-asrs-event': event,
+      'x-asrs-signature': signUpstream(connection.id, [accessKey]),
+      'x-asrs-client-query': connection.query,
+      ...(connection.userId ? { 'x-asrs-user-id': connection.userId } : {}),
+    };
+    let outcome: Record<string, unknown> = failed('The upstream did not answer.');
+    for (let delivery = 0; delivery < (options.upstreamDeliveries ?? 1); delivery++) {
+      try {
+        const response = await fetch(url, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify(body),
+          signal: AbortSignal.timeout(100_000),
+        });
+        const text = await response.text();
+        if (!response.ok) {
+          outcome = failed(`The upstream answered ${response.status}.`);
+          continue;
+        }
+        const completion = invocationId
+          ? (JSON.parse(text.split(recordSeparator)[0] || 'null') as Record<string, unknown> | null)
+          : null;
+        outcome =
+          completion?.type === 3
+            ? { ...completion, invocationId }
+            : { type: 3, invocationId, result: null };
+      } catch (error) {
+        outcome = failed(
+          `The upstream call failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
+    }
+    return outcome;
   }
 
   const boundPort = await listen(server, port, 'SignalR');

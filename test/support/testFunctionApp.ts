@@ -75,6 +75,7 @@ export function createTestFunctionApp(
       return true;
     },
     check: async () => undefined,
+    setGroupMembership: async () => undefined,
   };
   const services = createServices(config, {
     realtime,

@@ -69,6 +69,37 @@ export interface StorageQueueFunctionDefinition extends DefinitionBase {
 }
 
 /**
+ * What a SignalR trigger receives: the upstream request, as the Functions SignalR extension hands
+ * it to a worker (its InvocationContext), normalised by `readSignalRInvocation`.
+ * https://learn.microsoft.com/azure/azure-functions/functions-bindings-signalr-service-trigger#invocationcontext
+ */
+export interface SignalRInvocation {
+  readonly hub: string;
+  readonly category: 'connections' | 'messages';
+  readonly event: string;
+  readonly connectionId: string;
+  /** The user id the client's access token names (set by negotiate from the validated caller). */
+  readonly userId: string | undefined;
+  /** The client's hub invocation id; absent for a `send` (no result expected) and connection events. */
+  readonly invocationId: string | undefined;
+  readonly arguments: readonly unknown[];
+  /** For `disconnected`: why the connection closed, empty when it closed cleanly. */
+  readonly error: string | undefined;
+}
+
+export interface SignalRFunctionDefinition extends DefinitionBase {
+  readonly kind: 'signalR';
+  readonly hubName: string;
+  readonly category: 'connections' | 'messages';
+  /** `connected`/`disconnected` for connections; the hub method's name for messages. */
+  readonly event: string;
+  /** App-setting name (or `<name>__*` prefix) of the SignalR connection; it also holds the key signatures are checked with. */
+  readonly connectionStringSetting: string;
+  /** Its return value completes the client's invocation; a throw completes it with an error. */
+  readonly handler: (invocation: SignalRInvocation, context: InvocationContext) => Promise<unknown>;
+}
+
+/**
  * One function, declared once. `index.ts` registers it with `@azure/functions`; the local host
  * drives the same handler with the same trigger shapes.
  */
@@ -76,4 +107,5 @@ export type FunctionDefinition =
   | HttpFunctionDefinition
   | EventHubFunctionDefinition
   | TimerFunctionDefinition
-  | StorageQueueFunctionDefinition;
+  | StorageQueueFunctionDefinition
+  | SignalRFunctionDefinition;

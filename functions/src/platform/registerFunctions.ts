@@ -1,9 +1,13 @@
-import type { app as functionsApp } from '@azure/functions';
+import { type app as functionsApp, trigger } from '@azure/functions';
 import type { Authenticate } from '../identity/tokenVerifier';
 import type { FunctionDefinition } from './functionDefinition';
 import { guardHttp } from './httpGuard';
+import { signalRTriggerHandler } from './signalRTrigger';
 
-type FunctionsApp = Pick<typeof functionsApp, 'http' | 'eventHub' | 'timer' | 'storageQueue'>;
+type FunctionsApp = Pick<
+  typeof functionsApp,
+  'http' | 'eventHub' | 'timer' | 'storageQueue' | 'generic'
+>;
 
 /** Maps each definition onto the `@azure/functions` v4 programming model. */
 export function registerFunctions(
@@ -52,6 +56,22 @@ export function registerFunctions(
           queueName: definition.queueName,
           connection: definition.connection,
           handler: definition.handler,
+          ...bindings,
+        });
+        break;
+      case 'signalR':
+        // No binding for this trigger in the v4 model: the generic one carries the extension's
+        // function.json properties. The handler's return value is the invocation's result.
+        app.generic(name, {
+          trigger: trigger.generic({
+            type: 'signalRTrigger',
+            name: 'invocation',
+            hubName: definition.hubName,
+            category: definition.category,
+            event: definition.event,
+            connectionStringSetting: definition.connectionStringSetting,
+          }),
+          handler: signalRTriggerHandler(definition),
           ...bindings,
         });
         break;

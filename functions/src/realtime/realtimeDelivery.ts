@@ -13,6 +13,12 @@ export interface RealtimeDelivery {
     log: (line: string) => void,
   ): Promise<boolean>;
   /**
+   * Adds a user to a group (or removes one), for every connection of theirs, now and later. Unlike
+   * sends it throws when the service refuses or cannot be reached: a member left out of the group
+   * would miss every change, so the caller's operation fails and is retried.
+   */
+  setGroupMembership(hub: string, group: string, userId: string, member: boolean): Promise<void>;
+  /**
    * For `/api/health/details`: throws while the latest failed send is under five minutes old. Not
    * a probe of the service, which would spend its message quota.
    */
@@ -48,7 +54,7 @@ export function createRealtimeDelivery(
   let failedSends = 0;
   let lastFailure: { at: number; error: string } | undefined;
 
-  async function post(url: string, body: string): Promise<void> {
+  async function post(url: string, body: string | undefined, method = 'POST'): Promise<void> {
     let lastError: unknown;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       if (attempt > 1)
@@ -56,12 +62,12 @@ export function createRealtimeDelivery(
       let response: Response;
       try {
         response = await fetch(url, {
-          method: 'POST',
+          method,
           headers: {
             authorization: `Bearer ${await (bearer as ServiceBearer)(url)}`,
-            'content-type': 'application/json',
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
           },
-          body,
+          ...(body === undefined ? {} : { body }),
           signal: AbortSignal.timeout(timeoutMs),
         });
       } catch (error) {
@@ -69,7 +75,7 @@ export function createRealtimeDelivery(
         continue;
       }
       if (response.ok) return;
-      lastError = new Error(`SignalR answered ${response.status} to POST ${url}`);
+      lastError = new Error(`SignalR answered ${response.status} to ${method} ${url}`);
       // Throttled or failing: try again. Refused (a quota, a bad token): retrying will not help.
       if (response.status !== 429 && response.status < 500) break;
     }
@@ -89,7 +95,9 @@ export function createRealtimeDelivery(
             ? `${base}/users/${encodeURIComponent(message.userId)}`
             : message.groupName
               ? `${base}/groups/${encodeURIComponent(message.groupName)}`
-              : base;
+              : message.connectionId
+                ? `${base}/connections/${encodeURIComponent(message.connectionId)}`
+                : base;
           try {
             if (breaker && now() < breaker.until)
               throw new Error(`not tried while SignalR is failing (${breaker.reason})`);
@@ -113,6 +121,12 @@ export function createRealtimeDelivery(
       );
       const delivered = outcomes.every(Boolean);
       return delivered;
+    },
+    async setGroupMembership(hub, group, userId, member) {
+      if (!config) throw new Error('SignalR is not configured');
+      // https://learn.microsoft.com/azure/azure-signalr/signalr-reference-data-plane-rest-api
+      const url = `${config.endpoint}/api/v1/hubs/${encodeURIComponent(hub)}/groups/${encodeURIComponent(group)}/users/${encodeURIComponent(userId)}`;
+      await post(url, undefined, member ? 'PUT' : 'DELETE');
     },
     configured: config !== undefined,
     async check() {

@@ -1,9 +1,10 @@
-/** The shape the SignalR output binding accepts; `userId`/`groupName` narrow the audience. */
+/** The shape the SignalR output binding accepts; `userId`/`groupName`/`connectionId` narrow the audience. */
 export interface SignalRMessage {
   readonly target: string;
   readonly arguments: readonly unknown[];
   readonly userId?: string;
   readonly groupName?: string;
+  readonly connectionId?: string;
 }
 
 // Serverless sends go through the service's REST API, which takes at most 1 MB of body
