@@ -23,7 +23,12 @@ import {
 import { type FunctionKeys, generateKeys, loadOrCreateKeys } from './host/functionKeys';
 import { createHubEventFeed } from './hubEventFeed';
 import { type RunningLocalIssuer, startLocalIssuer } from './identity/localIssuer';
-import { type LocalIdentity, localAudience, localClients } from './identity/localUsers';
+import {
+  type LocalIdentity,
+  type LocalUser,
+  localAudience,
+  localClients,
+} from './identity/localUsers';
 import { HubEventLog } from './iotHub/hubEventLog';
 import { type AccessPolicy, type RunningIotHub, startIotHubServer } from './iotHub/iotHubServer';
 import { RegistryStore } from './iotHub/registryStore';
@@ -76,6 +81,12 @@ export interface LocalStackOptions {
    * not delayed. For benchmarks (`npm run bench -- --rtt <ms>`).
    */
   readonly rttMs?: number;
+  /** The SignalR stand-in delivers every upstream call this many times (a retrying service); 1 when absent. */
+  readonly upstreamDeliveries?: number;
+  /** Who can sign in to the local issuer; the standard local users when absent. */
+  readonly users?: readonly LocalUser[];
+  /** Called each time a room update loses a race and is recomputed; for the rooms benchmark. */
+  readonly onRoomConflict?: () => void;
   readonly log?: (line: string) => void;
   /** Serve the dashboard: build it first, or serve an existing build. Off when absent. */
   readonly dashboard?: {
@@ -206,7 +217,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const gatewayHostName = `127.0.0.1:${iotHub.mqttPort}`;
     started.push(iotHub);
 
-    let signalR = await startSignalRServer(ports.signalR ?? 0);
+    // Upstream, as `pulumi up` configures it: the SignalR extension's webhook, with its system key.
+    let upstreamUrl: string | undefined;
+    const signalROptions = {
+      upstream: () => upstreamUrl,
+      ...(options.upstreamDeliveries ? { upstreamDeliveries: options.upstreamDeliveries } : {}),
+    };
+    let signalR = await startSignalRServer(ports.signalR ?? 0, signalROptions);
     started.push({ stop: () => signalR.stop() });
 
     const identity = await startLocalIssuer({
@@ -214,6 +231,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // Kept with --data, so tokens and signed-in dashboards survive a restart.
       ...(options.dataDir ? { keyFile: path.join(options.dataDir, 'identity-key.json') } : {}),
       clients: localClients(),
+      ...(options.users ? { users: options.users } : {}),
     });
     started.push(identity);
 
@@ -291,6 +309,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const services = createServices(loadConfig(settings), {
       eventFeed: createHubEventFeed(hubLog),
       ...(options.healthCacheMs === undefined ? {} : { healthCacheMs: options.healthCacheMs }),
+      ...(options.onRoomConflict ? { onRoomConflict: options.onRoomConflict } : {}),
     });
     // Stopped after the host (parts stop in reverse), so no invocation is left mid-query.
     started.push({ stop: () => services.close() });
@@ -315,9 +334,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     let host = await startFunctionHost(hostOptions);
     started.push({ stop: () => host.stop() });
     apiBaseUrl = `${host.baseUrl}/api`;
+    upstreamUrl = `${host.baseUrl}/runtime/webhooks/signalr?code=${keys.systemKeys.signalr_extension}`;
     // As the Azure entry point does: indexes now, not on the first encounter invocation.
-    services.encounters
-      ?.connect()
+    services
+      .connectDatabase()
       .catch((error: unknown) => log(`MongoDB is not reachable yet: ${String(error)}`));
 
     const endpoints: LocalEndpoints = {
@@ -362,7 +382,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
       stopSignalR: () => signalR.stop(),
       async startSignalR() {
-        signalR = await startSignalRServer(signalR.port, { accessKey: signalR.accessKey });
+        signalR = await startSignalRServer(signalR.port, {
+          ...signalROptions,
+          accessKey: signalR.accessKey,
+        });
       },
       async restartHost() {
         await host.stop();

@@ -7,6 +7,7 @@ import { createDeadLettersFunctions } from './operations/deadLetters.function';
 import { createRetentionFunctions } from './operations/retention.function';
 import type { FunctionDefinition } from './platform/functionDefinition';
 import { createNegotiateFunctions } from './realtime/negotiate.function';
+import { createRoomsFunctions } from './rooms/rooms.function';
 import { deadLetteringFunctions, type Services } from './services';
 import { createDeviceApiFunctions } from './telemetry/deviceApi.function';
 import { createIngestTelemetryFunctions } from './telemetry/ingestTelemetry.function';
@@ -35,6 +36,11 @@ export function createFunctionDefinitions(services: Services): FunctionDefinitio
       realtime: services.realtime,
       deadLetters: services.deadLetters,
       problems: services.misconfigured.encounters,
+    }),
+    ...createRoomsFunctions({
+      ...(services.rooms ? { rooms: services.rooms } : {}),
+      clientAccess: services.clientAccess,
+      ...(services.misconfigured.rooms ? { problems: services.misconfigured.rooms } : {}),
     }),
     ...createGatewayFunctions({ ...services.gateway, problems: services.misconfigured.gateway }),
     ...createHealthFunctions(services.health),

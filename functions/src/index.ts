@@ -10,12 +10,12 @@ const config = loadConfig(process.env);
 const services = createServices(config);
 registerFunctions(app, createFunctionDefinitions(services), services.authenticate);
 
-// The encounters feature's indexes are ensured as the worker starts; a failure here is retried by
-// the first invocation that needs the database, so it is only logged.
-services.encounters
-  ?.connect()
+// MongoDB's indexes (encounters, rooms) are ensured as the worker starts; a failure here is
+// retried by the first invocation that needs the database, so it is only logged.
+services
+  .connectDatabase()
   .catch((error: unknown) =>
     console.warn(
-      `MongoDB is not reachable yet (the first encounter invocation retries): ${String(error)}`,
+      `MongoDB is not reachable yet (the first invocation that needs it retries): ${String(error)}`,
     ),
   );

@@ -1,6 +1,7 @@
 import { createProductAnalytics, type ProductAnalytics } from './analytics/productAnalytics';
 import { ProductCatalog } from './analytics/productCatalog';
 import { ProductCounterStore } from './analytics/productCounterStore';
+import { encounterIndexes } from './encounters/encounterIndexes';
 import { createEncounterServices, type EncounterServices } from './encounters/encounterServices';
 import { SmsOutbox } from './encounters/smsOutbox';
 import { AlarmRuleStore, createThresholdRuleResolver } from './fleet/alarmRuleStore';
@@ -19,6 +20,7 @@ import { createRetention, type Retention } from './operations/retention';
 import { createBlobClientFactory } from './platform/blobClientFactory';
 import type { AppConfig } from './platform/config';
 import { DeadLetterStore } from './platform/deadLetterStore';
+import { createMongoDatabase } from './platform/mongoDatabase';
 import { createQueueClientFactory } from './platform/queueClientFactory';
 import { consumerGroups, containerNames, queueNames, tableNames } from './platform/settingNames';
 import {
@@ -27,6 +29,9 @@ import {
 } from './platform/tableClientFactory';
 import { createClientAccess, type IssueClientAccess } from './realtime/clientAccess';
 import { createRealtimeDelivery, type RealtimeDelivery } from './realtime/realtimeDelivery';
+import { RoomPeople } from './rooms/roomPeople';
+import { createRoomService, type RoomService } from './rooms/roomService';
+import { RoomStore, roomIndexes } from './rooms/roomStore';
 import { CalibrationStore } from './telemetry/calibrationStore';
 import { DeviceStateStore } from './telemetry/deviceStateStore';
 import { RejectionStore } from './telemetry/rejectionStore';
@@ -53,6 +58,10 @@ export interface Services {
   readonly analytics: ProductAnalytics;
   /** Absent when MONGODB_URI is not set, or the feature's settings are wrong. */
   readonly encounters?: EncounterServices;
+  /** Collaborative rooms; absent when MONGODB_URI is not set or wrong. */
+  readonly rooms?: RoomService;
+  /** Connects to MongoDB and ensures the indexes now, rather than on the first invocation that needs them. */
+  connectDatabase(): Promise<void>;
   /** Validates bearer tokens; absent when AUTH_ISSUER is not set, and then protected calls get 503. */
   readonly authenticate?: Authenticate;
   /** Client tokens for SignalR, minted after the caller's token is validated. */
@@ -90,6 +99,8 @@ export interface ServiceOptions {
   readonly realtime?: RealtimeDelivery;
   /** Hourly rollups on (the default) or off: off only for the benchmark's baseline. */
   readonly rollups?: boolean;
+  /** Called each time a room update loses a race and is recomputed; for the rooms benchmark. */
+  readonly onRoomConflict?: () => void;
 }
 
 /** The composition root: builds every store and core from validated config. No I/O happens here. */
@@ -152,10 +163,26 @@ export function createServices(config: AppConfig, options: ServiceOptions = {}):
           consumerGroup: consumerGroups.feed,
         })
       : undefined);
-  const encounters = config.encounters
-    ? createEncounterServices(config.encounters, config.storage, table)
+  // One client per worker, shared by the features that use MongoDB.
+  const mongodbUri = config.encounters?.mongodbUri ?? config.rooms?.mongodbUri;
+  const database = mongodbUri
+    ? createMongoDatabase(mongodbUri, { ...encounterIndexes, ...roomIndexes })
     : undefined;
+  const encounters =
+    config.encounters && database
+      ? createEncounterServices(config.encounters, config.storage, table, database)
+      : undefined;
   const realtime = options.realtime ?? createRealtimeDelivery(config.realtime);
+  const rooms =
+    config.rooms && database
+      ? createRoomService({
+          rooms: new RoomStore(database, {
+            ...(options.onRoomConflict ? { onConflict: options.onRoomConflict } : {}),
+          }),
+          people: new RoomPeople(database),
+          realtime,
+        })
+      : undefined;
   const registry = gateway
     ? createDeviceRegistry({ gateway, authorization: createHubAuthorization(gateway) })
     : undefined;
@@ -180,6 +207,10 @@ export function createServices(config: AppConfig, options: ServiceOptions = {}):
     ingestor,
     analytics,
     ...(encounters ? { encounters } : {}),
+    ...(rooms ? { rooms } : {}),
+    connectDatabase: async () => {
+      await database?.();
+    },
     ...(config.identity ? { authenticate: createTokenVerifier(config.identity) } : {}),
     clientAccess: createClientAccess(config.realtime),
     realtime,
@@ -195,7 +226,7 @@ export function createServices(config: AppConfig, options: ServiceOptions = {}):
       ...(options.healthCacheMs === undefined ? {} : { cacheMs: options.healthCacheMs }),
     },
     close: async () => {
-      await encounters?.close();
+      await database?.close();
     },
     gateway: {
       ...(registry ? { registry } : {}),

@@ -18,7 +18,7 @@ const looksSecret =
  * Device SAS and Twilio-signed functions are not anonymous: they prove who calls another way.
  */
 export const documentedPublicFunctions: readonly string[] = ['health'];
-const accessKinds = ['public', 'deviceSas', 'twilioSignature', 'roles', 'user'];
+const accessKinds = ['public', 'deviceSas', 'twilioSignature', 'roles', 'user', 'signedIn'];
 
 /** Least privilege, encryption in transit, identity over keys. Checkov ids where one exists. */
 export const securityRules: readonly PolicyRule[] = [

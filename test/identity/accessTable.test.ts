@@ -35,6 +35,9 @@ const accessTable: Record<string, string> = {
   putUserEncounter: 'PUT user',
   getUserMatches: 'GET user',
   userNegotiate: 'POST user',
+  roomsNegotiate: 'POST signedIn',
+  listRooms: 'GET signedIn',
+  getRoom: 'GET signedIn',
   sendDeviceMessage: 'POST deviceSas',
   twilioInbound: 'POST twilioSignature',
   health: 'GET public',
@@ -56,7 +59,7 @@ describe('the access table', () => {
   });
 
   const tokenProtected = httpFunctions.filter(
-    (d) => d.access.kind === 'roles' || d.access.kind === 'user',
+    (d) => d.access.kind === 'roles' || d.access.kind === 'user' || d.access.kind === 'signedIn',
   );
   const call = (definition: HttpFunctionDefinition, caller: ReturnType<typeof testUser> | null) => {
     const path = definition.route.replace(/\{(\w+)\??\}/g, 'x');

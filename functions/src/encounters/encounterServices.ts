@@ -1,10 +1,10 @@
 import type { EncounterConfig, StorageConnection } from '../platform/config';
+import type { Database } from '../platform/mongoDatabase';
 import { createQueueClientFactory } from '../platform/queueClientFactory';
 import { queueNames, tableNames } from '../platform/settingNames';
 import type { LazyTable } from '../platform/tableClientFactory';
 import { createEncounterMatcher, type EncounterMatcher } from './encounterMatcher';
 import { createEncounterScheduler, type EncounterScheduler } from './encounterScheduler';
-import { createMongoDatabase } from './mongoDatabase';
 import { NotificationLedger } from './notificationLedger';
 import { SmsOutbox } from './smsOutbox';
 import { createTwilioSmsSender } from './twilioSms';
@@ -20,10 +20,6 @@ export interface EncounterServices {
   readonly twilioAuthToken?: string;
   /** The URL Twilio signs, when set (TWILIO_WEBHOOK_URL). */
   readonly twilioWebhookUrl?: string;
-  /** Connects and ensures the indexes now rather than on the first invocation that needs them. */
-  connect(): Promise<void>;
-  /** Closes the MongoDB connection; for hosts that stop (the local cloud, tests, benchmarks). */
-  close(): Promise<void>;
 }
 
 /** Builds the encounters feature from its config; nothing connects until first use. */
@@ -31,8 +27,9 @@ export function createEncounterServices(
   config: EncounterConfig,
   storage: StorageConnection,
   table: (name: string) => LazyTable,
+  /** The app's MongoDB database, shared with the rooms feature. */
+  database: Database,
 ): EncounterServices {
-  const database = createMongoDatabase(config.mongodbUri);
   const users = new UserStore(database);
   const ledger = new NotificationLedger(database);
   const outbox =
@@ -66,7 +63,5 @@ export function createEncounterServices(
     ...(outbox ? { outbox } : {}),
     ...(config.twilioAuthToken ? { twilioAuthToken: config.twilioAuthToken } : {}),
     ...(config.twilioWebhookUrl ? { twilioWebhookUrl: config.twilioWebhookUrl } : {}),
-    connect: () => database().then(() => undefined),
-    close: () => database.close(),
   };
 }

@@ -1,9 +1,9 @@
 import type { Collection, Document } from 'mongodb';
 import { AppError } from '../platform/appError';
+import type { Database } from '../platform/mongoDatabase';
 import { collectionNames } from '../platform/settingNames';
 import type { EncounterUser, GeoPoint, PhoneStatus, ProfileInput } from './encounterUser';
 import { userLimits } from './encounterUser';
-import type { Database } from './mongoDatabase';
 
 /** A candidate found for a user, as the matcher ranks them. */
 export interface Match {

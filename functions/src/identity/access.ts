@@ -17,4 +17,9 @@ export type Access =
    * The app user named by the route's `{username}`, with a user token whose subject claimed it
    * (the handler checks the claim), or a caller with `Users.Manage`.
    */
-  | { readonly kind: 'user' };
+  | { readonly kind: 'user' }
+  /**
+   * Anyone signed in, operator or app user. The handler scopes what it returns to the caller (a
+   * room's state only to its members).
+   */
+  | { readonly kind: 'signedIn' };

@@ -55,7 +55,7 @@ export type RealtimeConfig =
   | { readonly kind: 'identity'; readonly endpoint: string; readonly clientId?: string };
 
 /** Features that can be switched off by a bad setting without stopping the rest of the app. */
-export type OptionalFeature = 'gateway' | 'encounters' | 'identity' | 'realtime';
+export type OptionalFeature = 'gateway' | 'encounters' | 'rooms' | 'identity' | 'realtime';
 
 export interface AppConfig {
   readonly storage: StorageConnection;
@@ -67,6 +67,8 @@ export interface AppConfig {
   readonly misconfigured: Readonly<Partial<Record<OptionalFeature, readonly string[]>>>;
   readonly gateway?: GatewayConfig;
   readonly encounters?: EncounterConfig;
+  /** Collaborative rooms; absent when MONGODB_URI is not set. */
+  readonly rooms?: { readonly mongodbUri: string };
   /** Bearer-token validation; absent when AUTH_ISSUER is not set. */
   readonly identity?: IdentityConfig;
   readonly realtime?: RealtimeConfig;
@@ -172,6 +174,7 @@ export function loadConfig(env: Env): AppConfig {
   };
   const gateway = optional('gateway', (found) => readGateway(env, found));
   const encounters = optional('encounters', (found) => readEncounters(env, found));
+  const rooms = optional('rooms', (found) => readMongodbUri(env, found));
   const identity = optional('identity', (found) => readIdentity(env, found));
   const realtime = optional('realtime', (found) => readRealtime(env, found));
   return {
@@ -183,6 +186,7 @@ export function loadConfig(env: Env): AppConfig {
     misconfigured,
     ...(gateway ? { gateway } : {}),
     ...(encounters ? { encounters } : {}),
+    ...(rooms ? { rooms: { mongodbUri: rooms } } : {}),
     ...(identity ? { identity } : {}),
     ...(realtime ? { realtime } : {}),
   };
@@ -379,13 +383,18 @@ function readGateway(env: Env, problems: string[]): GatewayConfig | undefined {
   };
 }
 
-function readEncounters(env: Env, problems: string[]): EncounterConfig | undefined {
+function readMongodbUri(env: Env, problems: string[]): string | undefined {
   const mongodbUri = nonEmpty(env[settingNames.mongodbUri]);
-  if (!mongodbUri) return undefined;
-  if (!/^mongodb(\+srv)?:\/\//.test(mongodbUri))
+  if (mongodbUri && !/^mongodb(\+srv)?:\/\//.test(mongodbUri))
     problems.push(
       `${settingNames.mongodbUri} must be a mongodb:// or mongodb+srv:// connection string`,
     );
+  return mongodbUri;
+}
+
+function readEncounters(env: Env, problems: string[]): EncounterConfig | undefined {
+  const mongodbUri = readMongodbUri(env, problems);
+  if (!mongodbUri) return undefined;
   const maxMatches = readInteger(
     env,
     settingNames.encounterMaxMatches,

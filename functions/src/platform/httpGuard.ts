@@ -49,7 +49,8 @@ async function authorize(
   request: HttpRequest,
   authenticate: Authenticate | undefined,
 ): Promise<Caller | undefined> {
-  if (access.kind !== 'roles' && access.kind !== 'user') return undefined;
+  if (access.kind !== 'roles' && access.kind !== 'user' && access.kind !== 'signedIn')
+    return undefined;
   if (!authenticate)
     throw new AppError(
       'unavailable',

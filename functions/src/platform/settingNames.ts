@@ -112,6 +112,12 @@ export const collectionNames = {
   notifications: 'notifications',
   /** Phone numbers that answered STOP, by E.164 number. */
   smsOptOuts: 'smsoptouts',
+  /** Collaborative rooms: members, queue and version, one document each. */
+  rooms: 'rooms',
+  /** Open SignalR connections on the rooms hub, by connection id: presence. */
+  roomConnections: 'roomconnections',
+  /** Display names of people who negotiated for the rooms hub, by user id. */
+  roomProfiles: 'roomprofiles',
 } as const;
 
 /** Blob containers the app reads. */

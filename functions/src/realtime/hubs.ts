@@ -6,3 +6,9 @@ export const telemetryHub = 'telemetry';
  * them; a token for one hub cannot open the other, so fleet broadcasts never reach app users.
  */
 export const userHub = 'users';
+
+/**
+ * Collaborative rooms: members invoke hub methods (through SignalR's upstream to the `rooms`
+ * triggers) and receive their rooms' changes through one group per room.
+ */
+export const roomsHub = 'rooms';

@@ -1,27 +1,16 @@
 import type { Db, MongoClientOptions } from 'mongodb';
-import { commonJsExports } from '../platform/commonJsModule';
-import { lazy } from '../platform/lazy';
-import { collectionNames } from '../platform/settingNames';
+import { commonJsExports } from './commonJsModule';
+import { lazy } from './lazy';
 
 /**
- * Index definitions the app ensures at start; `createIndexes` with the same spec is a no-op. Names
- * are left to the server's default (`field_1`), so an index someone made by hand with the same key
- * is recognised rather than conflicting.
+ * An index the app ensures at start; `createIndexes` with the same spec is a no-op. Names are left
+ * to the server's default (`field_1`), so an index someone made by hand with the same key is
+ * recognised rather than conflicting.
  */
-export const encounterIndexes = {
-  [collectionNames.users]: [
-    { key: { username: 1 }, unique: true },
-    // $geoNear needs exactly one 2dsphere index; ARM cannot declare one on Cosmos, so the app does.
-    { key: { location: '2dsphere' } },
-    // The scheduler's claim: opted-in users with a fresh location, not yet queued this window.
-    { key: { 'encounter.enabled': 1, 'encounter.locationUpdatedAt': 1 } },
-    { key: { 'encounter.queuedBy': 1 } },
-    // The Twilio webhook finds users by phone.
-    { key: { phone: 1 } },
-  ],
-  // Notification keys are the documents' _id, unique by definition; recent ones are listed by time.
-  [collectionNames.notifications]: [{ key: { createdAt: 1 } }],
-} as const;
+export interface MongoIndex {
+  readonly key: Readonly<Record<string, 1 | -1 | '2dsphere'>>;
+  readonly unique?: boolean;
+}
 
 /** The database, connected on first use. Stores call it; hosts that stop call `close`. */
 export type Database = () => Promise<Db>;
@@ -34,6 +23,8 @@ export type ClosableDatabase = Database & { close(): Promise<void> };
  */
 export function createMongoDatabase(
   uri: string,
+  /** By collection: what the app's queries need, ensured once per connection. */
+  indexes: Readonly<Record<string, readonly MongoIndex[]>>,
   log: (line: string) => void = () => undefined,
 ): ClosableDatabase {
   const connect = async () => {
@@ -51,8 +42,8 @@ export function createMongoDatabase(
     try {
       await client.connect();
       const db = client.db();
-      for (const [collection, indexes] of Object.entries(encounterIndexes))
-        await db.collection(collection).createIndexes(indexes.map((index) => ({ ...index })));
+      for (const [collection, specs] of Object.entries(indexes))
+        await db.collection(collection).createIndexes(specs.map((index) => ({ ...index })));
       log(`connected to MongoDB database ${db.databaseName}; indexes ensured`);
       return { client, db };
     } catch (error) {

@@ -1,0 +1,210 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { SignalRInvocation } from '../platform/functionDefinition';
+import { roomsHub } from '../realtime/hubs';
+import type { RealtimeDelivery } from '../realtime/realtimeDelivery';
+import type { SignalRMessage } from '../realtime/signalRMessage';
+import { applyRoomCommand, parseRoomInvocation, RoomError, type RoomMethod } from './roomCommands';
+import {
+  isMember,
+  type RoomChange,
+  type RoomDocument,
+  type RoomState,
+  toRoomState,
+} from './roomModel';
+import type { RoomPeople } from './roomPeople';
+import type { RoomStore } from './roomStore';
+
+/** A room's state with who is online in it: `roomState` and `GET /api/rooms/{id}`. */
+export type RoomSnapshot = RoomState & { readonly online: readonly string[] };
+
+export interface RoomSummary {
+  readonly roomId: string;
+  readonly name: string;
+  readonly ownerId: string;
+  readonly version: number;
+  readonly members: number;
+  readonly items: number;
+}
+
+export interface RoomService {
+  /** Runs one client invocation of a hub method; its result completes the client's invocation. */
+  invoke(method: RoomMethod, invocation: SignalRInvocation, log: Log): Promise<unknown>;
+  connected(invocation: SignalRInvocation, log: Log): Promise<void>;
+  disconnected(invocation: SignalRInvocation, log: Log): Promise<void>;
+  /** For members only; others get `not_found`, so room ids cannot be probed. */
+  snapshot(roomId: string, userId: string): Promise<RoomSnapshot>;
+  list(userId: string): Promise<RoomSummary[]>;
+  rememberName(userId: string, name: string): Promise<void>;
+}
+
+type Log = (line: string) => void;
+
+const groupOf = (roomId: string) => `room-${roomId}`;
+// Invite codes avoid letters and digits that read alike (I/1, O/0).
+const inviteAlphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+
+export function createRoomService(deps: {
+  readonly rooms: RoomStore;
+  readonly people: RoomPeople;
+  readonly realtime: RealtimeDelivery;
+  readonly now?: () => Date;
+}): RoomService {
+  const { rooms, people, realtime } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  const send = (messages: SignalRMessage[], log: Log) => realtime.send(roomsHub, messages, log);
+  const updated = (room: RoomDocument, change: RoomChange): SignalRMessage => ({
+    target: 'roomUpdated',
+    arguments: [{ roomId: room._id, version: room.version, change }],
+    groupName: groupOf(room._id),
+  });
+  async function snapshotOf(room: RoomDocument): Promise<RoomSnapshot> {
+    return { ...toRoomState(room), online: await people.online(room.members.map((m) => m.userId)) };
+  }
+  async function announcePresence(room: Pick<RoomDocument, '_id' | 'members'>, log: Log) {
+    const online = await people.online(room.members.map((m) => m.userId));
+    await send(
+      [
+        {
+          target: 'presence',
+          arguments: [{ roomId: room._id, online }],
+          groupName: groupOf(room._id),
+        },
+      ],
+      log,
+    );
+  }
+  async function sendState(room: RoomDocument, connectionId: string, log: Log) {
+    await send([{ target: 'roomState', arguments: [await snapshotOf(room)], connectionId }], log);
+  }
+
+  async function run(method: RoomMethod, invocation: SignalRInvocation, userId: string, log: Log) {
+    const { command, requestId } = parseRoomInvocation(method, invocation.arguments);
+    const requestKey = requestId ? `${userId}:${requestId}` : undefined;
+    // The display name is only recorded when someone becomes a member.
+    const joining = command.method === 'createRoom' || command.method === 'joinRoom';
+    const actor = { userId, name: joining ? await people.nameOf(userId) : userId };
+    if (command.method === 'createRoom') {
+      // A retried request finds the room its first attempt made: the id comes from the request.
+      const roomId = requestKey
+        ? createHash('sha256').update(requestKey).digest('base64url').slice(0, 16)
+        : randomBytes(12).toString('base64url');
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const created = await rooms.create({
+          _id: roomId,
+          name: command.name,
+          ownerId: userId,
+          inviteCode: inviteCode(),
+          version: 1,
+          createdAt: now().toISOString(),
+          members: [{ ...actor, slot: 0, joinedAt: now().toISOString() }],
+          nextSlot: 1,
+          items: [],
+          nowPlaying: null,
+          applied: [],
+        });
+        if (created === 'inviteTaken') continue;
+        if (created.room.ownerId !== userId)
+          throw new RoomError('invalid_argument', 'createRoom.requestId is already in use');
+        await realtime.setGroupMembership(roomsHub, groupOf(roomId), userId, true);
+        await sendState(created.room, invocation.connectionId, log);
+        return { roomId, inviteCode: created.room.inviteCode };
+      }
+      throw new RoomError('busy', 'no free invite code was found; try again');
+    }
+    const roomId =
+      command.method === 'joinRoom'
+        ? await rooms.roomIdForInvite(command.inviteCode)
+        : command.roomId;
+    if (!roomId) throw new RoomError('not_found', 'no room has that invite code');
+    const outcome = await rooms.update(
+      roomId,
+      (room) =>
+        applyRoomCommand(room, command, actor, now(), () => randomBytes(9).toString('base64url')),
+      requestKey,
+    );
+    if (command.method === 'joinRoom') {
+      // Always (re)added: a join whose first attempt stored the member but failed here is retried.
+      await realtime.setGroupMembership(roomsHub, groupOf(roomId), userId, true);
+    } else if (command.method === 'leaveRoom') {
+      await realtime.setGroupMembership(roomsHub, groupOf(roomId), userId, false);
+    }
+    if (outcome.change && !outcome.replayed)
+      await send([updated(outcome.room, outcome.change)], log);
+    if (command.method === 'joinRoom') await sendState(outcome.room, invocation.connectionId, log);
+    if (command.method === 'joinRoom' || command.method === 'leaveRoom')
+      await announcePresence(outcome.room, log);
+    return outcome.result;
+  }
+
+  return {
+    async invoke(method, invocation, log) {
+      const userId = invocation.userId;
+      try {
+        if (!userId)
+          throw new RoomError('forbidden', 'connect with a token from POST /api/rooms/negotiate');
+        return await run(method, invocation, userId, log);
+      } catch (error) {
+        const refusal =
+          error instanceof RoomError
+            ? error
+            : new RoomError('unavailable', `${method} could not be completed; try again`);
+        if (!(error instanceof RoomError))
+          log(`${method} failed: ${error instanceof Error ? error.message : String(error)}`);
+        // The caller only, and the invocation completes with the same error.
+        await send(
+          [
+            {
+              target: 'roomError',
+              arguments: [{ code: refusal.code, message: refusal.message, method }],
+              connectionId: invocation.connectionId,
+            },
+          ],
+          log,
+        );
+        throw new Error(`${refusal.code}: ${refusal.message}`);
+      }
+    },
+
+    async connected(invocation, log) {
+      if (!invocation.userId) return;
+      await people.connected(invocation.connectionId, invocation.userId, now());
+      // A reconnecting member gets each room's state (it may have missed changes) and is online.
+      for (const room of await rooms.forMember(invocation.userId)) {
+        await sendState(room, invocation.connectionId, log);
+        await announcePresence(room, log);
+      }
+    },
+
+    async disconnected(invocation, log) {
+      await people.disconnected(invocation.connectionId);
+      if (!invocation.userId) return;
+      for (const room of await rooms.forMember(invocation.userId))
+        await announcePresence(room, log);
+    },
+
+    async snapshot(roomId, userId) {
+      const room = await rooms.get(roomId);
+      if (!room || !isMember(room, userId))
+        throw new RoomError('not_found', `there is no room ${roomId} that you are a member of`);
+      return snapshotOf(room);
+    },
+
+    async list(userId) {
+      return (await rooms.forMember(userId)).map((room) => ({
+        roomId: room._id,
+        name: room.name,
+        ownerId: room.ownerId,
+        version: room.version,
+        members: room.members.length,
+        items: room.items.length,
+      }));
+    },
+
+    rememberName: (userId, name) => people.rememberName(userId, name, now()),
+  };
+}
+
+function inviteCode(): string {
+  return [...randomBytes(8)].map((byte) => inviteAlphabet[byte % inviteAlphabet.length]).join('');
+}

@@ -1,0 +1,148 @@
+import type { Collection } from 'mongodb';
+import { ExpiringCache } from '../platform/expiringCache';
+import type { Database, MongoIndex } from '../platform/mongoDatabase';
+import { collectionNames } from '../platform/settingNames';
+import { type Applied, RoomError } from './roomCommands';
+import { type RoomDocument, roomLimits } from './roomModel';
+
+/** What the room queries need (see `MongoIndex`). */
+export const roomIndexes: Readonly<Record<string, readonly MongoIndex[]>> = {
+  // Joining finds a room by its invite code; a code names one room.
+  [collectionNames.rooms]: [
+    { key: { inviteCode: 1 }, unique: true },
+    { key: { 'members.userId': 1 } },
+  ],
+  [collectionNames.roomConnections]: [{ key: { userId: 1 } }],
+};
+
+export interface RoomStoreOptions {
+  /** Attempts of one conditional update before the caller is told to try again. */
+  readonly maxAttempts?: number;
+  /** Called on every lost race (another instance changed the room first); for the benchmark. */
+  readonly onConflict?: () => void;
+  /** Snapshots kept per instance; the oldest go first. */
+  readonly cacheEntries?: number;
+}
+
+/**
+ * The `rooms` collection, with cache-aside reads: each instance keeps the room documents it has
+ * read and, before using one, reads only the current version (`{version: 1}` by `_id`). A match is
+ * served from memory; a mismatch reads the document again. Every write is a replace conditional
+ * on the version it was computed from, so an update made on another instance in between is never
+ * lost or applied twice: the loser reads again and recomputes, a bounded number of times.
+ */
+export class RoomStore {
+  private readonly cache: ExpiringCache<string, RoomDocument>;
+  private readonly maxAttempts: number;
+
+  constructor(
+    private readonly database: Database,
+    private readonly options: RoomStoreOptions = {},
+  ) {
+    this.maxAttempts = options.maxAttempts ?? 25;
+    // Validated by version on every use, so the TTL only bounds memory held for idle rooms.
+    this.cache = new ExpiringCache({
+      ttlMs: 10 * 60_000,
+      maxEntries: options.cacheEntries ?? 2_000,
+    });
+  }
+
+  private async rooms(): Promise<Collection<RoomDocument>> {
+    return (await this.database()).collection<RoomDocument>(collectionNames.rooms);
+  }
+
+  /** The room, from this instance's cache when its version is still current. */
+  async get(roomId: string): Promise<RoomDocument | undefined> {
+    const rooms = await this.rooms();
+    const cached = this.cache.lookup(roomId);
+    if (cached.hit) {
+      const current = await rooms.findOne({ _id: roomId }, { projection: { version: 1 } });
+      if (!current) {
+        this.cache.delete(roomId);
+        return undefined;
+      }
+      if (current.version === cached.value.version) return cached.value;
+    }
+    const room = (await rooms.findOne({ _id: roomId })) ?? undefined;
+    if (room) this.cache.set(roomId, room);
+    else this.cache.delete(roomId);
+    return room;
+  }
+
+  async roomIdForInvite(inviteCode: string): Promise<string | undefined> {
+    const room = await (await this.rooms()).findOne({ inviteCode }, { projection: { _id: 1 } });
+    return room?._id;
+  }
+
+  /** Rooms the user is a member of, newest first. */
+  async forMember(userId: string): Promise<RoomDocument[]> {
+    return (await this.rooms())
+      .find({ 'members.userId': userId })
+      .sort({ createdAt: -1 })
+      .limit(200)
+      .toArray();
+  }
+
+  /**
+   * Inserts a new room. Returns the stored one when a room with that id exists already (the same
+   * request, retried); a taken invite code is reported for the caller to draw another.
+   */
+  async create(
+    room: RoomDocument,
+  ): Promise<{ room: RoomDocument; created: boolean } | 'inviteTaken'> {
+    const rooms = await this.rooms();
+    try {
+      await rooms.insertOne(room);
+      this.cache.set(room._id, room);
+      return { room, created: true };
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 11000) throw error;
+      const existing = await rooms.findOne({ _id: room._id });
+      return existing ? { room: existing, created: false } : 'inviteTaken';
+    }
+  }
+
+  /**
+   * Applies `change` to the current room and stores it on the condition that nobody else changed it
+   * first, reading again and recomputing when someone did. A request id already applied answers
+   * with its first result and changes nothing.
+   */
+  async update(
+    roomId: string,
+    change: (room: RoomDocument) => Applied,
+    requestKey?: string,
+  ): Promise<Applied & { replayed: boolean }> {
+    const rooms = await this.rooms();
+    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
+      const room = await this.get(roomId);
+      if (!room) throw new RoomError('not_found', `there is no room ${roomId}`);
+      const earlier = requestKey && room.applied.find((entry) => entry.key === requestKey);
+      if (earlier) return { room, result: earlier.result, replayed: true };
+      const applied = change(room);
+      if (!applied.change) return { ...applied, replayed: false };
+      const stored: RoomDocument = requestKey
+        ? {
+            ...applied.room,
+            applied: [...room.applied, { key: requestKey, result: applied.result }].slice(
+              -roomLimits.applied,
+            ),
+          }
+        : applied.room;
+      const { matchedCount } = await rooms.replaceOne(
+        { _id: roomId, version: room.version },
+        stored,
+      );
+      if (matchedCount === 1) {
+        this.cache.set(roomId, stored);
+        return { ...applied, room: stored, replayed: false };
+      }
+      this.options.onConflict?.();
+      this.cache.delete(roomId);
+      // Jittered, growing: instances racing on one room spread out instead of colliding again.
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.random() * Math.min(200, 5 * 2 ** attempt)),
+      );
+    }
+    throw new RoomError('busy', `room ${roomId} is changing too fast; try again`);
+  }
+}

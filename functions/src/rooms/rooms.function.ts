@@ -1,0 +1,103 @@
+import { AppError } from '../platform/appError';
+import type { FunctionDefinition, SignalRFunctionDefinition } from '../platform/functionDefinition';
+import { settingNames } from '../platform/settingNames';
+import type { IssueClientAccess } from '../realtime/clientAccess';
+import { roomsHub } from '../realtime/hubs';
+import { RoomError, roomMethods } from './roomCommands';
+import type { RoomService } from './roomService';
+
+export interface RoomsDeps {
+  /** Absent when MONGODB_URI is not set or wrong; the functions then refuse, naming the setting. */
+  readonly rooms?: RoomService;
+  readonly clientAccess: IssueClientAccess;
+  readonly problems?: readonly string[];
+}
+
+/**
+ * Collaborative rooms (seed 002): signed-in people negotiate for the `rooms` hub over HTTP, then
+ * invoke its methods, which SignalR Service's upstream delivers to the `signalRTrigger` functions
+ * below through `/runtime/webhooks/signalr`. Changes go back to each room's group.
+ */
+export function createRoomsFunctions(deps: RoomsDeps): FunctionDefinition[] {
+  const feature = (): RoomService => {
+    if (deps.rooms) return deps.rooms;
+    throw new AppError(
+      'unavailable',
+      deps.problems?.length
+        ? `rooms are misconfigured: ${deps.problems.join('; ')}`
+        : `rooms need ${settingNames.mongodbUri}`,
+    );
+  };
+  const trigger = (
+    name: string,
+    category: SignalRFunctionDefinition['category'],
+    event: string,
+    handler: SignalRFunctionDefinition['handler'],
+  ): SignalRFunctionDefinition => ({
+    kind: 'signalR',
+    name,
+    hubName: roomsHub,
+    category,
+    event,
+    connectionStringSetting: settingNames.signalR,
+    handler,
+  });
+  return [
+    {
+      kind: 'http',
+      name: 'roomsNegotiate',
+      route: 'rooms/negotiate',
+      methods: ['POST'],
+      access: { kind: 'signedIn' },
+      handler: async (_request, _context, caller) => {
+        const who = caller as NonNullable<typeof caller>;
+        const rooms = feature();
+        // The token's subject is the connection's user id, which every invocation arrives with.
+        await rooms.rememberName(who.subject, who.name ?? who.subject);
+        return { jsonBody: await deps.clientAccess(roomsHub, who.subject) };
+      },
+    },
+    {
+      kind: 'http',
+      name: 'listRooms',
+      route: 'rooms',
+      methods: ['GET'],
+      access: { kind: 'signedIn' },
+      handler: async (_request, _context, caller) => ({
+        jsonBody: { rooms: await feature().list((caller as NonNullable<typeof caller>).subject) },
+      }),
+    },
+    {
+      kind: 'http',
+      name: 'getRoom',
+      route: 'rooms/{roomId}',
+      methods: ['GET'],
+      access: { kind: 'signedIn' },
+      handler: async (request, _context, caller) => {
+        try {
+          return {
+            jsonBody: await feature().snapshot(
+              request.params.roomId ?? '',
+              (caller as NonNullable<typeof caller>).subject,
+            ),
+          };
+        } catch (error) {
+          if (error instanceof RoomError && error.code === 'not_found')
+            throw new AppError('not_found', error.message);
+          throw error;
+        }
+      },
+    },
+    trigger('roomsConnected', 'connections', 'connected', (invocation, context) =>
+      feature().connected(invocation, (line) => context.warn(line)),
+    ),
+    trigger('roomsDisconnected', 'connections', 'disconnected', (invocation, context) =>
+      feature().disconnected(invocation, (line) => context.warn(line)),
+    ),
+    ...roomMethods.map((method) =>
+      trigger(`rooms_${method}`, 'messages', method, (invocation, context) =>
+        feature().invoke(method, invocation, (line) => context.warn(line)),
+      ),
+    ),
+  ];
+}
