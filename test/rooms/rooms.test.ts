@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { joinRoomsHub, type RoomMember } from '../../harness/roomMember';
 import { userToken } from '../../local/identity/tokens';
 import { type LocalStack, startLocalStack } from '../../local/localStack';
@@ -15,8 +15,11 @@ beforeAll(async () => {
   );
   tokens = { alice: alice as string, bob: bob as string, carol: carol as string };
 });
+// Each test's people leave when it ends, so that presence in one test is not another's.
+afterEach(async () => {
+  await Promise.all(members.splice(0).map((m) => m.stop().catch(() => undefined)));
+});
 afterAll(async () => {
-  await Promise.all(members.map((m) => m.stop().catch(() => undefined)));
   await stack?.stop();
 });
 
@@ -87,5 +90,145 @@ describe('rooms through the official SignalR client', () => {
     });
     expect(read.status).toBe(200);
     expect(await read.json()).toMatchObject({ roomId, items: [{ itemId: first, score: -1 }] });
+  });
+});
+
+async function roomWith(owner: RoomMember, ...others: RoomMember[]) {
+  const { roomId, inviteCode } = await owner.invoke<{ roomId: string; inviteCode: string }>(
+    'createRoom',
+    { name: 'test room' },
+  );
+  for (const other of others) await other.invoke('joinRoom', { inviteCode });
+  await owner.waitFor(roomId, (s) => s.members.length === others.length + 1);
+  return { roomId, inviteCode };
+}
+
+describe('refusals', () => {
+  it('refuses non-members, other people’s items, the owner’s powers and bad arguments, naming them', async () => {
+    const [alice, bob, carol] = [await member('alice'), await member('bob'), await member('carol')];
+    const { roomId } = await roomWith(alice, bob);
+    const { itemId } = await alice.invoke<{ itemId: string }>('addItem', {
+      roomId,
+      title: 'Mine',
+      artist: 'Alice',
+      durationSeconds: 60,
+    });
+    await expect(
+      carol.invoke('addItem', { roomId, title: 'x', artist: 'y', durationSeconds: 1 }),
+    ).rejects.toThrow(/^not_member: /);
+    await expect(carol.invoke('vote', { roomId, itemId, value: 1 })).rejects.toThrow(/not_member/);
+    await expect(bob.invoke('removeItem', { roomId, itemId })).rejects.toThrow(/^forbidden: /);
+    await expect(bob.invoke('setNowPlaying', { roomId, itemId })).rejects.toThrow(/forbidden/);
+    await expect(bob.invoke('vote', { roomId, itemId, value: 2 })).rejects.toThrow(
+      /invalid_argument: vote.value must be 1 or -1/,
+    );
+    await expect(
+      bob.invoke('addItem', { roomId, title: '', artist: 'y', durationSeconds: -1, mood: 'happy' }),
+    ).rejects.toThrow(
+      /addItem.title must be text.*addItem.durationSeconds must be a whole number.*addItem.mood is not an argument/,
+    );
+    await expect(bob.invoke('joinRoom', { inviteCode: 'nope' })).rejects.toThrow(
+      /joinRoom.inviteCode/,
+    );
+    await expect(bob.invoke('vote', { roomId, itemId: 'missing', value: 1 })).rejects.toThrow(
+      /^not_found: /,
+    );
+    // Errors also reach the caller, and only the caller, as roomError.
+    expect(carol.errors.map((e) => e.code)).toEqual(['not_member', 'not_member']);
+    expect(bob.errors.map((e) => e.code)).toEqual([
+      'forbidden',
+      'forbidden',
+      'invalid_argument',
+      'invalid_argument',
+      'invalid_argument',
+      'not_found',
+    ]);
+    expect(alice.errors).toEqual([]);
+    // Reads are members-only too, and nobody learns whether the room exists.
+    const read = (token: string) =>
+      fetch(`${stack.endpoints.apiBaseUrl}/rooms/${roomId}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+    expect((await read(tokens.carol)).status).toBe(404);
+    expect((await fetch(`${stack.endpoints.apiBaseUrl}/rooms/${roomId}`)).status).toBe(401);
+    expect((await read(tokens.bob)).status).toBe(200);
+  });
+
+  it('holds at most 500 items in a room', async () => {
+    const alice = await member('alice');
+    const { roomId } = await roomWith(alice);
+    const add = (n: number) =>
+      alice.invoke('addItem', { roomId, title: `Song ${n}`, artist: 'A', durationSeconds: 100 });
+    for (let n = 0; n < 500; n += 50)
+      await Promise.all(Array.from({ length: 50 }, (_, i) => add(n + i)));
+    await expect(add(500)).rejects.toThrow(/^queue_full: /);
+    expect((await alice.waitFor(roomId, (s) => s.items.length === 500)).version).toBe(501);
+  });
+});
+
+describe('presence', () => {
+  it('keeps someone with two connections online until both close', async () => {
+    const alice = await member('alice');
+    const bob = await member('bob');
+    const { roomId } = await roomWith(alice, bob);
+    const aliceId = subjectOf(tokens.alice);
+    const bobId = subjectOf(tokens.bob);
+    await alice.waitFor(roomId, (s) => s.online.includes(bobId));
+    const bobAgain = await member('bob');
+    // The second connection gets the room's state as it connects.
+    await bobAgain.waitFor(roomId, (s) => s.members.length === 2);
+    await bob.stop();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(alice.rooms.get(roomId)?.state?.online).toContain(bobId);
+    await bobAgain.stop();
+    await alice.waitFor(roomId, (s) => !s.online.includes(bobId) && s.online.includes(aliceId));
+  });
+});
+
+describe('versions', () => {
+  it('reads the room again when an update is missing', async () => {
+    const alice = await member('alice');
+    let dropped = 0;
+    const bob = await member('bob', {
+      gapWaitMs: 100,
+      dropUpdate: (update) => update.change.type === 'itemAdded' && dropped++ === 0,
+    });
+    const { roomId } = await roomWith(alice, bob);
+    await bob.waitFor(roomId, (s) => s.members.length === 2);
+    for (const title of ['one', 'two'])
+      await alice.invoke('addItem', { roomId, title, artist: 'A', durationSeconds: 30 });
+    const state = await bob.waitFor(roomId, (s) => s.items.length === 2);
+    expect(dropped).toBe(2);
+    expect(bob.rooms.get(roomId)?.resyncs).toBe(1);
+    expect(state.version).toBe((await alice.waitFor(roomId, (s) => s.items.length === 2)).version);
+  });
+});
+
+describe('the SignalR webhook', () => {
+  it('refuses a call without the system key or with a bad signature', async () => {
+    const url = `${stack.endpoints.apiBaseUrl.replace(/\/api$/, '')}/runtime/webhooks/signalr`;
+    const headers = {
+      'content-type': 'application/json',
+      'x-asrs-connection-id': 'c1',
+      'x-asrs-hub': 'rooms',
+      'x-asrs-category': 'messages',
+      'x-asrs-event': 'createRoom',
+      'x-asrs-user-id': subjectOf(tokens.alice),
+    };
+    const body = JSON.stringify({
+      type: 1,
+      invocationId: '1',
+      target: 'createRoom',
+      arguments: [{ name: 'forged' }],
+    });
+    const noKey = await fetch(url, { method: 'POST', headers, body });
+    expect(noKey.status).toBe(401);
+    const forged = await fetch(`${url}?code=${stack.keys.systemKeys.signalr_extension}`, {
+      method: 'POST',
+      headers: { ...headers, 'x-asrs-signature': `sha256=${'0'.repeat(64)}` },
+      body,
+    });
+    expect(forged.status).toBe(401);
+    expect(await forged.json()).toMatchObject({ error: { code: 'bad_signature' } });
   });
 });

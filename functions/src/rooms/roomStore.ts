@@ -29,11 +29,14 @@ export interface RoomStoreOptions {
  * read and, before using one, reads only the current version (`{version: 1}` by `_id`). A match is
  * served from memory; a mismatch reads the document again. Every write is a replace conditional
  * on the version it was computed from, so an update made on another instance in between is never
- * lost or applied twice: the loser reads again and recomputes, a bounded number of times.
+ * lost or applied twice: the loser reads again and recomputes, a bounded number of times. On one
+ * instance, updates to a room take turns, so conflicts only come from other instances.
  */
 export class RoomStore {
   private readonly cache: ExpiringCache<string, RoomDocument>;
   private readonly maxAttempts: number;
+  /** Updates in flight on this instance, by room: they take turns rather than race each other. */
+  private readonly turns = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly database: Database,
@@ -107,10 +110,30 @@ export class RoomStore {
    * first, reading again and recomputing when someone did. A request id already applied answers
    * with its first result and changes nothing.
    */
-  async update(
+  update(
     roomId: string,
     change: (room: RoomDocument) => Applied,
     requestKey?: string,
+  ): Promise<Applied & { replayed: boolean }> {
+    // One instance runs many invocations at once; racing them on one document would only spend
+    // requests on conflicts. Across instances, the version condition below decides.
+    const previous = this.turns.get(roomId) ?? Promise.resolve();
+    const turn = previous.then(
+      () => this.updateNow(roomId, change, requestKey),
+      () => this.updateNow(roomId, change, requestKey),
+    );
+    const settled = turn.catch(() => undefined);
+    this.turns.set(roomId, settled);
+    void settled.then(() => {
+      if (this.turns.get(roomId) === settled) this.turns.delete(roomId);
+    });
+    return turn;
+  }
+
+  private async updateNow(
+    roomId: string,
+    change: (room: RoomDocument) => Applied,
+    requestKey: string | undefined,
   ): Promise<Applied & { replayed: boolean }> {
     const rooms = await this.rooms();
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
@@ -140,7 +163,7 @@ export class RoomStore {
       this.cache.delete(roomId);
       // Jittered, growing: instances racing on one room spread out instead of colliding again.
       await new Promise((resolve) =>
-        setTimeout(resolve, Math.random() * Math.min(200, 5 * 2 ** attempt)),
+        setTimeout(resolve, Math.random() * Math.min(500, 5 * 2 ** attempt)),
       );
     }
     throw new RoomError('busy', `room ${roomId} is changing too fast; try again`);
