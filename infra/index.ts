@@ -3,11 +3,13 @@ import * as resources from '@pulumi/azure-native/resources';
 import * as pulumi from '@pulumi/pulumi';
 import { httpAccessManifest } from '../functions/src/httpAccess';
 import {
+  collectionNames,
   consumerGroups,
   queueNames,
   settingNames,
   tableNames,
 } from '../functions/src/platform/settingNames';
+import { roomsHub } from '../functions/src/realtime/hubs';
 import { AppRegistration, apiScopeName } from './components/appRegistration';
 import { CodeDeployment } from './components/codeDeployment';
 import { CosmosMongo } from './components/cosmosMongo';
@@ -18,6 +20,7 @@ import { IotHub } from './components/iotHub';
 import { KeyVault } from './components/keyVault';
 import { Monitoring } from './components/monitoring';
 import { SignalR } from './components/signalR';
+import { SignalRUpstreamKey } from './components/signalRUpstream';
 import { packageDashboard, packageFunctions } from './packaging';
 import { type ResourceNames, resourceNames, stableSuffix } from './resourceNames';
 import { readStageConfig, StageConfigError } from './stageConfig';
@@ -90,18 +93,19 @@ const iot = new IotHub('iot', {
     : {}),
   protect: stage.protect,
 });
-const realtime = new SignalR('realtime', {
-  ...placement,
-  resourceName: name('signalR'),
-  ...stage.signalR,
-  allowedOrigins,
-});
 const cosmos = new CosmosMongo('cosmos', {
   ...placement,
   accountName: name('cosmosAccount'),
   serverless: stage.cosmosServerless,
   databaseName: 'fieldline',
-  collections: ['users', 'notifications'],
+  collections: [
+    collectionNames.users,
+    collectionNames.notifications,
+    collectionNames.smsOptOuts,
+    collectionNames.rooms,
+    collectionNames.roomConnections,
+    collectionNames.roomProfiles,
+  ],
   // Notifications are kept as long as the tables' rows (RETENTION_DAYS).
   expireAfterSeconds: { notifications: stage.retentionDays * 86_400 },
   protect: stage.protect,
@@ -136,6 +140,31 @@ const vault = new KeyVault('vault', {
   protect: stage.protect,
 });
 const reference = (secret: string) => vault.references[secret] as pulumi.Output<string>;
+
+// Client invocations on the rooms hub reach the app through SignalR's upstream, which presents the
+// SignalR extension's system key from Key Vault. The app's host name is its name's: SignalR is
+// declared before the app, which names SignalR in its settings and roles.
+const upstreamKey = new SignalRUpstreamKey('upstream', {
+  ...placement,
+  vaultName: vault.vault.name,
+  identityName: name('signalRIdentity'),
+  subscriptionId: client.subscriptionId,
+});
+const realtime = new SignalR(
+  'realtime',
+  {
+    ...placement,
+    resourceName: name('signalR'),
+    ...stage.signalR,
+    allowedOrigins,
+    upstream: {
+      hubs: [roomsHub],
+      urlTemplate: pulumi.interpolate`https://${name('functionApp')}.azurewebsites.net/runtime/webhooks/signalr?code={@Microsoft.KeyVault(SecretUri=${upstreamKey.secretUri})}`,
+      identityId: upstreamKey.identity.id,
+    },
+  },
+  { dependsOn: upstreamKey.ready },
+);
 
 const containerId = (container: string) => storage.containerIds[container] as pulumi.Output<string>;
 const functions = new FunctionApp('functions', {
@@ -222,6 +251,7 @@ new CodeDeployment(
     zipPath: functionPackage.zipPath,
     contentHash: functionPackage.contentHash,
     httpAccess: httpAccessManifest(),
+    hostKeys: [{ keyType: 'systemKeys', keyName: 'signalr_extension', value: upstreamKey.value }],
   },
   { dependsOn: [functions] },
 );

@@ -26,6 +26,7 @@ export interface ResourceNames {
   readonly appIdentity: string;
   /** The hub's identity for its storage route, granted before the hub exists. */
   readonly hubIdentity: string;
+  readonly signalRIdentity: string;
 }
 
 /**
@@ -55,5 +56,6 @@ export function resourceNames(stage: string, suffix: string): ResourceNames {
     appInsights: `fl-${stage}-insights`,
     appIdentity: `fl-${stage}-app-identity`,
     hubIdentity: `fl-${stage}-hub-identity`,
+    signalRIdentity: `fl-${stage}-signalr-identity`,
   };
 }

@@ -125,6 +125,7 @@ const mocks: pulumi.runtime.Mocks = {
     if (type === 'azure-native:keyvault:Secret')
       state.properties = {
         secretUri: `https://vault.vault.azure.net/secrets/${inputs.secretName}`,
+        secretUriWithVersion: `https://vault.vault.azure.net/secrets/${inputs.secretName}/0123456789abcdef0123456789abcdef`,
       };
     // Entra assigns the application (client) id; a fixed GUID stands in for it.
     if (type === 'azuread:index/application:Application') {

@@ -13,9 +13,21 @@ export interface SignalRArgs {
   readonly capacity: number;
   /** Only these origins may negotiate from a browser. */
   readonly allowedOrigins: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * Where client invocations and connection events of these hubs go: the function app's SignalR
+   * webhook, with its key as a Key Vault reference that `identityId` may read.
+   */
+  readonly upstream?: {
+    readonly hubs: readonly string[];
+    readonly urlTemplate: pulumi.Input<string>;
+    readonly identityId: pulumi.Input<string>;
+  };
 }
 
-/** SignalR Service in Serverless mode, identity-only access, CORS limited to the dashboard. */
+/**
+ * SignalR Service in Serverless mode, identity-only access, CORS limited to the dashboard, and
+ * upstream (client invocations) to the function app for the hubs that take them.
+ */
 export class SignalR extends pulumi.ComponentResource {
   readonly service: signalrservice.SignalR;
   readonly hostName: pulumi.Output<string>;
@@ -48,6 +60,26 @@ export class SignalR extends pulumi.ComponentResource {
         cors: { allowedOrigins: args.allowedOrigins },
         disableLocalAuth: true,
         tls: { clientCertEnabled: false },
+        ...(args.upstream
+          ? {
+              // https://learn.microsoft.com/azure/azure-signalr/concept-upstream#configure-upstream-endpoint-settings-via-resource-manager-template
+              upstream: {
+                templates: [
+                  {
+                    hubPattern: args.upstream.hubs.join(','),
+                    categoryPattern: 'connections,messages',
+                    eventPattern: '*',
+                    urlTemplate: args.upstream.urlTemplate,
+                  },
+                ],
+              },
+              // The identity that resolves the Key Vault reference in the URL template.
+              identity: {
+                type: signalrservice.ManagedIdentityType.UserAssigned,
+                userAssignedIdentities: [args.upstream.identityId],
+              },
+            }
+          : {}),
       },
       { parent: this },
     );

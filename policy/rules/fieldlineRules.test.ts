@@ -96,6 +96,22 @@ const violations: Record<string, PolicyResource> = {
     name: 'r',
     props: { features: [] },
   },
+  // A key written into the URL, to any host, for every hub.
+  'signalr-upstream-to-app-webhook': {
+    type: 'azure-native:signalrservice:SignalR',
+    name: 'r',
+    props: {
+      upstream: {
+        templates: [
+          { hubPattern: '*', urlTemplate: 'http://example.com/runtime/webhooks/signalr?code=abc' },
+          {
+            hubPattern: 'rooms',
+            urlTemplate: 'https://fl-dev-api.azurewebsites.net/runtime/webhooks/signalr?code=abc',
+          },
+        ],
+      },
+    },
+  },
   'role-assignments-least-privilege': {
     type: 'azure-native:authorization:RoleAssignment',
     name: 'owner-on-account',

@@ -206,6 +206,45 @@ export const securityRules: readonly PolicyRule[] = [
     },
   },
   {
+    name: 'signalr-upstream-to-app-webhook',
+    description:
+      "SignalR's upstream goes over HTTPS to a function app's SignalR webhook only, for named hubs, with the webhook key as a Key Vault reference (the URL is stored unencrypted).",
+    source: 'https://learn.microsoft.com/azure/azure-signalr/concept-upstream',
+    category: 'security',
+    resourceTypes: ['azure-native:signalrservice:SignalR'],
+    check: (r) => {
+      const templates =
+        (prop(r, 'upstream.templates') as Record<string, unknown>[] | undefined) ?? [];
+      const problems: string[] = [];
+      templates.forEach((template, index) => {
+        const url = String(template.urlTemplate ?? '');
+        const at = `upstream.templates[${index}]`;
+        const match =
+          /^https:\/\/([a-z0-9-]+)\.azurewebsites\.net\/runtime\/webhooks\/signalr\?code=(.*)$/.exec(
+            url,
+          );
+        if (!match)
+          problems.push(
+            `${at}.urlTemplate must be https://<function app>.azurewebsites.net/runtime/webhooks/signalr?code=...`,
+          );
+        else if (!/^\{@Microsoft\.KeyVault\(SecretUri=https:\/\/[^)]+\)\}$/.test(match[2] ?? ''))
+          problems.push(
+            `${at}: the code must be a {@Microsoft.KeyVault(SecretUri=...)} reference, not a key`,
+          );
+        const hubs = String(template.hubPattern ?? '');
+        if (hubs === '' || hubs.includes('*'))
+          problems.push(
+            `${at}.hubPattern must name the hubs that send upstream (not "*" or empty)`,
+          );
+      });
+      if (templates.length > 0 && !prop(r, 'identity.type'))
+        problems.push(
+          'give SignalR an identity to read the Key Vault reference in its upstream URL',
+        );
+      return problems;
+    },
+  },
+  {
     name: 'role-assignments-least-privilege',
     description:
       'No identity gets Owner, Contributor or User Access Administrator, and Storage Blob Data Owner is scoped to a container, never to a whole account (which also serves the dashboard from $web).',

@@ -11,6 +11,20 @@ import {
 
 // Shapes several functions share, spelled out once (as Azure must see them, not as the code builds them).
 // No function has a SignalR output binding: realtime sends are best effort, from the handlers.
+// SignalR Service's upstream reaches these through /runtime/webhooks/signalr, keyed by hub, category
+// and event (the extension's function.json properties, through the generic trigger).
+const roomsTrigger = (category: 'connections' | 'messages', event: string) => ({
+  trigger: {
+    type: 'signalRTrigger',
+    direction: 'in',
+    name: 'invocation',
+    hubName: 'rooms',
+    category,
+    event,
+    connectionStringSetting: 'AzureSignalRConnectionString',
+  },
+});
+
 const iotHubBatchTrigger = (consumerGroup: string) => ({
   type: 'eventHubTrigger',
   direction: 'in',
@@ -246,6 +260,34 @@ const contract: Record<
   encounterScheduler: {
     trigger: { type: 'timerTrigger', direction: 'in', schedule: '0 */1 * * * *' },
   },
+  roomsNegotiate: {
+    trigger: {
+      type: 'httpTrigger',
+      route: 'rooms/negotiate',
+      methods: ['POST'],
+      authLevel: 'anonymous',
+    },
+  },
+  listRooms: {
+    trigger: { type: 'httpTrigger', route: 'rooms', methods: ['GET'], authLevel: 'anonymous' },
+  },
+  getRoom: {
+    trigger: {
+      type: 'httpTrigger',
+      route: 'rooms/{roomId}',
+      methods: ['GET'],
+      authLevel: 'anonymous',
+    },
+  },
+  roomsConnected: roomsTrigger('connections', 'connected'),
+  roomsDisconnected: roomsTrigger('connections', 'disconnected'),
+  rooms_createRoom: roomsTrigger('messages', 'createRoom'),
+  rooms_joinRoom: roomsTrigger('messages', 'joinRoom'),
+  rooms_leaveRoom: roomsTrigger('messages', 'leaveRoom'),
+  rooms_addItem: roomsTrigger('messages', 'addItem'),
+  rooms_vote: roomsTrigger('messages', 'vote'),
+  rooms_removeItem: roomsTrigger('messages', 'removeItem'),
+  rooms_setNowPlaying: roomsTrigger('messages', 'setNowPlaying'),
   alarmWebhook: {
     trigger: {
       type: 'queueTrigger',

@@ -5,6 +5,7 @@ import { decodeEventBody, queueTriggerMetadata } from '../../local/host/triggerL
 import { type RunningLocalIssuer, startLocalIssuer } from '../../local/identity/localIssuer';
 import { localAudience, localClients } from '../../local/identity/localUsers';
 import { clientToken } from '../../local/identity/tokens';
+import { type RunningMongo, startMongoServer } from '../../local/mongo/mongoServer';
 import { type RunningSignalR, startSignalRServer } from '../../local/signalR/signalRServer';
 import { useAzurite } from '../support/azuriteFixture';
 import {
@@ -200,5 +201,53 @@ describe('invocations through the callbacks the bundle registered, as the worker
       },
     );
     expect(opened.status).toBe(200);
+  });
+});
+
+describe('a SignalR trigger through the callback the bundle registered', () => {
+  let app: BuiltFunctionApp;
+  let signalR: RunningSignalR;
+  let mongo: RunningMongo;
+  beforeAll(async () => {
+    signalR = await startSignalRServer(0);
+    mongo = await startMongoServer(0);
+    app = await loadBuiltFunctionApp({
+      DataStorage: azurite().connectionString,
+      AzureSignalRConnectionString: signalR.connectionString,
+      MONGODB_URI: mongo.uri,
+    });
+  });
+  afterAll(async () => {
+    await app?.cleanup();
+    await mongo?.stop();
+    await signalR?.stop();
+  });
+
+  it('reads the extension’s InvocationContext and returns the invocation’s result to the host', async () => {
+    const fn = app.find('rooms_createRoom');
+    // The extension hands the worker its InvocationContext as JSON, PascalCase as .NET writes it.
+    const invocationContext = {
+      Arguments: [{ name: 'From the worker' }],
+      Error: null,
+      Category: 'messages',
+      Event: 'createRoom',
+      Hub: 'rooms',
+      ConnectionId: 'connection-1',
+      UserId: 'user-1',
+      Headers: {},
+      Query: {},
+      Claims: {},
+    };
+    const { response } = await invokeBuilt(app, 'rooms_createRoom', {
+      inputData: [{ name: triggerOf(fn).name, data: { json: JSON.stringify(invocationContext) } }],
+      triggerMetadata: {},
+    });
+    const result = JSON.parse(
+      (response.returnValue as { json?: string } | undefined)?.json ?? 'null',
+    ) as { roomId?: unknown; inviteCode?: unknown } | null;
+    expect(result).toMatchObject({
+      roomId: expect.any(String),
+      inviteCode: expect.stringMatching(/^[A-Z2-9]{8}$/),
+    });
   });
 });

@@ -23,6 +23,7 @@ describe.each(stacks)('the $stack stack', ({ stack, file }) => {
       'fieldline:iot:IotHub',
       'fieldline:monitoring:Monitoring',
       'fieldline:realtime:SignalR',
+      'fieldline:realtime:SignalRUpstreamKey',
       'fieldline:security:KeyVault',
       'fieldline:storage:DataStorage',
     ]);
@@ -104,10 +105,37 @@ describe.each(stacks)('the $stack stack', ({ stack, file }) => {
       ofType(graph, 'azure-native:cosmosdb:MongoDBResourceMongoDBCollection').map(
         (c) => c.inputs.collectionName,
       ),
-    ).toEqual(['users', 'notifications']);
+    ).toEqual(['users', 'smsoptouts', 'rooms', 'roomconnections', 'roomprofiles', 'notifications']);
     expect(one(graph, 'azure-native:applicationinsights:Component').inputs).toMatchObject({
       disableLocalAuth: true,
     });
+  });
+
+  it('SignalR sends the rooms hub upstream to the app, with its webhook key from Key Vault', () => {
+    const signalR = one(graph, 'azure-native:signalrservice:SignalR');
+    const [template, ...others] = input(signalR, 'upstream.templates') as Record<string, unknown>[];
+    expect(others).toEqual([]);
+    expect(template).toMatchObject({
+      hubPattern: 'rooms',
+      categoryPattern: 'connections,messages',
+    });
+    expect(template?.urlTemplate).toMatch(
+      /^https:\/\/fl-[a-z]+-[a-z0-9-]+\.azurewebsites\.net\/runtime\/webhooks\/signalr\?code=\{@Microsoft\.KeyVault\(SecretUri=.*\)\}$/,
+    );
+    const app = one(graph, 'azure-native:web:WebApp');
+    expect(template?.urlTemplate).toContain(`https://${input(app, 'name')}.azurewebsites.net/`);
+    // SignalR's own identity reads that one secret, and the host's key is set to it after the code.
+    const identity = input(signalR, 'identity') as {
+      type: string;
+      userAssignedIdentities: string[];
+    };
+    expect(identity.type).toBe('UserAssigned');
+    const grants = ofType(graph, 'azure-native:authorization:RoleAssignment').filter((g) =>
+      g.name.startsWith('upstream-'),
+    );
+    expect(grants.map((g) => g.name)).toEqual(['upstream-keyVaultSecretsUser-secret']);
+    const hostKey = graph.find((r) => r.name === 'code-systemKeys-signalr_extension');
+    expect(hostKey?.inputs).toMatchObject({ keyType: 'systemKeys', keyName: 'signalr_extension' });
   });
 
   it('the function app: Flex Consumption, the stage Node version, the stage scale settings', () => {

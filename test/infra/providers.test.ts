@@ -6,6 +6,10 @@ import path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { armCredentialKind, federatedToken } from '../../infra/providers/armCredential';
+import {
+  createFunctionHostKeyProvider,
+  createGeneratedKeyProvider,
+} from '../../infra/providers/hostKeyProvider';
 import { createOneDeployProvider } from '../../infra/providers/oneDeployProvider';
 import { createStaticSiteProvider } from '../../infra/providers/staticSiteProvider';
 import { useAzurite } from '../support/azuriteFixture';
@@ -288,5 +292,64 @@ describe('static website custom resource', () => {
       'config.json',
       'index.html',
     ]);
+  });
+});
+
+describe('Functions host key custom resource', () => {
+  const appId = '/subscriptions/s/resourceGroups/g/providers/Microsoft.Web/sites/fl-dev-api';
+  const inputs = {
+    appId,
+    keyType: 'systemKeys' as const,
+    keyName: 'signalr_extension',
+    value: 'k'.repeat(43),
+  };
+
+  it('sets the key through ARM once the host answers, and removes it on delete', async () => {
+    const calls: { method: string; url: string; body: unknown }[] = [];
+    const answers = [404, 409, 200, 404];
+    const provider = createFunctionHostKeyProvider({
+      getToken: async () => 'arm-token',
+      sleep: async () => undefined,
+      fetch: (async (url: string, init: RequestInit) => {
+        calls.push({
+          method: String(init.method),
+          url,
+          body: init.body ? JSON.parse(String(init.body)) : undefined,
+        });
+        return new Response('{}', { status: answers.shift() ?? 500 });
+      }) as typeof fetch,
+    });
+    const created = await provider.create?.(inputs);
+    expect(created?.id).toBe(`${appId}/host/default/systemKeys/signalr_extension`);
+    expect(calls.map((c) => c.method)).toEqual(['PUT', 'PUT', 'PUT']);
+    expect(calls[0]).toEqual({
+      method: 'PUT',
+      url: `https://management.azure.com${appId}/host/default/systemKeys/signalr_extension?api-version=2024-04-01`,
+      body: { properties: { name: 'signalr_extension', value: inputs.value } },
+    });
+    await provider.delete?.(created?.id ?? '', inputs);
+    expect(calls.at(-1)?.method).toBe('DELETE');
+  });
+
+  it('stops on a refusal that retrying cannot fix, naming it', async () => {
+    const provider = createFunctionHostKeyProvider({
+      getToken: async () => 'arm-token',
+      sleep: async () => undefined,
+      fetch: (async () => new Response('no rights', { status: 403 })) as unknown as typeof fetch,
+    });
+    await expect(provider.create?.(inputs)).rejects.toThrow(
+      'setting the host key systemKeys/signalr_extension answered 403: no rights',
+    );
+  });
+
+  it('generates the key once: a new value only when the resource is replaced', async () => {
+    const provider = createGeneratedKeyProvider();
+    const a = await provider.create?.({ name: 'k' });
+    const b = await provider.create?.({ name: 'k' });
+    expect(a?.outs.value).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(a?.outs.value).not.toBe(b?.outs.value);
+    expect(await provider.diff?.('k', { name: 'k' }, { name: 'k' })).toMatchObject({
+      changes: false,
+    });
   });
 });
