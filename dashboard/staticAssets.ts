@@ -11,6 +11,12 @@ const contentTypes: Readonly<Record<string, string>> = {
 };
 
 /**
+ * The pages the dashboard build has, relative to where it is served: each signs in and comes back
+ * to itself, so each is a redirect URI of the sign-in registration.
+ */
+export const dashboardPages = ['', 'rooms.html'] as const;
+
+/**
  * How a file of the built dashboard is served, wherever it is hosted: hashed `assets/` are cached
  * for good, `config.json` never, and the page itself is revalidated.
  */

@@ -15,5 +15,12 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     sourcemap: true,
+    // Two pages share the build: the operators' dashboard and the rooms page.
+    rollupOptions: {
+      input: {
+        index: path.resolve(here, 'index.html'),
+        rooms: path.resolve(here, 'rooms.html'),
+      },
+    },
   },
 });

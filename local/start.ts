@@ -176,12 +176,13 @@ async function main(): Promise<void> {
   console.log(`
 fieldline local cloud is running
   Dashboard  ${dashboardLink}   sign in as ${users.map((u) => u.username).join(', ')}
+  Rooms      ${endpoints.dashboardUrl}rooms.html   collaborative rooms: two windows, two people (e.g. alice and bob)
   API        ${endpoints.apiBaseUrl}        try: curl -H "Authorization: Bearer $(npm run -s token -- --role Fleet.Read)" ${endpoints.apiBaseUrl}/devices
   Identity   ${endpoints.identity.issuer}       local OpenID issuer; npm run token -- --role <role> | --user <name>
   IoT Hub    ${endpoints.iotHub.url}       registry and device-to-cloud REST APIs over plain HTTP (curl), ${endpoints.iotHub.partitions} partitions; host name "${endpoints.iotHub.hostName}"
   HTTPS      ${httpsLine(endpoints.iotHub.https)}
   MQTT       mqtts://${endpoints.iotHub.mqtt.gatewayHostName}   for the Azure IoT device SDKs; trust the local CA: export NODE_EXTRA_CA_CERTS=${endpoints.iotHub.caPath}
-  SignalR    ${endpoints.signalR.endpoint}       hubs "telemetry" (operators) and "users" (app users)
+  SignalR    ${endpoints.signalR.endpoint}       hubs "telemetry" (operators), "users" (app users) and "rooms" (upstream to ${endpoints.apiBaseUrl.replace(/\/api$/, '')}/runtime/webhooks/signalr)
   MongoDB    ${process.env.MONGODB_URI ? 'the server in MONGODB_URI' : `${endpoints.mongodbUri}  (in-memory stand-in; set MONGODB_URI to use a real server)`}
   SMS        outbox: curl -H "Authorization: Bearer $(npm run -s token -- --role Fleet.Admin)" ${endpoints.apiBaseUrl}/sms/outbox
   Storage    Azurite blob ${stack.azurite.blobPort}, queue ${stack.azurite.queuePort}, table ${stack.azurite.tablePort} (${args.data ? `data in ${args.data}` : 'in memory'})

@@ -19,9 +19,13 @@ export function reconnectDelay(attempt: number, random: () => number = Math.rand
 
 /**
  * A SignalR connection through the function app's `/negotiate`, which redirects to the service.
- * It only listens, and never gives up: automatic reconnects with backoff, then a fresh start loop.
+ * It never gives up: automatic reconnects with backoff, then a fresh start loop.
  */
-export function connectLive(options: LiveConnectionOptions): { stop(): Promise<void> } {
+export function connectLive(options: LiveConnectionOptions): {
+  /** Invokes a hub method (the rooms hub takes invocations; the operators' hub does not). */
+  invoke<T>(method: string, ...args: unknown[]): Promise<T>;
+  stop(): Promise<void>;
+} {
   const connection = new HubConnectionBuilder()
     .withUrl(options.apiBaseUrl, { accessTokenFactory: options.accessToken })
     .withAutomaticReconnect({
@@ -64,6 +68,7 @@ export function connectLive(options: LiveConnectionOptions): { stop(): Promise<v
   });
   void start();
   return {
+    invoke: (method, ...args) => connection.invoke(method, ...args),
     async stop() {
       stopped = true;
       await connection.stop();

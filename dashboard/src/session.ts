@@ -4,6 +4,8 @@ import type { AuthConfig } from './dashboardConfig';
 /** The signed-in operator, as the page needs it. */
 export interface Session {
   readonly name: string;
+  /** The token's subject: the user id the API and the rooms hub know this person by. */
+  readonly subject: string;
   readonly roles: ReadonlySet<string>;
   /** The current access token for the API, renewed with the refresh token as it nears expiry. */
   accessToken(): Promise<string>;
@@ -59,6 +61,7 @@ export async function startSession(
   const claims = decodePayload(user.access_token);
   return {
     name: String(claims.name ?? claims.preferred_username ?? user.profile.name ?? 'signed in'),
+    subject: String(claims.sub ?? user.profile.sub),
     roles: new Set(Array.isArray(claims.roles) ? claims.roles.map(String) : []),
     async accessToken() {
       const current = await manager.getUser();

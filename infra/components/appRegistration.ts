@@ -1,5 +1,6 @@
 import * as azuread from '@pulumi/azuread';
 import * as pulumi from '@pulumi/pulumi';
+import { dashboardPages } from '../../dashboard/staticAssets';
 import { appRoles } from '../../functions/src/identity/appRoles';
 import { hashGuid } from '../../functions/src/platform/hashGuid';
 import { refuseArgs } from './componentArgs';
@@ -87,7 +88,11 @@ export class AppRegistration extends pulumi.ComponentResource {
           enabled: true,
         })),
         singlePageApplication: {
-          redirectUris: pulumi.output(args.dashboardUrls).apply((urls) => urls.map(withSlash)),
+          redirectUris: pulumi
+            .output(args.dashboardUrls)
+            .apply((urls) =>
+              urls.flatMap((url) => dashboardPages.map((page) => `${withSlash(url)}${page}`)),
+            ),
         },
       },
       // ApplicationIdentifierUri owns the identifier URIs; without this the two would fight.

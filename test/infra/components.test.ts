@@ -289,10 +289,11 @@ describe.each(stacks)('the $stack stack', ({ stack, file }) => {
       ['Fleet.Admin', 'User+Application'],
       ['Users.Manage', 'User+Application'],
     ]);
-    // The static website, and in prod the extra dashboard origin too.
+    // The static website, and in prod the extra dashboard origin too: each page of the build.
     expect(input(registration, 'singlePageApplication.redirectUris')).toEqual([
       expect.stringMatching(/^https:\/\/.+\.web\.core\.windows\.net\/$/),
-      ...(prod ? ['https://ops.example.com/'] : []),
+      expect.stringMatching(/^https:\/\/.+\.web\.core\.windows\.net\/rooms\.html$/),
+      ...(prod ? ['https://ops.example.com/', 'https://ops.example.com/rooms.html'] : []),
     ]);
     const clientId = input(
       one(graph, 'azuread:index/servicePrincipal:ServicePrincipal'),

@@ -1,0 +1,205 @@
+import type { RoomSummary } from '../../../functions/src/rooms/roomService';
+import { loadDashboardConfig } from '../dashboardConfig';
+import { connectLive } from '../liveConnection';
+import { startSession } from '../session';
+import { showConnection } from '../view/connectionBadge';
+import { RoomReplica, type RoomSnapshot, type RoomUpdate } from './roomReplica';
+import { parseDuration, renderRoom } from './roomView';
+
+const element = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+/**
+ * The rooms page: sign in, create a room or join one by invite code, add tracks, vote, and see
+ * who is online. Every action is a hub invocation on `rooms`; every change arrives as
+ * `roomUpdated`, applied in version order by the room's replica (which reads the room again on a gap).
+ */
+async function main(): Promise<void> {
+  const config = await loadDashboardConfig();
+  element('stage').textContent = config.stage;
+  const session = await startSession(config.auth, {
+    show(signIn) {
+      element('sign-in').hidden = false;
+      element('connection').hidden = true;
+      element('sign-in-button').addEventListener('click', signIn);
+    },
+  });
+  element('app').hidden = false;
+  element('user').textContent = session.name;
+  const signOut = element<HTMLButtonElement>('sign-out');
+  signOut.hidden = false;
+  signOut.addEventListener('click', () => void session.signOut());
+
+  const me = session.subject;
+  const status = element('room-status');
+  const say = (text: string) => {
+    status.textContent = text;
+  };
+  const api = async <T>(path: string): Promise<T> => {
+    const response = await fetch(`${config.apiBaseUrl}${path}`, {
+      headers: { authorization: `Bearer ${await session.accessToken()}` },
+    });
+    if (!response.ok) throw new Error(`GET ${path} answered ${response.status}`);
+    return (await response.json()) as T;
+  };
+
+  const replicas = new Map<string, RoomReplica>();
+  let summaries: RoomSummary[] = [];
+  let current: string | undefined = sessionStorage.getItem('fieldline.room') ?? undefined;
+
+  const replica = (roomId: string) => {
+    let found = replicas.get(roomId);
+    if (!found) {
+      found = new RoomReplica({
+        resync: () => api<RoomSnapshot>(`/rooms/${encodeURIComponent(roomId)}`),
+        onChange: () => {
+          if (roomId === current) draw();
+        },
+      });
+      replicas.set(roomId, found);
+    }
+    return found;
+  };
+
+  const live = connectLive({
+    apiBaseUrl: `${config.apiBaseUrl}/rooms`,
+    accessToken: () => session.accessToken(),
+    onState: (state, detail) => showConnection(element('connection'), state, detail),
+    // Each room's state arrives as `roomState` on (re)connection; the list is read here.
+    onConnected: () => void refreshList(),
+    handlers: {
+      roomState: (state: RoomSnapshot) => {
+        replica(state.roomId).reset(state);
+        if (!summaries.some((s) => s.roomId === state.roomId)) void refreshList();
+      },
+      roomUpdated: (update: RoomUpdate) => replica(update.roomId).apply(update),
+      presence: (presence: { roomId: string; online: string[] }) =>
+        replica(presence.roomId).presence(presence.online),
+      roomError: (error: { code: string; message: string }) => say(error.message),
+    },
+  });
+
+  /** Invokes a hub method with a fresh request id, so a retried call is applied once. */
+  const act = async <T>(method: string, args: Record<string, unknown>): Promise<T | undefined> => {
+    say('');
+    try {
+      return await live.invoke<T>(method, { ...args, requestId: crypto.randomUUID() });
+    } catch (error) {
+      // The refusal also arrived as roomError; this covers a lost connection.
+      say(error instanceof Error ? error.message.replace(/^.*?: /, '') : String(error));
+      return undefined;
+    }
+  };
+
+  const refreshList = async () => {
+    try {
+      summaries = (await api<{ rooms: RoomSummary[] }>('/rooms')).rooms;
+    } catch (error) {
+      say(`could not list your rooms: ${String(error)}`);
+      return;
+    }
+    if (current && !summaries.some((s) => s.roomId === current)) current = undefined;
+    current ??= summaries[0]?.roomId;
+    drawList();
+    if (current && !replicas.get(current)?.state)
+      replica(current).reset(await api<RoomSnapshot>(`/rooms/${encodeURIComponent(current)}`));
+    draw();
+  };
+
+  const choose = (roomId: string) => {
+    current = roomId;
+    sessionStorage.setItem('fieldline.room', roomId);
+    drawList();
+    draw();
+  };
+
+  const drawList = () => {
+    element('room-list').replaceChildren(
+      ...summaries.map((summary) => {
+        const item = document.createElement('li');
+        const button = document.createElement('button');
+        button.type = 'button';
+        button.textContent = summary.name;
+        button.setAttribute('aria-current', String(summary.roomId === current));
+        button.addEventListener('click', () => choose(summary.roomId));
+        item.append(button);
+        return item;
+      }),
+    );
+  };
+
+  const draw = () => {
+    const state = current ? replicas.get(current)?.state : undefined;
+    element('no-room').hidden = state !== undefined;
+    element('room-view').hidden = state === undefined;
+    if (!state) return;
+    const roomId = state.roomId;
+    renderRoom(
+      {
+        name: element('room-name'),
+        invite: element('room-invite'),
+        nowPlaying: element('now-playing'),
+        queue: element('queue'),
+        people: element('people'),
+      },
+      state,
+      me,
+      {
+        vote: (itemId, value) => void act('vote', { roomId, itemId, value }),
+        remove: (itemId) => void act('removeItem', { roomId, itemId }),
+        play: (itemId) => void act('setNowPlaying', { roomId, itemId }),
+      },
+    );
+  };
+
+  const form = (id: string, submit: (data: FormData, form: HTMLFormElement) => Promise<void>) => {
+    const target = element<HTMLFormElement>(id);
+    target.addEventListener('submit', (event) => {
+      event.preventDefault();
+      void submit(new FormData(target), target);
+    });
+  };
+  form('create-room', async (data, target) => {
+    const created = await act<{ roomId: string }>('createRoom', { name: String(data.get('name')) });
+    if (!created) return;
+    target.reset();
+    await refreshList();
+    choose(created.roomId);
+  });
+  form('join-room', async (data, target) => {
+    const joined = await act<{ roomId: string }>('joinRoom', {
+      inviteCode: String(data.get('inviteCode')).trim().toUpperCase(),
+    });
+    if (!joined) return;
+    target.reset();
+    await refreshList();
+    choose(joined.roomId);
+  });
+  form('add-item', async (data, target) => {
+    if (!current) return;
+    const durationSeconds = parseDuration(String(data.get('duration')));
+    if (durationSeconds === undefined) return say('type the duration as m:ss, such as 3:30');
+    const added = await act('addItem', {
+      roomId: current,
+      title: String(data.get('title')),
+      artist: String(data.get('artist')),
+      durationSeconds,
+    });
+    if (added) target.reset();
+  });
+  element('leave-room').addEventListener('click', async () => {
+    if (!current) return;
+    const left = current;
+    if ((await act('leaveRoom', { roomId: left })) === undefined) return;
+    replicas.get(left)?.close();
+    replicas.delete(left);
+    sessionStorage.removeItem('fieldline.room');
+    current = undefined;
+    await refreshList();
+  });
+}
+
+main().catch((error: unknown) => {
+  const fatal = element('fatal');
+  fatal.hidden = false;
+  fatal.textContent = `The rooms page could not start: ${error instanceof Error ? error.message : String(error)}`;
+});
