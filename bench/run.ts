@@ -10,6 +10,7 @@ import { e2eBenchmark } from './e2eBenchmark';
 import { encountersBenchmark } from './encountersBenchmark';
 import { historyBenchmark } from './historyBenchmark';
 import { ingestBenchmark } from './ingestBenchmark';
+import { roomsBenchmark } from './roomsBenchmark';
 
 const benchmarks: readonly Benchmark[] = [
   ingestBenchmark,
@@ -19,6 +20,7 @@ const benchmarks: readonly Benchmark[] = [
   dashboardBenchmark,
   encountersBenchmark,
   historyBenchmark,
+  roomsBenchmark,
 ];
 
 const usage = `npm run bench -- [--quick] [--rtt <ms>] [--only ${benchmarks.map((b) => b.name).join(',')}]`;

@@ -85,6 +85,12 @@ export interface LocalStackOptions {
   readonly upstreamDeliveries?: number;
   /** Who can sign in to the local issuer; the standard local users when absent. */
   readonly users?: readonly LocalUser[];
+  /**
+   * Run the SignalR-triggered functions on this many instances (function hosts with their own
+   * services, caches and connections), with upstream calls spread over them in turn, as Azure does
+   * when it scales out. 1 when absent; for the rooms benchmark.
+   */
+  readonly upstreamInstances?: number;
   /** Called each time a room update loses a race and is recomputed; for the rooms benchmark. */
   readonly onRoomConflict?: () => void;
   readonly log?: (line: string) => void;
@@ -218,9 +224,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     started.push(iotHub);
 
     // Upstream, as `pulumi up` configures it: the SignalR extension's webhook, with its system key.
-    let upstreamUrl: string | undefined;
+    const upstreamUrls: string[] = [];
+    let upstreamTurn = 0;
     const signalROptions = {
-      upstream: () => upstreamUrl,
+      upstream: () => upstreamUrls[upstreamTurn++ % Math.max(1, upstreamUrls.length)],
       ...(options.upstreamDeliveries ? { upstreamDeliveries: options.upstreamDeliveries } : {}),
     };
     let signalR = await startSignalRServer(ports.signalR ?? 0, signalROptions);
@@ -334,7 +341,22 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     let host = await startFunctionHost(hostOptions);
     started.push({ stop: () => host.stop() });
     apiBaseUrl = `${host.baseUrl}/api`;
-    upstreamUrl = `${host.baseUrl}/runtime/webhooks/signalr?code=${keys.systemKeys.signalr_extension}`;
+    const webhook = (baseUrl: string) =>
+      `${baseUrl}/runtime/webhooks/signalr?code=${keys.systemKeys.signalr_extension}`;
+    for (let instance = 1; instance < (options.upstreamInstances ?? 1); instance++) {
+      const more = createServices(loadConfig(settings), {
+        ...(options.onRoomConflict ? { onRoomConflict: options.onRoomConflict } : {}),
+      });
+      started.push({ stop: () => more.close() });
+      const extra = await startFunctionHost({
+        ...hostOptions,
+        definitions: createFunctionDefinitions(more).filter((d) => d.kind === 'signalR'),
+        port: 0,
+      });
+      started.push(extra);
+      upstreamUrls.push(webhook(extra.baseUrl));
+    }
+    upstreamUrls.push(webhook(host.baseUrl));
     // As the Azure entry point does: indexes now, not on the first encounter invocation.
     services
       .connectDatabase()

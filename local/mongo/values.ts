@@ -55,19 +55,39 @@ export function valueAt(document: unknown, path: string): unknown {
 
 export function setAt(document: Document, path: string, value: unknown): void {
   const parts = path.split('.');
-  let target: Document = document;
-  for (const part of parts.slice(0, -1)) {
-    const next = target[part];
-    if (next === undefined || next === null) target[part] = {};
-    else if (!isDocument(next))
+  // A numeric part indexes into an array (`items.3`), as in MongoDB; arrays are padded with null.
+  let target: Document | unknown[] = document;
+  for (const [at, part] of parts.slice(0, -1).entries()) {
+    const next: unknown = Array.isArray(target) ? target[arrayIndex(part, parts)] : target[part];
+    if (next === undefined || next === null) {
+      const created = {};
+      if (Array.isArray(target)) target[arrayIndex(part, parts)] = created;
+      else target[part] = created;
+      target = created;
+    } else if (isDocument(next) || Array.isArray(next)) target = next as Document | unknown[];
+    else
       throw new MongoCommandError(
         28,
         'PathNotViable',
-        `Cannot create field '${parts.at(-1)}' in element {${part}: ${String(next)}}`,
+        `Cannot create field '${parts[at + 1]}' in element {${part}: ${String(next)}}`,
       );
-    target = target[part] as Document;
   }
-  target[parts.at(-1) as string] = value;
+  const last = parts.at(-1) as string;
+  if (Array.isArray(target)) {
+    const index = arrayIndex(last, parts);
+    while (target.length < index) target.push(null);
+    target[index] = value;
+  } else target[last] = value;
+}
+
+function arrayIndex(part: string, parts: readonly string[]): number {
+  if (!/^\d+$/.test(part))
+    throw new MongoCommandError(
+      28,
+      'PathNotViable',
+      `Cannot create field '${part}' in an array (path ${parts.join('.')}); use a numeric index`,
+    );
+  return Number(part);
 }
 
 export function unsetAt(document: Document, path: string): void {

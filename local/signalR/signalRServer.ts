@@ -61,6 +61,45 @@ export async function startSignalRServer(
   const now = options.now ?? (() => Date.now());
   const pending = new Map<string, ClientConnection>();
   const live = new Set<ClientConnection>();
+  // Indexes of `live`, so that a send to a user, connection or group does not scan every connection.
+  const byId = new Map<string, ClientConnection>();
+  const byUser = new Map<string, Set<ClientConnection>>();
+  const goLive = (connection: ClientConnection) => {
+    live.add(connection);
+    byId.set(connection.id, connection);
+    if (connection.userId) {
+      const mine = byUser.get(connection.userId) ?? new Set<ClientConnection>();
+      byUser.set(connection.userId, mine.add(connection));
+    }
+  };
+  const goOffline = (connection: ClientConnection) => {
+    live.delete(connection);
+    byId.delete(connection.id);
+    if (connection.userId) byUser.get(connection.userId)?.delete(connection);
+  };
+  /** The live connections of `hub` a REST send to `scope`/`target` reaches. */
+  function* audience(
+    hub: string,
+    scope: string | undefined,
+    target: string | undefined,
+  ): Iterable<ClientConnection> {
+    const found = new Set<ClientConnection>();
+    if (scope === 'users') for (const c of byUser.get(target ?? '') ?? []) found.add(c);
+    else if (scope === 'connections') {
+      const connection = byId.get(target ?? '');
+      if (connection) found.add(connection);
+    } else if (scope === 'groups') {
+      for (const member of groups.get(`${hub}/${target}`) ?? []) {
+        const id = member.slice(2);
+        if (member.startsWith('u:')) for (const c of byUser.get(id) ?? []) found.add(c);
+        else {
+          const connection = byId.get(id);
+          if (connection) found.add(connection);
+        }
+      }
+    } else for (const c of live) found.add(c);
+    for (const connection of found) if (connection.hub === hub) yield connection;
+  }
   const groups = new Map<string, Set<string>>(); // `${hub}/${group}` -> user ids
   let endpoint = '';
 
@@ -236,19 +275,7 @@ export async function startSignalRServer(
       });
     }
     const frame = `${JSON.stringify({ type: 1, target: message.target, arguments: message.arguments })}${recordSeparator}`;
-    const members = scope === 'groups' ? groups.get(`${hub}/${decodedTarget}`) : undefined;
-    for (const connection of live) {
-      if (connection.hub !== hub) continue;
-      if (scope === 'users' && connection.userId !== decodedTarget) continue;
-      if (scope === 'connections' && connection.id !== decodedTarget) continue;
-      if (
-        scope === 'groups' &&
-        !(
-          members?.has(`c:${connection.id}`) ||
-          (connection.userId && members?.has(`u:${connection.userId}`))
-        )
-      )
-        continue;
+    for (const connection of audience(hub, scope, decodedTarget)) {
       connection.socket?.send(frame);
     }
     sendJson(response, 202, undefined);
@@ -286,7 +313,7 @@ export async function startSignalRServer(
     let left = false;
     const leave = (error?: string) => {
       clearInterval(ping);
-      live.delete(connection);
+      goOffline(connection);
       if (left || !handshaken) return;
       left = true;
       enqueueUpstream(connection, 'connections', 'disconnected', { type: 11, error: error ?? '' });
@@ -318,7 +345,7 @@ export async function startSignalRServer(
           }
           handshaken = true;
           connection.socket = ws;
-          live.add(connection);
+          goLive(connection);
           ws.send(`{}${recordSeparator}`);
           enqueueUpstream(connection, 'connections', 'connected', { type: 10 });
           continue;
@@ -438,8 +465,10 @@ export async function startSignalRServer(
     accessKey,
     connectionString: `Endpoint=${endpoint};AccessKey=${accessKey};Version=1.0;`,
     dropAllConnections() {
-      for (const connection of live) connection.socket?.terminate();
-      live.clear();
+      for (const connection of [...live]) {
+        connection.socket?.terminate();
+        goOffline(connection);
+      }
     },
     connectionCount: (hub) => [...live].filter((c) => hub === undefined || c.hub === hub).length,
     async stop() {

@@ -93,6 +93,10 @@ describe('the MongoDB stand-in, through the official driver', () => {
       name: 'kurt',
       tags: ['b', 'c'],
     });
+    // A numeric path part indexes into an array.
+    await people.updateOne({ name: 'kurt' }, { $set: { 'tags.1': 'z', 'tags.0': 'y' } });
+    expect((await people.findOne({ name: 'kurt' }))?.tags).toEqual(['y', 'z']);
+    await people.updateOne({ name: 'kurt' }, { $set: { tags: ['b', 'c'] } });
     // `{_id: 1}` alone includes only the id.
     const kurt = await people.findOne({ name: 'kurt' }, { projection: { _id: 1 } });
     expect(Object.keys(kurt ?? {})).toEqual(['_id']);

@@ -43,7 +43,10 @@ describe('rooms through the official SignalR client', () => {
     expect(created.inviteCode).toMatch(/^[A-Z2-9]{8}$/);
     const { roomId } = created;
     await alice.waitFor(roomId, (s) => s.name === 'Friday mix');
-    expect(await bob.invoke('joinRoom', { inviteCode: created.inviteCode })).toEqual({ roomId });
+    expect(await bob.invoke('joinRoom', { inviteCode: created.inviteCode })).toEqual({
+      roomId,
+      version: 2,
+    });
     await bob.waitFor(roomId, (s) => s.members.length === 2);
     await alice.waitFor(roomId, (s) => s.members.length === 2);
 

@@ -199,13 +199,19 @@ export function applyRoomCommand(
 ): Applied {
   const { userId } = actor;
   const now = at.toISOString();
-  const next = (changes: Partial<RoomDocument>, change: RoomChange, result: unknown): Applied => ({
+  // Every result names the version the change made, so a client knows which update is its own.
+  const next = (
+    changes: Partial<RoomDocument>,
+    change: RoomChange,
+    result: Record<string, unknown>,
+  ): Applied => ({
     room: { ...room, ...changes, version: room.version + 1 },
     change,
-    result,
+    result: { ...result, version: room.version + 1 },
   });
   if (command.method === 'joinRoom') {
-    if (isMember(room, userId)) return { room, result: { roomId: room._id } };
+    if (isMember(room, userId))
+      return { room, result: { roomId: room._id, version: room.version } };
     if (room.members.length >= roomLimits.members)
       throw new RoomError(
         'room_full',

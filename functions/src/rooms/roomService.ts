@@ -108,7 +108,7 @@ export function createRoomService(deps: {
           throw new RoomError('invalid_argument', 'createRoom.requestId is already in use');
         await realtime.setGroupMembership(roomsHub, groupOf(roomId), userId, true);
         await sendState(created.room, invocation.connectionId, log);
-        return { roomId, inviteCode: created.room.inviteCode };
+        return { roomId, inviteCode: created.room.inviteCode, version: created.room.version };
       }
       throw new RoomError('busy', 'no free invite code was found; try again');
     }

@@ -1,4 +1,4 @@
-import type { Collection } from 'mongodb';
+import type { Collection, UpdateFilter } from 'mongodb';
 import { ExpiringCache } from '../platform/expiringCache';
 import type { Database, MongoIndex } from '../platform/mongoDatabase';
 import { collectionNames } from '../platform/settingNames';
@@ -143,17 +143,13 @@ export class RoomStore {
       if (earlier) return { room, result: earlier.result, replayed: true };
       const applied = change(room);
       if (!applied.change) return { ...applied, replayed: false };
-      const stored: RoomDocument = requestKey
-        ? {
-            ...applied.room,
-            applied: [...room.applied, { key: requestKey, result: applied.result }].slice(
-              -roomLimits.applied,
-            ),
-          }
+      const entry = requestKey ? { key: requestKey, result: applied.result } : undefined;
+      const stored: RoomDocument = entry
+        ? { ...applied.room, applied: [...room.applied, entry].slice(-roomLimits.applied) }
         : applied.room;
-      const { matchedCount } = await rooms.replaceOne(
+      const { matchedCount } = await rooms.updateOne(
         { _id: roomId, version: room.version },
-        stored,
+        changesBetween(room, applied.room, entry),
       );
       if (matchedCount === 1) {
         this.cache.set(roomId, stored);
@@ -168,4 +164,41 @@ export class RoomStore {
     }
     throw new RoomError('busy', `room ${roomId} is changing too fast; try again`);
   }
+}
+
+/**
+ * The update that turns `before` into `after`, sending only what changed: a command builds `after`
+ * by copying `before` and replacing what it changes, so unchanged fields, members and items are the
+ * same objects. An added item is pushed, a changed one set by its index; a room of 500 items is not
+ * written whole for one vote.
+ */
+export function changesBetween(
+  before: RoomDocument,
+  after: RoomDocument,
+  applied?: RoomDocument['applied'][number],
+): UpdateFilter<RoomDocument> {
+  const set: Record<string, unknown> = {};
+  const push: Record<string, unknown> = {};
+  for (const key of Object.keys(after) as (keyof RoomDocument)[]) {
+    if (key === '_id' || key === 'applied' || after[key] === before[key]) continue;
+    if (key === 'items' || key === 'members') {
+      const was = before[key] as readonly unknown[];
+      const is = after[key] as readonly unknown[];
+      if (is.length > was.length && was.every((value, i) => value === is[i])) {
+        push[key] = { $each: is.slice(was.length) };
+        continue;
+      }
+      const changed = is.flatMap((value, i) => (value === was[i] ? [] : [i]));
+      if (is.length === was.length && changed.length <= 4) {
+        for (const i of changed) set[`${key}.${i}`] = is[i];
+        continue;
+      }
+    }
+    set[key] = after[key];
+  }
+  if (applied) push.applied = { $each: [applied], $slice: -roomLimits.applied };
+  return {
+    ...(Object.keys(set).length > 0 ? { $set: set } : {}),
+    ...(Object.keys(push).length > 0 ? { $push: push } : {}),
+  } as UpdateFilter<RoomDocument>;
 }

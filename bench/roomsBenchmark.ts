@@ -1,0 +1,261 @@
+import { seededRandom } from '../harness/random';
+import { joinRoomsHub, type RoomMember } from '../harness/roomMember';
+import { localUsers } from '../local/identity/localUsers';
+import { userToken } from '../local/identity/tokens';
+import { startLocalStack } from '../local/localStack';
+import type { Benchmark, BenchmarkFigures } from './benchmark';
+
+interface Accepted {
+  readonly roomId: string;
+  readonly version: number;
+  readonly sentAt: number;
+  readonly userId: string;
+  readonly kind: 'add' | 'vote';
+  readonly itemId: string;
+  readonly value?: 1 | -1;
+}
+
+/** Runs `work` over `items`, at most `limit` at a time. */
+async function inBatches<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>) {
+  const results: R[] = [];
+  for (let i = 0; i < items.length; i += limit)
+    results.push(...(await Promise.all(items.slice(i, i + limit).map(work))));
+  return results;
+}
+
+function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
+}
+
+/**
+ * Rooms through the whole local cloud: people connected with the official SignalR client, their
+ * invocations through the stand-in's upstream to the SignalR triggers on two instances (so that
+ * instances race on rooms as they would in Azure), MongoDB, and the REST sends back to each room's
+ * group. Each member adds or votes twice a second. Measured: action to every member's receipt, and
+ * the final rooms against the log of accepted actions.
+ */
+export const roomsBenchmark: Benchmark = {
+  name: 'rooms',
+  description:
+    '50 rooms x 10 members, 2 actions per member per second for 30 s, then a quarter of that for 15 s, two instances (quick: 10 rooms, 5 s, full load only)',
+  async run({ quick, rttMs, log }): Promise<BenchmarkFigures> {
+    const rooms = quick ? 10 : 50;
+    const perRoom = 10;
+    const seconds = quick ? 5 : 30;
+    const actionsPerSecond = 2;
+    const people = Array.from({ length: rooms * perRoom }, (_, i) => ({
+      username: `member${i}`,
+      name: `Member ${i}`,
+      roles: [],
+    }));
+    let conflictRetries = 0;
+    const stack = await startLocalStack({
+      log: () => undefined,
+      users: [...localUsers, ...people],
+      upstreamInstances: 2,
+      onRoomConflict: () => conflictRetries++,
+      ...(rttMs === undefined ? {} : { rttMs }),
+    });
+    const members: RoomMember[] = [];
+    try {
+      const { apiBaseUrl, identity } = stack.endpoints;
+      const tokens = await inBatches(people, 20, (p) => userToken(identity, p.username));
+      const subjects = tokens.map(
+        (token) =>
+          JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString('utf8'))
+            .sub as string,
+      );
+      members.push(...(await inBatches(tokens, 20, (token) => joinRoomsHub(apiBaseUrl, token))));
+      const roomIds: string[] = [];
+      for (let r = 0; r < rooms; r++) {
+        const owner = members[r * perRoom] as RoomMember;
+        const { roomId, inviteCode } = await owner.invoke<{ roomId: string; inviteCode: string }>(
+          'createRoom',
+          { name: `room ${r}` },
+        );
+        roomIds.push(roomId);
+        await Promise.all(
+          members
+            .slice(r * perRoom + 1, (r + 1) * perRoom)
+            .map((m) => m.invoke('joinRoom', { inviteCode })),
+        );
+      }
+      const roomOf = (index: number) => roomIds[Math.floor(index / perRoom)] as string;
+      // When each member received each room version.
+      const receipts = new Map<string, Map<number, number>>();
+      members.forEach((member, index) => {
+        member.onUpdate = (update, at) => {
+          const key = `${update.roomId}/${index}`;
+          const seen = receipts.get(key) ?? new Map<number, number>();
+          if (!seen.has(update.version)) seen.set(update.version, at);
+          receipts.set(key, seen);
+        };
+      });
+      await Promise.all(
+        roomIds.map((roomId, r) =>
+          (members[r * perRoom] as RoomMember).waitFor(roomId, (s) => s.members.length === perRoom),
+        ),
+      );
+      log(`${members.length} members connected in ${rooms} rooms; acting for ${seconds} s`);
+
+      const accepted: Accepted[] = [];
+      let refused = 0;
+      const random = seededRandom(17);
+      const itemsByRoom = new Map<string, string[]>(roomIds.map((id) => [id, []]));
+
+      /**
+       * Every member acts `perSecond` times a second for `forSeconds`, each action at its scheduled
+       * time or, when the member's previous one has not finished, as soon as it has. Latency counts
+       * from the scheduled time, so a system that falls behind shows it (no coordinated omission).
+       */
+      const phase = async (perSecond: number, forSeconds: number) => {
+        const first = accepted.length;
+        const started = performance.now();
+        const end = started + forSeconds * 1000;
+        await Promise.all(
+          members.map(async (member, index) => {
+            const roomId = roomOf(index);
+            const userId = subjects[index] as string;
+            // Spread the members' clocks so that their actions do not arrive in lockstep.
+            let due = started + random() * (1000 / perSecond);
+            while (due < end) {
+              const wait = due - performance.now();
+              if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+              const sentAt = due;
+              due += 1000 / perSecond;
+              const items = itemsByRoom.get(roomId) as string[];
+              try {
+                if (items.length === 0 || random() < 0.3) {
+                  const { itemId, version } = await member.invoke<{
+                    itemId: string;
+                    version: number;
+                  }>('addItem', {
+                    roomId,
+                    title: `t${index}-${Math.round(sentAt)}`,
+                    artist: 'a',
+                    durationSeconds: 180,
+                  });
+                  items.push(itemId);
+                  accepted.push({ roomId, version, sentAt, userId, kind: 'add', itemId });
+                } else {
+                  const itemId = items[Math.floor(random() * items.length)] as string;
+                  const value = random() < 0.7 ? 1 : -1;
+                  const { version } = await member.invoke<{ version: number }>('vote', {
+                    roomId,
+                    itemId,
+                    value,
+                  });
+                  accepted.push({ roomId, version, sentAt, userId, kind: 'vote', itemId, value });
+                }
+              } catch {
+                refused++;
+              }
+            }
+          }),
+        );
+        const elapsed = (performance.now() - started) / 1000;
+        // Let the last sends arrive (a copy that misses one reads the room again).
+        await new Promise((resolve) => setTimeout(resolve, 2000));
+        return { actions: accepted.slice(first), elapsed };
+      };
+
+      // Latency: from an action's scheduled time to the last of its room's members receiving it.
+      let missedDeliveries = 0;
+      const latencies = (actions: readonly Accepted[]) => {
+        const found: number[] = [];
+        for (const action of actions) {
+          const r = roomIds.indexOf(action.roomId);
+          let last = 0;
+          for (let m = r * perRoom; m < (r + 1) * perRoom; m++) {
+            const at = receipts.get(`${action.roomId}/${m}`)?.get(action.version);
+            if (at === undefined) missedDeliveries++;
+            else last = Math.max(last, at);
+          }
+          if (last > 0) found.push(last - action.sentAt);
+        }
+        return found;
+      };
+
+      const full = await phase(actionsPerSecond, seconds);
+      const fullLatencies = latencies(full.actions);
+      log(
+        `${full.actions.length} actions at the full load in ${full.elapsed.toFixed(1)} s: p50 ${percentile(fullLatencies, 50).toFixed(0)} ms, p99 ${percentile(fullLatencies, 99).toFixed(0)} ms`,
+      );
+      // A quarter of the load, on the same rooms: what members feel when the local cloud keeps up.
+      const light = quick ? undefined : await phase(actionsPerSecond / 4, 15);
+      const lightLatencies = light ? latencies(light.actions) : [];
+      if (light)
+        log(
+          `${light.actions.length} actions at a quarter of the load: p50 ${percentile(lightLatencies, 50).toFixed(0)} ms, p99 ${percentile(lightLatencies, 99).toFixed(0)} ms`,
+        );
+
+      // The rooms as stored, against the accepted log: every add there, every member's last vote counted.
+      let lostUpdates = 0;
+      let appliedTwice = 0;
+      const owners = roomIds.map((_, r) => tokens[r * perRoom] as string);
+      for (const [r, roomId] of roomIds.entries()) {
+        const response = await fetch(`${apiBaseUrl}/rooms/${roomId}`, {
+          headers: { authorization: `Bearer ${owners[r]}` },
+        });
+        const state = (await response.json()) as {
+          version: number;
+          items: { itemId: string; votes: Record<string, number> }[];
+        };
+        const log = accepted.filter((a) => a.roomId === roomId);
+        const expectedVersion = 1 + (perRoom - 1) + log.length;
+        lostUpdates += Math.max(0, expectedVersion - state.version);
+        appliedTwice += Math.max(0, state.version - expectedVersion);
+        const stored = new Map(state.items.map((item) => [item.itemId, item]));
+        const lastVotes = new Map<string, Accepted>();
+        for (const action of log) {
+          if (action.kind === 'add' && !stored.has(action.itemId)) lostUpdates++;
+          if (action.kind !== 'vote') continue;
+          const key = `${action.itemId}/${action.userId}`;
+          const before = lastVotes.get(key);
+          if (!before || before.version < action.version) lastVotes.set(key, action);
+        }
+        for (const [key, vote] of lastVotes) {
+          const [itemId, userId] = key.split('/') as [string, string];
+          if (stored.get(itemId)?.votes[userId] !== vote.value) lostUpdates++;
+        }
+      }
+      const resyncs = members.reduce(
+        (sum, m) => sum + [...m.rooms.values()].reduce((s, copy) => s + copy.resyncs, 0),
+        0,
+      );
+      log(
+        `${lostUpdates} lost, ${appliedTwice} applied twice; ${conflictRetries} conflict retries; ${resyncs} resyncs; ${refused} refused`,
+      );
+      return {
+        rooms,
+        members: members.length,
+        seconds,
+        targetActionsPerSecond: rooms * perRoom * actionsPerSecond,
+        actionsPerSecond: Number((full.actions.length / full.elapsed).toFixed(1)),
+        p50Ms: Number(percentile(fullLatencies, 50).toFixed(1)),
+        p99Ms: Number(percentile(fullLatencies, 99).toFixed(1)),
+        ...(light
+          ? {
+              quarterLoadActionsPerSecond: Number(
+                (light.actions.length / light.elapsed).toFixed(1),
+              ),
+              quarterLoadP50Ms: Number(percentile(lightLatencies, 50).toFixed(1)),
+              quarterLoadP99Ms: Number(percentile(lightLatencies, 99).toFixed(1)),
+            }
+          : {}),
+        actionsAccepted: accepted.length,
+        actionsRefused: refused,
+        lostUpdates,
+        appliedTwice,
+        conflictRetries,
+        missedDeliveries,
+        resyncs,
+      };
+    } finally {
+      await Promise.all(members.map((m) => m.stop().catch(() => undefined)));
+      await stack.stop();
+    }
+  },
+};
