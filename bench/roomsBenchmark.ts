@@ -1,8 +1,8 @@
 import { seededRandom } from '../harness/random';
-import { joinRoomsHub, type RoomMember } from '../harness/roomMember';
 import { localUsers } from '../local/identity/localUsers';
 import { userToken } from '../local/identity/tokens';
 import { startLocalStack } from '../local/localStack';
+import { joinRoomsHub, type RoomMember } from '../local/simulator/roomMember';
 import type { Benchmark, BenchmarkFigures } from './benchmark';
 
 interface Accepted {

@@ -2,7 +2,7 @@ import { createProductAnalytics, type ProductAnalytics } from './analytics/produ
 import { ProductCatalog } from './analytics/productCatalog';
 import { ProductCounterStore } from './analytics/productCounterStore';
 import { encounterIndexes } from './encounters/encounterIndexes';
-import { createEncounterServices, type EncounterServices } from './encounters/encounterServices';
+import type { EncounterServices } from './encounters/encounterServices';
 import { SmsOutbox } from './encounters/smsOutbox';
 import { AlarmRuleStore, createThresholdRuleResolver } from './fleet/alarmRuleStore';
 import { AlarmStore } from './fleet/alarmStore';
@@ -20,6 +20,7 @@ import { createRetention, type Retention } from './operations/retention';
 import { createBlobClientFactory } from './platform/blobClientFactory';
 import type { AppConfig } from './platform/config';
 import { DeadLetterStore } from './platform/deadLetterStore';
+import { lazy } from './platform/lazy';
 import { createMongoDatabase } from './platform/mongoDatabase';
 import { createQueueClientFactory } from './platform/queueClientFactory';
 import { consumerGroups, containerNames, queueNames, tableNames } from './platform/settingNames';
@@ -29,9 +30,8 @@ import {
 } from './platform/tableClientFactory';
 import { createClientAccess, type IssueClientAccess } from './realtime/clientAccess';
 import { createRealtimeDelivery, type RealtimeDelivery } from './realtime/realtimeDelivery';
-import { RoomPeople } from './rooms/roomPeople';
-import { createRoomService, type RoomService } from './rooms/roomService';
-import { RoomStore, roomIndexes } from './rooms/roomStore';
+import { roomIndexes } from './rooms/roomIndexes';
+import type { RoomService } from './rooms/roomService';
 import { CalibrationStore } from './telemetry/calibrationStore';
 import { DeviceStateStore } from './telemetry/deviceStateStore';
 import { RejectionStore } from './telemetry/rejectionStore';
@@ -56,10 +56,10 @@ export interface Services {
   readonly retention: Retention;
   readonly ingestor: TelemetryIngestor;
   readonly analytics: ProductAnalytics;
-  /** Absent when MONGODB_URI is not set, or the feature's settings are wrong. */
-  readonly encounters?: EncounterServices;
-  /** Collaborative rooms; absent when MONGODB_URI is not set or wrong. */
-  readonly rooms?: RoomService;
+  /** Loaded on first use; absent when MONGODB_URI is not set, or the feature's settings are wrong. */
+  readonly encounters?: () => Promise<EncounterServices>;
+  /** Collaborative rooms, loaded on first use; absent when MONGODB_URI is not set or wrong. */
+  readonly rooms?: () => Promise<RoomService>;
   /** Connects to MongoDB and ensures the indexes now, rather than on the first invocation that needs them. */
   connectDatabase(): Promise<void>;
   /** Validates bearer tokens; absent when AUTH_ISSUER is not set, and then protected calls get 503. */
@@ -168,19 +168,30 @@ export function createServices(config: AppConfig, options: ServiceOptions = {}):
   const database = mongodbUri
     ? createMongoDatabase(mongodbUri, { ...encounterIndexes, ...roomIndexes })
     : undefined;
+  const encounterConfig = config.encounters;
   const encounters =
-    config.encounters && database
-      ? createEncounterServices(config.encounters, config.storage, table, database)
+    encounterConfig && database
+      ? lazy(async () => {
+          const { createEncounterServices } = await import('./encounters/encounterServices.js');
+          return createEncounterServices(encounterConfig, config.storage, table, database);
+        })
       : undefined;
   const realtime = options.realtime ?? createRealtimeDelivery(config.realtime);
   const rooms =
     config.rooms && database
-      ? createRoomService({
-          rooms: new RoomStore(database, {
-            ...(options.onRoomConflict ? { onConflict: options.onRoomConflict } : {}),
-          }),
-          people: new RoomPeople(database),
-          realtime,
+      ? lazy(async () => {
+          const [{ createRoomService }, { RoomStore }, { RoomPeople }] = await Promise.all([
+            import('./rooms/roomService.js'),
+            import('./rooms/roomStore.js'),
+            import('./rooms/roomPeople.js'),
+          ]);
+          return createRoomService({
+            rooms: new RoomStore(database, {
+              ...(options.onRoomConflict ? { onConflict: options.onRoomConflict } : {}),
+            }),
+            people: new RoomPeople(database),
+            realtime,
+          });
         })
       : undefined;
   const registry = gateway

@@ -18,7 +18,10 @@ describe('AppRegistration', () => {
       displayName: 'fieldline-test',
       signInAudience: 'AzureADMyOrg',
       api: { requestedAccessTokenVersion: 2 },
-      singlePageApplication: { redirectUris: ['https://dash.example/'] },
+      // Each page of the dashboard build signs in and comes back to itself.
+      singlePageApplication: {
+        redirectUris: ['https://dash.example/', 'https://dash.example/rooms.html'],
+      },
     });
     expect(
       ((application?.inputs.appRoles ?? []) as { value: string }[])

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createMongoDatabase } from '../../functions/src/platform/mongoDatabase';
 import { applyRoomCommand } from '../../functions/src/rooms/roomCommands';
+import { roomIndexes } from '../../functions/src/rooms/roomIndexes';
 import type { RoomDocument } from '../../functions/src/rooms/roomModel';
-import { RoomStore, roomIndexes } from '../../functions/src/rooms/roomStore';
+import { RoomStore } from '../../functions/src/rooms/roomStore';
 import { useMongo } from '../support/mongoFixture';
 
 const mongoUri = useMongo();

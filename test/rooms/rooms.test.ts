@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { joinRoomsHub, type RoomMember } from '../../harness/roomMember';
 import { userToken } from '../../local/identity/tokens';
 import { type LocalStack, startLocalStack } from '../../local/localStack';
+import { joinRoomsHub, type RoomMember } from '../../local/simulator/roomMember';
 
 let stack: LocalStack;
 const members: RoomMember[] = [];

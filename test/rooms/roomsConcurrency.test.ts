@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { joinRoomsHub, type RoomMember } from '../../harness/roomMember';
 import { localUsers } from '../../local/identity/localUsers';
 import { userToken } from '../../local/identity/tokens';
 import { type LocalStack, startLocalStack } from '../../local/localStack';
+import { joinRoomsHub, type RoomMember } from '../../local/simulator/roomMember';
 
 const people = Array.from({ length: 20 }, (_, i) => ({
   username: `member${i}`,

@@ -15,7 +15,6 @@ import { dashboardPush, encounterRow, publicUser, userPush } from './encounterRe
 import { readEncounterJob } from './encounterScheduler';
 import type { EncounterServices } from './encounterServices';
 import { readEncounterSettings, readLocation, readProfile, readUsername } from './encounterUser';
-import { handleTwilioInbound } from './twilioWebhook';
 
 /**
  * The encounters feature: the users API, the once-a-minute scheduler, the queue-triggered matcher,
@@ -23,7 +22,8 @@ import { handleTwilioInbound } from './twilioWebhook';
  * functions still exist and say what is missing.
  */
 export function createEncountersFunctions(deps: {
-  readonly encounters: EncounterServices | undefined;
+  /** Loaded on first use, so that a cold start of the other functions does not read its code. */
+  readonly encounters: (() => Promise<EncounterServices>) | undefined;
   readonly clientAccess: IssueClientAccess;
   readonly realtime: RealtimeDelivery;
   readonly deadLetters: DeadLetterStore;
@@ -34,9 +34,9 @@ export function createEncountersFunctions(deps: {
   const unavailable = problems
     ? `the encounters feature is misconfigured: ${problems.join('; ')}`
     : `the encounters feature is not configured: set ${settingNames.mongodbUri}`;
-  const feature = (): EncounterServices => {
+  const feature = (): Promise<EncounterServices> => {
     if (!encounters) throw new AppError('unavailable', unavailable);
-    return encounters;
+    return encounters();
   };
   /**
    * The `user` access rule's second half (the guard checked the token): the caller is the subject
@@ -71,7 +71,7 @@ export function createEncountersFunctions(deps: {
     methods: [method],
     access: { kind: 'user' },
     handler: async (request, _context, caller) => {
-      const services = feature();
+      const services = await feature();
       const username = readUsername(request.params.username);
       await actAs(services, username, caller);
       return { jsonBody: await handle(services, username, request) };
@@ -87,7 +87,7 @@ export function createEncountersFunctions(deps: {
       methods: ['PUT'],
       access: { kind: 'user' },
       handler: async (request, _context, caller) => {
-        const services = feature();
+        const services = await feature();
         if (!caller) throw new AppError('unauthorized', 'send a bearer token');
         const username = readUsername(request.params.username);
         const profile = readProfile(await readJsonBody(request));
@@ -131,7 +131,9 @@ export function createEncountersFunctions(deps: {
       // Twilio sends no token; the request signature is the authentication.
       access: { kind: 'twilioSignature' },
       handler: async (request, context) => {
-        const services = feature();
+        const services = await feature();
+        // Loaded here: Twilio's signature check is code no other function needs at a cold start.
+        const { handleTwilioInbound } = await import('./twilioWebhook.js');
         const outcome = await handleTwilioInbound(
           {
             signature: request.headers.get('x-twilio-signature'),
@@ -159,7 +161,7 @@ export function createEncountersFunctions(deps: {
       methods: ['GET'],
       access: { kind: 'roles', anyOf: ['Fleet.Admin'] },
       handler: async (request) => {
-        const { outbox } = feature();
+        const { outbox } = await feature();
         if (!outbox)
           throw new AppError('not_found', `there is no outbox: ${settingNames.smsMode} is twilio`);
         const limit = queryInteger(request, 'limit', { min: 1, max: 1000, fallback: 100 });
@@ -176,7 +178,7 @@ export function createEncountersFunctions(deps: {
       // matched with whom says who was near whom, which operators have no need to see.
       handler: async (request) => {
         const limit = queryInteger(request, 'limit', { min: 1, max: 100, fallback: 20 });
-        const recent = await feature().ledger.recent(limit);
+        const recent = await (await feature()).ledger.recent(limit);
         return { jsonBody: recent.map(encounterRow) };
       },
     },
@@ -192,7 +194,7 @@ export function createEncountersFunctions(deps: {
           warnedUnconfigured = true;
           return;
         }
-        const run = await encounters.scheduler.run(
+        const run = await (await encounters()).scheduler.run(
           new Date(),
           context.invocationId || randomUUID(),
         );
@@ -210,7 +212,7 @@ export function createEncountersFunctions(deps: {
         const dequeueCount = Number(context.triggerMetadata?.dequeueCount ?? 1);
         try {
           const job = readEncounterJob(message);
-          const outcome = await feature().matcher.match(job, new Date(), (line) =>
+          const outcome = await (await feature()).matcher.match(job, new Date(), (line) =>
             context.warn(line),
           );
           if (outcome.kind === 'skipped') {

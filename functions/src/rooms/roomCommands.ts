@@ -1,3 +1,4 @@
+import type { RoomMethod } from './roomMethods';
 import {
   isMember,
   type RoomChange,
@@ -25,18 +26,6 @@ export class RoomError extends Error {
     super(message);
   }
 }
-
-/** The hub methods clients invoke on `rooms`, each with one camelCase argument object. */
-export const roomMethods = [
-  'createRoom',
-  'joinRoom',
-  'leaveRoom',
-  'addItem',
-  'vote',
-  'removeItem',
-  'setNowPlaying',
-] as const;
-export type RoomMethod = (typeof roomMethods)[number];
 
 export type RoomCommand =
   | { readonly method: 'createRoom'; readonly name: string }

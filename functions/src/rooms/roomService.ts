@@ -1,9 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { AppError } from '../platform/appError';
 import type { SignalRInvocation } from '../platform/functionDefinition';
 import { roomsHub } from '../realtime/hubs';
 import type { RealtimeDelivery } from '../realtime/realtimeDelivery';
 import type { SignalRMessage } from '../realtime/signalRMessage';
-import { applyRoomCommand, parseRoomInvocation, RoomError, type RoomMethod } from './roomCommands';
+import { applyRoomCommand, parseRoomInvocation, RoomError } from './roomCommands';
+import type { RoomMethod } from './roomMethods';
 import {
   isMember,
   type RoomChange,
@@ -31,7 +33,7 @@ export interface RoomService {
   invoke(method: RoomMethod, invocation: SignalRInvocation, log: Log): Promise<unknown>;
   connected(invocation: SignalRInvocation, log: Log): Promise<void>;
   disconnected(invocation: SignalRInvocation, log: Log): Promise<void>;
-  /** For members only; others get `not_found`, so room ids cannot be probed. */
+  /** For members only; others get a `not_found` AppError, so room ids cannot be probed. */
   snapshot(roomId: string, userId: string): Promise<RoomSnapshot>;
   list(userId: string): Promise<RoomSummary[]>;
   rememberName(userId: string, name: string): Promise<void>;
@@ -186,7 +188,7 @@ export function createRoomService(deps: {
     async snapshot(roomId, userId) {
       const room = await rooms.get(roomId);
       if (!room || !isMember(room, userId))
-        throw new RoomError('not_found', `there is no room ${roomId} that you are a member of`);
+        throw new AppError('not_found', `there is no room ${roomId} that you are a member of`);
       return snapshotOf(room);
     },
 

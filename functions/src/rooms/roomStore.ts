@@ -1,19 +1,9 @@
 import type { Collection, UpdateFilter } from 'mongodb';
 import { ExpiringCache } from '../platform/expiringCache';
-import type { Database, MongoIndex } from '../platform/mongoDatabase';
+import type { Database } from '../platform/mongoDatabase';
 import { collectionNames } from '../platform/settingNames';
 import { type Applied, RoomError } from './roomCommands';
 import { type RoomDocument, roomLimits } from './roomModel';
-
-/** What the room queries need (see `MongoIndex`). */
-export const roomIndexes: Readonly<Record<string, readonly MongoIndex[]>> = {
-  // Joining finds a room by its invite code; a code names one room.
-  [collectionNames.rooms]: [
-    { key: { inviteCode: 1 }, unique: true },
-    { key: { 'members.userId': 1 } },
-  ],
-  [collectionNames.roomConnections]: [{ key: { userId: 1 } }],
-};
 
 export interface RoomStoreOptions {
   /** Attempts of one conditional update before the caller is told to try again. */

@@ -3,12 +3,15 @@ import type { FunctionDefinition, SignalRFunctionDefinition } from '../platform/
 import { settingNames } from '../platform/settingNames';
 import type { IssueClientAccess } from '../realtime/clientAccess';
 import { roomsHub } from '../realtime/hubs';
-import { RoomError, roomMethods } from './roomCommands';
+import { roomMethods } from './roomMethods';
 import type { RoomService } from './roomService';
 
 export interface RoomsDeps {
-  /** Absent when MONGODB_URI is not set or wrong; the functions then refuse, naming the setting. */
-  readonly rooms?: RoomService;
+  /**
+   * Absent when MONGODB_URI is not set or wrong; the functions then refuse, naming the setting.
+   * Loaded on first use, so that a cold start of the other functions does not read its code.
+   */
+  readonly rooms?: () => Promise<RoomService>;
   readonly clientAccess: IssueClientAccess;
   readonly problems?: readonly string[];
 }
@@ -19,8 +22,8 @@ export interface RoomsDeps {
  * below through `/runtime/webhooks/signalr`. Changes go back to each room's group.
  */
 export function createRoomsFunctions(deps: RoomsDeps): FunctionDefinition[] {
-  const feature = (): RoomService => {
-    if (deps.rooms) return deps.rooms;
+  const feature = (): Promise<RoomService> => {
+    if (deps.rooms) return deps.rooms();
     throw new AppError(
       'unavailable',
       deps.problems?.length
@@ -51,7 +54,7 @@ export function createRoomsFunctions(deps: RoomsDeps): FunctionDefinition[] {
       access: { kind: 'signedIn' },
       handler: async (_request, _context, caller) => {
         const who = caller as NonNullable<typeof caller>;
-        const rooms = feature();
+        const rooms = await feature();
         // The token's subject is the connection's user id, which every invocation arrives with.
         await rooms.rememberName(who.subject, who.name ?? who.subject);
         return { jsonBody: await deps.clientAccess(roomsHub, who.subject) };
@@ -64,7 +67,9 @@ export function createRoomsFunctions(deps: RoomsDeps): FunctionDefinition[] {
       methods: ['GET'],
       access: { kind: 'signedIn' },
       handler: async (_request, _context, caller) => ({
-        jsonBody: { rooms: await feature().list((caller as NonNullable<typeof caller>).subject) },
+        jsonBody: {
+          rooms: await (await feature()).list((caller as NonNullable<typeof caller>).subject),
+        },
       }),
     },
     {
@@ -73,30 +78,22 @@ export function createRoomsFunctions(deps: RoomsDeps): FunctionDefinition[] {
       route: 'rooms/{roomId}',
       methods: ['GET'],
       access: { kind: 'signedIn' },
-      handler: async (request, _context, caller) => {
-        try {
-          return {
-            jsonBody: await feature().snapshot(
-              request.params.roomId ?? '',
-              (caller as NonNullable<typeof caller>).subject,
-            ),
-          };
-        } catch (error) {
-          if (error instanceof RoomError && error.code === 'not_found')
-            throw new AppError('not_found', error.message);
-          throw error;
-        }
-      },
+      handler: async (request, _context, caller) => ({
+        jsonBody: await (await feature()).snapshot(
+          request.params.roomId ?? '',
+          (caller as NonNullable<typeof caller>).subject,
+        ),
+      }),
     },
-    trigger('roomsConnected', 'connections', 'connected', (invocation, context) =>
-      feature().connected(invocation, (line) => context.warn(line)),
+    trigger('roomsConnected', 'connections', 'connected', async (invocation, context) =>
+      (await feature()).connected(invocation, (line) => context.warn(line)),
     ),
-    trigger('roomsDisconnected', 'connections', 'disconnected', (invocation, context) =>
-      feature().disconnected(invocation, (line) => context.warn(line)),
+    trigger('roomsDisconnected', 'connections', 'disconnected', async (invocation, context) =>
+      (await feature()).disconnected(invocation, (line) => context.warn(line)),
     ),
     ...roomMethods.map((method) =>
-      trigger(`rooms_${method}`, 'messages', method, (invocation, context) =>
-        feature().invoke(method, invocation, (line) => context.warn(line)),
+      trigger(`rooms_${method}`, 'messages', method, async (invocation, context) =>
+        (await feature()).invoke(method, invocation, (line) => context.warn(line)),
       ),
     ),
   ];

@@ -3,7 +3,7 @@ import {
   RoomReplica,
   type RoomSnapshot,
   type RoomUpdate,
-} from '../dashboard/src/rooms/roomReplica';
+} from '../../dashboard/src/rooms/roomReplica';
 
 export interface RoomError {
   readonly code: string;

@@ -1,0 +1,12 @@
+import type { MongoIndex } from '../platform/mongoDatabase';
+import { collectionNames } from '../platform/settingNames';
+
+/** What the room queries need (see `MongoIndex`). */
+export const roomIndexes: Readonly<Record<string, readonly MongoIndex[]>> = {
+  // Joining finds a room by its invite code; a code names one room.
+  [collectionNames.rooms]: [
+    { key: { inviteCode: 1 }, unique: true },
+    { key: { 'members.userId': 1 } },
+  ],
+  [collectionNames.roomConnections]: [{ key: { userId: 1 } }],
+};
