@@ -1,8 +1,7 @@
 import { createApi } from './api';
-import { loadDashboardConfig } from './dashboardConfig';
 import { DeviceStore } from './deviceStore';
 import { type ConnectionState, connectLive } from './liveConnection';
-import { startSession } from './session';
+import { openSignedInPage, startPage } from './signedInPage';
 import type { DeviceState, Rejection } from './telemetryTypes';
 import { createAlarmsPanel } from './view/alarmsPanel';
 import { createAlertsPanel } from './view/alertsPanel';
@@ -29,20 +28,7 @@ declare global {
 
 /** Wires the dashboard: configuration, sign-in, the API, the live connection and the views. */
 async function main(): Promise<void> {
-  const config = await loadDashboardConfig();
-  element('stage').textContent = config.stage;
-  const session = await startSession(config.auth, {
-    show(signIn) {
-      element('sign-in').hidden = false;
-      element('connection').hidden = true;
-      element('sign-in-button').addEventListener('click', signIn);
-    },
-  });
-  element('app').hidden = false;
-  element('user').textContent = session.name;
-  const signOut = element<HTMLButtonElement>('sign-out');
-  signOut.hidden = false;
-  signOut.addEventListener('click', () => void session.signOut());
+  const { config, session } = await openSignedInPage();
   const api = createApi(config.apiBaseUrl, () => session.accessToken());
   const store = new DeviceStore();
   const metrics: Metrics | undefined = new URLSearchParams(location.search).has('metrics')
@@ -179,8 +165,4 @@ async function main(): Promise<void> {
   list.refresh();
 }
 
-main().catch((error: unknown) => {
-  const fatal = element('fatal');
-  fatal.hidden = false;
-  fatal.textContent = `The dashboard could not start: ${error instanceof Error ? error.message : String(error)}`;
-});
+startPage('The dashboard', main);

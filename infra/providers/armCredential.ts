@@ -104,3 +104,23 @@ export async function armToken(credential: TokenCredential): Promise<string> {
     throw new Error('no Azure Resource Manager token: sign in (see README "Deploy from CI")');
   return token.token;
 }
+
+/** What a dynamic provider that calls Azure takes in tests; each defaults to the real thing. */
+export interface ArmCallDeps {
+  readonly fetch?: typeof fetch;
+  /** An Entra ID token for Azure Resource Manager (which Kudu accepts too). */
+  readonly getToken?: () => Promise<string>;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/** The deps with their defaults: global fetch, a timer, and a token signed in as azure-native is. */
+export function armCall(deps: ArmCallDeps): Required<ArmCallDeps> {
+  const request =
+    deps.fetch ?? ((url: string | URL | Request, init?: RequestInit) => fetch(url, init));
+  return {
+    fetch: request,
+    sleep: deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))),
+    getToken:
+      deps.getToken ?? (async () => armToken(await createArmCredential({ fetch: request }))),
+  };
+}

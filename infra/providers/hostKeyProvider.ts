@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type * as pulumi from '@pulumi/pulumi';
-import { armToken, createArmCredential } from './armCredential';
+import { type ArmCallDeps, armCall } from './armCredential';
 
 /**
  * A random value made once and kept in the stack's state (as a secret), for a key the deployment
@@ -29,10 +29,7 @@ export interface FunctionHostKeyInputs {
   readonly value: string;
 }
 
-export interface FunctionHostKeyDeps {
-  readonly fetch?: typeof fetch;
-  readonly getToken?: () => Promise<string>;
-  readonly sleep?: (ms: number) => Promise<void>;
+export interface FunctionHostKeyDeps extends ArmCallDeps {
   /** Attempts while the host is still starting after its deployment; default 20 (about 5 minutes). */
   readonly maxAttempts?: number;
 }
@@ -49,12 +46,7 @@ const apiVersion = '2024-04-01';
 export function createFunctionHostKeyProvider(
   deps: FunctionHostKeyDeps = {},
 ): pulumi.dynamic.ResourceProvider {
-  const request =
-    deps.fetch ?? ((url: string | URL | Request, init?: RequestInit) => fetch(url, init));
-  const sleep =
-    deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const getToken =
-    deps.getToken ?? (async () => armToken(await createArmCredential({ fetch: request })));
+  const { fetch: request, sleep, getToken } = armCall(deps);
   const url = (inputs: FunctionHostKeyInputs) =>
     `https://management.azure.com${inputs.appId}/host/default/${inputs.keyType}/${encodeURIComponent(inputs.keyName)}?api-version=${apiVersion}`;
 

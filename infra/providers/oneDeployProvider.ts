@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type * as pulumi from '@pulumi/pulumi';
-import { armToken, createArmCredential } from './armCredential';
+import { type ArmCallDeps, armCall } from './armCredential';
 
 export interface OneDeployInputs {
   /** `https://<app>.scm.azurewebsites.net/api/publish`: Kudu's One Deploy endpoint. */
@@ -21,11 +21,7 @@ export interface OneDeployInputs {
   }[];
 }
 
-export interface OneDeployDeps {
-  readonly fetch?: typeof fetch;
-  /** An Entra ID token for Azure Resource Manager, which Kudu accepts. */
-  readonly getToken?: () => Promise<string>;
-  readonly sleep?: (ms: number) => Promise<void>;
+export interface OneDeployDeps extends ArmCallDeps {
   /** Publish attempts while access is still propagating; default 12 (about 10 minutes). */
   readonly maxAttempts?: number;
   readonly pollIntervalMs?: number;
@@ -64,12 +60,7 @@ class DeploymentError extends Error {
  */
 export function createOneDeployProvider(deps: OneDeployDeps = {}): pulumi.dynamic.ResourceProvider {
   async function deploy(inputs: OneDeployInputs): Promise<void> {
-    const request =
-      deps.fetch ?? ((url: string | URL | Request, init?: RequestInit) => fetch(url, init));
-    const sleep =
-      deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-    const getToken =
-      deps.getToken ?? (async () => armToken(await createArmCredential({ fetch: request })));
+    const { fetch: request, sleep, getToken } = armCall(deps);
     const body = await readFile(inputs.zipPath);
     const attempts = deps.maxAttempts ?? 12;
     const scm = new URL(inputs.publishUrl).origin;

@@ -1,7 +1,6 @@
 import type { RoomSummary } from '../../../functions/src/rooms/roomService';
-import { loadDashboardConfig } from '../dashboardConfig';
 import { connectLive } from '../liveConnection';
-import { startSession } from '../session';
+import { openSignedInPage, startPage } from '../signedInPage';
 import { showConnection } from '../view/connectionBadge';
 import { RoomReplica, type RoomSnapshot, type RoomUpdate } from './roomReplica';
 import { parseDuration, renderRoom } from './roomView';
@@ -14,21 +13,7 @@ const element = <T extends HTMLElement>(id: string) => document.getElementById(i
  * `roomUpdated`, applied in version order by the room's replica (which reads the room again on a gap).
  */
 async function main(): Promise<void> {
-  const config = await loadDashboardConfig();
-  element('stage').textContent = config.stage;
-  const session = await startSession(config.auth, {
-    show(signIn) {
-      element('sign-in').hidden = false;
-      element('connection').hidden = true;
-      element('sign-in-button').addEventListener('click', signIn);
-    },
-  });
-  element('app').hidden = false;
-  element('user').textContent = session.name;
-  const signOut = element<HTMLButtonElement>('sign-out');
-  signOut.hidden = false;
-  signOut.addEventListener('click', () => void session.signOut());
-
+  const { config, session } = await openSignedInPage();
   const me = session.subject;
   const status = element('room-status');
   const say = (text: string) => {
@@ -198,8 +183,4 @@ async function main(): Promise<void> {
   });
 }
 
-main().catch((error: unknown) => {
-  const fatal = element('fatal');
-  fatal.hidden = false;
-  fatal.textContent = `The rooms page could not start: ${error instanceof Error ? error.message : String(error)}`;
-});
+startPage('The rooms page', main);

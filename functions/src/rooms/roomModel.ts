@@ -56,17 +56,10 @@ export const roomLimits = {
 } as const;
 
 /** An item as clients see it: its score, and each member's vote by user id. */
-export interface RoomItem {
-  readonly itemId: string;
-  readonly title: string;
-  readonly artist: string;
-  readonly durationSeconds: number;
-  readonly catalogId?: string;
-  readonly addedBy: string;
-  readonly addedAt: string;
+export type RoomItem = Omit<StoredItem, 'up' | 'down'> & {
   readonly score: number;
   readonly votes: Readonly<Record<string, 1 | -1>>;
-}
+};
 
 /** The snapshot clients receive (`roomState`, `GET /api/rooms/{id}`), the queue in play order. */
 export interface RoomState {
