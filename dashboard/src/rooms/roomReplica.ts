@@ -108,6 +108,7 @@ export function applyChange(state: RoomSnapshot, change: RoomChange): RoomSnapsh
     case 'memberLeft':
       return {
         ...replacing(change.items),
+        ownerId: change.ownerId,
         members: state.members.filter((m) => m.userId !== change.userId),
       };
     case 'itemAdded':

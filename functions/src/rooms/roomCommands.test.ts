@@ -57,6 +57,9 @@ describe('room commands', () => {
     apply({ method: 'joinRoom', inviteCode: 'ABCDEFGH' }, 'u9');
     expect(toRoomState(current).items[0]).toMatchObject({ score: 1, votes: { u2: 1 } });
     expect(current.version).toBe(7);
+    // The owner leaving hands the room to the longest-standing member.
+    apply({ method: 'leaveRoom', roomId: 'r1' }, 'u0');
+    expect(current.ownerId).toBe('u2');
   });
 
   it('names every bad argument', () => {

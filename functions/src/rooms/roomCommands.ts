@@ -226,10 +226,18 @@ export function applyRoomCommand(
       // A member who leaves takes their votes back; the items whose score changed go with the change.
       const items = room.items.map((stored) => withoutVote(stored, member.slot));
       const touched = items.filter((stored, index) => stored !== room.items[index]);
-      const left = { ...room, members: room.members.filter((m) => m !== member), items };
+      const members = room.members.filter((m) => m !== member);
+      // An owner who leaves hands the room to the member who has been in it longest.
+      const ownerId = room.ownerId === userId ? (members[0]?.userId ?? room.ownerId) : room.ownerId;
+      const left = { ...room, members, items, ownerId };
       return next(
-        { members: left.members, items },
-        { type: 'memberLeft', userId, items: touched.map((stored) => toRoomItem(left, stored)) },
+        { members, items, ownerId },
+        {
+          type: 'memberLeft',
+          userId,
+          ownerId,
+          items: touched.map((stored) => toRoomItem(left, stored)),
+        },
         { roomId: room._id },
       );
     }

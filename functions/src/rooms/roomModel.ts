@@ -85,7 +85,13 @@ export type RoomChange =
       readonly name: string;
       readonly joinedAt: string;
     }
-  | { readonly type: 'memberLeft'; readonly userId: string; readonly items: readonly RoomItem[] }
+  | {
+      readonly type: 'memberLeft';
+      readonly userId: string;
+      /** The owner after the change: the longest-standing member when the owner left. */
+      readonly ownerId: string;
+      readonly items: readonly RoomItem[];
+    }
   | { readonly type: 'itemAdded'; readonly item: RoomItem }
   | { readonly type: 'itemVoted'; readonly item: RoomItem }
   | { readonly type: 'itemRemoved'; readonly itemId: string }
