@@ -34,6 +34,7 @@ import { type AccessPolicy, type RunningIotHub, startIotHubServer } from './iotH
 import { RegistryStore } from './iotHub/registryStore';
 import { type RunningMongo, startMongoServer } from './mongo/mongoServer';
 import { type RegionNetwork, startRegionNetwork } from './network/regionNetwork';
+import { startSearchServer } from './search/searchServer';
 import { type RunningSignalR, startSignalRServer } from './signalR/signalRServer';
 import { type LocalCertificates, loadOrCreateCertificates } from './tls/localCertificates';
 
@@ -55,6 +56,7 @@ export interface LocalStackPorts {
   readonly signalR: number;
   readonly identity?: number;
   readonly mongo?: number;
+  readonly search?: number;
   readonly blob?: number;
   readonly queue?: number;
   readonly table?: number;
@@ -132,6 +134,8 @@ export interface LocalEndpoints {
   /** The local issuer: its users, one client per role, and what the dashboard signs in with. */
   readonly identity: LocalIdentity;
   readonly mongodbUri: string | null;
+  /** The search stand-in (Azure AI Search data plane) and its admin key. */
+  readonly search: { readonly endpoint: string; readonly apiKey: string };
   /** SMS stay in the outbox (`GET /api/sms/outbox`); the token signs Twilio webhook requests. */
   readonly sms: { readonly mode: 'outbox'; readonly twilioAuthToken: string };
 }
@@ -242,6 +246,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     started.push(identity);
 
+    const search = await startSearchServer(ports.search ?? 0);
+    started.push(search);
     const mongo = options.mongodbUri ? undefined : await startMongoServer(ports.mongo ?? 0);
     if (mongo) started.push(mongo);
     const mongodbUri = options.mongodbUri ?? (mongo as RunningMongo).uri;
@@ -307,6 +313,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       [settingNames.iotHubGatewayHostName]: gatewayHostName,
       [settingNames.iotHubRegistryConnection]: `HostName=${iotHub.hostName};SharedAccessKeyName=${registryPolicy.name};SharedAccessKey=${registryPolicy.key}`,
       [settingNames.mongodbUri]: appEndpoints.mongodbUri,
+      [settingNames.searchEndpoint]: search.endpoint,
+      [settingNames.searchApiKey]: search.apiKey,
       [settingNames.smsMode]: 'outbox',
       [settingNames.twilioAuthToken]: twilioAuthToken,
       [settingNames.authIssuer]: identity.issuer,
@@ -359,7 +367,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     upstreamUrls.push(webhook(host.baseUrl));
     // As the Azure entry point does: indexes now, not on the first encounter invocation.
     services
-      .connectDatabase()
+      .prepare()
       .catch((error: unknown) => log(`MongoDB is not reachable yet: ${String(error)}`));
 
     const endpoints: LocalEndpoints = {
@@ -380,6 +388,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       functions: { masterKey: keys.masterKey },
       identity: identity.identity,
       mongodbUri,
+      search: { endpoint: search.endpoint, apiKey: search.apiKey },
       sms: { mode: 'outbox', twilioAuthToken },
     };
     if (options.stateDir) {

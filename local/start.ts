@@ -7,7 +7,7 @@ import { simulateFromCli } from './simulate';
 
 const usage =
   'npm start -- [--port 7071] [--dashboard-port 7070] [--iothub-port 7081] [--iothub-https-port 443] [--mqtt-port 8883] [--signalr-port 7082] [--mongo-port 7083] [--blob-port 10000] [--queue-port 10001] ' +
-  '[--table-port 10002] [--identity-port 7084] [--data <dir>] [--open-as operator] [--partitions 4] [--verbose] [--simulate [--devices 20] [--rate 5] [--bad 0.02] [--events] [--users 50]]';
+  '[--table-port 10002] [--identity-port 7084] [--search-port 7085] [--data <dir>] [--open-as operator] [--partitions 4] [--verbose] [--simulate [--devices 20] [--rate 5] [--bad 0.02] [--events] [--users 50]]';
 
 const portFlags = [
   ['port', 7071, 'function host'],
@@ -21,6 +21,7 @@ const portFlags = [
   ['queue-port', 10001, 'Azurite queues'],
   ['table-port', 10002, 'Azurite tables'],
   ['identity-port', 7084, 'local identity issuer'],
+  ['search-port', 7085, 'search stand-in'],
 ] as const;
 
 function portIsFree(port: number): Promise<boolean> {
@@ -71,6 +72,7 @@ async function main(): Promise<void> {
       'queue-port': 'number',
       'table-port': 'number',
       'identity-port': 'number',
+      'search-port': 'number',
       'open-as': 'string',
       data: 'string',
       partitions: 'number',
@@ -141,6 +143,7 @@ async function main(): Promise<void> {
         queue: ports['queue-port'],
         table: ports['table-port'],
         identity: ports['identity-port'],
+        search: ports['search-port'],
       },
       ...(args.data ? { dataDir: path.resolve(args.data) } : {}),
       stateDir: path.resolve('.fieldline'),
@@ -183,6 +186,7 @@ fieldline local cloud is running
   HTTPS      ${httpsLine(endpoints.iotHub.https)}
   MQTT       mqtts://${endpoints.iotHub.mqtt.gatewayHostName}   for the Azure IoT device SDKs; trust the local CA: export NODE_EXTRA_CA_CERTS=${endpoints.iotHub.caPath}
   SignalR    ${endpoints.signalR.endpoint}       hubs "telemetry" (operators), "users" (app users) and "rooms" (upstream to ${endpoints.apiBaseUrl.replace(/\/api$/, '')}/runtime/webhooks/signalr)
+  Search     ${endpoints.search.endpoint}       Azure AI Search stand-in (index "tracks"); npm run catalog -- generate --tracks 100000
   MongoDB    ${process.env.MONGODB_URI ? 'the server in MONGODB_URI' : `${endpoints.mongodbUri}  (in-memory stand-in; set MONGODB_URI to use a real server)`}
   SMS        outbox: curl -H "Authorization: Bearer $(npm run -s token -- --role Fleet.Admin)" ${endpoints.apiBaseUrl}/sms/outbox
   Storage    Azurite blob ${stack.azurite.blobPort}, queue ${stack.azurite.queuePort}, table ${stack.azurite.tablePort} (${args.data ? `data in ${args.data}` : 'in memory'})

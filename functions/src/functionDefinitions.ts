@@ -1,4 +1,5 @@
 import { createAnalyticsFunctions } from './analytics/analytics.function';
+import { createCatalogFunctions } from './catalog/catalog.function';
 import { createEncountersFunctions } from './encounters/encounters.function';
 import { createFleetFunctions } from './fleet/fleet.function';
 import { createGatewayFunctions } from './gateway/gateway.function';
@@ -41,6 +42,10 @@ export function createFunctionDefinitions(services: Services): FunctionDefinitio
       ...(services.rooms ? { rooms: services.rooms } : {}),
       clientAccess: services.clientAccess,
       ...(services.misconfigured.rooms ? { problems: services.misconfigured.rooms } : {}),
+    }),
+    ...createCatalogFunctions({
+      ...services.catalog,
+      ...(services.misconfigured.search ? { problems: services.misconfigured.search } : {}),
     }),
     ...createGatewayFunctions({ ...services.gateway, problems: services.misconfigured.gateway }),
     ...createHealthFunctions(services.health),

@@ -10,12 +10,12 @@ const config = loadConfig(process.env);
 const services = createServices(config);
 registerFunctions(app, createFunctionDefinitions(services), services.authenticate);
 
-// MongoDB's indexes (encounters, rooms) are ensured as the worker starts; a failure here is
-// retried by the first invocation that needs the database, so it is only logged.
+// MongoDB's indexes (encounters, rooms) and the search index are ensured as the worker starts; a
+// failure here is retried by the first invocation that needs them, so it is only logged.
 services
-  .connectDatabase()
+  .prepare()
   .catch((error: unknown) =>
     console.warn(
-      `MongoDB is not reachable yet (the first invocation that needs it retries): ${String(error)}`,
+      `MongoDB or search is not reachable yet (the first invocation that needs it retries): ${String(error)}`,
     ),
   );

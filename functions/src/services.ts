@@ -1,6 +1,8 @@
 import { createProductAnalytics, type ProductAnalytics } from './analytics/productAnalytics';
 import { ProductCatalog } from './analytics/productCatalog';
 import { ProductCounterStore } from './analytics/productCounterStore';
+import type { CatalogSearch } from './catalog/catalogSearch';
+import { CatalogStore } from './catalog/catalogStore';
 import { encounterIndexes } from './encounters/encounterIndexes';
 import type { EncounterServices } from './encounters/encounterServices';
 import { SmsOutbox } from './encounters/smsOutbox';
@@ -60,8 +62,19 @@ export interface Services {
   readonly encounters?: () => Promise<EncounterServices>;
   /** Collaborative rooms, loaded on first use; absent when MONGODB_URI is not set or wrong. */
   readonly rooms?: () => Promise<RoomService>;
-  /** Connects to MongoDB and ensures the indexes now, rather than on the first invocation that needs them. */
-  connectDatabase(): Promise<void>;
+  /**
+   * The track catalog (MongoDB) and its search index (Azure AI Search, its code and SDK loaded on
+   * first use); each absent without its setting.
+   */
+  readonly catalog: {
+    readonly store?: CatalogStore;
+    readonly search?: () => Promise<CatalogSearch>;
+  };
+  /**
+   * What the app prepares as it starts rather than on first use: MongoDB's connection and indexes,
+   * and the search index's definition (created or updated, idempotently).
+   */
+  prepare(): Promise<void>;
   /** Validates bearer tokens; absent when AUTH_ISSUER is not set, and then protected calls get 503. */
   readonly authenticate?: Authenticate;
   /** Client tokens for SignalR, minted after the caller's token is validated. */
@@ -177,6 +190,14 @@ export function createServices(config: AppConfig, options: ServiceOptions = {}):
         })
       : undefined;
   const realtime = options.realtime ?? createRealtimeDelivery(config.realtime);
+  const searchConfig = config.search;
+  const catalogSearch = searchConfig
+    ? lazy(async () => {
+        const { createCatalogSearch } = await import('./catalog/catalogSearch.js');
+        return createCatalogSearch(searchConfig);
+      })
+    : undefined;
+  const catalogStore = database ? new CatalogStore(database) : undefined;
   const rooms =
     config.rooms && database
       ? lazy(async () => {
@@ -191,6 +212,7 @@ export function createServices(config: AppConfig, options: ServiceOptions = {}):
             }),
             people: new RoomPeople(database),
             realtime,
+            catalog: catalogStore,
           });
         })
       : undefined;
@@ -219,8 +241,12 @@ export function createServices(config: AppConfig, options: ServiceOptions = {}):
     analytics,
     ...(encounters ? { encounters } : {}),
     ...(rooms ? { rooms } : {}),
-    connectDatabase: async () => {
-      await database?.();
+    catalog: {
+      ...(catalogStore ? { store: catalogStore } : {}),
+      ...(catalogSearch ? { search: catalogSearch } : {}),
+    },
+    prepare: async () => {
+      await Promise.all([database?.(), catalogSearch?.().then((search) => search.ensureIndex())]);
     },
     ...(config.identity ? { authenticate: createTokenVerifier(config.identity) } : {}),
     clientAccess: createClientAccess(config.realtime),

@@ -279,6 +279,38 @@ const contract: Record<
       authLevel: 'anonymous',
     },
   },
+  putTrack: {
+    trigger: {
+      type: 'httpTrigger',
+      route: 'catalog/{id}',
+      methods: ['PUT'],
+      authLevel: 'anonymous',
+    },
+  },
+  deleteTrack: {
+    trigger: {
+      type: 'httpTrigger',
+      route: 'catalog/{id}',
+      methods: ['DELETE'],
+      authLevel: 'anonymous',
+    },
+  },
+  searchCatalog: {
+    trigger: {
+      type: 'httpTrigger',
+      route: 'catalog/search',
+      methods: ['GET'],
+      authLevel: 'anonymous',
+    },
+  },
+  suggestTracks: {
+    trigger: {
+      type: 'httpTrigger',
+      route: 'catalog/suggest',
+      methods: ['GET'],
+      authLevel: 'anonymous',
+    },
+  },
   roomsConnected: roomsTrigger('connections', 'connected'),
   roomsDisconnected: roomsTrigger('connections', 'disconnected'),
   rooms_createRoom: roomsTrigger('messages', 'createRoom'),

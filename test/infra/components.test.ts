@@ -288,6 +288,7 @@ describe.each(stacks)('the $stack stack', ({ stack, file }) => {
       ['Fleet.Operate', 'User+Application'],
       ['Fleet.Admin', 'User+Application'],
       ['Users.Manage', 'User+Application'],
+      ['Catalog.Manage', 'User+Application'],
     ]);
     // The static website, and in prod the extra dashboard origin too: each page of the build.
     expect(input(registration, 'singlePageApplication.redirectUris')).toEqual([

@@ -7,6 +7,7 @@ export const appRoles = {
   'Fleet.Operate': 'Calibrate and register devices.',
   'Fleet.Admin': 'Read the pull feed and the SMS outbox; handle dead letters and replays.',
   'Users.Manage': 'Act on behalf of any app user (for back ends).',
+  'Catalog.Manage': 'Add, change and remove tracks of the catalog, and rebuild its search index.',
 } as const;
 
 export type AppRole = keyof typeof appRoles;

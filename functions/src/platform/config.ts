@@ -54,8 +54,22 @@ export type RealtimeConfig =
   | { readonly kind: 'accessKey'; readonly endpoint: string; readonly accessKey: string }
   | { readonly kind: 'identity'; readonly endpoint: string; readonly clientId?: string };
 
+/**
+ * How the app reaches Azure AI Search: an admin key for the local stand-in, the app's managed
+ * identity in Azure (where keys are disabled).
+ */
+export type SearchConfig =
+  | { readonly kind: 'apiKey'; readonly endpoint: string; readonly apiKey: string }
+  | { readonly kind: 'identity'; readonly endpoint: string; readonly clientId?: string };
+
 /** Features that can be switched off by a bad setting without stopping the rest of the app. */
-export type OptionalFeature = 'gateway' | 'encounters' | 'rooms' | 'identity' | 'realtime';
+export type OptionalFeature =
+  | 'gateway'
+  | 'encounters'
+  | 'rooms'
+  | 'search'
+  | 'identity'
+  | 'realtime';
 
 export interface AppConfig {
   readonly storage: StorageConnection;
@@ -69,6 +83,8 @@ export interface AppConfig {
   readonly encounters?: EncounterConfig;
   /** Collaborative rooms; absent when MONGODB_URI is not set. */
   readonly rooms?: { readonly mongodbUri: string };
+  /** The catalog's search index; absent when SEARCH_ENDPOINT is not set. */
+  readonly search?: SearchConfig;
   /** Bearer-token validation; absent when AUTH_ISSUER is not set. */
   readonly identity?: IdentityConfig;
   readonly realtime?: RealtimeConfig;
@@ -175,6 +191,7 @@ export function loadConfig(env: Env): AppConfig {
   const gateway = optional('gateway', (found) => readGateway(env, found));
   const encounters = optional('encounters', (found) => readEncounters(env, found));
   const rooms = optional('rooms', (found) => readMongodbUri(env, found));
+  const search = optional('search', (found) => readSearch(env, found));
   const identity = optional('identity', (found) => readIdentity(env, found));
   const realtime = optional('realtime', (found) => readRealtime(env, found));
   return {
@@ -187,6 +204,7 @@ export function loadConfig(env: Env): AppConfig {
     ...(gateway ? { gateway } : {}),
     ...(encounters ? { encounters } : {}),
     ...(rooms ? { rooms: { mongodbUri: rooms } } : {}),
+    ...(search ? { search } : {}),
     ...(identity ? { identity } : {}),
     ...(realtime ? { realtime } : {}),
   };
@@ -381,6 +399,22 @@ function readGateway(env: Env, problems: string[]): GatewayConfig | undefined {
       ? { eventHub: { connectionString: eventHubConnection, name: eventHubName } }
       : {}),
   };
+}
+
+function readSearch(env: Env, problems: string[]): SearchConfig | undefined {
+  const endpoint = nonEmpty(env[settingNames.searchEndpoint]);
+  if (!endpoint) return undefined;
+  if (!URL.canParse(endpoint) || !/^https:|^http:\/\/(127\.0\.0\.1|localhost)[:/]/.test(endpoint)) {
+    problems.push(
+      `${settingNames.searchEndpoint} must be the service URL, such as https://fl-dev-search.search.windows.net`,
+    );
+    return undefined;
+  }
+  const origin = new URL(endpoint).origin;
+  const apiKey = nonEmpty(env[settingNames.searchApiKey]);
+  if (apiKey) return { kind: 'apiKey', endpoint: origin, apiKey };
+  const clientId = nonEmpty(env[settingNames.searchClientId]);
+  return { kind: 'identity', endpoint: origin, ...(clientId ? { clientId } : {}) };
 }
 
 function readMongodbUri(env: Env, problems: string[]): string | undefined {

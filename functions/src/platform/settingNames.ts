@@ -13,6 +13,12 @@ export const settingNames = {
   signalR: 'AzureSignalRConnectionString',
   /** Cosmos DB for MongoDB connection string (a Key Vault reference); for the encounters feature. */
   mongodbUri: 'MONGODB_URI',
+  /** Azure AI Search's endpoint; the catalog's search is off without it. */
+  searchEndpoint: 'SEARCH_ENDPOINT',
+  /** An admin key: local stand-in only (keys are disabled in Azure, where the app uses its identity). */
+  searchApiKey: 'SEARCH_API_KEY',
+  /** A user-assigned identity for search, when the app has several. */
+  searchClientId: 'SEARCH_CLIENT_ID',
   /**
    * The operators' token issuer: `https://login.microsoftonline.com/<tenant>/v2.0` in Azure, the
    * local issuer locally. Without it every token-protected endpoint answers 503.
@@ -118,6 +124,8 @@ export const collectionNames = {
   roomConnections: 'roomconnections',
   /** Display names of people who negotiated for the rooms hub, by user id. */
   roomProfiles: 'roomprofiles',
+  /** The track catalog that the search index is built from. */
+  catalog: 'catalog',
 } as const;
 
 /** Blob containers the app reads. */

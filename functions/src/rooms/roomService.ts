@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { Track } from '../catalog/track';
 import { AppError } from '../platform/appError';
 import type { SignalRInvocation } from '../platform/functionDefinition';
 import { roomsHub } from '../realtime/hubs';
@@ -49,6 +50,8 @@ export function createRoomService(deps: {
   readonly rooms: RoomStore;
   readonly people: RoomPeople;
   readonly realtime: RealtimeDelivery;
+  /** Tracks by id, for `addItem({catalogId})`; absent when there is no catalog. */
+  readonly catalog?: { get(id: string): Promise<Track | undefined> };
   readonly now?: () => Date;
 }): RoomService {
   const { rooms, people, realtime } = deps;
@@ -80,8 +83,29 @@ export function createRoomService(deps: {
     await send([{ target: 'roomState', arguments: [await snapshotOf(room)], connectionId }], log);
   }
 
+  /** `addItem` with a `catalogId` takes its title, artist and duration from the catalog. */
+  async function fromCatalog(
+    method: RoomMethod,
+    args: readonly unknown[],
+  ): Promise<readonly unknown[]> {
+    const input = args[0] as Record<string, unknown> | undefined;
+    if (method !== 'addItem' || typeof input?.catalogId !== 'string') return args;
+    if (!deps.catalog) throw new RoomError('unavailable', 'the catalog is not configured here');
+    const track = await deps.catalog.get(input.catalogId);
+    if (!track)
+      throw new RoomError(
+        'not_found',
+        `addItem.catalogId names no track in the catalog (${input.catalogId})`,
+      );
+    const { title, artist, durationSeconds } = track;
+    return [{ ...input, title, artist, durationSeconds }, ...args.slice(1)];
+  }
+
   async function run(method: RoomMethod, invocation: SignalRInvocation, userId: string, log: Log) {
-    const { command, requestId } = parseRoomInvocation(method, invocation.arguments);
+    const { command, requestId } = parseRoomInvocation(
+      method,
+      await fromCatalog(method, invocation.arguments),
+    );
     const requestKey = requestId ? `${userId}:${requestId}` : undefined;
     // The display name is only recorded when someone becomes a member.
     const joining = command.method === 'createRoom' || command.method === 'joinRoom';
