@@ -4,6 +4,9 @@
  * names, SignalR access tokens, the event feed). `local/` imports the function app only from here,
  * which `test/architecture/layers.test.ts` checks; tests and benchmarks may reach further in.
  */
+export { type CatalogSearch, createCatalogSearch } from './catalog/catalogSearch';
+export { CatalogStore } from './catalog/catalogStore';
+export { parseTrack, type Track } from './catalog/track';
 export { createFunctionDefinitions } from './functionDefinitions';
 export { createDeviceMessageProxy } from './gateway/deviceMessageProxy';
 export { createDeviceRegistry } from './gateway/deviceRegistry';
@@ -11,7 +14,12 @@ export type { EventFeedSource, FeedEvent } from './gateway/eventFeed';
 export { createHubAuthorization } from './gateway/iotHubRest';
 export { type AppRole, appRoleNames } from './identity/appRoles';
 export type { Authenticate } from './identity/tokenVerifier';
-export { type GatewayConfig, loadConfig, type StorageConnection } from './platform/config';
+export {
+  type GatewayConfig,
+  loadConfig,
+  type SearchConfig,
+  type StorageConnection,
+} from './platform/config';
 export { type DeadLetter, DeadLetterStore } from './platform/deadLetterStore';
 export type {
   EventHubFunctionDefinition,
@@ -23,6 +31,7 @@ export type {
 } from './platform/functionDefinition';
 export { hashGuid } from './platform/hashGuid';
 export { guardHttp } from './platform/httpGuard';
+export { createMongoDatabase } from './platform/mongoDatabase';
 export { createQueueClientFactory } from './platform/queueClientFactory';
 export { containerNames, queueNames, settingNames, tableNames } from './platform/settingNames';
 export { signalRTriggerHandler } from './platform/signalRTrigger';
