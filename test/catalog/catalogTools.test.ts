@@ -102,7 +102,7 @@ describe('the catalog tools', () => {
         allowInsecureConnection: true,
       },
     );
-    await direct.deleteDocuments('id', ['trk0000003']);
+    await direct.deleteDocuments([{ id: 'trk0000003' }]);
     await direct.mergeDocuments([{ id: 'trk0000004', title: 'Changed behind our back' }]);
     await direct.uploadDocuments([
       {
