@@ -10,6 +10,7 @@ import {
   CatalogStore,
   createCatalogSearch,
   createMongoDatabase,
+  type Track,
 } from '../../functions/src/hosting';
 import { seededRandom } from '../../harness/random';
 import { importCatalog } from '../../local/catalogTools/catalogImport';
@@ -94,7 +95,7 @@ describe('the catalog tools', () => {
   });
 
   it('reindex repairs documents deleted or changed behind the app’s back, pushing only those', async () => {
-    const direct = new SearchClient(
+    const direct = new SearchClient<Track>(
       searchServer.endpoint,
       'tracks',
       new AzureKeyCredential(searchServer.apiKey),
@@ -102,8 +103,8 @@ describe('the catalog tools', () => {
         allowInsecureConnection: true,
       },
     );
-    await direct.deleteDocuments([{ id: 'trk0000003' }]);
-    await direct.mergeDocuments([{ id: 'trk0000004', title: 'Changed behind our back' }]);
+    await direct.deleteDocuments('id', ['trk0000003']);
+    await direct.mergeDocuments([{ id: 'trk0000004', title: 'Changed behind our back' } as Track]);
     await direct.uploadDocuments([
       {
         id: 'stray',
