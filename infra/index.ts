@@ -19,6 +19,7 @@ import { FunctionApp } from './components/functionApp';
 import { IotHub } from './components/iotHub';
 import { KeyVault } from './components/keyVault';
 import { Monitoring } from './components/monitoring';
+import { SearchService } from './components/searchService';
 import { SignalR } from './components/signalR';
 import { SignalRUpstreamKey } from './components/signalRUpstream';
 import { packageDashboard, packageFunctions } from './packaging';
@@ -105,10 +106,16 @@ const cosmos = new CosmosMongo('cosmos', {
     collectionNames.rooms,
     collectionNames.roomConnections,
     collectionNames.roomProfiles,
+    collectionNames.catalog,
   ],
   // Notifications are kept as long as the tables' rows (RETENTION_DAYS).
   expireAfterSeconds: { notifications: stage.retentionDays * 86_400 },
   protect: stage.protect,
+});
+const searchService = new SearchService('search', {
+  ...placement,
+  serviceName: name('search'),
+  ...stage.search,
 });
 const monitoring = new Monitoring('monitoring', {
   ...placement,
@@ -182,6 +189,7 @@ const functions = new FunctionApp('functions', {
     // The gateway registers devices with the app's identity (no registry key in the app).
     [settingNames.iotHubHostName]: iot.hostName,
     [`${settingNames.signalR}__serviceUri`]: pulumi.interpolate`https://${realtime.hostName}`,
+    [settingNames.searchEndpoint]: searchService.endpoint,
     [settingNames.smsMode]: stage.sms.mode,
     [settingNames.retentionDays]: String(stage.retentionDays),
     [settingNames.historyRetentionDays]: String(stage.historyRetentionDays),
@@ -239,6 +247,9 @@ const functions = new FunctionApp('functions', {
     { role: 'signalRRestApiOwner', scope: realtime.service.id, target: 'signalr' },
     // Device registration through the registry API (POST /api/devices).
     { role: 'iotHubRegistryContributor', scope: iot.hub.id, target: 'iothub' },
+    // The catalog's search index: its documents, and its definition (created at start).
+    { role: 'searchIndexDataContributor', scope: searchService.service.id, target: 'search' },
+    { role: 'searchServiceContributor', scope: searchService.service.id, target: 'search' },
   ],
 });
 
@@ -283,6 +294,7 @@ export const dashboardUrl = storage.webEndpoint;
 export { apiUrl };
 export const iotHubHostName = iot.hostName;
 export const signalrHostName = realtime.hostName;
+export const searchEndpoint = searchService.endpoint;
 export const functionAppName = functions.name;
 export const resourceGroupName = group.name;
 export const nodeVersion = stage.functions.nodeVersion;

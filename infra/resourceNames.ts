@@ -17,6 +17,7 @@ export interface ResourceNames {
   readonly iotHub: string;
   /** SignalR: 3-63 letters, digits and hyphens, starting with a letter, unique across Azure. */
   readonly signalR: string;
+  readonly search: string;
   /** Function app: 2-60 letters, digits and hyphens; its host name is unique across Azure. */
   readonly functionApp: string;
   readonly plan: string;
@@ -50,6 +51,7 @@ export function resourceNames(stage: string, suffix: string): ResourceNames {
     cosmosAccount: unique('db'),
     iotHub: unique('hub'),
     signalR: unique('rt'),
+    search: unique('search'),
     functionApp: unique('api'),
     plan: `fl-${stage}-plan`,
     logAnalytics: `fl-${stage}-logs`,

@@ -116,6 +116,24 @@ describe('readStageConfig', () => {
     expect(message).toContain('fieldline:dashboardExtraOrigins must list https origins');
   });
 
+  it('holds search replicas and partitions to what each tier allows', () => {
+    expect(() => readStageConfig(reader({ searchReplicas: '2' }), 'dev')).toThrow(
+      'fieldline:searchReplicas and searchPartitions must be 1 with searchSku free',
+    );
+    expect(() =>
+      readStageConfig(reader({ searchSku: 'basic', searchPartitions: '2' }), 'dev'),
+    ).toThrow('searchPartitions only 1, with searchSku basic');
+    expect(() =>
+      readStageConfig(reader({ searchSku: 'standard', searchPartitions: '5' }), 'dev'),
+    ).toThrow('fieldline:searchPartitions must be one of 1, 2, 3, 4, 6, 12');
+    expect(
+      readStageConfig(
+        reader({ searchSku: 'standard', searchReplicas: '3', searchPartitions: '12' }),
+        'prod',
+      ).search,
+    ).toEqual({ sku: 'standard', replicas: 3, partitions: 12 });
+  });
+
   // Regression: the stage accepted any 1-100 SignalR units and up to 200 B3 hub units, which the
   // service (and the policy pack) refuse.
   it('holds units to the counts each tier allows', () => {

@@ -18,6 +18,12 @@ export interface StageConfig {
     readonly partitions: number;
   };
   readonly signalR: { readonly sku: SignalRSku; readonly capacity: number };
+  /** Azure AI Search for the catalog: tier, replicas and partitions. */
+  readonly search: {
+    readonly sku: SearchSku;
+    readonly replicas: number;
+    readonly partitions: number;
+  };
   readonly cosmosServerless: boolean;
   readonly functions: {
     /** The Node.js major the app runs on; the bundle is built for it. */
@@ -68,6 +74,10 @@ export const iotHubSkus = ['F1', 'B1', 'B2', 'B3', 'S1', 'S2', 'S3'] as const;
 export type IotHubSku = (typeof iotHubSkus)[number];
 export const signalRSkus = ['Free_F1', 'Standard_S1', 'Premium_P1'] as const;
 export const smsModes = ['outbox', 'twilio'] as const;
+export const searchSkus = ['free', 'basic', 'standard'] as const;
+export type SearchSku = (typeof searchSkus)[number];
+/** Partition counts the service allows (learn.microsoft.com/azure/search/search-capacity-planning). */
+const searchPartitionCounts = [1, 2, 3, 4, 6, 12];
 export type SignalRSku = (typeof signalRSkus)[number];
 /** Node.js majors Flex Consumption runs, with the day support ends; a retired one is refused. */
 const nodeVersions = flexRuntimeVersions.node;
@@ -148,6 +158,22 @@ export function readStageConfig(get: ConfigReader, stackName: string): StageConf
   if (hubSku !== 'F1' && hubCapacity > iotHubMaxUnits(hubSku))
     problems.push(
       `fieldline:iotHubCapacity can be at most ${iotHubMaxUnits(hubSku)} with iotHubSku ${hubSku}`,
+    );
+  const searchSku = oneOf('searchSku', searchSkus, 'free');
+  const searchReplicas = integer('searchReplicas', 1, 12, 1);
+  const searchPartitions = integer('searchPartitions', 1, 12, 1);
+  // https://learn.microsoft.com/azure/search/search-limits-quotas-capacity
+  if (!searchPartitionCounts.includes(searchPartitions))
+    problems.push(`fieldline:searchPartitions must be one of ${searchPartitionCounts.join(', ')}`);
+  if (searchSku === 'free' && (searchReplicas !== 1 || searchPartitions !== 1))
+    problems.push('fieldline:searchReplicas and searchPartitions must be 1 with searchSku free');
+  if (searchSku === 'basic' && (searchReplicas > 3 || searchPartitions !== 1))
+    problems.push(
+      'fieldline:searchReplicas can be at most 3, and searchPartitions only 1, with searchSku basic',
+    );
+  if (searchSku === 'standard' && searchReplicas * searchPartitions > 36)
+    problems.push(
+      'fieldline:searchReplicas × searchPartitions can be at most 36 search units with searchSku standard',
     );
   const signalRSku = oneOf('signalRSku', signalRSkus, 'Free_F1');
   const signalRCapacity = integer('signalRCapacity', 1, 100, 1);
@@ -232,6 +258,7 @@ export function readStageConfig(get: ConfigReader, stackName: string): StageConf
     location,
     iotHub: { sku: hubSku, capacity: hubCapacity, partitions },
     signalR: { sku: signalRSku, capacity: signalRCapacity },
+    search: { sku: searchSku, replicas: searchReplicas, partitions: searchPartitions },
     cosmosServerless: flag('cosmosServerless', true),
     functions: {
       nodeVersion,

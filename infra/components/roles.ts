@@ -20,6 +20,10 @@ export const builtInRoles = {
   signalRAppServer: '420fcaa2-552c-430f-98ca-3264be4806c7',
   signalRRestApiOwner: 'fd53cd77-2268-407a-8f46-7e7863d0f521',
   iotHubRegistryContributor: '4ea46cd5-c1b2-4a8e-910b-273211f9ce47',
+  // The catalog's index: documents (data plane) and the index definition (control plane, which
+  // createOrUpdateIndex needs). https://learn.microsoft.com/azure/search/search-security-rbac
+  searchIndexDataContributor: '8ebe5a00-799e-43f5-93ac-243d3dce84a7',
+  searchServiceContributor: '7ca78c08-252a-4471-8644-bb5ff32d4ba0',
 } as const;
 
 export type RoleName = keyof typeof builtInRoles;

@@ -110,6 +110,13 @@ export const armResourceSpecs: Readonly<Record<string, ArmResourceSpec>> = {
     ...spec('@azure/arm-signalr', 'SignalRResource', 'resourceName', '2024-03-01'),
     addedSince: ['regionEndpointEnabled', 'resourceStopped'],
   },
+  // https://github.com/Azure/azure-rest-api-specs/blob/main/specification/search/resource-manager/Microsoft.Search/stable/2025-05-01/search.json
+  'azure-native:search:Service': spec(
+    '@azure/arm-search',
+    'SearchService',
+    'searchServiceName',
+    '2025-05-01',
+  ),
   'azure-native:resources:ResourceGroup': spec(
     '@azure/arm-resources',
     'ResourceGroup',

@@ -112,6 +112,18 @@ const violations: Record<string, PolicyResource> = {
       },
     },
   },
+  'search-no-local-auth': {
+    type: 'azure-native:search:Service',
+    name: 's',
+    props: { disableLocalAuth: false, authOptions: { apiKeyOnly: {} } },
+  },
+  'search-over-tls': flexApp({
+    siteConfig: {
+      minTlsVersion: '1.2',
+      cors: { allowedOrigins: ['https://dash.example'] },
+      appSettings: [{ name: 'SEARCH_ENDPOINT', value: 'http://fl-dev-search.search.windows.net' }],
+    },
+  }),
   'role-assignments-least-privilege': {
     type: 'azure-native:authorization:RoleAssignment',
     name: 'owner-on-account',

@@ -244,6 +244,33 @@ export const securityRules: readonly PolicyRule[] = [
       return problems;
     },
   },
+  requirement({
+    name: 'search-no-local-auth',
+    description:
+      'Azure AI Search refuses API keys: callers use Entra ID and roles (and authOptions, which keys need, is absent).',
+    source: 'https://learn.microsoft.com/azure/search/search-security-enable-roles',
+    category: 'security',
+    resourceTypes: ['azure-native:search:Service'],
+    ok: (r) => r.props.disableLocalAuth === true && r.props.authOptions === undefined,
+    message: 'set disableLocalAuth: true and leave authOptions out',
+  }),
+  requirement({
+    name: 'search-over-tls',
+    description:
+      'The app reaches Azure AI Search over HTTPS only: SEARCH_ENDPOINT is an https:// URL (the service itself accepts nothing else).',
+    source: 'https://learn.microsoft.com/azure/search/search-security-overview#data-in-transit',
+    category: 'security',
+    resourceTypes: webApp,
+    ok: (r) => {
+      const settings =
+        (prop(r, 'siteConfig.appSettings') as { name: string; value: unknown }[] | undefined) ?? [];
+      const endpoint = settings.find((s) => s.name === 'SEARCH_ENDPOINT')?.value;
+      return (
+        endpoint === undefined || (typeof endpoint === 'string' && endpoint.startsWith('https://'))
+      );
+    },
+    message: 'set SEARCH_ENDPOINT to the service https:// URL',
+  }),
   {
     name: 'role-assignments-least-privilege',
     description:

@@ -24,6 +24,7 @@ describe.each(stacks)('the $stack stack', ({ stack, file }) => {
       'fieldline:monitoring:Monitoring',
       'fieldline:realtime:SignalR',
       'fieldline:realtime:SignalRUpstreamKey',
+      'fieldline:search:SearchService',
       'fieldline:security:KeyVault',
       'fieldline:storage:DataStorage',
     ]);
@@ -105,7 +106,31 @@ describe.each(stacks)('the $stack stack', ({ stack, file }) => {
       ofType(graph, 'azure-native:cosmosdb:MongoDBResourceMongoDBCollection').map(
         (c) => c.inputs.collectionName,
       ),
-    ).toEqual(['users', 'smsoptouts', 'rooms', 'roomconnections', 'roomprofiles', 'notifications']);
+    ).toEqual([
+      'users',
+      'smsoptouts',
+      'rooms',
+      'roomconnections',
+      'roomprofiles',
+      'catalog',
+      'notifications',
+    ]);
+    // Search: free in dev, keys off, the app's identity with the two roles the catalog needs.
+    const searchService = one(graph, 'azure-native:search:Service');
+    expect(searchService.inputs).toMatchObject({
+      sku: { name: prod ? 'standard' : 'free' },
+      replicaCount: prod ? 2 : 1,
+      disableLocalAuth: true,
+    });
+    expect(
+      ofType(graph, 'azure-native:authorization:RoleAssignment')
+        .filter((g) => g.name.includes('-search'))
+        .map((g) => g.name)
+        .sort(),
+    ).toEqual([
+      'functions-searchIndexDataContributor-search',
+      'functions-searchServiceContributor-search',
+    ]);
     expect(one(graph, 'azure-native:applicationinsights:Component').inputs).toMatchObject({
       disableLocalAuth: true,
     });
