@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable, launchChromium } from '../../harness/chromium';
+import { clientToken } from '../../local/identity/tokens';
 import { type LocalStack, startLocalStack } from '../../local/localStack';
 
 const screenshotDir = process.env.FIELDLINE_SCREENSHOTS;
@@ -92,6 +93,47 @@ describe.skipIf(!chromiumAvailable)('the rooms page in Chromium', () => {
     await expect
       .poll(() => online(alice), eventually)
       .toEqual(['alice@fieldline.local (owner):true', 'bob@fieldline.local:true']);
+    // The catalog: suggestions as Alice types, a full-syntax search with a range, and Add.
+    const manager = await clientToken(stack.endpoints.identity, 'Catalog.Manage');
+    const tracks = {
+      cat1: {
+        title: 'Midnight City',
+        artist: 'M83',
+        year: 2011,
+        durationSeconds: 243,
+        genres: ['synthpop'],
+      },
+      cat2: {
+        title: 'Angel',
+        artist: 'Massive Attack',
+        year: 1998,
+        durationSeconds: 379,
+        genres: ['trip hop'],
+      },
+    };
+    for (const [id, track] of Object.entries(tracks))
+      await fetch(`${stack.endpoints.apiBaseUrl}/catalog/${id}`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${manager}`, 'content-type': 'application/json' },
+        body: JSON.stringify(track),
+      });
+    await alice.fill('#track-search input[name=q]', 'midn');
+    await expect
+      .poll(() => alice.locator('#track-results li').allTextContents(), eventually)
+      .toEqual(['Midnight City — M83 · 4:03Add']);
+    await alice.click('#track-results button');
+    await expect.poll(() => queue(bob), eventually).toContain('Midnight City:0');
+    await alice.selectOption('#track-search select[name=syntax]', 'full');
+    await alice.fill(
+      '#track-search input[name=q]',
+      'artist:"massive attack" AND year:[1990 TO 2000]',
+    );
+    await alice.click('#track-search button[type=submit]');
+    await expect
+      .poll(() => alice.locator('#track-results li').allTextContents(), eventually)
+      .toEqual(['Angel — Massive Attack · 6:19Add']);
+    await alice.click('#track-results button');
+    await expect.poll(() => queue(bob), eventually).toContain('Angel:0');
     if (screenshotDir) await alice.screenshot({ path: path.join(screenshotDir, 'rooms.png') });
 
     // Closing Bob's page ends his only connection: Alice sees him go offline.

@@ -4,6 +4,7 @@ import { openSignedInPage, startPage } from '../signedInPage';
 import { showConnection } from '../view/connectionBadge';
 import { RoomReplica, type RoomSnapshot, type RoomUpdate } from './roomReplica';
 import { parseDuration, renderRoom } from './roomView';
+import { bindTrackSearch } from './trackSearch';
 
 const element = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -23,7 +24,13 @@ async function main(): Promise<void> {
     const response = await fetch(`${config.apiBaseUrl}${path}`, {
       headers: { authorization: `Bearer ${await session.accessToken()}` },
     });
-    if (!response.ok) throw new Error(`GET ${path} answered ${response.status}`);
+    if (!response.ok) {
+      // The API's own words, when it refuses (a query it cannot run names the problem).
+      const body = (await response.json().catch(() => undefined)) as
+        | { error?: { message?: string } }
+        | undefined;
+      throw new Error(body?.error?.message ?? `GET ${path} answered ${response.status}`);
+    }
     return (await response.json()) as T;
   };
 
@@ -170,6 +177,15 @@ async function main(): Promise<void> {
       durationSeconds,
     });
     if (added) target.reset();
+  });
+  bindTrackSearch({
+    form: element<HTMLFormElement>('track-search'),
+    results: element('track-results'),
+    get: api,
+    say,
+    add: (track) => {
+      if (current) void act('addItem', { roomId: current, catalogId: track.id });
+    },
   });
   element('leave-room').addEventListener('click', async () => {
     if (!current) return;
