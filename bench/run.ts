@@ -11,6 +11,7 @@ import { encountersBenchmark } from './encountersBenchmark';
 import { historyBenchmark } from './historyBenchmark';
 import { ingestBenchmark } from './ingestBenchmark';
 import { roomsBenchmark } from './roomsBenchmark';
+import { searchBenchmark } from './searchBenchmark';
 
 const benchmarks: readonly Benchmark[] = [
   ingestBenchmark,
@@ -21,6 +22,7 @@ const benchmarks: readonly Benchmark[] = [
   encountersBenchmark,
   historyBenchmark,
   roomsBenchmark,
+  searchBenchmark,
 ];
 
 const usage = `npm run bench -- [--quick] [--rtt <ms>] [--only ${benchmarks.map((b) => b.name).join(',')}]`;
