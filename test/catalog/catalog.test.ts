@@ -68,7 +68,7 @@ describe('the catalog and its search, through the local cloud', () => {
     expect((await put('t3', { ...tracks.t3, popularity: 41 })).status).toBe(200);
     expect(ids((await search('q=midn*')).body)).toEqual(['t1', 't3']);
     const ranged = await search(
-      `syntax=full&q=${encodeURIComponent('artist:"massive attack" AND year:[2000 TO 2010]')}&facet=genres`,
+      `syntax=full&q=${encodeURIComponent('artist:"massive attack" AND year:[2000 TO 2010]')}&facets=genres`,
     );
     expect(ids(ranged.body)).toEqual(['t3']);
     expect(ranged.body['@count']).toBe(1);

@@ -183,6 +183,16 @@ describe.each(stacks)('the bundle against the $stack stack', ({ stack, file }) =
         role: 'iotHubRegistryContributor',
         scope: id('azure-native:iothub:IotHubResource'),
       },
+      {
+        why: 'catalog writes and queries on the tracks index (SEARCH_ENDPOINT without SEARCH_API_KEY)',
+        role: 'searchIndexDataContributor',
+        scope: id('azure-native:search:Service'),
+      },
+      {
+        why: 'the tracks index definition, created or updated at start (createOrUpdateIndex)',
+        role: 'searchServiceContributor',
+        scope: id('azure-native:search:Service'),
+      },
     ];
     for (const need of needs) {
       expect(

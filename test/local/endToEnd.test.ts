@@ -93,6 +93,10 @@ describe('the local cloud end to end', () => {
     );
     expect(written.apiBaseUrl).toBe(`${stack.host.baseUrl}/api`);
     expect(written.functions).toEqual({ masterKey: stack.keys.masterKey });
+    expect(written.search).toEqual({
+      endpoint: stack.endpoints.search.endpoint,
+      apiKey: expect.any(String),
+    });
     // The local issuer: one client per role, and the users the dashboard can sign in as.
     expect(written.identity).toMatchObject({
       issuer: stack.identity.issuer,
@@ -104,6 +108,7 @@ describe('the local cloud end to end', () => {
       'Fleet.Operate',
       'Fleet.Admin',
       'Users.Manage',
+      'Catalog.Manage',
     ]);
     expect(written.identity.users.map((u: { username: string }) => u.username)).toEqual(
       expect.arrayContaining(['operator', 'viewer', 'alice', 'bob', 'carol']),

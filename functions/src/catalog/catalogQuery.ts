@@ -46,12 +46,12 @@ export function readCatalogQuery(query: URLSearchParams): CatalogSearchQuery {
         .replace(/^\s*(AND|&&)\b|\b(AND|&&)\s*$/g, '')
         .trim() || '*';
   }
-  const facets = query.getAll('facet');
+  const facets = query.getAll('facets');
   for (const facet of facets)
     if (!facetFields.has(facet.split(',')[0] ?? ''))
       throw new AppError(
         'validation_failed',
-        `facet must name one of ${[...facetFields].join(', ')}`,
+        `facets must name one of ${[...facetFields].join(', ')}`,
       );
   const orderby = query.get('orderby')?.trim();
   if (orderby) {
