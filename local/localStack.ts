@@ -34,7 +34,7 @@ import { type AccessPolicy, type RunningIotHub, startIotHubServer } from './iotH
 import { RegistryStore } from './iotHub/registryStore';
 import { type RunningMongo, startMongoServer } from './mongo/mongoServer';
 import { type RegionNetwork, startRegionNetwork } from './network/regionNetwork';
-import { startSearchServer } from './search/searchServer';
+import { type RunningSearch, startSearchServer } from './search/searchServer';
 import { type RunningSignalR, startSignalRServer } from './signalR/signalRServer';
 import { type LocalCertificates, loadOrCreateCertificates } from './tls/localCertificates';
 
@@ -148,6 +148,8 @@ export interface LocalStack {
   readonly identity: RunningLocalIssuer;
   /** The MongoDB stand-in; absent when a real server was given. */
   readonly mongo: RunningMongo | undefined;
+  /** The search stand-in. */
+  readonly search: RunningSearch;
   /** What the function app reaches the services through, with `rttMs`: a baseline can use it too. */
   readonly network: RegionNetwork | undefined;
   readonly host: RunningFunctionHost;
@@ -434,6 +436,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
       identity,
       mongo,
+      search,
       network,
       get host() {
         return host;

@@ -126,4 +126,19 @@ describe('the catalog and its search, through the local cloud', () => {
       /^not_found: addItem.catalogId/,
     );
   });
+
+  // Last: it stops the search stand-in.
+  it('says a track is saved but not indexed when the index cannot be reached, and how to repair it', async () => {
+    await stack.search.stop();
+    const response = await put('t9', {
+      title: 'Offline',
+      artist: 'Nobody',
+      year: 2000,
+      durationSeconds: 60,
+    });
+    expect(response.status).toBe(503);
+    expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(
+      /track t9 is saved, but the search index could not be updated .*npm run catalog -- reindex/,
+    );
+  });
 });

@@ -50,7 +50,12 @@ export function createCatalogFunctions(deps: CatalogDeps): HttpFunctionDefinitio
         if (!parsed.ok) throw new AppError('validation_failed', parsed.problems.join('; '));
         // The catalog first: it is the source a missed index update is repaired from (reindex).
         const created = (await store.put([parsed.track], new Date())) === 1;
-        await search.upsert([parsed.track]);
+        await search.upsert([parsed.track]).catch((error: unknown) => {
+          throw new AppError(
+            'unavailable',
+            `track ${parsed.track.id} is saved, but the search index could not be updated (${error instanceof Error ? error.message : String(error)}); PUT it again, or run npm run catalog -- reindex`,
+          );
+        });
         return { status: created ? 201 : 200, jsonBody: parsed.track };
       },
     },

@@ -52,7 +52,7 @@ export interface CatalogSearch {
 /**
  * Talks to the service through `@azure/search-documents` (loaded on first use): with an API key
  * locally, with the app's managed identity in Azure (keys are disabled there). Writes are retried
- * on throttling (429, 503) and network failures; a request the service refuses (400) becomes a
+ * on throttling (429, 503), and by the SDK on network failures and server errors; a request the service refuses (400) becomes a
  * `validation_failed` naming the problem, as the service words it.
  */
 export function createCatalogSearch(config: SearchConfig): CatalogSearch {
@@ -62,8 +62,12 @@ export function createCatalogSearch(config: SearchConfig): CatalogSearch {
       config.kind === 'apiKey'
         ? new search.AzureKeyCredential(config.apiKey)
         : await appIdentity(config.clientId);
-    // Plain HTTP only for the local stand-in on loopback.
-    const options = { allowInsecureConnection: config.endpoint.startsWith('http://') };
+    // Plain HTTP only for the local stand-in on loopback. The SDK retries network failures and 5xx
+    // itself; a few times, so that an unreachable service is reported within seconds.
+    const options = {
+      allowInsecureConnection: config.endpoint.startsWith('http://'),
+      retryOptions: { maxRetries: 2, retryDelayInMs: 500, maxRetryDelayInMs: 4_000 },
+    };
     return {
       index: new search.SearchIndexClient(
         config.endpoint,
@@ -81,9 +85,10 @@ export function createCatalogSearch(config: SearchConfig): CatalogSearch {
   const ensured = lazy(async () => {
     await (await clients()).index.createOrUpdateIndex(tracksIndex);
   });
+  // Throttling is retried here too, with longer waits: the service asks for it under load.
   const transient = (error: unknown) => {
     const status = (error as { statusCode?: number }).statusCode;
-    return status === undefined || status === 429 || status === 503 || status >= 500;
+    return status === 429 || status === 503;
   };
   const write = async <T>(action: (client: SearchClient<Track>) => Promise<T>) => {
     await ensured();
