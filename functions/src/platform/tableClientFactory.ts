@@ -1,7 +1,9 @@
-import { TableClient, type TableServiceClientOptions } from '@azure/data-tables';
+import type { TableClient, TableServiceClientOptions } from '@azure/data-tables';
 import type { StorageConnection } from './config';
 import { appIdentity } from './identityCredential';
 import { lazy } from './lazy';
+
+type TablesModule = typeof import('@azure/data-tables');
 
 export type PipelinePolicies = NonNullable<TableServiceClientOptions['additionalPolicies']>;
 
@@ -33,6 +35,10 @@ export function createTableClientFactory(
   const tables = new Map<string, LazyTable>();
 
   const createClient = async (tableName: string): Promise<TableClient> => {
+    // Loaded on the first table a worker touches: the SDK and its XML and HTTP dependencies are a
+    // fifth of the bundle, and a cold start need not read them before it registers the functions.
+    // `import()` resolves the package's ES module build; its types are the CommonJS ones'.
+    const { TableClient } = (await import('@azure/data-tables')) as unknown as TablesModule;
     if (connection.kind === 'connectionString') {
       return TableClient.fromConnectionString(connection.connectionString, tableName, {
         ...clientOptions,
