@@ -6,7 +6,7 @@
  */
 export { type CatalogSearch, createCatalogSearch } from './catalog/catalogSearch';
 export { CatalogStore } from './catalog/catalogStore';
-export { parseTrack, type Track } from './catalog/track';
+export { parseTrack, type Track, trackFields } from './catalog/track';
 export { createFunctionDefinitions } from './functionDefinitions';
 export { createDeviceMessageProxy } from './gateway/deviceMessageProxy';
 export { createDeviceRegistry } from './gateway/deviceRegistry';

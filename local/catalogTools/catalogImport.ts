@@ -6,6 +6,7 @@ import {
   type CatalogStore,
   parseTrack,
   type Track,
+  trackFields,
 } from '../../functions/src/hosting';
 
 export interface ImportSummary {
@@ -15,16 +16,7 @@ export interface ImportSummary {
   readonly resumedAfter: number;
 }
 
-const csvColumns = [
-  'id',
-  'title',
-  'artist',
-  'album',
-  'genres',
-  'year',
-  'durationSeconds',
-  'popularity',
-];
+const csvColumns: readonly string[] = trackFields;
 
 /**
  * Imports tracks from JSON Lines (one track object a line) or CSV (a header naming the columns,

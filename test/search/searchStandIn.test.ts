@@ -1,10 +1,6 @@
-import {
-  AzureKeyCredential,
-  SearchClient,
-  type SearchIndex,
-  SearchIndexClient,
-} from '@azure/search-documents';
+import { AzureKeyCredential, SearchClient, SearchIndexClient } from '@azure/search-documents';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tracksIndex } from '../../functions/src/catalog/tracksIndex';
 import { type RunningSearch, startSearchServer } from '../../local/search/searchServer';
 
 interface Track {
@@ -80,29 +76,6 @@ const tracks: Track[] = [
     popularity: 70,
   },
 ];
-
-const tracksIndex: SearchIndex = {
-  name: 'tracks',
-  fields: [
-    { name: 'id', type: 'Edm.String', key: true, filterable: true },
-    { name: 'title', type: 'Edm.String', searchable: true, analyzerName: 'standard.lucene' },
-    {
-      name: 'artist',
-      type: 'Edm.String',
-      searchable: true,
-      filterable: true,
-      analyzerName: 'standard.lucene',
-    },
-    { name: 'album', type: 'Edm.String', searchable: true, analyzerName: 'standard.lucene' },
-    { name: 'genres', type: 'Collection(Edm.String)', filterable: true, facetable: true },
-    { name: 'year', type: 'Edm.Int32', filterable: true, facetable: true, sortable: true },
-    { name: 'durationSeconds', type: 'Edm.Int32' },
-    { name: 'popularity', type: 'Edm.Int32', sortable: true, filterable: true },
-  ],
-  suggesters: [
-    { name: 'titles', searchMode: 'analyzingInfixMatching', sourceFields: ['title', 'artist'] },
-  ],
-};
 
 describe('the search stand-in through @azure/search-documents', () => {
   let search: RunningSearch;

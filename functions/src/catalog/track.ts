@@ -10,6 +10,18 @@ export interface Track {
   readonly popularity: number;
 }
 
+/** A track's fields, in the order files (CSV columns) list them. */
+export const trackFields = [
+  'id',
+  'title',
+  'artist',
+  'album',
+  'genres',
+  'year',
+  'durationSeconds',
+  'popularity',
+] as const;
+
 export const trackIdPattern = /^[A-Za-z0-9_-]{1,64}$/;
 export const trackLimits = {
   text: 200,
@@ -74,18 +86,7 @@ export function parseTrack(id: string, input: unknown): ParsedTrack {
     popularity: whole('popularity', 0, 100, 0),
   };
   for (const name of Object.keys(fields))
-    if (
-      ![
-        'id',
-        'title',
-        'artist',
-        'album',
-        'genres',
-        'year',
-        'durationSeconds',
-        'popularity',
-      ].includes(name)
-    )
+    if (!(trackFields as readonly string[]).includes(name))
       problems.push(`${name} is not a field of a track`);
   if (fields.id !== undefined && fields.id !== id) problems.push(`id in the body must be ${id}`);
   return problems.length > 0 ? { ok: false, problems } : { ok: true, track };
