@@ -4,14 +4,7 @@ import { seededRandom } from '../harness/random';
 import { clientToken } from '../local/identity/tokens';
 import { startLocalStack } from '../local/localStack';
 import { runSimulation } from '../local/simulator/deviceSimulator';
-import type { Benchmark, BenchmarkFigures } from './benchmark';
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return (
-    sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN
-  );
-}
+import { type Benchmark, type BenchmarkFigures, percentile } from './benchmark';
 
 /**
  * One run at a fixed rate: devices POST to the IoT Hub stand-in; the latency of a message is from
@@ -64,12 +57,10 @@ async function measure(
     while ([...sentAt.keys()].some((id) => !receivedAt.has(id)) && performance.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    const latencies = [...sentAt]
-      .flatMap(([id, at]) => {
-        const received = receivedAt.get(id);
-        return received === undefined ? [] : [received - at];
-      })
-      .sort((a, b) => a - b);
+    const latencies = [...sentAt].flatMap(([id, at]) => {
+      const received = receivedAt.get(id);
+      return received === undefined ? [] : [received - at];
+    });
     const result = {
       sentPerSecond: summary.accepted / summary.elapsedSeconds,
       p50Ms: percentile(latencies, 50),

@@ -1,9 +1,9 @@
 import { seededRandom } from '../harness/random';
 import { localUsers } from '../local/identity/localUsers';
-import { userToken } from '../local/identity/tokens';
+import { tokenSubject, userToken } from '../local/identity/tokens';
 import { startLocalStack } from '../local/localStack';
 import { joinRoomsHub, type RoomMember } from '../local/simulator/roomMember';
-import type { Benchmark, BenchmarkFigures } from './benchmark';
+import { type Benchmark, type BenchmarkFigures, percentile } from './benchmark';
 
 interface Accepted {
   readonly roomId: string;
@@ -21,12 +21,6 @@ async function inBatches<T, R>(items: readonly T[], limit: number, work: (item: 
   for (let i = 0; i < items.length; i += limit)
     results.push(...(await Promise.all(items.slice(i, i + limit).map(work))));
   return results;
-}
-
-function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
 }
 
 /**
@@ -62,11 +56,7 @@ export const roomsBenchmark: Benchmark = {
     try {
       const { apiBaseUrl, identity } = stack.endpoints;
       const tokens = await inBatches(people, 20, (p) => userToken(identity, p.username));
-      const subjects = tokens.map(
-        (token) =>
-          JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString('utf8'))
-            .sub as string,
-      );
+      const subjects = tokens.map(tokenSubject);
       members.push(...(await inBatches(tokens, 20, (token) => joinRoomsHub(apiBaseUrl, token))));
       const roomIds: string[] = [];
       for (let r = 0; r < rooms; r++) {

@@ -4,12 +4,7 @@ import { tracksIndex, tracksIndexName } from '../functions/src/catalog/tracksInd
 import { seededRandom } from '../harness/random';
 import { generateTracks } from '../local/catalogTools/trackGenerator';
 import { startSearchServer } from '../local/search/searchServer';
-import { type Benchmark, type BenchmarkFigures, median } from './benchmark';
-
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
-}
+import { type Benchmark, type BenchmarkFigures, median, percentile } from './benchmark';
 
 /**
  * The catalog's search on the local stand-in, through `@azure/search-documents` as the app uses

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { userToken } from '../../local/identity/tokens';
+import { tokenSubject, userToken } from '../../local/identity/tokens';
 import { type LocalStack, startLocalStack } from '../../local/localStack';
 import { joinRoomsHub, type RoomMember } from '../../local/simulator/roomMember';
 
@@ -29,9 +29,7 @@ async function member(name: keyof typeof tokens, options?: Parameters<typeof joi
   return joined;
 }
 
-const subjectOf = (token: string) =>
-  JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString('utf8'))
-    .sub as string;
+const subjectOf = tokenSubject;
 
 describe('rooms through the official SignalR client', () => {
   it('creates, joins, adds, votes, removes and plays, and both members see the same room', async () => {
