@@ -367,10 +367,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       upstreamUrls.push(webhook(extra.baseUrl));
     }
     upstreamUrls.push(webhook(host.baseUrl));
-    // As the Azure entry point does: indexes now, not on the first encounter invocation.
+    // As the Azure entry point does: MongoDB's and the search index now, not on first use.
     services
       .prepare()
-      .catch((error: unknown) => log(`MongoDB is not reachable yet: ${String(error)}`));
+      .catch((error: unknown) => log(`MongoDB or search is not reachable yet: ${String(error)}`));
 
     const endpoints: LocalEndpoints = {
       apiBaseUrl,

@@ -141,8 +141,17 @@ export async function handleSignalRWebhook(
   return true;
 }
 
+const accessKeys = new Map<string, string | undefined>();
+
+/** The access key in a SignalR connection string, parsed once per connection string. */
 function connectionAccessKey(connectionString: string | undefined): string | undefined {
   if (!connectionString) return undefined;
+  if (!accessKeys.has(connectionString))
+    accessKeys.set(connectionString, parseAccessKey(connectionString));
+  return accessKeys.get(connectionString);
+}
+
+function parseAccessKey(connectionString: string): string | undefined {
   try {
     return parseConnectionString(connectionString, {
       kind: 'a SignalR',
