@@ -7,6 +7,8 @@ export const roomIndexes: Readonly<Record<string, readonly MongoIndex[]>> = {
   [collectionNames.rooms]: [
     { key: { inviteCode: 1 }, unique: true },
     { key: { 'members.userId': 1 } },
+    // A person's rooms are listed newest first; Cosmos DB sorts only on an indexed field.
+    { key: { createdAt: 1 } },
   ],
   [collectionNames.roomConnections]: [{ key: { userId: 1 } }],
 };

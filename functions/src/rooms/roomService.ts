@@ -205,7 +205,7 @@ export function createRoomService(deps: {
     async disconnected(invocation, log) {
       await people.disconnected(invocation.connectionId);
       if (!invocation.userId) return;
-      for (const room of await rooms.forMember(invocation.userId))
+      for (const room of await rooms.membershipsOf(invocation.userId))
         await announcePresence(room, log);
     },
 

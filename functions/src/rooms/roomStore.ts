@@ -76,6 +76,14 @@ export class RoomStore {
       .toArray();
   }
 
+  /** The ids and members of the user's rooms, without their queues (for presence). */
+  async membershipsOf(userId: string): Promise<Pick<RoomDocument, '_id' | 'members'>[]> {
+    return (await this.rooms())
+      .find({ 'members.userId': userId }, { projection: { _id: 1, members: 1 } })
+      .limit(200)
+      .toArray();
+  }
+
   /**
    * Inserts a new room. Returns the stored one when a room with that id exists already (the same
    * request, retried); a taken invite code is reported for the caller to draw another.
