@@ -7,7 +7,7 @@ export interface FunctionBuildOptions {
   readonly outDir?: string;
   readonly minify?: boolean;
   /**
-   * The Node.js major the app runs on in Azure (22 or 24): the bundle's syntax targets it. The
+   * The Node.js major the app runs on in Azure (24 by default, or 22): the bundle's syntax targets it. The
    * code itself is type-checked against Node 20's API (the oldest Node it runs on, locally), so it
    * calls nothing the deployed runtime lacks.
    */
@@ -42,7 +42,7 @@ export async function buildFunctions(
     splitting: true,
     format: 'esm',
     platform: 'node',
-    target: `node${options.nodeVersion ?? '22'}`,
+    target: `node${options.nodeVersion ?? '24'}`,
     minify: options.minify ?? true,
     sourcemap: 'linked',
     legalComments: 'none',

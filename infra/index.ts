@@ -37,6 +37,7 @@ const hostContainers = ['azure-webjobs-hosts', 'azure-webjobs-secrets', 'azure-w
 // Validated before anything is declared: a bad key stops the program with a message naming it.
 const fieldline = new pulumi.Config('fieldline');
 const stage = readStageConfig((key) => fieldline.get(key), pulumi.getStack());
+for (const warning of stage.warnings) pulumi.log.warn(warning);
 const client = authorization.getClientConfigOutput();
 const names = client.subscriptionId.apply((subscription) =>
   resourceNames(stage.stage, stage.nameSuffix ?? stableSuffix(subscription, stage.stage)),

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { zipSync } from 'fflate';
 import { buildDashboard } from '../dashboard/build';
 import { buildFunctions } from '../functions/build';
-import type { NodeVersion } from './stageConfig';
+import { defaultNodeVersion, type NodeVersion } from './stageConfig';
 
 export const repoRoot = path.resolve(__dirname, '..');
 
@@ -31,7 +31,7 @@ export function contentHash(files: readonly [string, Buffer][]): string {
 /** Builds the function app and zips `dist/functions/` for One Deploy, with a content hash. */
 export async function packageFunctions(
   root = repoRoot,
-  nodeVersion: NodeVersion = '22',
+  nodeVersion: NodeVersion = defaultNodeVersion,
 ): Promise<{ zipPath: string; contentHash: string }> {
   const { outDir } = await buildFunctions({
     outDir: path.join(root, 'dist/functions'),

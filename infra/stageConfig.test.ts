@@ -12,7 +12,7 @@ describe('readStageConfig', () => {
       signalR: { sku: 'Free_F1', capacity: 1 },
       cosmosServerless: true,
       functions: {
-        nodeVersion: '22',
+        nodeVersion: '24',
         alwaysReady: 0,
         maximumInstances: 100,
         instanceMemoryMB: 2048,
@@ -24,12 +24,28 @@ describe('readStageConfig', () => {
 
   it('refuses a Node.js version Azure Functions no longer supports, naming the day it ended', () => {
     expect(() => readStageConfig(reader({ nodeVersion: '20' }), 'dev')).toThrow(
-      'fieldline:nodeVersion 20 left Azure Functions support on 2026-04-30; use 22 or 24',
+      'fieldline:nodeVersion 20 left Azure Functions support on 2026-04-30; use 24',
     );
     expect(() => readStageConfig(reader({ nodeVersion: '23' }), 'dev')).toThrow(
-      'fieldline:nodeVersion must be one of 22, 24; got "23"',
+      'fieldline:nodeVersion must be one of 24, 22; got "23"',
     );
-    expect(readStageConfig(reader({ nodeVersion: '24' }), 'dev').functions.nodeVersion).toBe('24');
+    expect(readStageConfig(reader({ nodeVersion: '24' }), 'dev')).toMatchObject({
+      functions: { nodeVersion: '24' },
+      warnings: [],
+    });
+  });
+
+  it('runs Node.js 24 by default, and allows 22 with a warning naming its end of support', () => {
+    expect(readStageConfig(reader({}), 'dev')).toMatchObject({
+      functions: { nodeVersion: '24' },
+      warnings: [],
+    });
+    expect(readStageConfig(reader({ nodeVersion: '22' }), 'dev')).toMatchObject({
+      functions: { nodeVersion: '22' },
+      warnings: [
+        'fieldline:nodeVersion 22 leaves Azure Functions support on 2027-04-30; move to 24 (remove the key, or set "24")',
+      ],
+    });
   });
 
   it('creates the app registration unless entraClientId names one; app users may have their own issuer', () => {

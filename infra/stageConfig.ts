@@ -3,6 +3,7 @@ import {
   flexMaximumInstances,
   flexRuntimeVersions,
 } from '../policy/rules/flexConsumption';
+import { lifecycleEntry } from '../policy/rules/lifecycle';
 import { iotHubMaxUnits, signalRUnitCounts } from '../policy/rules/serviceLimits';
 
 /**
@@ -68,6 +69,8 @@ export interface StageConfig {
   readonly sms:
     | { readonly mode: 'outbox' }
     | { readonly mode: 'twilio'; readonly accountSid: string; readonly from: string };
+  /** What is allowed but should change (the program prints each as a Pulumi warning). */
+  readonly warnings: readonly string[];
 }
 
 export const iotHubSkus = ['F1', 'B1', 'B2', 'B3', 'S1', 'S2', 'S3'] as const;
@@ -82,10 +85,11 @@ export type SignalRSku = (typeof signalRSkus)[number];
 /** Node.js majors Flex Consumption runs, with the day support ends; a retired one is refused. */
 const nodeVersions = flexRuntimeVersions.node;
 export type NodeVersion = keyof typeof nodeVersions;
-const retiredNodeVersions: Readonly<Record<string, string>> = {
-  '18': '2025-04-30',
-  '20': '2026-04-30',
-};
+/** Node.js 24 is GA on Flex Consumption and supported until 2028-04-30; 22 ends on 2027-04-30. */
+export const defaultNodeVersion: NodeVersion = '24';
+const retiredNodeVersions: Readonly<Record<string, string>> = Object.fromEntries(
+  ['18', '20'].map((v) => [v, lifecycleEntry(`node-${v}`).endOfSupport as string]),
+);
 
 export class StageConfigError extends Error {
   override readonly name = 'StageConfigError';
@@ -100,6 +104,7 @@ export type ConfigReader = (key: string) => string | undefined;
 
 export function readStageConfig(get: ConfigReader, stackName: string): StageConfig {
   const problems: string[] = [];
+  const warnings: string[] = [];
   const text = (key: string, fallback: string, pattern?: RegExp, rule?: string) => {
     const value = get(key) ?? fallback;
     if (pattern && !pattern.test(value)) problems.push(`fieldline:${key} ${rule}; got "${value}"`);
@@ -190,13 +195,17 @@ export function readStageConfig(get: ConfigReader, stackName: string): StageConf
       `fieldline:functionsInstanceMemoryMB must be one of ${flexInstanceMemoryMB.join(', ')}; got "${memory}"`,
     );
   }
-  const nodeVersion = (get('nodeVersion') ?? '22') as NodeVersion;
+  const nodeVersion = (get('nodeVersion') ?? defaultNodeVersion) as NodeVersion;
   if (retiredNodeVersions[nodeVersion])
     problems.push(
-      `fieldline:nodeVersion ${nodeVersion} left Azure Functions support on ${retiredNodeVersions[nodeVersion]}; use 22 or 24`,
+      `fieldline:nodeVersion ${nodeVersion} left Azure Functions support on ${retiredNodeVersions[nodeVersion]}; use 24`,
     );
   else if (!(nodeVersion in nodeVersions))
-    problems.push(`fieldline:nodeVersion must be one of 22, 24; got "${nodeVersion}"`);
+    problems.push(`fieldline:nodeVersion must be one of 24, 22; got "${nodeVersion}"`);
+  else if (nodeVersion !== defaultNodeVersion)
+    warnings.push(
+      `fieldline:nodeVersion ${nodeVersion} leaves Azure Functions support on ${nodeVersions[nodeVersion]}; move to ${defaultNodeVersion} (remove the key, or set "${defaultNodeVersion}")`,
+    );
   const nameSuffix = get('nameSuffix');
   if (nameSuffix !== undefined && !/^[a-z0-9]{4,6}$/.test(nameSuffix))
     problems.push(
@@ -290,6 +299,7 @@ export function readStageConfig(get: ConfigReader, stackName: string): StageConf
     ...(twilioWebhookUrl ? { twilioWebhookUrl } : {}),
     ...(alarmWebhookUrl ? { alarmWebhookUrl } : {}),
     sms,
+    warnings,
   };
   if (problems.length > 0) throw new StageConfigError(problems);
   return config;

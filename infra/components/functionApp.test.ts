@@ -24,7 +24,7 @@ const args = (roles: readonly RoleGrant[]): FunctionAppArgs => ({
   secretSettings: { MONGODB_URI: '@Microsoft.KeyVault(SecretUri=https://v/secrets/mongodb-uri)' },
   keyVaultId: '/vault',
   allowedOrigins: ['https://dash.example'],
-  nodeVersion: '22',
+  nodeVersion: '24',
   alwaysReady: 0,
   maximumInstances: 40,
   instanceMemoryMB: 2048,
@@ -44,7 +44,7 @@ describe('FunctionApp', () => {
     expect(app?.inputs).toMatchObject({
       httpsOnly: true,
       functionAppConfig: {
-        runtime: { name: 'node', version: '22' },
+        runtime: { name: 'node', version: '24' },
         scaleAndConcurrency: { maximumInstanceCount: 40, instanceMemoryMB: 2048 },
       },
     });

@@ -38,10 +38,20 @@ export interface FunctionHostKeyDeps extends ArmCallDeps {
 const apiVersion = '2024-04-01';
 
 /**
+ * Whether the host may answer later: 404, 409, 429 and 5xx, and the 400 ARM relays when the
+ * Functions host itself failed or is not up yet ("Encountered an error (ServiceUnavailable) from
+ * host runtime.", azure-cli#20892), which on a first `up` it often is. Other 400s are final.
+ */
+export function retriable(status: number, body: string): boolean {
+  if ([404, 409, 429].includes(status) || status >= 500) return true;
+  return status === 400 && /from host runtime/i.test(body);
+}
+
+/**
  * Sets one of the Functions host's keys to a given value through ARM (WebApps_CreateOrUpdateHostSecret),
  * so that a key the host would otherwise make up can be known to whoever must present it (SignalR's
- * upstream, through Key Vault). The host answers only once it runs the deployed code, so 404, 409
- * and 5xx are retried, bounded.
+ * upstream, through Key Vault). The host answers only once it runs the deployed code, so what
+ * {@link retriable} names is retried, bounded.
  */
 export function createFunctionHostKeyProvider(
   deps: FunctionHostKeyDeps = {},
@@ -64,10 +74,10 @@ export function createFunctionHostKeyProvider(
           : {}),
       });
       if (response.ok || (method === 'DELETE' && response.status === 404)) return;
-      const retriable = [404, 409, 429].includes(response.status) || response.status >= 500;
-      if (!retriable || attempt >= attempts)
+      const text = await response.text();
+      if (!retriable(response.status, text) || attempt >= attempts)
         throw new Error(
-          `setting the host key ${inputs.keyType}/${inputs.keyName} answered ${response.status}: ${(await response.text()).slice(0, 500)}`,
+          `setting the host key ${inputs.keyType}/${inputs.keyName} answered ${response.status}: ${text.slice(0, 500)}`,
         );
       await sleep(Math.min(30_000, 2_000 * 2 ** (attempt - 1)));
     }

@@ -15,7 +15,7 @@ const flexApp = (overrides: Record<string, unknown> = {}): PolicyResource => ({
       appSettings: [{ name: 'X', value: 'y' }],
     },
     functionAppConfig: {
-      runtime: { name: 'node', version: '22' },
+      runtime: { name: 'node', version: '24' },
       scaleAndConcurrency: { instanceMemoryMB: 2048, maximumInstanceCount: 100, alwaysReady: [] },
     },
     ...overrides,

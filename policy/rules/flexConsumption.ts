@@ -1,3 +1,5 @@
+import { lifecycleEntry } from './lifecycle';
+
 /**
  * What Flex Consumption accepts, as documented, where the ARM specs say nothing. Both the Pulumi
  * program (which must not send what Flex rejects) and the policy rules read these.
@@ -37,11 +39,14 @@ export const flexRejectedAppSettings = [
 ] as const;
 
 /**
- * Runtime versions on Flex Consumption, with the day support ends. Node.js 20 left support on
- * 2026-04-30. https://learn.microsoft.com/azure/azure-functions/flex-consumption-plan#supported-language-stack-versions
+ * Node.js majors Flex Consumption runs, with the day support ends (from the retirement radar).
+ * https://learn.microsoft.com/azure/azure-functions/flex-consumption-plan#supported-language-stack-versions
  */
 export const flexRuntimeVersions = {
-  node: { '22': '2027-04-30', '24': '2028-04-30' },
+  node: {
+    '22': lifecycleEntry('node-22').endOfSupport as string,
+    '24': lifecycleEntry('node-24').endOfSupport as string,
+  },
 } as const;
 
 /** https://learn.microsoft.com/azure/azure-functions/flex-consumption-plan#instance-memory */

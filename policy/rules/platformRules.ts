@@ -75,8 +75,7 @@ export const platformRules: readonly PolicyRule[] = [
   },
   {
     name: 'flex-runtime-supported',
-    description:
-      'The app runs a Node.js version Flex Consumption supports, before its end of support.',
+    description: 'The app runs a Node.js version Flex Consumption supports.',
     source:
       'https://learn.microsoft.com/azure/azure-functions/flex-consumption-plan#supported-language-stack-versions',
     category: 'platform',
@@ -86,11 +85,10 @@ export const platformRules: readonly PolicyRule[] = [
       const name = prop(r, 'functionAppConfig.runtime.name');
       const version = String(prop(r, 'functionAppConfig.runtime.version'));
       if (name !== 'node') return [`runtime ${String(name)} is not node`];
-      const ends = (flexRuntimeVersions.node as Readonly<Record<string, string>>)[version];
-      if (!ends) return [`Node.js ${version} is not a Flex Consumption runtime; use 22 or 24`];
-      return new Date() > new Date(`${ends}T23:59:59Z`)
-        ? [`Node.js ${version} left support on ${ends}; move to a newer version`]
-        : [];
+      // The day support ends is the retirement radar's (lifecycle.ts) to watch.
+      return version in flexRuntimeVersions.node
+        ? []
+        : [`Node.js ${version} is not a Flex Consumption runtime; use 24 (or 22)`];
     },
   },
   {

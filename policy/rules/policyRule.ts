@@ -19,6 +19,8 @@ export interface PolicyRule {
   readonly source: string;
   readonly category: 'security' | 'platform';
   readonly resourceTypes: readonly string[];
+  /** `advisory` rules warn; every other rule stops the deployment. */
+  readonly enforcementLevel?: 'mandatory' | 'advisory';
   /** Each way the resource breaks the rule, as a sentence naming what to change. */
   check(resource: PolicyResource): readonly string[];
 }

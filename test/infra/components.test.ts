@@ -169,7 +169,7 @@ describe.each(stacks)('the $stack stack', ({ stack, file }) => {
       tier: 'FlexConsumption',
     });
     const app = one(graph, 'azure-native:web:WebApp');
-    expect(input(app, 'functionAppConfig.runtime')).toEqual({ name: 'node', version: '22' });
+    expect(input(app, 'functionAppConfig.runtime')).toEqual({ name: 'node', version: '24' });
     expect(input(app, 'functionAppConfig.scaleAndConcurrency')).toMatchObject({
       maximumInstanceCount: prod ? 200 : 40,
       alwaysReady: prod ? [{ name: 'http', instanceCount: 2 }] : [],

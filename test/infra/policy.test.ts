@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { SynthesizedResource } from '../../infra/synthesize';
 import { uncoveredTypes, validateArmRequest } from '../../infra/validation/armRequestValidator';
 import { fieldlineRules } from '../../policy/rules/fieldlineRules';
+import { lifecycleRules } from '../../policy/rules/lifecycle';
 import { evaluate } from '../../policy/rules/policyRule';
 import { input, ofType, one, stacks, synthesizeStack } from './stackGraph';
 
@@ -24,6 +25,29 @@ describe.each(stacks)('policy: the $stack stack', ({ stack, file }) => {
         .filter((rule) => !rule.resourceTypes.some((t) => types.has(t)))
         .map((r) => r.name),
     ).toEqual([]);
+  });
+
+  it('the retirement radar: nothing is past its end today, and on the pinned day nothing even warns', () => {
+    const resources = graph.map((r) => ({ type: r.type, name: r.name, props: r.inputs }));
+    // Today's date, as `pulumi preview --policy-pack policy` runs it: this fails once an end passes.
+    const [retired] = lifecycleRules(() => new Date());
+    expect(evaluate(retired ? [retired] : [], resources)).toEqual([]);
+    // Both stacks run Node.js 24, whose support ends 2028-04-30: no warning on this pinned day.
+    expect(
+      evaluate(
+        lifecycleRules(() => new Date('2026-12-02T00:00:00Z')),
+        resources,
+      ),
+    ).toEqual([]);
+    // ... and, pinned half a year before that end, the radar names it.
+    expect(
+      evaluate(
+        lifecycleRules(() => new Date('2027-11-15T00:00:00Z')),
+        resources,
+      ).map((f) => `${f.rule}: ${f.message.split(' (')[0]}`),
+    ).toEqual([
+      'lifecycle-ending: Node.js 24 on Azure Functions leaves support on 2028-04-30, in 168 days',
+    ]);
   });
 
   it('sends ARM only requests its REST specs accept (names, required fields, enums, patterns)', () => {

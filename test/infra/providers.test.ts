@@ -331,6 +331,51 @@ describe('Functions host key custom resource', () => {
     expect(calls.at(-1)?.method).toBe('DELETE');
   });
 
+  it("retries ARM's 400 for a host that is not up yet, bounded, and not other 400s", async () => {
+    const notUp = JSON.stringify({
+      Code: 'BadRequest',
+      Message: 'Encountered an error (ServiceUnavailable) from host runtime.',
+    });
+    const answers = [400, 400, 200];
+    const calls: string[] = [];
+    const provider = createFunctionHostKeyProvider({
+      getToken: async () => 'arm-token',
+      sleep: async () => undefined,
+      fetch: (async (_url: string, init: RequestInit) => {
+        calls.push(String(init.method));
+        const status = answers.shift() ?? 500;
+        return new Response(status === 400 ? notUp : '{}', { status });
+      }) as typeof fetch,
+    });
+    await provider.create?.(inputs);
+    expect(calls).toEqual(['PUT', 'PUT', 'PUT']);
+
+    let attempts = 0;
+    const bounded = createFunctionHostKeyProvider({
+      getToken: async () => 'arm-token',
+      sleep: async () => undefined,
+      maxAttempts: 3,
+      fetch: (async () => {
+        attempts++;
+        return new Response(notUp, { status: 400 });
+      }) as unknown as typeof fetch,
+    });
+    await expect(bounded.create?.(inputs)).rejects.toThrow(/answered 400: .*from host runtime/);
+    expect(attempts).toBe(3);
+
+    attempts = 0;
+    const invalid = createFunctionHostKeyProvider({
+      getToken: async () => 'arm-token',
+      sleep: async () => undefined,
+      fetch: (async () => {
+        attempts++;
+        return new Response('{"Code":"BadRequest","Message":"Invalid key name"}', { status: 400 });
+      }) as unknown as typeof fetch,
+    });
+    await expect(invalid.create?.(inputs)).rejects.toThrow(/answered 400: .*Invalid key name/);
+    expect(attempts).toBe(1);
+  });
+
   it('stops on a refusal that retrying cannot fix, naming it', async () => {
     const provider = createFunctionHostKeyProvider({
       getToken: async () => 'arm-token',

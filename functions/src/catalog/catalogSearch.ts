@@ -7,6 +7,7 @@ import type {
 import { AppError } from '../platform/appError';
 import { backoffDelay, sleep } from '../platform/backoff';
 import type { SearchConfig } from '../platform/config';
+import { dataPlaneVersions } from '../platform/dataPlaneVersions';
 import { appIdentity } from '../platform/identityCredential';
 import { lazy } from '../platform/lazy';
 import type { Track } from './track';
@@ -65,6 +66,7 @@ export function createCatalogSearch(config: SearchConfig): CatalogSearch {
     // Plain HTTP only for the local stand-in on loopback. The SDK retries network failures and 5xx
     // itself; a few times, so that an unreachable service is reported within seconds.
     const options = {
+      serviceVersion: dataPlaneVersions.search,
       allowInsecureConnection: config.endpoint.startsWith('http://'),
       retryOptions: { maxRetries: 2, retryDelayInMs: 500, maxRetryDelayInMs: 4_000 },
     };

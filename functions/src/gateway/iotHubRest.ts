@@ -1,8 +1,9 @@
 import { createHmac } from 'node:crypto';
 import type { GatewayConfig } from '../platform/config';
+import { dataPlaneVersions } from '../platform/dataPlaneVersions';
 
 /** The IoT Hub REST API version fieldline speaks. */
-export const iotHubApiVersion = '2021-04-12';
+export const iotHubApiVersion = dataPlaneVersions.iotHub;
 
 /** A SAS token as IoT Hub documents it: HMAC-SHA256 over `urlencode(resource) + "\n" + expiry`. */
 export function sasToken(

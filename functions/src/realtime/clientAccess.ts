@@ -1,5 +1,6 @@
 import { AppError } from '../platform/appError';
 import type { RealtimeConfig } from '../platform/config';
+import { dataPlaneVersions } from '../platform/dataPlaneVersions';
 import { createServiceBearer, type ServiceBearer } from './serviceAuth';
 
 /** What negotiate answers: the service URL for one hub, and a client token for it. */
@@ -11,8 +12,7 @@ export interface ConnectionInfo {
 /** Mints client tokens; `userId` makes user-targeted sends reach the connection. */
 export type IssueClientAccess = (hub: string, userId?: string) => Promise<ConnectionInfo>;
 
-// https://learn.microsoft.com/azure/azure-signalr/swagger/signalr-data-plane-rest-v20241201
-const apiVersion = '2024-12-01';
+const apiVersion = dataPlaneVersions.signalR;
 const tokenMinutes = 60;
 
 /**
