@@ -96,6 +96,10 @@ const mocks: pulumi.runtime.Mocks = {
       id = `${group}/providers/Microsoft.Storage/storageAccounts/${String(inputs.accountName)}`;
     if (type === 'azure-native:storage:BlobContainer')
       id = `${group}/providers/Microsoft.Storage/storageAccounts/${String(inputs.accountName)}/blobServices/default/containers/${String(inputs.containerName)}`;
+    if (type === 'azure-native:storage:Table')
+      id = `${group}/providers/Microsoft.Storage/storageAccounts/${String(inputs.accountName)}/tableServices/default/tables/${String(inputs.tableName)}`;
+    if (type === 'azure-native:storage:Queue')
+      id = `${group}/providers/Microsoft.Storage/storageAccounts/${String(inputs.accountName)}/queueServices/default/queues/${String(inputs.queueName)}`;
     if (type === 'azure-native:storage:StorageAccount') {
       state.primaryEndpoints = {
         blob: `https://${name}.blob.core.windows.net/`,

@@ -40,6 +40,8 @@ describe('DataStorage', () => {
       'blobEndpoint',
       'containerIds',
       'containerNames',
+      'queueIds',
+      'tableIds',
       'webEndpoint',
     ]);
   });

@@ -26,6 +26,9 @@ export class DataStorage extends pulumi.ComponentResource {
   readonly containerNames: Readonly<Record<string, pulumi.Output<string>>>;
   /** Container resource ids, for role assignments scoped to one container. */
   readonly containerIds: Readonly<Record<string, pulumi.Output<string>>>;
+  /** Table and queue resource ids, for role assignments scoped to one table or queue. */
+  readonly tableIds: Readonly<Record<string, pulumi.Output<string>>>;
+  readonly queueIds: Readonly<Record<string, pulumi.Output<string>>>;
   /** The static website; the dashboard upload waits for it (`$web` exists only once it is on). */
   readonly website: storage.StorageAccountStaticWebsite;
 
@@ -51,10 +54,18 @@ export class DataStorage extends pulumi.ComponentResource {
       { ...child, protect: args.protect },
     );
     const account = { accountName: this.account.name, resourceGroupName: args.resourceGroupName };
-    for (const table of args.tables)
-      new storage.Table(`${name}-table-${table}`, { ...account, tableName: table }, child);
-    for (const queue of args.queues)
-      new storage.Queue(`${name}-queue-${queue}`, { ...account, queueName: queue }, child);
+    this.tableIds = Object.fromEntries(
+      args.tables.map((table) => [
+        table,
+        new storage.Table(`${name}-table-${table}`, { ...account, tableName: table }, child).id,
+      ]),
+    );
+    this.queueIds = Object.fromEntries(
+      args.queues.map((queue) => [
+        queue,
+        new storage.Queue(`${name}-queue-${queue}`, { ...account, queueName: queue }, child).id,
+      ]),
+    );
     const containers = args.containers.map(
       (container) =>
         [
@@ -82,6 +93,8 @@ export class DataStorage extends pulumi.ComponentResource {
       webEndpoint: this.webEndpoint,
       containerNames: this.containerNames,
       containerIds: this.containerIds,
+      tableIds: this.tableIds,
+      queueIds: this.queueIds,
     });
   }
 }

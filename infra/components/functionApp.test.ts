@@ -43,6 +43,8 @@ describe('FunctionApp', () => {
     const app = children.find((r) => r.type === 'azure-native:web:WebApp');
     expect(app?.inputs).toMatchObject({
       httpsOnly: true,
+      // Bearer tokens only: no credentialed CORS.
+      siteConfig: { cors: { supportCredentials: false } },
       functionAppConfig: {
         runtime: { name: 'node', version: '24' },
         scaleAndConcurrency: { maximumInstanceCount: 40, instanceMemoryMB: 2048 },

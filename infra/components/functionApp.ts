@@ -128,7 +128,8 @@ export class FunctionApp extends pulumi.ComponentResource {
         siteConfig: {
           minTlsVersion: web.SupportedTlsVersions.SupportedTlsVersions_1_2,
           http20Enabled: true,
-          cors: { allowedOrigins: args.allowedOrigins, supportCredentials: true },
+          // Bearer tokens, no cookies: the API needs no credentialed CORS.
+          cors: { allowedOrigins: args.allowedOrigins, supportCredentials: false },
           appSettings: Object.entries(settings).map(([settingName, value]) => ({
             name: settingName,
             value,

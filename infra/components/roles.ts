@@ -14,10 +14,8 @@ export const builtInRoles = {
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3',
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6',
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb',
-  // Negotiate with local auth off needs `auth/accessKey/action` (App Server); the REST sends need
-  // REST API Owner. The Functions SignalR binding docs name these two, or SignalR Service Owner.
-  // https://learn.microsoft.com/azure/azure-signalr/signalr-howto-authorize-managed-identity
-  signalRAppServer: '420fcaa2-552c-430f-98ca-3264be4806c7',
+  // The REST API's sends and `:generateToken` (negotiate): REST API Owner holds both
+  // (`auth/clientToken/action`). https://learn.microsoft.com/azure/azure-signalr/signalr-howto-authorize-managed-identity
   signalRRestApiOwner: 'fd53cd77-2268-407a-8f46-7e7863d0f521',
   iotHubRegistryContributor: '4ea46cd5-c1b2-4a8e-910b-273211f9ce47',
   // The catalog's index: documents (data plane) and the index definition (control plane, which

@@ -225,4 +225,17 @@ describe('the policy pack rules', () => {
     expect(rules.flatMap((r) => r.check(classic))).toEqual([]);
     expect(rules.flatMap((r) => r.check(flexApp()))).toEqual([]);
   });
+
+  it('function-app-cors-restricted refuses credentialed CORS even with named origins', () => {
+    const rule = fieldlineRules.find((r) => r.name === 'function-app-cors-restricted');
+    const cors = (supportCredentials: boolean) =>
+      flexApp({
+        siteConfig: {
+          minTlsVersion: '1.2',
+          cors: { allowedOrigins: ['https://dash.example'], supportCredentials },
+        },
+      });
+    expect(rule?.check(cors(true))).toHaveLength(1);
+    expect(rule?.check(cors(false))).toEqual([]);
+  });
 });

@@ -88,13 +88,17 @@ export const securityRules: readonly PolicyRule[] = [
   }),
   requirement({
     name: 'function-app-cors-restricted',
-    description: 'CORS admits named HTTPS origins only, never every origin (CKV_AZURE_62).',
+    description:
+      'CORS admits named HTTPS origins only, never every origin (CKV_AZURE_62), and without credentials: callers send bearer tokens, never cookies.',
     source:
       'https://learn.microsoft.com/azure/azure-functions/security-concepts#restrict-cors-access',
     category: 'security',
     resourceTypes: webApp,
-    ok: (r) => namedHttpsOrigins(prop(r, 'siteConfig.cors.allowedOrigins')),
-    message: 'list the dashboard origins (https) in siteConfig.cors.allowedOrigins, without "*"',
+    ok: (r) =>
+      namedHttpsOrigins(prop(r, 'siteConfig.cors.allowedOrigins')) &&
+      prop(r, 'siteConfig.cors.supportCredentials') !== true,
+    message:
+      'list the dashboard origins (https) in siteConfig.cors.allowedOrigins, without "*", and set supportCredentials false',
   }),
   requirement({
     name: 'function-app-managed-identity',

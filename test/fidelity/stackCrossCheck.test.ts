@@ -158,16 +158,19 @@ describe.each(stacks)('the bundle against the $stack stack', ({ stack, file }) =
         role: 'storageBlobDataReader',
         scope: container(containerNames.reference),
       },
-      {
-        why: `tables ${Object.values(tableNames).join(', ')}`,
-        role: 'storageTableDataContributor',
-        scope: accountId,
-      },
-      {
-        why: `queues ${Object.values(queueNames).join(', ')}`,
-        role: 'storageQueueDataContributor',
-        scope: accountId,
-      },
+      // Each table and queue, not the account (the stack declares every one).
+      ...Object.values(tableNames).map((table) => ({
+        why: `the table ${table}`,
+        role: 'storageTableDataContributor' as const,
+        scope: `${accountId}/tableServices/default/tables/${table}`,
+      })),
+      ...Object.values(queueNames).flatMap((queue) =>
+        [queue, `${queue}-poison`].map((name) => ({
+          why: `the queue ${name} (the queue trigger moves failed messages to -poison)`,
+          role: 'storageQueueDataContributor' as const,
+          scope: `${accountId}/queueServices/default/queues/${name}`,
+        })),
+      ),
       {
         why: 'SignalR REST API with the app identity: sends and :generateToken (negotiate)',
         role: 'signalRRestApiOwner',
@@ -186,11 +189,6 @@ describe.each(stacks)('the bundle against the $stack stack', ({ stack, file }) =
       {
         why: 'catalog writes and queries on the tracks index (SEARCH_ENDPOINT without SEARCH_API_KEY)',
         role: 'searchIndexDataContributor',
-        scope: id('azure-native:search:Service'),
-      },
-      {
-        why: 'the tracks index definition, created or updated at start (createOrUpdateIndex)',
-        role: 'searchServiceContributor',
         scope: id('azure-native:search:Service'),
       },
     ];

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { tracksIndex } from '../../functions/src/catalog/tracksIndex';
 import type { SynthesizedResource } from '../../infra/synthesize';
 import { input, ofType, one, stacks, synthesizeStack } from './stackGraph';
 
@@ -115,7 +116,8 @@ describe.each(stacks)('the $stack stack', ({ stack, file }) => {
       'catalog',
       'notifications',
     ]);
-    // Search: free in dev, keys off, the app's identity with the two roles the catalog needs.
+    // Search: free in dev, keys off; the app's identity reads and writes documents only, and the
+    // deployer writes the tracks index definition.
     const searchService = one(graph, 'azure-native:search:Service');
     expect(searchService.inputs).toMatchObject({
       sku: { name: prod ? 'standard' : 'free' },
@@ -129,8 +131,12 @@ describe.each(stacks)('the $stack stack', ({ stack, file }) => {
         .sort(),
     ).toEqual([
       'functions-searchIndexDataContributor-search',
-      'functions-searchServiceContributor-search',
+      'search-deployer-searchServiceContributor',
     ]);
+    const index = graph.find((r) => r.name === 'search-index-tracks');
+    if (!index) throw new Error('no search-index-tracks in the graph');
+    expect(JSON.parse(String(index.inputs.definition))).toEqual(tracksIndex);
+    expect(index.dependsOn).toContain('search-deployer-searchServiceContributor');
     expect(one(graph, 'azure-native:applicationinsights:Component').inputs).toMatchObject({
       disableLocalAuth: true,
     });

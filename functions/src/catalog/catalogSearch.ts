@@ -37,7 +37,7 @@ export interface CatalogSearchQuery {
 
 /** The app's side of Azure AI Search: the `tracks` index, kept in step with the catalog. */
 export interface CatalogSearch {
-  /** Creates or updates the index definition; idempotent, run once per instance. */
+  /** Creates or updates the index definition where the app may (locally); idempotent, once per instance. */
   ensureIndex(): Promise<void>;
   upsert(tracks: readonly Track[]): Promise<void>;
   remove(ids: readonly string[]): Promise<void>;
@@ -84,8 +84,10 @@ export function createCatalogSearch(config: SearchConfig): CatalogSearch {
       ) as SearchClient<Track>,
     };
   });
+  // Against the local stand-in (an admin key) the app makes its index. In Azure the deployment
+  // does (infra SearchService), and the app's identity may only read and write documents.
   const ensured = lazy(async () => {
-    await (await clients()).index.createOrUpdateIndex(tracksIndex);
+    if (config.kind === 'apiKey') await (await clients()).index.createOrUpdateIndex(tracksIndex);
   });
   // Throttling is retried here too, with longer waits: the service asks for it under load.
   const transient = (error: unknown) => {

@@ -8,7 +8,8 @@ type QueueClient = InstanceType<Awaited<ReturnType<typeof loadQueueSdk>>['QueueC
 
 /**
  * Queue clients for one storage account, created on first use and then reused: from a connection
- * string locally, with the managed identity in Azure. The queue is created if it is missing.
+ * string locally, where the queue is created if it is missing; with the managed identity in Azure,
+ * where the stack declares it.
  */
 export function createQueueClientFactory(
   connection: StorageConnection,
@@ -23,7 +24,8 @@ export function createQueueClientFactory(
             `${connection.queueServiceUri.replace(/\/$/, '')}/${queueName}`,
             await appIdentity(connection.clientId),
           );
-    await client.createIfNotExists();
+    // In Azure the stack declares every queue and scopes the app's role to each one.
+    if (connection.kind === 'connectionString') await client.createIfNotExists();
     return client;
   };
   return (queueName) => {

@@ -96,7 +96,10 @@ export const queueNames = {
   alarmWebhook: 'alarmwebhook',
 } as const;
 
-/** Tables the function app uses. The app creates them on first use if they are missing. */
+/**
+ * Tables the function app uses. The stack declares them (the app's role is scoped to each); locally
+ * the app creates them on first use.
+ */
 export const tableNames = {
   deviceState: 'devicestate',
   calibration: 'calibration',

@@ -14,7 +14,7 @@ export interface TableClientFactoryOptions {
   readonly retryOptions?: TableServiceClientOptions['retryOptions'];
 }
 
-/** A table whose client is created, and the table itself ensured to exist, on first use. */
+/** A table whose client is created on first use (and, locally, the table too). */
 export interface LazyTable {
   readonly name: string;
   client(): Promise<TableClient>;
@@ -59,7 +59,10 @@ export function createTableClientFactory(
       name: tableName,
       client: lazy(async () => {
         const client = await createClient(tableName);
-        await client.createTable(); // idempotent: the SDK treats "already exists" as success
+        // Locally the app makes its tables (idempotent: the SDK treats "already exists" as
+        // success). In Azure the stack declares them, and the app's role is scoped to each one,
+        // which grants no right to create tables.
+        if (connection.kind === 'connectionString') await client.createTable();
         return client;
       }),
     };
