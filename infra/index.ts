@@ -1,6 +1,7 @@
 import * as authorization from '@pulumi/azure-native/authorization';
 import * as resources from '@pulumi/azure-native/resources';
 import * as pulumi from '@pulumi/pulumi';
+import { tracksIndex } from '../functions/src/catalog/tracksIndex';
 import { httpAccessManifest } from '../functions/src/httpAccess';
 import {
   collectionNames,
@@ -117,6 +118,9 @@ const searchService = new SearchService('search', {
   ...placement,
   serviceName: name('search'),
   ...stage.search,
+  indexes: [tracksIndex],
+  deployerObjectId: client.objectId,
+  subscriptionId: client.subscriptionId,
 });
 const monitoring = new Monitoring('monitoring', {
   ...placement,
@@ -137,6 +141,7 @@ const vault = new KeyVault('vault', {
   ...placement,
   vaultName: name('keyVault'),
   tenantId: client.tenantId,
+  subscriptionId: client.subscriptionId,
   secrets: {
     'iothub-eventhub-connection': iot.eventHubConnectionString,
     'mongodb-uri': cosmos.connectionString,
@@ -240,17 +245,26 @@ const functions = new FunctionApp('functions', {
     },
     // Product reference data, read only.
     { role: 'storageBlobDataReader', scope: containerId('reference'), target: 'reference' },
-    { role: 'storageQueueDataContributor', scope: storage.account.id, target: 'storage' },
-    { role: 'storageTableDataContributor', scope: storage.account.id, target: 'storage' },
+    // Each queue (poison queues too) and each table the app uses, not the account: the stack
+    // declares them all, so the app never creates one in Azure.
+    ...Object.entries(storage.queueIds).map(([queue, scope]) => ({
+      role: 'storageQueueDataContributor' as const,
+      scope,
+      target: `queue-${queue}`,
+    })),
+    ...Object.entries(storage.tableIds).map(([table, scope]) => ({
+      role: 'storageTableDataContributor' as const,
+      scope,
+      target: `table-${table}`,
+    })),
     { role: 'monitoringMetricsPublisher', scope: monitoring.appInsights.id, target: 'insights' },
     // Serverless SignalR with local auth off: the functions call its REST API with their identity,
     // both to send and to mint client tokens (:generateToken); no binding asks for a signing key.
     { role: 'signalRRestApiOwner', scope: realtime.service.id, target: 'signalr' },
     // Device registration through the registry API (POST /api/devices).
     { role: 'iotHubRegistryContributor', scope: iot.hub.id, target: 'iothub' },
-    // The catalog's search index: its documents, and its definition (created at start).
+    // The catalog's documents; the index definition is the deployment's (SearchService).
     { role: 'searchIndexDataContributor', scope: searchService.service.id, target: 'search' },
-    { role: 'searchServiceContributor', scope: searchService.service.id, target: 'search' },
   ],
 });
 

@@ -57,4 +57,36 @@ describe('AppRegistration', () => {
       /^AppRegistration signin: existingClientId must be an application \(client\) id/,
     );
   });
+
+  it('changing the dashboard origins leaves the identifier URI alone (pulumi-azuread#1036)', async () => {
+    const declare = async (dashboardUrls: string[]) => {
+      const { resources } = await synthesizeComponent(
+        () => new AppRegistration('signin', { displayName: 'fieldline-test', dashboardUrls }),
+      );
+      const children = childrenOf(resources, 'signin');
+      return {
+        application: children.find((r) => r.type === 'azuread:index/application:Application'),
+        uri: children.find(
+          (r) => r.type === 'azuread:index/applicationIdentifierUri:ApplicationIdentifierUri',
+        ),
+      };
+    };
+    const before = await declare(['https://dash.example']);
+    const after = await declare(['https://dash.example', 'https://ops.example.com']);
+    // The change reaches the application's redirect URIs ...
+    expect(after.application?.inputs.singlePageApplication).not.toEqual(
+      before.application?.inputs.singlePageApplication,
+    );
+    // ... and nothing of the identifier URI: the application never declares identifierUris and
+    // ignores changes to them, so the provider's update sends none (terraform-provider-azuread
+    // sends identifier_uris only when they changed, since v2.52.0; @pulumi/azuread 6 is built on
+    // its v3), and the ApplicationIdentifierUri that owns the URI has the same inputs.
+    for (const { application } of [before, after]) {
+      expect(application?.inputs).not.toHaveProperty('identifierUris');
+      expect(application?.ignoreChanges).toContain('identifierUris');
+    }
+    expect(after.uri?.inputs).toEqual(before.uri?.inputs);
+    expect(after.uri?.inputs.identifierUri).toMatch(/^api:\/\//);
+  });
 });
+

@@ -1,12 +1,18 @@
 import { describe, expect, it } from 'vitest';
+import { requireLikePulumi } from '../loadLikePulumi';
 import { childrenOf, synthesizeComponent } from './componentTesting';
-import { KeyVault, type KeyVaultArgs } from './keyVault';
+import type * as keyVault from './keyVault';
+import type { KeyVaultArgs } from './keyVault';
+
+// The name check is a dynamic resource, whose provider Pulumi serialises: loaded as Pulumi loads it.
+const { KeyVault } = requireLikePulumi<typeof keyVault>('infra/components/keyVault.ts');
 
 const args: KeyVaultArgs = {
   vaultName: 'fl-test-kv-abc123',
   resourceGroupName: 'fl-test',
   location: 'westeurope',
   tenantId: '00000000-0000-0000-0000-000000000002',
+  subscriptionId: '00000000-0000-0000-0000-000000000001',
   secrets: { 'mongodb-uri': 'mongodb://secret' },
   retentionDays: 30,
   purgeProtection: true,
@@ -31,6 +37,16 @@ describe('KeyVault', () => {
       properties: { value: 'mongodb://secret' },
     });
     expect(Object.keys(component?.references ?? {})).toEqual(['mongodb-uri']);
+    // A soft-deleted vault of the same name is looked for before the vault is written.
+    const check = children.find((r) => r.name === 'vault-name-free');
+    expect(check?.inputs).toMatchObject({
+      subscriptionId: args.subscriptionId,
+      location: 'westeurope',
+      vaultName: 'fl-test-kv-abc123',
+    });
+    expect(children.find((r) => r.type === 'azure-native:keyvault:Vault')?.dependsOn).toContain(
+      'vault-name-free',
+    );
     expect(registeredOutputs.vault).toEqual(['references', 'vaultId']);
   });
 

@@ -1,6 +1,21 @@
 import * as keyvault from '@pulumi/azure-native/keyvault';
 import * as pulumi from '@pulumi/pulumi';
+import {
+  createDeletedVaultCheckProvider,
+  type DeletedVaultCheckInputs,
+} from '../providers/deletedVaultProvider';
+import type { DynamicInputs } from '../providers/dynamicInputs';
 import { refuseArgs } from './componentArgs';
+
+class DeletedVaultCheck extends pulumi.dynamic.Resource {
+  constructor(
+    name: string,
+    props: DynamicInputs<DeletedVaultCheckInputs>,
+    opts?: pulumi.CustomResourceOptions,
+  ) {
+    super(createDeletedVaultCheckProvider(), name, props, opts, 'fieldline-deletedvault');
+  }
+}
 
 export interface KeyVaultArgs {
   /** 3-24 letters, digits and single hyphens, unique across Azure (see resourceNames). */
@@ -8,6 +23,8 @@ export interface KeyVaultArgs {
   readonly resourceGroupName: pulumi.Input<string>;
   readonly location: pulumi.Input<string>;
   readonly tenantId: pulumi.Input<string>;
+  /** Where a soft-deleted vault of the same name is looked for before the vault is created. */
+  readonly subscriptionId: pulumi.Input<string>;
   /** Secret name -> value. Values stay Pulumi secrets. */
   readonly secrets: Readonly<Record<string, pulumi.Input<string>>>;
   /** 7-90; fixed once the vault exists. */
@@ -41,6 +58,12 @@ export class KeyVault extends pulumi.ComponentResource {
         : []),
     ]);
     const child = { parent: this };
+    // A re-created stage meets its torn-down vault here, with the command that frees the name.
+    const nameIsFree = new DeletedVaultCheck(
+      `${name}-name-free`,
+      { subscriptionId: args.subscriptionId, location: args.location, vaultName: args.vaultName },
+      child,
+    );
     this.vault = new keyvault.Vault(
       `${name}-vault`,
       {
@@ -58,7 +81,7 @@ export class KeyVault extends pulumi.ComponentResource {
           ...(args.purgeProtection ? { enablePurgeProtection: true } : {}),
         },
       },
-      { ...child, protect: args.protect },
+      { ...child, protect: args.protect, dependsOn: [nameIsFree] },
     );
     this.references = Object.fromEntries(
       Object.entries(args.secrets).map(([secretName, value]) => {

@@ -3,15 +3,20 @@ import http from 'node:http';
 import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { AzureKeyCredential, type SearchIndex, SearchIndexClient } from '@azure/search-documents';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tracksIndex } from '../../functions/src/catalog/tracksIndex';
 import { armCredentialKind, federatedToken } from '../../infra/providers/armCredential';
+import { createDeletedVaultCheckProvider } from '../../infra/providers/deletedVaultProvider';
 import {
   createFunctionHostKeyProvider,
   createGeneratedKeyProvider,
 } from '../../infra/providers/hostKeyProvider';
 import { createOneDeployProvider } from '../../infra/providers/oneDeployProvider';
+import { createSearchIndexProvider } from '../../infra/providers/searchIndexProvider';
 import { createStaticSiteProvider } from '../../infra/providers/staticSiteProvider';
+import { startSearchServer } from '../../local/search/searchServer';
 import { useAzurite } from '../support/azuriteFixture';
 
 let work: string;
@@ -396,5 +401,103 @@ describe('Functions host key custom resource', () => {
     expect(await provider.diff?.('k', { name: 'k' }, { name: 'k' })).toMatchObject({
       changes: false,
     });
+  });
+});
+
+describe('search index custom resource', () => {
+  it('creates the index through @azure/search-documents, retrying 403 while the deployer role applies', async () => {
+    const search = await startSearchServer(0);
+    try {
+      const real = new SearchIndexClient(search.endpoint, new AzureKeyCredential(search.apiKey), {
+        allowInsecureConnection: true,
+      });
+      let refusals = 1;
+      const client = {
+        createOrUpdateIndex: async (definition: SearchIndex) => {
+          if (refusals-- > 0) throw Object.assign(new Error('Forbidden'), { statusCode: 403 });
+          return real.createOrUpdateIndex(definition);
+        },
+      } as unknown as SearchIndexClient;
+      const sleeps: number[] = [];
+      const provider = createSearchIndexProvider({
+        client: async () => client,
+        sleep: async (ms) => {
+          sleeps.push(ms);
+        },
+      });
+      const inputs = { endpoint: search.endpoint, definition: JSON.stringify(tracksIndex) };
+      const created = await provider.create?.(inputs);
+      expect(created?.id).toBe(`${search.endpoint}/indexes/tracks`);
+      expect(sleeps).toHaveLength(1);
+      const stored = await real.getIndex('tracks');
+      expect(stored.fields.map((f) => f.name)).toEqual(tracksIndex.fields.map((f) => f.name));
+      expect(stored.suggesters?.[0]?.sourceFields).toEqual(['title', 'artist']);
+      expect(await provider.diff?.('id', inputs, inputs)).toMatchObject({ changes: false });
+
+      const refused = createSearchIndexProvider({
+        client: async () => real,
+        sleep: async () => undefined,
+      });
+      await expect(
+        refused.create?.({
+          endpoint: search.endpoint,
+          definition: JSON.stringify({ ...tracksIndex, fields: [] }),
+        }),
+      ).rejects.toThrow(
+        /^creating the search index tracks at http:\/\/127\.0\.0\.1:\d+ failed \(400\)/,
+      );
+    } finally {
+      await search.stop();
+    }
+  });
+});
+
+describe('deleted Key Vault check', () => {
+  const inputs = { subscriptionId: 'sub', location: 'westeurope', vaultName: 'fl-dev-kv-abc123' };
+  const answering = (status: number, body: unknown, urls: string[] = []) =>
+    createDeletedVaultCheckProvider({
+      getToken: async () => 'arm-token',
+      fetch: (async (url: string) => {
+        urls.push(url);
+        return new Response(JSON.stringify(body), { status });
+      }) as typeof fetch,
+    });
+
+  it('lets a new vault through when no deleted vault holds the name', async () => {
+    const urls: string[] = [];
+    const created = await answering(404, { error: { code: 'NotFound' } }, urls).create?.(inputs);
+    expect(created?.outs).toMatchObject({ checked: true });
+    expect(urls).toEqual([
+      'https://management.azure.com/subscriptions/sub/providers/Microsoft.KeyVault/locations/westeurope/deletedVaults/fl-dev-kv-abc123?api-version=2023-07-01',
+    ]);
+  });
+
+  it('stops a re-created stage on its soft-deleted vault with the exact purge command', async () => {
+    const deleted = {
+      name: 'fl-dev-kv-abc123',
+      properties: {
+        vaultId:
+          '/subscriptions/sub/resourceGroups/fl-dev/providers/Microsoft.KeyVault/vaults/fl-dev-kv-abc123',
+        scheduledPurgeDate: '2027-03-02T10:00:00Z',
+        purgeProtectionEnabled: false,
+      },
+    };
+    await expect(answering(200, deleted).create?.(inputs)).rejects.toThrow(
+      'Free it with: az keyvault purge --name fl-dev-kv-abc123 --location westeurope',
+    );
+    const protectedVault = {
+      ...deleted,
+      properties: { ...deleted.properties, purgeProtectionEnabled: true },
+    };
+    await expect(answering(200, protectedVault).create?.(inputs)).rejects.toThrow(
+      'is purge-protected until 2027-03-02, so its name cannot be reused before then. Set another suffix (pulumi config set fieldline:nameSuffix',
+    );
+  });
+
+  it('lets a deployer that may not read deleted vaults through, saying it did not check', async () => {
+    const created = await answering(403, { error: { code: 'AuthorizationFailed' } }).create?.(
+      inputs,
+    );
+    expect(created?.outs).toMatchObject({ checked: false });
   });
 });
