@@ -89,4 +89,3 @@ describe('AppRegistration', () => {
     expect(after.uri?.inputs.identifierUri).toMatch(/^api:\/\//);
   });
 });
-
