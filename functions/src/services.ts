@@ -91,6 +91,8 @@ export interface Services {
     readonly registry?: DeviceRegistry;
     readonly proxy?: DeviceMessageProxy;
     readonly feed?: EventFeedSource;
+    /** Removes a device's rows from every table that keeps them: how many went. */
+    readonly eraseDeviceData: (deviceId: string) => Promise<number>;
   };
 }
 
@@ -267,6 +269,14 @@ export function createServices(config: AppConfig, options: ServiceOptions = {}):
     },
     gateway: {
       ...(registry ? { registry } : {}),
+      eraseDeviceData: async (deviceId: string) => {
+        const [rows] = await Promise.all([
+          deviceStates.erase(deviceId),
+          calibrations.remove(deviceId),
+          fleet.tags.put(deviceId, []),
+        ]);
+        return rows;
+      },
       ...(gateway ? { proxy: createDeviceMessageProxy({ gateway }) } : {}),
       ...(feed ? { feed } : {}),
     },

@@ -86,6 +86,14 @@ const contract: Record<
   registerDevice: {
     trigger: { type: 'httpTrigger', route: 'devices', methods: ['POST'], authLevel: 'anonymous' },
   },
+  removeDevice: {
+    trigger: {
+      type: 'httpTrigger',
+      route: 'devices/{id}',
+      methods: ['DELETE'],
+      authLevel: 'anonymous',
+    },
+  },
   sendDeviceMessage: {
     trigger: {
       type: 'httpTrigger',

@@ -28,6 +28,7 @@ const accessTable: Record<string, string> = {
   putDeviceTags: 'PUT roles:Fleet.Operate',
   registerDevice: 'POST roles:Fleet.Operate',
   pullMessages: 'GET roles:Fleet.Admin',
+  removeDevice: 'DELETE roles:Fleet.Admin',
   listDeadLetters: 'GET roles:Fleet.Admin',
   smsOutbox: 'GET roles:Fleet.Admin',
   putUser: 'PUT user',

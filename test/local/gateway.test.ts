@@ -190,6 +190,54 @@ describe('browser proxy: POST /api/devices/{id}/messages', () => {
   });
 });
 
+describe('decommissioning: DELETE /api/devices/{id}', () => {
+  const remove = (deviceId: string, token: string | null) =>
+    fetch(`${api}/devices/${encodeURIComponent(deviceId)}`, {
+      method: 'DELETE',
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+    });
+  const state = (deviceId: string) =>
+    fetch(`${api}/devices/${encodeURIComponent(deviceId)}`, {
+      headers: { authorization: `Bearer ${read}` },
+    });
+
+  it('removes the identity and every row of the device, for Fleet.Admin only', async () => {
+    const { primaryKey } = (await (await register({ deviceId: 'retired-1' })).json()) as {
+      primaryKey: string;
+    };
+    expect(
+      (await proxy('retired-1', deviceToken('retired-1', primaryKey), '{"temperature": 21.5}'))
+        .status,
+    ).toBe(204);
+    const deadline = Date.now() + 15_000;
+    while ((await state('retired-1')).status !== 200 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((await state('retired-1')).status).toBe(200);
+    await fetch(`${api}/devices/retired-1/calibration`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${operate}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ temperature: { slope: 1, intercept: 0.5 } }),
+    });
+
+    for (const token of [read, operate])
+      expect((await remove('retired-1', token)).status).toBe(403);
+    expect((await remove('retired-1', null)).status).toBe(401);
+    expect((await remove('retired-1', admin)).status).toBe(204);
+    expect(stack.iotHub.registry.get('retired-1')).toBeUndefined();
+    expect((await state('retired-1')).status).toBe(404);
+    // Its SAS key no longer opens the hub.
+    expect(
+      (await proxy('retired-1', deviceToken('retired-1', primaryKey), '{"temperature": 1}')).status,
+    ).toBe(404);
+    const again = await remove('retired-1', admin);
+    expect(again.status).toBe(404);
+    expect(await again.json()).toEqual({
+      error: { code: 'not_found', message: 'no device retired-1 in the registry or the fleet' },
+    });
+    expect((await remove('bad id!', admin)).status).toBe(400);
+  }, 30_000);
+});
+
 describe('pull feed: GET /api/messages', () => {
   it('pages through every partition with an opaque continuation, each message once', async () => {
     const start = (await pull('max=1000&waitMs=0')).body.continuation;

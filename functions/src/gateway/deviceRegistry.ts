@@ -71,6 +71,24 @@ export function createDeviceRegistry(options: {
       };
     },
 
+    /** Deletes a device identity; false when the registry did not know it. */
+    async remove(deviceId: string): Promise<boolean> {
+      if (!isValidDeviceId(deviceId)) throw new AppError('validation_failed', deviceIdRule);
+      const response = await request(deviceUrl(deviceId), {
+        method: 'DELETE',
+        // Unconditionally: the operator means whatever version the registry holds.
+        headers: { authorization: await options.authorization(), 'if-match': '*' },
+      }).catch((error: unknown) => {
+        throw new AppError('unavailable', 'IoT Hub did not answer; try again', { cause: error });
+      });
+      if (response.status === 404) return false;
+      if (!response.ok) {
+        const status = response.status === 429 ? 'too_many_requests' : 'unavailable';
+        throw new AppError(status, `IoT Hub answered ${response.status} to the removal`);
+      }
+      return true;
+    },
+
     /** Whether the registry answers with our credentials (a probe id that need not exist). */
     async probe(): Promise<void> {
       const response = await call('GET', 'fieldline-health-probe');

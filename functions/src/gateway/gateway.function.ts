@@ -11,6 +11,8 @@ import type { EventFeedSource, FeedPositions } from './eventFeed';
 
 export interface GatewayDeps {
   readonly registry?: DeviceRegistry;
+  /** Removes what fieldline keeps of a device (state, rollups, alarms, calibration, tags): rows removed. */
+  readonly eraseDeviceData?: (deviceId: string) => Promise<number>;
   readonly proxy?: DeviceMessageProxy;
   readonly feed?: EventFeedSource;
   /** Settings that switched the gateway off, for its 503s. */
@@ -44,6 +46,27 @@ export function createGatewayFunctions(deps: GatewayDeps): HttpFunctionDefinitio
           throw new AppError('validation_failed', 'send {"deviceId": "..."}');
         const { created, device } = await deps.registry.register(deviceId);
         return { status: created ? 201 : 200, jsonBody: device };
+      },
+    },
+    {
+      kind: 'http',
+      name: 'removeDevice',
+      route: 'devices/{id}',
+      methods: ['DELETE'],
+      // Decommissioning destroys a device's identity and history: administrators only.
+      access: { kind: 'roles', anyOf: ['Fleet.Admin'] },
+      handler: async (request, context, caller) => {
+        if (!deps.registry || !deps.eraseDeviceData) throw notConfigured();
+        const deviceId = request.params.id ?? '';
+        if (!isValidDeviceId(deviceId)) throw new AppError('validation_failed', deviceIdRule);
+        const identity = await deps.registry.remove(deviceId);
+        const rows = await deps.eraseDeviceData(deviceId);
+        if (!identity && rows === 0)
+          throw new AppError('not_found', `no device ${deviceId} in the registry or the fleet`);
+        context.log(
+          `removed device ${deviceId} (registry identity: ${identity}, ${rows} rows) for ${caller?.subject ?? 'unknown'}`,
+        );
+        return { status: 204 };
       },
     },
     {

@@ -41,4 +41,9 @@ export class ExpiringCache<K, V> {
   delete(key: K): void {
     this.entries.delete(key);
   }
+
+  /** The keys held, expired or not. */
+  keys(): IterableIterator<K> {
+    return this.entries.keys();
+  }
 }

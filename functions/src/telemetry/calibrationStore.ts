@@ -39,6 +39,17 @@ export class CalibrationStore {
     return new Map([...new Set(deviceIds)].map((deviceId) => [deviceId, all.get(deviceId)]));
   }
 
+  /** Removes a device's calibration, if it has one. */
+  async remove(deviceId: string): Promise<void> {
+    const client = await this.options.table.client();
+    await client
+      .deleteEntity(calibrationPartitionKey(deviceId), deviceRowKey(deviceId))
+      .catch((error: { statusCode?: number }) => {
+        if (error.statusCode !== 404) throw error;
+      });
+    this.snapshot.invalidate();
+  }
+
   /** Replaces a device's calibration. Other instances pick it up when their snapshot expires. */
   async put(deviceId: string, calibration: Calibration): Promise<void> {
     const client = await this.options.table.client();

@@ -86,6 +86,27 @@ export class DeviceStateStore {
       : mergeDeviceStates(rows.map(fromEntity), this.options.historyLength);
   }
 
+  /**
+   * Removes every row of a device (its state in each hub partition, its hourly rollups and its
+   * alarms, which all carry `deviceId`), for decommissioning. Returns how many rows went.
+   */
+  async erase(deviceId: string): Promise<number> {
+    const client = await this.options.table.client();
+    let deleted = 0;
+    for (;;) {
+      const page = await deleteWhere(
+        client,
+        `${partitionRange} and deviceId eq ${odataString(deviceId)}`,
+        1_000,
+      );
+      deleted += page.deleted;
+      if (!page.more) break;
+    }
+    for (const key of this.cache.keys())
+      if (key.endsWith(`/${deviceRowKey(deviceId)}`)) this.cache.delete(key);
+    return deleted;
+  }
+
   /** One point read, for health: proves the table answers without scanning it. */
   async probe(): Promise<void> {
     const client = await this.options.table.client();
