@@ -52,5 +52,14 @@ describe('a SignalR outage', () => {
       status: 'down',
       detail: expect.stringMatching(/^\d+ realtime sends failed since start/),
     });
+    // Negotiate names the outage (503, retry), not an internal error.
+    const negotiate = await fetch(`${stack.endpoints.apiBaseUrl}/negotiate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${reader}` },
+    });
+    expect(negotiate.status).toBe(503);
+    expect(await negotiate.json()).toEqual({
+      error: { code: 'unavailable', message: 'SignalR did not answer; retry shortly' },
+    });
   });
 });

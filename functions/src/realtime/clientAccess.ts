@@ -43,6 +43,9 @@ export function createClientAccess(
       method: 'POST',
       headers: { authorization: `Bearer ${await bearer(url)}` },
       signal: AbortSignal.timeout(10_000),
+    }).catch((error: unknown) => {
+      // Unreachable or timed out: the service is down, not the app broken.
+      throw new AppError('unavailable', 'SignalR did not answer; retry shortly', { cause: error });
     });
     if (!response.ok)
       throw new AppError(
