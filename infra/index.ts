@@ -45,12 +45,21 @@ const names = client.subscriptionId.apply((subscription) =>
 );
 const name = (key: keyof ResourceNames) => names.apply((all) => all[key]);
 
-const group = new resources.ResourceGroup(
-  `fl-${stage.stage}`,
-  { resourceGroupName: `fl-${stage.stage}`, location: stage.location },
-  { protect: stage.protect },
-);
-const placement = { resourceGroupName: group.name, location: group.location };
+// A stage deployed from CI names the group made at bootstrap, which its deployment identity is
+// scoped to; otherwise the program creates one.
+const group = stage.resourceGroupName
+  ? undefined
+  : new resources.ResourceGroup(
+      `fl-${stage.stage}`,
+      { resourceGroupName: `fl-${stage.stage}`, location: stage.location },
+      { protect: stage.protect },
+    );
+const placement = group
+  ? { resourceGroupName: group.name, location: group.location }
+  : {
+      resourceGroupName: pulumi.output(stage.resourceGroupName as string),
+      location: pulumi.output(stage.location),
+    };
 
 const storage = new DataStorage('data', {
   ...placement,
@@ -311,7 +320,7 @@ export const iotHubHostName = iot.hostName;
 export const signalrHostName = realtime.hostName;
 export const searchEndpoint = searchService.endpoint;
 export const functionAppName = functions.name;
-export const resourceGroupName = group.name;
+export const resourceGroupName = placement.resourceGroupName;
 export const nodeVersion = stage.functions.nodeVersion;
 export { signInAuthority };
 export const dashboardClientId = signIn.clientId;

@@ -190,4 +190,14 @@ describe('readStageConfig', () => {
       ).sms,
     ).toEqual({ mode: 'twilio', accountSid: sid, from: '+447700900123' });
   });
+
+  it('deploys into an existing resource group when one is named, checking the name', () => {
+    expect(readStageConfig(reader({}), 'dev').resourceGroupName).toBeUndefined();
+    expect(readStageConfig(reader({ resourceGroupName: 'fl-dev' }), 'dev').resourceGroupName).toBe(
+      'fl-dev',
+    );
+    expect(() => readStageConfig(reader({ resourceGroupName: 'bad name.' }), 'dev')).toThrow(
+      'fieldline:resourceGroupName must be 1-90 letters, digits, underscores, hyphens, periods and parentheses, not ending in a period; got "bad name."',
+    );
+  });
 });

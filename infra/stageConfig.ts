@@ -13,6 +13,11 @@ import { iotHubMaxUnits, signalRUnitCounts } from '../policy/rules/serviceLimits
 export interface StageConfig {
   readonly stage: string;
   readonly location: string;
+  /**
+   * An existing resource group the stage deploys into, made once at bootstrap so that the stage's
+   * deployment identity can be scoped to it; without it the program creates `fl-<stage>`.
+   */
+  readonly resourceGroupName?: string;
   readonly iotHub: {
     readonly sku: IotHubSku;
     readonly capacity: number;
@@ -148,6 +153,12 @@ export function readStageConfig(get: ConfigReader, stackName: string): StageConf
     /^[a-z0-9]+$/,
     'must be an Azure region name such as westeurope',
   );
+  const resourceGroupName = get('resourceGroupName');
+  // https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules#microsoftresources
+  if (resourceGroupName !== undefined && !/^[-\w.()]{0,89}[-\w()]$/.test(resourceGroupName))
+    problems.push(
+      `fieldline:resourceGroupName must be 1-90 letters, digits, underscores, hyphens, periods and parentheses, not ending in a period; got "${resourceGroupName}"`,
+    );
   const hubSku = oneOf('iotHubSku', iotHubSkus, 'S1');
   const hubCapacity = integer('iotHubCapacity', 1, 200, 1);
   const partitions = integer('iotHubPartitions', 2, 32, hubSku === 'F1' ? 2 : 4);
@@ -265,6 +276,7 @@ export function readStageConfig(get: ConfigReader, stackName: string): StageConf
   const config: StageConfig = {
     stage,
     location,
+    ...(resourceGroupName ? { resourceGroupName } : {}),
     iotHub: { sku: hubSku, capacity: hubCapacity, partitions },
     signalR: { sku: signalRSku, capacity: signalRCapacity },
     search: { sku: searchSku, replicas: searchReplicas, partitions: searchPartitions },

@@ -20,6 +20,7 @@ export {
   type SearchConfig,
   type StorageConnection,
 } from './platform/config';
+export { dataPlaneVersions } from './platform/dataPlaneVersions';
 export { type DeadLetter, DeadLetterStore } from './platform/deadLetterStore';
 export type {
   EventHubFunctionDefinition,

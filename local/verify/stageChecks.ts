@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type HubConnection, HubConnectionBuilder, LogLevel } from '@microsoft/signalr';
-import type { AppRole } from '../../functions/src/hosting';
-import { dataPlaneVersions } from '../../functions/src/platform/dataPlaneVersions';
+import { type AppRole, dataPlaneVersions } from '../../functions/src/hosting';
 import { createSasToken, parseIotHubConnectionString } from '../iotHub/sharedAccessSignature';
 import { joinRoomsHub, type RoomMember } from '../simulator/roomMember';
 

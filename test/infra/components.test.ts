@@ -1,4 +1,8 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
 import { tracksIndex } from '../../functions/src/catalog/tracksIndex';
 import type { SynthesizedResource } from '../../infra/synthesize';
 import { input, ofType, one, stacks, synthesizeStack } from './stackGraph';
@@ -29,14 +33,16 @@ describe.each(stacks)('the $stack stack', ({ stack, file }) => {
       'fieldline:security:KeyVault',
       'fieldline:storage:DataStorage',
     ]);
-    const orphans = graph.filter(
-      (r) =>
-        !r.type.startsWith('fieldline:') &&
-        r.type !== 'azure-native:resources:ResourceGroup' &&
-        r.parent === null,
-    );
+    const orphans = graph.filter((r) => !r.type.startsWith('fieldline:') && r.parent === null);
     expect(orphans.map((r) => r.name)).toEqual([]);
-    expect(one(graph, 'azure-native:resources:ResourceGroup').name).toBe(`fl-${stack}`);
+    // Both stages deploy into the group made at bootstrap, to which their identity is scoped.
+    expect(ofType(graph, 'azure-native:resources:ResourceGroup')).toEqual([]);
+    const groups = new Set(
+      graph.flatMap((r) =>
+        typeof r.inputs.resourceGroupName === 'string' ? [r.inputs.resourceGroupName] : [],
+      ),
+    );
+    expect([...groups]).toEqual([`fl-${stack}`]);
   });
 
   it('storage: the tables, queues and containers the code uses', () => {
@@ -240,7 +246,6 @@ describe.each(stacks)('the $stack stack', ({ stack, file }) => {
     );
     expect(nameOf('azure-native:web:WebApp', 'name')).toBe(`fl-${stack}-api-${suffix}`);
     expect(nameOf('azure-native:web:AppServicePlan', 'name')).toBe(`fl-${stack}-plan`);
-    expect(nameOf('azure-native:resources:ResourceGroup', 'resourceGroupName')).toBe(`fl-${stack}`);
   });
 
   it('sends Flex Consumption none of the siteConfig keys it rejects, and turns basic-auth publishing off', () => {
@@ -387,3 +392,26 @@ describe.each(stacks)('the $stack stack', ({ stack, file }) => {
     });
   });
 });
+
+it('without fieldline:resourceGroupName, the program creates fl-<stage> itself (a personal stack)', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'fieldline-stack-'));
+  try {
+    const file = path.join(dir, 'Pulumi.sandbox.yaml');
+    const dev = parse(await readFile(path.resolve(__dirname, '../../Pulumi.dev.yaml'), 'utf8')) as {
+      config: Record<string, unknown>;
+    };
+    delete dev.config['fieldline:resourceGroupName'];
+    await writeFile(file, stringify(dev));
+    const graph = await synthesizeStack(
+      'sandbox',
+      path.relative(path.resolve(__dirname, '../..'), file),
+    );
+    const group = one(graph, 'azure-native:resources:ResourceGroup');
+    expect(group.inputs).toMatchObject({ resourceGroupName: 'fl-sandbox', location: 'westeurope' });
+    expect(one(graph, 'azure-native:storage:StorageAccount').inputs.resourceGroupName).toBe(
+      'fl-sandbox',
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}, 120_000);
