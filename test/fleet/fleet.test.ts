@@ -352,9 +352,32 @@ describe('history', () => {
         url: `http://localhost/api/devices/hist/history?${q}`,
       });
     expect((await bad('interval=2m')).status).toBe(400);
-    // A range reaching past the retention starts where it does; one wholly older is refused.
-    const long = await bad(`from=${new Date(Date.now() - 40 * 86_400_000).toISOString()}`);
+    // A range reaching past the retention starts where it does; one wholly older is refused, and
+    // so, before any query, is one longer than the retention or ending in the future (JSON and CSV).
+    const days = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString();
+    const long = await bad(`from=${days(40)}&to=${days(20)}`);
     expect(long.status).toBe(200);
+    const exported = (q: string) =>
+      fnApp.http('exportDeviceHistory', {
+        path: 'x',
+        params: { id: 'hist' },
+        url: `http://localhost/api/devices/hist/history.csv?${q}`,
+      });
+    for (const send of [bad, exported]) {
+      const span = await send(`from=${days(40)}`);
+      expect(span.status).toBe(400);
+      expect(span.body).toEqual({
+        error: {
+          code: 'validation_failed',
+          message: expect.stringMatching(/^a range spans at most 30 days, the history retention/),
+        },
+      });
+      const future = await send('to=8640000000000000');
+      expect(future.status).toBe(400);
+      expect((future.body as { error: { message: string } }).error.message).toMatch(
+        /^to may be at most 5 minutes after now/,
+      );
+    }
     expect(Date.parse((long.body as { from: string }).from)).toBeGreaterThan(
       Date.now() - 30 * 86_400_000 - 60_000,
     );

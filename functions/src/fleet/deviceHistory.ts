@@ -16,13 +16,16 @@ export interface HistoryRange {
 }
 
 const dayMs = 86_400_000;
+/** How far a range may reach past the server's clock: the caller's clock may run a little fast. */
+export const historyClockSkewMs = 5 * 60_000;
 /** The most buckets one JSON answer carries; the CSV export has no such limit. */
 export const maxJsonBuckets = 10_000;
 
 /**
  * `from`, `to` (ISO 8601 or epoch milliseconds; the last 24 hours by default) and `interval`
  * (1m, 5m, 1h, 1d, or raw for the last hour's readings); a range reaching back past the retention
- * starts where the retention does.
+ * starts where the retention does. Refused before any query: a `to` more than five minutes ahead
+ * of now, and a range longer than the retention, which bound the queries a range costs (one a day).
  */
 export function parseHistoryRange(
   query: URLSearchParams,
@@ -49,6 +52,16 @@ export function parseHistoryRange(
       `interval is one of ${historyIntervals.join(', ')} or raw`,
     );
   if (from >= to) throw new AppError('validation_failed', 'from must be before to');
+  if (to > now + historyClockSkewMs)
+    throw new AppError(
+      'validation_failed',
+      `to may be at most ${historyClockSkewMs / 60_000} minutes after now (${new Date(now).toISOString()}): there is no history after that`,
+    );
+  if (to - from > retentionDays * dayMs)
+    throw new AppError(
+      'validation_failed',
+      `a range spans at most ${retentionDays} days, the history retention (HISTORY_RETENTION_DAYS): ask for a shorter one`,
+    );
   // Nothing older than the retention is kept: a range reaching further back starts where it does.
   const kept = Math.max(from, now - retentionDays * dayMs);
   if (kept >= to)
