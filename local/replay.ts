@@ -91,7 +91,13 @@ export async function replayDeadLetters(options: {
       return;
     }
     if (!letter.deviceId) throw new Error('it names no device, so it cannot go through the hub');
-    const { device } = await registry.register(letter.deviceId);
+    // The device's key, with registry rights; a device the registry no longer has is registered.
+    let device = await registry.connection(letter.deviceId);
+    if (!device) {
+      const registered = await registry.register(letter.deviceId);
+      device = registered.created ? registered.device : await registry.connection(letter.deviceId);
+    }
+    if (!device) throw new Error(`device ${letter.deviceId} could not be read from the registry`);
     const answer = await send({
       deviceId: letter.deviceId,
       authorization: createSasToken({

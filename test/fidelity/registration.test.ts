@@ -86,6 +86,14 @@ const contract: Record<
   registerDevice: {
     trigger: { type: 'httpTrigger', route: 'devices', methods: ['POST'], authLevel: 'anonymous' },
   },
+  getDeviceConnectionString: {
+    trigger: {
+      type: 'httpTrigger',
+      route: 'devices/{id}/connection-string',
+      methods: ['GET'],
+      authLevel: 'anonymous',
+    },
+  },
   removeDevice: {
     trigger: {
       type: 'httpTrigger',

@@ -29,6 +29,7 @@ const accessTable: Record<string, string> = {
   registerDevice: 'POST roles:Fleet.Operate',
   pullMessages: 'GET roles:Fleet.Admin',
   removeDevice: 'DELETE roles:Fleet.Admin',
+  getDeviceConnectionString: 'GET roles:Fleet.Admin',
   listDeadLetters: 'GET roles:Fleet.Admin',
   smsOutbox: 'GET roles:Fleet.Admin',
   putUser: 'PUT user',

@@ -77,7 +77,7 @@ const pull = async (query: string, token: string | null = admin) => {
 };
 
 describe('device registration: POST /api/devices', () => {
-  it('creates a device once and returns the same identity after that, without hub keys', async () => {
+  it('creates a device once, with its keys, and hands them out again only to Fleet.Admin', async () => {
     const first = await register({ deviceId: 'shop-till-1' });
     expect(first.status).toBe(201);
     const device = (await first.json()) as {
@@ -93,9 +93,30 @@ describe('device registration: POST /api/devices', () => {
       // GatewayHostName takes the device SDKs to the local MQTT port (IOTHUB_GATEWAY_HOSTNAME).
       connectionString: `HostName=${stack.iotHub.hostName};DeviceId=shop-till-1;SharedAccessKey=${device.primaryKey};GatewayHostName=${stack.endpoints.iotHub.mqtt.gatewayHostName}`,
     });
+    // Keys only at creation: an existing id is a 409 without them (Fleet.Operate could otherwise
+    // read any device's key and send as it).
     const again = await register({ deviceId: 'shop-till-1' });
-    expect(again.status).toBe(200);
-    expect(await again.json()).toEqual(device);
+    expect(again.status).toBe(409);
+    const refusal = (await again.json()) as { error: { code: string; message: string } };
+    expect(refusal.error.code).toBe('conflict');
+    expect(JSON.stringify(refusal)).not.toContain(device.primaryKey);
+    // A Fleet.Admin reads an existing device's connection string on its own endpoint, logged.
+    const connection = (token: string) =>
+      fetch(`${api}/devices/shop-till-1/connection-string`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+    expect((await connection(operate)).status).toBe(403);
+    const handed = await connection(admin);
+    expect(handed.status).toBe(200);
+    expect(handed.headers.get('cache-control')).toBe('no-store');
+    expect(await handed.json()).toEqual(device);
+    expect(
+      (
+        await fetch(`${api}/devices/ghost-9/connection-string`, {
+          headers: { authorization: `Bearer ${admin}` },
+        })
+      ).status,
+    ).toBe(404);
     // The key really is the device's: the hub accepts a token made from it.
     expect(
       (

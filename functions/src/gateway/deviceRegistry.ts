@@ -11,8 +11,8 @@ export interface RegisteredDevice {
 }
 
 /**
- * Registers devices through the hub's registry REST API, idempotently: a new device is created
- * with hub-generated keys, an existing one is returned as it is. Callers never see a hub key.
+ * Registers devices through the hub's registry REST API: a new device is created with
+ * hub-generated keys, which only its creation returns. Callers never see a hub key.
  */
 export function createDeviceRegistry(options: {
   gateway: GatewayConfig;
@@ -54,21 +54,39 @@ export function createDeviceRegistry(options: {
   }
 
   return {
-    async register(deviceId: string): Promise<{ created: boolean; device: RegisteredDevice }> {
+    /**
+     * Creates a device with hub-generated keys. An existing device is not returned: its keys are
+     * handed out only at creation (and to `connection`, which the API keeps for Fleet.Admin).
+     */
+    async register(
+      deviceId: string,
+    ): Promise<{ created: true; device: RegisteredDevice } | { created: false }> {
       if (!isValidDeviceId(deviceId)) {
         throw new AppError('validation_failed', deviceIdRule);
       }
-      let response = await call('PUT', deviceId, { deviceId });
-      const created = response.ok;
-      if (response.status === 409) response = await call('GET', deviceId);
+      // Without If-Match a PUT only creates: IoT Hub answers 409 for an existing device.
+      const response = await call('PUT', deviceId, { deviceId });
+      if (response.status === 409) return { created: false };
       if (!response.ok) {
         const status = response.status === 429 ? 'too_many_requests' : 'unavailable';
         throw new AppError(status, `IoT Hub answered ${response.status} to the registration`);
       }
       return {
-        created,
+        created: true,
         device: toDevice((await response.json()) as Parameters<typeof toDevice>[0]),
       };
+    },
+
+    /** An existing device's identity with its key and connection string; undefined when unknown. */
+    async connection(deviceId: string): Promise<RegisteredDevice | undefined> {
+      if (!isValidDeviceId(deviceId)) throw new AppError('validation_failed', deviceIdRule);
+      const response = await call('GET', deviceId);
+      if (response.status === 404) return undefined;
+      if (!response.ok) {
+        const status = response.status === 429 ? 'too_many_requests' : 'unavailable';
+        throw new AppError(status, `IoT Hub answered ${response.status} to the device read`);
+      }
+      return toDevice((await response.json()) as Parameters<typeof toDevice>[0]);
     },
 
     /** Deletes a device identity; false when the registry did not know it. */

@@ -44,8 +44,32 @@ export function createGatewayFunctions(deps: GatewayDeps): HttpFunctionDefinitio
         const deviceId = (body as { deviceId?: unknown } | null)?.deviceId;
         if (typeof deviceId !== 'string')
           throw new AppError('validation_failed', 'send {"deviceId": "..."}');
-        const { created, device } = await deps.registry.register(deviceId);
-        return { status: created ? 201 : 200, jsonBody: device };
+        const registered = await deps.registry.register(deviceId);
+        if (!registered.created)
+          throw new AppError(
+            'conflict',
+            `device ${deviceId} exists: its keys are handed out only when it is created (a Fleet.Admin reads them with GET /api/devices/${deviceId}/connection-string)`,
+          );
+        return { status: 201, jsonBody: registered.device };
+      },
+    },
+    {
+      kind: 'http',
+      name: 'getDeviceConnectionString',
+      route: 'devices/{id}/connection-string',
+      methods: ['GET'],
+      // A device's key lets its holder send as the device: administrators only, and logged.
+      access: { kind: 'roles', anyOf: ['Fleet.Admin'] },
+      handler: async (request, context, caller) => {
+        if (!deps.registry) throw notConfigured();
+        const deviceId = request.params.id ?? '';
+        if (!isValidDeviceId(deviceId)) throw new AppError('validation_failed', deviceIdRule);
+        const device = await deps.registry.connection(deviceId);
+        if (!device) throw new AppError('not_found', `no device ${deviceId} in the registry`);
+        context.log(
+          `handed out the connection string of device ${deviceId} to ${caller?.subject ?? 'unknown'}`,
+        );
+        return { jsonBody: device, headers: { 'cache-control': 'no-store' } };
       },
     },
     {
