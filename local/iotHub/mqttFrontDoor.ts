@@ -64,8 +64,12 @@ export async function startMqttFrontDoor(
       );
       return callback(new Error('message too large'));
     }
-    const { properties, system } = readPropertyBag(packet.topic.slice(prefix.length));
-    options.gate.accept(deviceId, token, payload, properties, system);
+    const bag = readPropertyBag(packet.topic.slice(prefix.length));
+    if ('problem' in bag) {
+      options.log(`MQTT: ${deviceId} published to ${packet.topic}: ${bag.problem}; refused`);
+      return callback(new Error(bag.problem));
+    }
+    options.gate.accept(deviceId, token, payload, bag.properties, bag.system);
     callback(null);
   };
 
@@ -111,17 +115,27 @@ const systemProperties: Readonly<Record<string, string>> = {
 };
 
 /** `key=value&...` after the events topic: application properties, and `$.`-prefixed system ones. */
-function readPropertyBag(bag: string): {
-  properties: Record<string, string>;
-  system: Record<string, string>;
-} {
+function readPropertyBag(
+  bag: string,
+): { properties: Record<string, string>; system: Record<string, string> } | { problem: string } {
   const properties: Record<string, string> = {};
   const system: Record<string, string> = {};
+  const decode = (text: string) => {
+    try {
+      return decodeURIComponent(text);
+    } catch {
+      return undefined;
+    }
+  };
   for (const pair of bag.split('&')) {
     if (pair === '') continue;
     const at = pair.indexOf('=');
-    const key = decodeURIComponent(at < 0 ? pair : pair.slice(0, at));
-    const value = at < 0 ? '' : decodeURIComponent(pair.slice(at + 1));
+    const key = decode(at < 0 ? pair : pair.slice(0, at));
+    const value = at < 0 ? '' : decode(pair.slice(at + 1));
+    if (key === undefined || value === undefined)
+      return {
+        problem: `the property bag has a malformed percent-escape in "${pair.slice(0, 80)}"`,
+      };
     const systemName = systemProperties[key];
     if (systemName) system[systemName] = value;
     else if (!key.startsWith('$.')) properties[key] = value;

@@ -77,13 +77,17 @@ export function parseSasToken(header: string | undefined): ParsedSasToken | unde
   const se = Number(fields.get('se'));
   if (!sr || !sig || !Number.isInteger(se)) return undefined;
   const skn = fields.get('skn');
-  return {
-    resourceUri: decodeURIComponent(sr),
-    encodedResourceUri: sr,
-    signature: decodeURIComponent(sig),
-    expiry: se,
-    ...(skn ? { policyName: decodeURIComponent(skn) } : {}),
-  };
+  try {
+    return {
+      resourceUri: decodeURIComponent(sr),
+      encodedResourceUri: sr,
+      signature: decodeURIComponent(sig),
+      expiry: se,
+      ...(skn ? { policyName: decodeURIComponent(skn) } : {}),
+    };
+  } catch {
+    return undefined; // a malformed percent-escape: no token at all
+  }
 }
 
 /** Constant-time check of a token's signature against one key. */
