@@ -93,4 +93,20 @@ describe('product analytics, in memory', () => {
     expect(invalid).toHaveLength(2);
     expect(invalid.every(({ problem }) => problem.length > 0)).toBe(true);
   });
+
+  it("counts the retail seed's browse_product as a view, beside view (regression: 0 views for the seed's shape)", async () => {
+    const analytics = setup();
+    const { touched } = await analytics.ingest([
+      event('p1', 'browse_product', 'u1'),
+      event('p1', 'browse_product', 'u2'),
+      event('p1', 'view', 'u3'),
+      event('p1', 'add_to_cart', 'u1'),
+    ]);
+    expect(touched[0]).toMatchObject({
+      product_id: 'p1',
+      views: 3,
+      events: 4,
+      eventCounts: { browse_product: 2, view: 1, add_to_cart: 1 },
+    });
+  });
 });

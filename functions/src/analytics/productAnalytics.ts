@@ -30,6 +30,12 @@ export interface AnalyticsMessage {
   readonly enqueuedTime: string;
 }
 
+/**
+ * The events that count as a view: the retail seed's devices send `browse_product`, other
+ * clients `view`. Every event, these included, stays counted under `eventCounts`.
+ */
+export const viewEvents = ['browse_product', 'view'] as const;
+
 /** Counts a batch of product events and reports the products it touched, enriched. */
 export function createProductAnalytics(deps: {
   /** What analytics needs of the counters and the catalog: in-memory fakes implement it too. */
@@ -63,7 +69,7 @@ export function createProductAnalytics(deps: {
         return {
           product_id: productId,
           name: product?.name ?? null,
-          views: entry.counts.view ?? 0,
+          views: viewEvents.reduce((sum, name) => sum + (entry.counts[name] ?? 0), 0),
           // Exact for small counts, within about 2% at any volume (a HyperLogLog).
           distinctUsers: entry.users.estimate(),
           events: entry.events,
