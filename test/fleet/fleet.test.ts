@@ -112,6 +112,7 @@ describe('alarm lifecycle', () => {
       state: 'active',
       raisedValue: 22.5,
       acknowledgedBy: null,
+      acknowledgedBySubject: null,
     });
 
     const ack = (caller: Caller) =>
@@ -123,8 +124,20 @@ describe('alarm lifecycle', () => {
       });
     expect((await ack(viewer)).status).toBe(403);
     const acked = await ack({ ...testOperator, name: 'Olga Operator' });
-    expect(acked.body).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'Olga Operator' });
-    expect((await ack(testOperator)).body).toMatchObject({ acknowledgedBy: 'Olga Operator' });
+    // The display name for people, and the token's subject (issuer#sub), which cannot be renamed.
+    const subject = `${testOperator.issuer}#${testOperator.subject}`;
+    expect(acked.body).toMatchObject({
+      state: 'acknowledged',
+      acknowledgedBy: 'Olga Operator',
+      acknowledgedBySubject: subject,
+    });
+    expect((await ack(testOperator)).body).toMatchObject({
+      acknowledgedBy: 'Olga Operator',
+      acknowledgedBySubject: subject,
+    });
+    expect(await alarms(fnApp, 't1')).toEqual([
+      expect.objectContaining({ acknowledgedBy: 'Olga Operator', acknowledgedBySubject: subject }),
+    ]);
     const missing = await fnApp.http('acknowledgeAlarm', {
       method: 'POST',
       path: 'alarms/0-1-x/ack',

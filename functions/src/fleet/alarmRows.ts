@@ -13,6 +13,8 @@ export interface Alarm {
   readonly raisedAt: string;
   readonly raisedValue: number | null;
   readonly acknowledgedBy: string | null;
+  /** Who acknowledged, as the token named them (`issuer#sub`): the display name may change. */
+  readonly acknowledgedBySubject: string | null;
   readonly acknowledgedAt: string | null;
   readonly clearedAt: string | null;
   readonly clearedValue: number | null;
@@ -65,6 +67,7 @@ export function alarmFromRow(row: Record<string, unknown>): Alarm {
     raisedAt: text(row.raisedAt) ?? '',
     raisedValue: num(row.raisedValue),
     acknowledgedBy: text(row.acknowledgedBy),
+    acknowledgedBySubject: text(row.acknowledgedBySubject),
     acknowledgedAt,
     clearedAt,
     clearedValue: num(row.clearedValue),

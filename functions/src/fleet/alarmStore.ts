@@ -51,7 +51,10 @@ export class AlarmStore {
   }
 
   /** Records who acknowledged an alarm and when; acknowledging again keeps the first. */
-  async acknowledge(alarmId: string, by: string): Promise<{ alarm: Alarm; changed: boolean }> {
+  async acknowledge(
+    alarmId: string,
+    by: { readonly name: string; readonly subject: string },
+  ): Promise<{ alarm: Alarm; changed: boolean }> {
     const partitionKey = partitionOf(alarmId);
     const client = await this.options.table.client();
     const row = await getRow(client, partitionKey, alarmRowKey(alarmId));
@@ -61,14 +64,21 @@ export class AlarmStore {
     if (alarm.acknowledgedAt) return { alarm, changed: false };
     const at = new Date((this.options.now ?? Date.now)()).toISOString();
     await client.updateEntity(
-      { partitionKey, rowKey: alarmRowKey(alarmId), acknowledgedBy: by, acknowledgedAt: at },
+      {
+        partitionKey,
+        rowKey: alarmRowKey(alarmId),
+        acknowledgedBy: by.name,
+        acknowledgedBySubject: by.subject,
+        acknowledgedAt: at,
+      },
       'Merge',
       { etag: String(row.etag) },
     );
     return {
       alarm: {
         ...alarm,
-        acknowledgedBy: by,
+        acknowledgedBy: by.name,
+        acknowledgedBySubject: by.subject,
         acknowledgedAt: at,
         state: alarm.clearedAt ? 'cleared' : 'acknowledged',
       },

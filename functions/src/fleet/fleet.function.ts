@@ -1,4 +1,5 @@
 import type { InvocationContext } from '@azure/functions';
+import { ownerKey } from '../identity/caller';
 import { AppError } from '../platform/appError';
 import type { DeadLetterStore } from '../platform/deadLetterStore';
 import { deviceIdRule, isValidDeviceId } from '../platform/deviceId';
@@ -158,8 +159,11 @@ export function createFleetFunctions(
       methods: ['POST'],
       access: { kind: 'roles', anyOf: ['Fleet.Operate'] },
       handler: async (request, context, caller) => {
-        const by = caller?.name ?? caller?.subject ?? 'unknown';
-        const { alarm, changed } = await deps.alarms.acknowledge(request.params.alarmId ?? '', by);
+        const who = caller as NonNullable<typeof caller>;
+        const { alarm, changed } = await deps.alarms.acknowledge(request.params.alarmId ?? '', {
+          name: who.name ?? who.subject,
+          subject: ownerKey(who),
+        });
         if (changed)
           await announceAlarms(
             [
