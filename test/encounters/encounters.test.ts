@@ -504,6 +504,17 @@ describe('encounterMatcher deliveries', () => {
       expect(pushes.map((m) => m.target)).toEqual(['encounterMatch', 'encounterMatched']);
       expect(sentTo(phone)).toHaveLength(0);
       expect((await recent(env)).map((row) => row.sms)).toEqual(['skipped', 'failed']);
+      // Twilio's error names the number; neither the logs nor the stored detail keep it.
+      const digits = phone.replace(/\D/g, '');
+      expect(env.app.logs.filter((line) => line.includes(digits))).toEqual([]);
+      const client = new MongoClient(env.uri, { retryWrites: false });
+      clients.push(client);
+      const stored = await client.db().collection('notifications').find({}).toArray();
+      const details = stored.map((n) => String(n.smsDetail ?? ''));
+      expect(details.filter((d) => d.includes(digits))).toEqual([]);
+      expect(details).toContainEqual(
+        `Twilio 400 (${code}) to +${digits.slice(0, 2)}${'•'.repeat(digits.length - 4)}${digits.slice(-2)}`,
+      );
     },
   );
 

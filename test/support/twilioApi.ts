@@ -48,7 +48,8 @@ export async function startTwilioApi(): Promise<TwilioApiStandIn> {
         if (--failure.times <= 0) failures.delete(to);
         return reply(failure.status, {
           code: failure.code,
-          message: `simulated Twilio error ${failure.code}`,
+          // As Twilio words it: its messages name the To number.
+          message: `The 'To' number ${to} is not valid (simulated Twilio error ${failure.code})`,
           more_info: `https://www.twilio.com/docs/errors/${failure.code}`,
           status: failure.status,
         });

@@ -1,7 +1,7 @@
 import type { EncounterJob } from './encounterScheduler';
 import { matchMessage } from './encounterUser';
 import { type Notification, NotificationLedger } from './notificationLedger';
-import { SmsDeliveryError, type SmsSender } from './smsSender';
+import { maskPhone, SmsDeliveryError, type SmsSender } from './smsSender';
 import type { Match, UserStore } from './userStore';
 
 /** What the matcher needs of its stores: they implement it, and so do in-memory fakes. */
@@ -103,7 +103,7 @@ export function createEncounterMatcher(deps: EncounterMatcherDeps) {
             throw error;
           }
           sms = 'failed';
-          smsDetail = error.message;
+          smsDetail = `${error.message} to ${maskPhone(user.phone)}`;
           if (error.kind === 'invalid_number' || error.kind === 'opted_out') {
             const status = error.kind === 'invalid_number' ? 'invalid' : 'opted_out';
             if (status === 'opted_out') await deps.users.setOptOut(user.phone, true, now);

@@ -9,6 +9,16 @@ export type SmsFailureKind =
   /** Any other refusal: this message is given up, the number stays usable. */
   | 'rejected';
 
+/**
+ * A phone number as logs and storage may show it: the country code's first digits and the last
+ * two, e.g. `+44•••••••89`. Enough to tell two numbers apart, not to text one.
+ */
+export function maskPhone(phone: string): string {
+  const digits = phone.replace(/\D/g, '');
+  if (digits.length < 6) return '•••';
+  return `+${digits.slice(0, 2)}${'•'.repeat(digits.length - 4)}${digits.slice(-2)}`;
+}
+
 export class SmsDeliveryError extends Error {
   override readonly name = 'SmsDeliveryError';
 

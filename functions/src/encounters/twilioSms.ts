@@ -112,18 +112,20 @@ export function classifyTwilioError(error: unknown): SmsDeliveryErrorType {
     code?: unknown;
     message?: unknown;
   };
-  const text = typeof message === 'string' ? message : String(error);
   const twilioCode = typeof code === 'number' ? code : undefined;
-  if (typeof status !== 'number')
-    return new SmsDeliveryError('transient', `Twilio unreachable: ${text}`, undefined, {
-      cause: error,
-    });
-  const detail = `Twilio ${status}${twilioCode ? ` (${twilioCode})` : ''}: ${text}`;
+  if (typeof status !== 'number') {
+    // A network failure names no number: keep its code (ECONNREFUSED, a timeout) or message.
+    const network = (error as { code?: unknown }).code;
+    const text = typeof network === 'string' ? network : typeof message === 'string' ? message : '';
+    return new SmsDeliveryError('transient', `Twilio unreachable: ${text}`.trim());
+  }
+  // Twilio's own text names the To number, so only its status and code go on (and no cause, which
+  // a log would print): twilio.com/docs/api/errors/<code> says the rest.
+  const detail = `Twilio ${status}${twilioCode ? ` (${twilioCode})` : ''}`;
   if (twilioCode === 21211 || twilioCode === 21614)
-    return new SmsDeliveryError('invalid_number', detail, twilioCode, { cause: error });
-  if (twilioCode === 21610)
-    return new SmsDeliveryError('opted_out', detail, twilioCode, { cause: error });
+    return new SmsDeliveryError('invalid_number', detail, twilioCode);
+  if (twilioCode === 21610) return new SmsDeliveryError('opted_out', detail, twilioCode);
   if (twilioCode === 20429 || status === 429 || status >= 500)
-    return new SmsDeliveryError('transient', detail, twilioCode, { cause: error });
-  return new SmsDeliveryError('rejected', detail, twilioCode, { cause: error });
+    return new SmsDeliveryError('transient', detail, twilioCode);
+  return new SmsDeliveryError('rejected', detail, twilioCode);
 }
