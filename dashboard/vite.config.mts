@@ -14,7 +14,8 @@ export default defineConfig({
     outDir: path.resolve(here, '../dist/dashboard'),
     emptyOutDir: true,
     target: 'es2022',
-    sourcemap: true,
+    // No source maps ship: the deployed site would hand out the sources.
+    sourcemap: false,
     // Two pages share the build: the operators' dashboard and the rooms page.
     rollupOptions: {
       input: {

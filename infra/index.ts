@@ -1,6 +1,7 @@
 import * as authorization from '@pulumi/azure-native/authorization';
 import * as resources from '@pulumi/azure-native/resources';
 import * as pulumi from '@pulumi/pulumi';
+import { contentSecurityPolicy } from '../dashboard/staticAssets';
 import { tracksIndex } from '../functions/src/catalog/tracksIndex';
 import { httpAccessManifest } from '../functions/src/httpAccess';
 import {
@@ -310,6 +311,11 @@ new DashboardSite('dashboard', {
         scopes: ['openid', 'profile', 'offline_access', `${identifierUri}/${apiScopeName}`],
       },
     })),
+  contentSecurityPolicy: pulumi
+    .all([apiUrl, realtime.hostName, signInAuthority])
+    .apply(([api, signalR, authority]) =>
+      contentSecurityPolicy({ apiBaseUrl: api, signalR: `https://${signalR}`, authority }),
+    ),
   deployerObjectId: client.objectId,
   subscriptionId: client.subscriptionId,
 });

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
-import { assetHeaders } from '../dashboard/staticAssets';
+import { assetHeaders, withContentSecurityPolicy } from '../dashboard/staticAssets';
 import { close, listen, sendJson } from './httpServer';
 
 export interface DashboardServerOptions {
@@ -9,6 +9,8 @@ export interface DashboardServerOptions {
   readonly root: string;
   /** What `config.json` says; read on every request so it can name ports chosen later. */
   readonly config: () => Record<string, unknown>;
+  /** The pages' Content-Security-Policy, put into each `.html` as it is served. */
+  readonly contentSecurityPolicy?: () => string;
 }
 
 export interface RunningDashboard {
@@ -46,7 +48,13 @@ export async function startDashboardServer(
     if (!file.startsWith(`${root}${path.sep}`))
       return sendJson(response, 403, { error: 'outside the dashboard' });
     try {
-      const body = await readFile(file);
+      const read = await readFile(file);
+      const body =
+        options.contentSecurityPolicy && relative.endsWith('.html')
+          ? Buffer.from(
+              withContentSecurityPolicy(read.toString('utf8'), options.contentSecurityPolicy()),
+            )
+          : read;
       const { contentType, cacheControl } = assetHeaders(relative);
       response.writeHead(200, {
         'content-type': contentType,

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { buildDashboard } from '../dashboard/build';
+import { contentSecurityPolicy } from '../dashboard/staticAssets';
 import {
   containerNames,
   createFunctionDefinitions,
@@ -285,6 +286,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         : path.join(repoRoot, 'dist/dashboard');
       dashboard = await startDashboardServer(ports.dashboard ?? 0, {
         root,
+        contentSecurityPolicy: () =>
+          contentSecurityPolicy({
+            apiBaseUrl,
+            signalR: signalR.endpoint,
+            authority: identity.issuer,
+          }),
         config: () => ({
           apiBaseUrl,
           stage,

@@ -19,6 +19,7 @@ describe('DashboardSite', () => {
         blobEndpoint: 'https://fltest.blob.core.windows.net/',
         sourceDir: 'dist/dashboard',
         contentHash: 'sha256-abc',
+        contentSecurityPolicy: "script-src 'self'",
         config: { stage: 'test' },
         deployerObjectId: 'deployer',
         subscriptionId: 's',

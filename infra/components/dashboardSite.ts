@@ -20,6 +20,8 @@ export interface DashboardSiteArgs {
   readonly sourceDir: pulumi.Input<string>;
   readonly contentHash: pulumi.Input<string>;
   readonly config: pulumi.Input<Record<string, unknown>>;
+  /** The pages' Content-Security-Policy (`contentSecurityPolicy` in dashboard/staticAssets.ts). */
+  readonly contentSecurityPolicy: pulumi.Input<string>;
   /** Whoever runs `pulumi up`: it uploads through Entra ID, so it needs blob data rights. */
   readonly deployerObjectId: pulumi.Input<string>;
   readonly subscriptionId: pulumi.Input<string>;
@@ -48,6 +50,7 @@ export class DashboardSite extends pulumi.ComponentResource {
         sourceDir: args.sourceDir,
         contentHash: args.contentHash,
         config: args.config,
+        contentSecurityPolicy: args.contentSecurityPolicy,
       },
       { parent: this, dependsOn: [upload, args.website] },
     );

@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ContainerClient } from '@azure/storage-blob';
 import type * as pulumi from '@pulumi/pulumi';
-import { assetHeaders } from '../../dashboard/staticAssets';
+import { assetHeaders, withContentSecurityPolicy } from '../../dashboard/staticAssets';
 import { createArmCredential } from './armCredential';
 
 export interface StaticSiteInputs {
@@ -12,6 +12,8 @@ export interface StaticSiteInputs {
   readonly contentHash: string;
   /** Written as `config.json` beside `index.html`. */
   readonly config: Record<string, unknown>;
+  /** Put into every page as a meta tag (the static website sets no headers). */
+  readonly contentSecurityPolicy: string;
 }
 
 export interface StaticSiteDeps {
@@ -46,7 +48,12 @@ export function createStaticSiteProvider(
     for (let attempt = 1; ; attempt++) {
       try {
         for (const file of files) {
-          const body = await readFile(path.join(inputs.sourceDir, file));
+          const read = await readFile(path.join(inputs.sourceDir, file));
+          const body = file.endsWith('.html')
+            ? Buffer.from(
+                withContentSecurityPolicy(read.toString('utf8'), inputs.contentSecurityPolicy),
+              )
+            : read;
           await container
             .getBlockBlobClient(file)
             .uploadData(body, { blobHTTPHeaders: headersFor(file) });
@@ -74,7 +81,8 @@ export function createStaticSiteProvider(
       const changes =
         olds.contentHash !== news.contentHash ||
         olds.blobEndpoint !== news.blobEndpoint ||
-        JSON.stringify(olds.config) !== JSON.stringify(news.config);
+        JSON.stringify(olds.config) !== JSON.stringify(news.config) ||
+        olds.contentSecurityPolicy !== news.contentSecurityPolicy;
       return { changes, replaces: [], deleteBeforeReplace: false };
     },
     async create(inputs: StaticSiteInputs) {

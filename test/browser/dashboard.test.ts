@@ -55,11 +55,20 @@ describe.skipIf(!chromiumAvailable)('the dashboard in Chromium', () => {
     sendAsProbe = (body) => hub.send('browser-probe', token, body);
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    // Whatever the page's Content-Security-Policy blocks, Chromium reports on the console.
+    watchPolicy(page);
   });
+
+  const policyViolations: string[] = [];
+  const watchPolicy = (watched: Page) =>
+    watched.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) policyViolations.push(message.text());
+    });
 
   /** A new page (its own session storage) signed in as a local user through `login_hint`. */
   const signedInPage = async (user: string) => {
     const opened = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    watchPolicy(opened);
     await opened.goto(`${stack.endpoints.dashboardUrl}?login_hint=${user}`);
     await expect.poll(() => opened.locator('#user').textContent(), eventually).not.toBe('');
     return opened;
@@ -391,5 +400,9 @@ describe.skipIf(!chromiumAvailable)('the dashboard in Chromium', () => {
     expect(await page.evaluate("Object.keys(sessionStorage).join(' ')")).not.toMatch(/oidc\.user:/);
     await page.reload();
     expect(await page.locator('#sign-in').isVisible()).toBe(true);
+  });
+
+  it('breaks none of its Content-Security-Policy (checked after every other test)', () => {
+    expect(policyViolations).toEqual([]);
   });
 });

@@ -245,14 +245,16 @@ describe('static website custom resource', () => {
     const first = {
       blobEndpoint: 'https://account.blob.core.windows.net/',
       sourceDir: await build('v1', {
-        'index.html': '<html>',
+        'index.html': '<html><head><title>x</title></head></html>',
         'assets/app-1.js': 'one()',
         'assets/app-1.css': 'a{}',
       }),
       contentHash: 'v1',
       config: { apiBaseUrl: 'https://app.azurewebsites.net/api', stage: 'dev' },
+      contentSecurityPolicy: "script-src 'self'; connect-src 'self' https://app.azurewebsites.net",
     };
     await provider.create(first);
+    const diff = provider.diff as NonNullable<typeof provider.diff>;
     const web = await container();
     const blobs = async () => {
       const found: Record<string, { type?: string; cache?: string }> = {};
@@ -279,12 +281,21 @@ describe('static website custom resource', () => {
       (await web.getBlobClient('config.json').downloadToBuffer()).toString(),
     );
     expect(config).toEqual(first.config);
+    // Each page carries its policy as the first element of <head> (the website sets no headers).
+    expect((await web.getBlobClient('index.html').downloadToBuffer()).toString()).toBe(
+      `<html><head>\n    <meta http-equiv="Content-Security-Policy" content="script-src 'self'; connect-src 'self' https://app.azurewebsites.net" /><title>x</title></head></html>`,
+    );
+    expect(
+      (await diff('id', first, { ...first, contentSecurityPolicy: "script-src 'none'" })).changes,
+    ).toBe(true);
 
-    const diff = provider.diff as NonNullable<typeof provider.diff>;
     expect((await diff('id', first, { ...first })).changes).toBe(false);
     const second = {
       ...first,
-      sourceDir: await build('v2', { 'index.html': '<html>2', 'assets/app-2.js': 'two()' }),
+      sourceDir: await build('v2', {
+        'index.html': '<html><head></head>2</html>',
+        'assets/app-2.js': 'two()',
+      }),
       contentHash: 'v2',
     };
     expect((await diff('id', first, second)).changes).toBe(true);
