@@ -4,7 +4,7 @@ import type { AuthConfig } from './dashboardConfig';
 /** The signed-in operator, as the page needs it. */
 export interface Session {
   readonly name: string;
-  /** The token's subject: the user id the API and the rooms hub know this person by. */
+  /** The token's subject (rooms know a person by an id the API derives from issuer and subject). */
   readonly subject: string;
   readonly roles: ReadonlySet<string>;
   /** The current access token for the API, renewed with the refresh token as it nears expiry. */

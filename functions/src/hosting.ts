@@ -38,4 +38,5 @@ export { containerNames, queueNames, settingNames, tableNames } from './platform
 export { signalRTriggerHandler } from './platform/signalRTrigger';
 export { createTableClientFactory } from './platform/tableClientFactory';
 export { type AccessKeyClaims, signAccessToken } from './realtime/serviceToken';
+export { roomUserId } from './rooms/roomUserId';
 export { createServices, deadLetteringFunctions } from './services';

@@ -83,11 +83,12 @@ export function renewingToken(fetchToken: () => Promise<string>): () => Promise<
   };
 }
 
-/** A token's subject (`sub`), read without checking it: the user id the API and the rooms hub use. */
-export function tokenSubject(token: string): string {
+/** A token's issuer and subject, read without checking it. */
+export function tokenClaims(token: string): { readonly iss: string; readonly sub: string } {
   const payload = JSON.parse(
     Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'),
-  ) as { sub?: unknown };
-  if (typeof payload.sub !== 'string') throw new Error('the token has no subject');
-  return payload.sub;
+  ) as { sub?: unknown; iss?: unknown };
+  if (typeof payload.sub !== 'string' || typeof payload.iss !== 'string')
+    throw new Error('the token has no subject or issuer');
+  return { iss: payload.iss, sub: payload.sub };
 }

@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { tokenSubject, userToken } from '../../local/identity/tokens';
+import { tokenClaims, userToken } from '../../local/identity/tokens';
 import { type LocalStack, startLocalStack } from '../../local/localStack';
 import { joinRoomsHub, type RoomMember } from '../../local/simulator/roomMember';
 
@@ -29,7 +30,17 @@ async function member(name: keyof typeof tokens, options?: Parameters<typeof joi
   return joined;
 }
 
-const subjectOf = tokenSubject;
+/**
+ * A member's id as rooms know them: SHA-256 of `issuer#sub`, base64url, 22 characters (computed
+ * here from the token, not with the app's code).
+ */
+const subjectOf = (token: string) => {
+  const claims = tokenClaims(token);
+  return createHash('sha256')
+    .update(`${claims.iss}#${claims.sub}`)
+    .digest('base64url')
+    .slice(0, 22);
+};
 
 describe('rooms through the official SignalR client', () => {
   it('creates, joins, adds, votes, removes and plays, and both members see the same room', async () => {
@@ -231,5 +242,24 @@ describe('the SignalR webhook', () => {
     });
     expect(forged.status).toBe(401);
     expect(await forged.json()).toMatchObject({ error: { code: 'bad_signature' } });
+  });
+
+  it('replaying createRoom after leaving gives nothing back; the next to join an empty room owns it (regression)', async () => {
+    const alice = await member('alice');
+    const requestId = 'replayed-create-1';
+    const created = await alice.invoke<{ roomId: string; inviteCode: string }>('createRoom', {
+      name: 'Left behind',
+      requestId,
+    });
+    await alice.waitFor(created.roomId, (s) => s.name === 'Left behind');
+    await alice.invoke('leaveRoom', { roomId: created.roomId });
+    // The same request again: no invite code, no room messages.
+    await expect(alice.invoke('createRoom', { name: 'Left behind', requestId })).rejects.toThrow(
+      /^.*not_member: you left room/,
+    );
+    const bob = await member('bob');
+    await bob.invoke('joinRoom', { inviteCode: created.inviteCode });
+    const state = await bob.waitFor(created.roomId, (s) => s.members.length === 1);
+    expect(state.ownerId).toBe(subjectOf(tokens.bob));
   });
 });

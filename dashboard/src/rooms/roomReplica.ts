@@ -100,6 +100,7 @@ export function applyChange(state: RoomSnapshot, change: RoomChange): RoomSnapsh
         ? state
         : {
             ...state,
+            ownerId: change.ownerId,
             members: [
               ...state.members,
               { userId: change.userId, name: change.name, joinedAt: change.joinedAt },

@@ -15,7 +15,8 @@ const element = <T extends HTMLElement>(id: string) => document.getElementById(i
  */
 async function main(): Promise<void> {
   const { config, session } = await openSignedInPage();
-  const me = session.subject;
+  // Who this person is in rooms (an id the API derives from the token's issuer and subject).
+  let me = '';
   const status = element('room-status');
   const say = (text: string) => {
     status.textContent = text;
@@ -84,7 +85,9 @@ async function main(): Promise<void> {
 
   const refreshList = async () => {
     try {
-      summaries = (await api<{ rooms: RoomSummary[] }>('/rooms')).rooms;
+      const listed = await api<{ userId: string; rooms: RoomSummary[] }>('/rooms');
+      me = listed.userId;
+      summaries = listed.rooms;
     } catch (error) {
       say(`could not list your rooms: ${String(error)}`);
       return;

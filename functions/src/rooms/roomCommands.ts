@@ -206,6 +206,8 @@ export function applyRoomCommand(
         'room_full',
         `the room has ${roomLimits.members} members, the most it can`,
       );
+    // The first to join a room its last member left owns it.
+    const ownerId = room.members.length === 0 ? userId : room.ownerId;
     return next(
       {
         members: [
@@ -213,8 +215,9 @@ export function applyRoomCommand(
           { userId, name: actor.name, slot: room.nextSlot, joinedAt: now },
         ],
         nextSlot: room.nextSlot + 1,
+        ownerId,
       },
-      { type: 'memberJoined', userId, name: actor.name, joinedAt: now },
+      { type: 'memberJoined', userId, name: actor.name, joinedAt: now, ownerId },
       { roomId: room._id },
     );
   }
@@ -227,8 +230,9 @@ export function applyRoomCommand(
       const items = room.items.map((stored) => withoutVote(stored, member.slot));
       const touched = items.filter((stored, index) => stored !== room.items[index]);
       const members = room.members.filter((m) => m !== member);
-      // An owner who leaves hands the room to the member who has been in it longest.
-      const ownerId = room.ownerId === userId ? (members[0]?.userId ?? room.ownerId) : room.ownerId;
+      // An owner who leaves hands the room to the member who has been in it longest; the last one
+      // to leave leaves it without an owner, until someone joins.
+      const ownerId = room.ownerId === userId ? (members[0]?.userId ?? '') : room.ownerId;
       const left = { ...room, members, items, ownerId };
       return next(
         { members, items, ownerId },

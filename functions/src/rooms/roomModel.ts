@@ -9,7 +9,10 @@
 export interface RoomDocument {
   readonly _id: string;
   readonly name: string;
+  /** '' once the last member has left: the next to join owns it. */
   readonly ownerId: string;
+  /** Who created it: a replayed `createRoom` finds its room by this, whoever owns it now. */
+  readonly createdBy?: string;
   readonly inviteCode: string;
   readonly version: number;
   readonly createdAt: string;
@@ -84,11 +87,13 @@ export type RoomChange =
       readonly userId: string;
       readonly name: string;
       readonly joinedAt: string;
+      /** The owner after the change: the joiner, when the room had no members left. */
+      readonly ownerId: string;
     }
   | {
       readonly type: 'memberLeft';
       readonly userId: string;
-      /** The owner after the change: the longest-standing member when the owner left. */
+      /** The owner after the change: the longest-standing member when the owner left ('' when nobody is left). */
       readonly ownerId: string;
       readonly items: readonly RoomItem[];
     }

@@ -120,6 +120,7 @@ export function createRoomService(deps: {
           _id: roomId,
           name: command.name,
           ownerId: userId,
+          createdBy: userId,
           inviteCode: inviteCode(),
           version: 1,
           createdAt: now().toISOString(),
@@ -130,8 +131,11 @@ export function createRoomService(deps: {
           applied: [],
         });
         if (created === 'inviteTaken') continue;
-        if (created.room.ownerId !== userId)
+        if ((created.room.createdBy ?? created.room.ownerId) !== userId)
           throw new RoomError('invalid_argument', 'createRoom.requestId is already in use');
+        // A replay by someone who has since left gets neither the room's messages nor its code.
+        if (!isMember(created.room, userId))
+          throw new RoomError('not_member', `you left room ${roomId}; join it again to act in it`);
         await realtime.setGroupMembership(roomsHub, groupOf(roomId), userId, true);
         await sendState(created.room, invocation.connectionId, log);
         return { roomId, inviteCode: created.room.inviteCode, version: created.room.version };

@@ -5,6 +5,7 @@ import type { IssueClientAccess } from '../realtime/clientAccess';
 import { roomsHub } from '../realtime/hubs';
 import { roomMethods } from './roomMethods';
 import type { RoomService } from './roomService';
+import { roomUserId } from './roomUserId';
 
 export interface RoomsDeps {
   /**
@@ -55,9 +56,10 @@ export function createRoomsFunctions(deps: RoomsDeps): FunctionDefinition[] {
       handler: async (_request, _context, caller) => {
         const who = caller as NonNullable<typeof caller>;
         const rooms = await feature();
-        // The token's subject is the connection's user id, which every invocation arrives with.
-        await rooms.rememberName(who.subject, who.name ?? who.subject);
-        return { jsonBody: await deps.clientAccess(roomsHub, who.subject) };
+        // The connection's user id, which every invocation arrives with.
+        const userId = roomUserId(who);
+        await rooms.rememberName(userId, who.name ?? who.subject);
+        return { jsonBody: await deps.clientAccess(roomsHub, userId) };
       },
     },
     {
@@ -66,11 +68,11 @@ export function createRoomsFunctions(deps: RoomsDeps): FunctionDefinition[] {
       route: 'rooms',
       methods: ['GET'],
       access: { kind: 'signedIn' },
-      handler: async (_request, _context, caller) => ({
-        jsonBody: {
-          rooms: await (await feature()).list((caller as NonNullable<typeof caller>).subject),
-        },
-      }),
+      handler: async (_request, _context, caller) => {
+        // The caller's own id in rooms, so a page can tell its member entry from the others.
+        const userId = roomUserId(caller as NonNullable<typeof caller>);
+        return { jsonBody: { userId, rooms: await (await feature()).list(userId) } };
+      },
     },
     {
       kind: 'http',
@@ -81,7 +83,7 @@ export function createRoomsFunctions(deps: RoomsDeps): FunctionDefinition[] {
       handler: async (request, _context, caller) => ({
         jsonBody: await (await feature()).snapshot(
           request.params.roomId ?? '',
-          (caller as NonNullable<typeof caller>).subject,
+          roomUserId(caller as NonNullable<typeof caller>),
         ),
       }),
     },
