@@ -12,6 +12,7 @@ import {
   tableNames,
 } from '../functions/src/platform/settingNames';
 import { roomsHub } from '../functions/src/realtime/hubs';
+import { presenceTtlSeconds } from '../functions/src/rooms/roomPeople';
 import { AppRegistration, apiScopeName } from './components/appRegistration';
 import { CodeDeployment } from './components/codeDeployment';
 import { CosmosMongo } from './components/cosmosMongo';
@@ -121,7 +122,11 @@ const cosmos = new CosmosMongo('cosmos', {
     collectionNames.catalog,
   ],
   // Notifications are kept as long as the tables' rows (RETENTION_DAYS).
-  expireAfterSeconds: { notifications: stage.retentionDays * 86_400 },
+  expireAfterSeconds: {
+    notifications: stage.retentionDays * 86_400,
+    // Presence rows nobody renews (a lost disconnect) go after their TTL (rooms/roomPeople.ts).
+    [collectionNames.roomConnections]: presenceTtlSeconds,
+  },
   protect: stage.protect,
 });
 const searchService = new SearchService('search', {

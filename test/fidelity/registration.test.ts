@@ -336,6 +336,7 @@ const contract: Record<
   rooms_vote: roomsTrigger('messages', 'vote'),
   rooms_removeItem: roomsTrigger('messages', 'removeItem'),
   rooms_setNowPlaying: roomsTrigger('messages', 'setNowPlaying'),
+  rooms_stillHere: roomsTrigger('messages', 'stillHere'),
   alarmWebhook: {
     trigger: {
       type: 'queueTrigger',

@@ -117,11 +117,17 @@ describe.each(stacks)('the $stack stack', ({ stack, file }) => {
       'users',
       'smsoptouts',
       'rooms',
-      'roomconnections',
       'roomprofiles',
       'catalog',
       'notifications',
+      'roomconnections',
     ]);
+    // Presence rows expire when nothing renews them (a lost disconnect), by a TTL on `_ts`.
+    const connections = ofType(
+      graph,
+      'azure-native:cosmosdb:MongoDBResourceMongoDBCollection',
+    ).find((c) => c.inputs.collectionName === 'roomconnections');
+    expect(JSON.stringify(connections?.inputs.resource)).toContain('"expireAfterSeconds":900');
     // Search: free in dev, keys off; the app's identity reads and writes documents only, and the
     // deployer writes the tracks index definition.
     const searchService = one(graph, 'azure-native:search:Service');

@@ -1,3 +1,4 @@
+import { presenceRenewSeconds } from '../../../functions/src/rooms/roomPeople';
 import type { RoomSummary } from '../../../functions/src/rooms/roomService';
 import { connectLive } from '../liveConnection';
 import { openSignedInPage, startPage } from '../signedInPage';
@@ -70,6 +71,12 @@ async function main(): Promise<void> {
       roomError: (error: { code: string; message: string }) => say(error.message),
     },
   });
+
+  // Presence lasts a quarter hour without a sign of life; an open page gives one every 5 minutes.
+  setInterval(
+    () => void live.invoke('stillHere', {}).catch(() => undefined),
+    presenceRenewSeconds * 1000,
+  );
 
   /** Invokes a hub method with a fresh request id, so a retried call is applied once. */
   const act = async <T>(method: string, args: Record<string, unknown>): Promise<T | undefined> => {

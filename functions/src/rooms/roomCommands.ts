@@ -46,7 +46,8 @@ export type RoomCommand =
       readonly value: 1 | -1;
     }
   | { readonly method: 'removeItem'; readonly roomId: string; readonly itemId: string }
-  | { readonly method: 'setNowPlaying'; readonly roomId: string; readonly itemId: string };
+  | { readonly method: 'setNowPlaying'; readonly roomId: string; readonly itemId: string }
+  | { readonly method: 'stillHere' };
 
 /** A command, and the client's id for this request when it sent one (see `applied`). */
 export interface ParsedInvocation {
@@ -149,6 +150,9 @@ export function parseRoomInvocation(
       if (roomId && itemId) command = { method, roomId, itemId };
       break;
     }
+    case 'stillHere':
+      command = { method };
+      break;
   }
   const known = new Set(['requestId', ...expectedFields[method]]);
   for (const name of Object.keys(fields))
@@ -165,6 +169,7 @@ const expectedFields: Record<RoomMethod, readonly string[]> = {
   vote: ['roomId', 'itemId', 'value'],
   removeItem: ['roomId', 'itemId'],
   setNowPlaying: ['roomId', 'itemId'],
+  stillHere: [],
 };
 
 /** What applying a command did: the new document, the change to announce, and the caller's result. */
@@ -181,7 +186,7 @@ export interface Applied {
  */
 export function applyRoomCommand(
   room: RoomDocument,
-  command: Exclude<RoomCommand, { method: 'createRoom' }>,
+  command: Exclude<RoomCommand, { method: 'createRoom' | 'stillHere' }>,
   actor: { readonly userId: string; readonly name: string },
   at: Date,
   newItemId: () => string,

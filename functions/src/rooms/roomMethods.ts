@@ -7,5 +7,7 @@ export const roomMethods = [
   'vote',
   'removeItem',
   'setNowPlaying',
+  /** Keeps the caller's presence alive (see `presenceTtlSeconds`); clients send it every few minutes. */
+  'stillHere',
 ] as const;
 export type RoomMethod = (typeof roomMethods)[number];

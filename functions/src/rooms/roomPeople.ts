@@ -14,7 +14,19 @@ interface ConnectionDocument {
   readonly _id: string;
   readonly userId: string;
   readonly connectedAt: Date;
+  /** The connection's last sign of life: connect, any invocation, or `stillHere`. */
+  readonly renewedAt: Date;
 }
+
+/**
+ * How long a connection counts as present without a sign of life. A `disconnected` call that is
+ * lost (an instance dying mid-call) would otherwise leave someone online for good; the rows
+ * also expire by a TTL index on `_ts` (Cosmos DB), renewed by every write.
+ * https://learn.microsoft.com/azure/cosmos-db/mongodb/time-to-live
+ */
+export const presenceTtlSeconds = 15 * 60;
+/** How often a client says it is still here: well inside the TTL, so one lost call does not matter. */
+export const presenceRenewSeconds = 5 * 60;
 
 /**
  * People in rooms: their display names (from negotiate) and presence, from the rooms hub's connection events: one document per open connection. A user is
@@ -45,7 +57,16 @@ export class RoomPeople {
   async connected(connectionId: string, userId: string, at: Date): Promise<void> {
     await (await this.connections()).updateOne(
       { _id: connectionId },
-      { $set: { userId, connectedAt: at } },
+      { $set: { userId, connectedAt: at, renewedAt: at } },
+      { upsert: true },
+    );
+  }
+
+  /** A sign of life from an open connection: its presence lasts another TTL. */
+  async renew(connectionId: string, userId: string, at: Date): Promise<void> {
+    await (await this.connections()).updateOne(
+      { _id: connectionId },
+      { $set: { userId, renewedAt: at }, $setOnInsert: { connectedAt: at } },
       { upsert: true },
     );
   }
@@ -54,11 +75,15 @@ export class RoomPeople {
     await (await this.connections()).deleteOne({ _id: connectionId });
   }
 
-  /** Which of these users have a connection open. */
-  async online(userIds: readonly string[]): Promise<string[]> {
+  /** Which of these users have a connection open that showed life within the TTL. */
+  async online(userIds: readonly string[], at: Date): Promise<string[]> {
     if (userIds.length === 0) return [];
+    const since = new Date(at.getTime() - presenceTtlSeconds * 1000);
     const open = await (await this.connections())
-      .find({ userId: { $in: [...userIds] } }, { projection: { userId: 1 } })
+      .find(
+        { userId: { $in: [...userIds] }, renewedAt: { $gte: since } },
+        { projection: { userId: 1 } },
+      )
       .toArray();
     const present = new Set(open.map((connection) => connection.userId));
     return userIds.filter((userId) => present.has(userId));

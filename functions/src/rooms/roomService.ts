@@ -64,10 +64,19 @@ export function createRoomService(deps: {
     groupName: groupOf(room._id),
   });
   async function snapshotOf(room: RoomDocument): Promise<RoomSnapshot> {
-    return { ...toRoomState(room), online: await people.online(room.members.map((m) => m.userId)) };
+    return {
+      ...toRoomState(room),
+      online: await people.online(
+        room.members.map((m) => m.userId),
+        now(),
+      ),
+    };
   }
   async function announcePresence(room: Pick<RoomDocument, '_id' | 'members'>, log: Log) {
-    const online = await people.online(room.members.map((m) => m.userId));
+    const online = await people.online(
+      room.members.map((m) => m.userId),
+      now(),
+    );
     await send(
       [
         {
@@ -106,6 +115,9 @@ export function createRoomService(deps: {
       method,
       await fromCatalog(method, invocation.arguments),
     );
+    // Every invocation is a sign of life of its connection.
+    await people.renew(invocation.connectionId, userId, now());
+    if (command.method === 'stillHere') return { ok: true };
     const requestKey = requestId ? `${userId}:${requestId}` : undefined;
     // The display name is only recorded when someone becomes a member.
     const joining = command.method === 'createRoom' || command.method === 'joinRoom';
