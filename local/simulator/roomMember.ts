@@ -92,6 +92,10 @@ export async function joinRoomsHub(
     member.onUpdate?.(update, performance.now());
     if (!options.dropUpdate?.(update)) replica(update.roomId).apply(update);
   });
+  // On (re)connection: each of the person's rooms and its version; a copy that lacks it reads it.
+  connection.on('roomVersions', (versions: { roomId: string; version: number }[]) => {
+    for (const { roomId, version } of versions) void replica(roomId).catchUp(version);
+  });
   connection.on('presence', (presence: { roomId: string; online: string[] }) =>
     replica(presence.roomId).presence(presence.online),
   );

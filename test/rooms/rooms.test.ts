@@ -178,6 +178,65 @@ describe('refusals', () => {
   });
 });
 
+describe('bounds one member cannot break (regression: a 1.3 MB roomState darkened every hub)', () => {
+  it('refuses control characters, and caps a room at 192 KiB of state', async () => {
+    const alice = await member('alice');
+    const { roomId } = await roomWith(alice);
+    await expect(
+      alice.invoke('addItem', { roomId, title: 'a\u0000b', artist: 'A', durationSeconds: 9 }),
+    ).rejects.toThrow(
+      /^invalid_argument: addItem\.title may not contain control or format characters/,
+    );
+    // 200-character titles of three-byte characters: the state outgrows 192 KiB before 500 items.
+    const long = '\u20ac'.repeat(200);
+    const add = (n: number) =>
+      alice.invoke('addItem', {
+        roomId,
+        title: `${n} ${long}`.slice(0, 200),
+        artist: long,
+        durationSeconds: 9,
+      });
+    let added = 0;
+    let refusal: unknown;
+    while (!refusal && added < 500) {
+      try {
+        await add(added);
+        added++;
+      } catch (error) {
+        refusal = error;
+      }
+    }
+    expect(String(refusal)).toMatch(/room_too_large: the room would pass 192 KiB/);
+    expect(added).toBeLessThan(500);
+    const state = await alice.waitFor(roomId, (s) => s.items.length === added);
+    expect(Buffer.byteLength(JSON.stringify(state))).toBeLessThanOrEqual(192 * 1024 + 2048);
+  }, 60_000);
+
+  it('lets one person be in at most 50 rooms', async () => {
+    const carol = await member('carol');
+    const mine = (await (
+      await fetch(`${stack.endpoints.apiBaseUrl}/rooms`, {
+        headers: { authorization: `Bearer ${tokens.carol}` },
+      })
+    ).json()) as { rooms: unknown[] };
+    for (let n = mine.rooms.length; n < 50; n++)
+      await carol.invoke('createRoom', { name: `r${n}` });
+    await expect(carol.invoke('createRoom', { name: 'one too many' })).rejects.toThrow(
+      /^too_many_rooms: you are in 50 rooms/,
+    );
+  }, 60_000);
+
+  it('on reconnect sends each room’s version, and the client reads only what it lacks', async () => {
+    const alice = await member('alice');
+    const { roomId } = await roomWith(alice);
+    const again = await member('alice');
+    // The new connection had no copy: it read the room once, from its version.
+    const state = await again.waitFor(roomId, (s) => s.roomId === roomId);
+    expect(state.version).toBe(alice.rooms.get(roomId)?.state?.version);
+    expect(again.rooms.get(roomId)?.resyncs).toBe(1);
+  });
+});
+
 describe('presence', () => {
   it('keeps someone with two connections online until both close', async () => {
     const alice = await member('alice');
@@ -187,7 +246,7 @@ describe('presence', () => {
     const bobId = subjectOf(tokens.bob);
     await alice.waitFor(roomId, (s) => s.online.includes(bobId));
     const bobAgain = await member('bob');
-    // The second connection gets the room's state as it connects.
+    // The second connection gets the room's version as it connects, and reads the room.
     await bobAgain.waitFor(roomId, (s) => s.members.length === 2);
     await bob.stop();
     await new Promise((resolve) => setTimeout(resolve, 300));

@@ -50,6 +50,15 @@ export class RoomReplica {
       }, this.options.gapWaitMs ?? 500);
   }
 
+  /**
+   * The room's current version, as `roomVersions` names it on (re)connection: a copy that lacks it
+   * reads the room; a current one costs nothing.
+   */
+  async catchUp(version: number): Promise<void> {
+    if (this.state && this.state.version >= version) return;
+    await this.resync();
+  }
+
   presence(online: readonly string[]): void {
     if (!this.state) return;
     this.state = { ...this.state, online };

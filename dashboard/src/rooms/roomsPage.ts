@@ -58,7 +58,7 @@ async function main(): Promise<void> {
     apiBaseUrl: `${config.apiBaseUrl}/rooms`,
     accessToken: () => session.accessToken(),
     onState: (state, detail) => showConnection(element('connection'), state, detail),
-    // Each room's state arrives as `roomState` on (re)connection; the list is read here.
+    // On (re)connection each room's version arrives as `roomVersions`; the list is read here.
     onConnected: () => void refreshList(),
     handlers: {
       roomState: (state: RoomSnapshot) => {
@@ -66,6 +66,11 @@ async function main(): Promise<void> {
         if (!summaries.some((s) => s.roomId === state.roomId)) void refreshList();
       },
       roomUpdated: (update: RoomUpdate) => replica(update.roomId).apply(update),
+      // Only the rooms whose copy is behind are read again.
+      roomVersions: (versions: { roomId: string; version: number }[]) => {
+        for (const { roomId, version } of versions)
+          if (replicas.has(roomId)) void replica(roomId).catchUp(version);
+      },
       presence: (presence: { roomId: string; online: string[] }) =>
         replica(presence.roomId).presence(presence.online),
       roomError: (error: { code: string; message: string }) => say(error.message),

@@ -1,3 +1,4 @@
+import { freeTextProblem, hasUnprintable } from '../platform/freeText';
 /** A track of the catalog, as stored in MongoDB (`catalog`, `_id` = id) and indexed for search. */
 export interface Track {
   readonly id: string;
@@ -51,6 +52,11 @@ export function parseTrack(id: string, input: unknown): ParsedTrack {
       problems.push(`${name} must be text of 1-${trackLimits.text} characters`);
       return '';
     }
+    const unprintable = freeTextProblem(name, value);
+    if (unprintable) {
+      problems.push(unprintable);
+      return '';
+    }
     return value.trim();
   };
   const whole = (name: string, min: number, max: number, fallback?: number) => {
@@ -66,11 +72,15 @@ export function parseTrack(id: string, input: unknown): ParsedTrack {
     Array.isArray(genresValue) &&
     genresValue.length <= trackLimits.genres &&
     genresValue.every(
-      (g) => typeof g === 'string' && g.trim() !== '' && g.length <= trackLimits.genre,
+      (g) =>
+        typeof g === 'string' &&
+        g.trim() !== '' &&
+        g.length <= trackLimits.genre &&
+        !hasUnprintable(g),
     );
   if (!genresValid)
     problems.push(
-      `genres must be a list of at most ${trackLimits.genres} names of 1-${trackLimits.genre} characters`,
+      `genres must be a list of at most ${trackLimits.genres} names of 1-${trackLimits.genre} characters, without control or format characters`,
     );
   const genres = genresValid
     ? [...new Set((genresValue as string[]).map((g) => g.trim().toLowerCase()))]

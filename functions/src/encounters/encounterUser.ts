@@ -1,4 +1,5 @@
 import { AppError } from '../platform/appError';
+import { freeTextProblem } from '../platform/freeText';
 
 export type PhoneStatus = 'ok' | 'invalid' | 'opted_out';
 
@@ -67,6 +68,8 @@ export function readProfile(body: unknown): ProfileInput {
   const screenName = typeof value.screenName === 'string' ? value.screenName.trim() : '';
   if (screenName.length < 1 || screenName.length > userLimits.maxScreenNameLength)
     throw invalid(`screenName must be 1-${userLimits.maxScreenNameLength} characters`);
+  const unprintable = freeTextProblem('screenName', screenName);
+  if (unprintable) throw invalid(unprintable);
   if (typeof value.phone !== 'string' || !e164Pattern.test(value.phone))
     throw invalid('phone must be an E.164 number such as +447700900123');
   if (!Array.isArray(value.interests)) throw invalid('interests must be an array of strings');

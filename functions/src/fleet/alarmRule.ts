@@ -1,4 +1,5 @@
 import { isValidDeviceId } from '../platform/deviceId';
+import { freeTextProblem } from '../platform/freeText';
 import { type MeasurementName, measurementNames } from '../telemetry/measurements';
 
 export const comparisonOperators = ['>', '>=', '<', '<='] as const;
@@ -65,6 +66,10 @@ export function parseAlarmRule(ruleId: string, body: unknown): Parsed<AlarmRule>
   const description = input.description ?? '';
   if (typeof description !== 'string' || description.length > maxDescription)
     problems.push(`description is text of at most ${maxDescription} characters`);
+  else {
+    const unprintable = freeTextProblem('description', description);
+    if (unprintable) problems.push(unprintable);
+  }
   const base = {
     ruleId,
     scope: scope as AlarmScope,

@@ -48,10 +48,13 @@ export function createRealtimeDelivery(
   } = {},
 ): RealtimeDelivery {
   const now = options.now ?? Date.now;
-  let breaker: { until: number; reason: string } | undefined;
+  // One per hub: a hub the service throttles or fails does not silence the others.
+  const breakers = new Map<string, { until: number; reason: string }>();
   const bearer = config ? (options.bearer ?? createServiceBearer(config)) : undefined;
   const backoffMs = options.backoffMs ?? 200;
   let failedSends = 0;
+  /** Messages the service refused as too large (413): counted, never retried, no breaker. */
+  let refusedTooLarge = 0;
   let lastFailure: { at: number; error: string } | undefined;
 
   async function post(url: string, body: string | undefined, method = 'POST'): Promise<void> {
@@ -75,7 +78,10 @@ export function createRealtimeDelivery(
         continue;
       }
       if (response.ok) return;
-      lastError = new Error(`SignalR answered ${response.status} to ${method} ${url}`);
+      lastError = new SendRefused(
+        response.status,
+        `SignalR answered ${response.status} to ${method} ${url}`,
+      );
       // Throttled or failing: try again. Refused (a quota, a bad token): retrying will not help.
       if (response.status !== 429 && response.status < 500) break;
     }
@@ -98,9 +104,12 @@ export function createRealtimeDelivery(
               : message.connectionId
                 ? `${base}/connections/${encodeURIComponent(message.connectionId)}`
                 : base;
+          const breaker = breakers.get(hub);
           try {
             if (breaker && now() < breaker.until)
-              throw new Error(`not tried while SignalR is failing (${breaker.reason})`);
+              throw new Error(
+                `not tried while SignalR is failing on hub ${hub} (${breaker.reason})`,
+              );
             await post(
               url,
               JSON.stringify({ target: message.target, arguments: message.arguments }),
@@ -109,8 +118,13 @@ export function createRealtimeDelivery(
           } catch (error) {
             failedSends++;
             const reason = error instanceof Error ? error.message : String(error);
-            if (!breaker || now() >= breaker.until)
-              breaker = { until: now() + pauseAfterFailureMs, reason };
+            const status = error instanceof SendRefused ? error.status : undefined;
+            if (status === 413) refusedTooLarge++;
+            // Only throttling, server errors and the network mean the service is failing; a
+            // refusal of one message (413, 400, 403) says nothing about the next one.
+            const serviceFailing = status === undefined || status === 429 || status >= 500;
+            if (serviceFailing && !(breaker && now() < breaker.until))
+              breakers.set(hub, { until: now() + pauseAfterFailureMs, reason });
             lastFailure = { at: now(), error: reason };
             log(
               `realtime delivery failed (${failedSends} since start), ${message.target} to hub ${hub} dropped; state is saved and dashboards resync: ${lastFailure.error}`,
@@ -132,8 +146,18 @@ export function createRealtimeDelivery(
     async check() {
       if (lastFailure && now() - lastFailure.at < 5 * 60_000)
         throw new Error(
-          `${failedSends} realtime sends failed since start; the last at ${new Date(lastFailure.at).toISOString()}: ${lastFailure.error}`,
+          `${failedSends} realtime sends failed since start (${refusedTooLarge} refused as too large); the last at ${new Date(lastFailure.at).toISOString()}: ${lastFailure.error}`,
         );
     },
   };
+}
+
+/** The service answered, and refused: its status says whether the service itself is failing. */
+class SendRefused extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
 }

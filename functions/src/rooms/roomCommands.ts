@@ -1,3 +1,4 @@
+import { freeTextProblem } from '../platform/freeText';
 import type { RoomMethod } from './roomMethods';
 import {
   isMember,
@@ -19,6 +20,8 @@ export class RoomError extends Error {
       | 'forbidden'
       | 'room_full'
       | 'queue_full'
+      | 'room_too_large'
+      | 'too_many_rooms'
       | 'busy'
       | 'unavailable',
     message: string,
@@ -77,6 +80,11 @@ export function parseRoomInvocation(
     if (value === undefined && optional) return undefined;
     if (typeof value !== 'string' || value.trim() === '' || value.length > max) {
       problems.push(`${method}.${name} must be text of 1-${max} characters`);
+      return undefined;
+    }
+    const unprintable = freeTextProblem(`${method}.${name}`, value);
+    if (unprintable) {
+      problems.push(unprintable);
       return undefined;
     }
     return value.trim();

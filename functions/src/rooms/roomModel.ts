@@ -56,7 +56,19 @@ export const roomLimits = {
   members: 100,
   /** Request ids remembered per room. */
   applied: 200,
+  /** Rooms one person may be a member of at once. */
+  roomsPerPerson: 50,
+  /**
+   * A room's `roomState` as JSON, at most: SignalR's REST API takes 1 MB (fieldline sends at most
+   * 256 KiB, `maxSignalRMessageBytes`), so a room stays well inside one message.
+   */
+  stateBytes: 192 * 1024,
 } as const;
+
+/** How big the room's `roomState` message is. */
+export function roomStateBytes(room: RoomDocument): number {
+  return new TextEncoder().encode(JSON.stringify(toRoomState(room))).length;
+}
 
 /** An item as clients see it: its score, and each member's vote by user id. */
 export type RoomItem = Omit<StoredItem, 'up' | 'down'> & {

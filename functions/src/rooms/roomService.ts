@@ -12,6 +12,8 @@ import {
   type RoomChange,
   type RoomDocument,
   type RoomState,
+  roomLimits,
+  roomStateBytes,
   toRoomState,
 } from './roomModel';
 import type { RoomPeople } from './roomPeople';
@@ -122,11 +124,28 @@ export function createRoomService(deps: {
     // The display name is only recorded when someone becomes a member.
     const joining = command.method === 'createRoom' || command.method === 'joinRoom';
     const actor = { userId, name: joining ? await people.nameOf(userId) : userId };
+    // A retried request finds the room its first attempt made: the id comes from the request.
+    const createdId = requestKey
+      ? createHash('sha256').update(requestKey).digest('base64url').slice(0, 16)
+      : randomBytes(12).toString('base64url');
+    // Nobody is in more than a bounded number of rooms: each one costs every reconnect.
+    if (command.method === 'createRoom' || command.method === 'joinRoom') {
+      const mine = await rooms.versionsOf(userId, roomLimits.roomsPerPerson);
+      if (mine.length >= roomLimits.roomsPerPerson) {
+        const target =
+          command.method === 'joinRoom'
+            ? await rooms.roomIdForInvite(command.inviteCode)
+            : createdId;
+        // Repeating a join, or a create, of a room one is in changes nothing and is let through.
+        if (!mine.some((room) => room._id === target))
+          throw new RoomError(
+            'too_many_rooms',
+            `you are in ${roomLimits.roomsPerPerson} rooms, the most one person may be in; leave one first`,
+          );
+      }
+    }
     if (command.method === 'createRoom') {
-      // A retried request finds the room its first attempt made: the id comes from the request.
-      const roomId = requestKey
-        ? createHash('sha256').update(requestKey).digest('base64url').slice(0, 16)
-        : randomBytes(12).toString('base64url');
+      const roomId = createdId;
       for (let attempt = 0; attempt < 5; attempt++) {
         const created = await rooms.create({
           _id: roomId,
@@ -161,8 +180,23 @@ export function createRoomService(deps: {
     if (!roomId) throw new RoomError('not_found', 'no room has that invite code');
     const outcome = await rooms.update(
       roomId,
-      (room) =>
-        applyRoomCommand(room, command, actor, now(), () => randomBytes(9).toString('base64url')),
+      (room) => {
+        const applied = applyRoomCommand(room, command, actor, now(), () =>
+          randomBytes(9).toString('base64url'),
+        );
+        // A room must fit one SignalR message: what would make it larger is refused.
+        if (
+          applied.change &&
+          command.method !== 'leaveRoom' &&
+          command.method !== 'removeItem' &&
+          roomStateBytes(applied.room) > roomLimits.stateBytes
+        )
+          throw new RoomError(
+            'room_too_large',
+            `the room would pass ${roomLimits.stateBytes / 1024} KiB, the most one room may hold; remove items first`,
+          );
+        return applied;
+      },
       requestKey,
     );
     if (command.method === 'joinRoom') {
@@ -211,11 +245,22 @@ export function createRoomService(deps: {
     async connected(invocation, log) {
       if (!invocation.userId) return;
       await people.connected(invocation.connectionId, invocation.userId, now());
-      // A reconnecting member gets each room's state (it may have missed changes) and is online.
-      for (const room of await rooms.forMember(invocation.userId)) {
-        await sendState(room, invocation.connectionId, log);
+      // A reconnecting member may have missed changes: it gets each room's version, and reads the
+      // rooms its copy lacks (GET /api/rooms/{id}), instead of every room's whole state.
+      const mine = await rooms.versionsOf(invocation.userId, roomLimits.roomsPerPerson);
+      if (mine.length > 0)
+        await send(
+          [
+            {
+              target: 'roomVersions',
+              arguments: [mine.map((room) => ({ roomId: room._id, version: room.version }))],
+              connectionId: invocation.connectionId,
+            },
+          ],
+          log,
+        );
+      for (const room of await rooms.membershipsOf(invocation.userId))
         await announcePresence(room, log);
-      }
     },
 
     async disconnected(invocation, log) {

@@ -76,6 +76,14 @@ export class RoomStore {
       .toArray();
   }
 
+  /** The ids and versions of the user's rooms (at most `limit`), without anything else. */
+  async versionsOf(userId: string, limit = 200): Promise<Pick<RoomDocument, '_id' | 'version'>[]> {
+    return (await this.rooms())
+      .find({ 'members.userId': userId }, { projection: { _id: 1, version: 1 } })
+      .limit(limit)
+      .toArray();
+  }
+
   /** The ids and members of the user's rooms, without their queues (for presence). */
   async membershipsOf(userId: string): Promise<Pick<RoomDocument, '_id' | 'members'>[]> {
     return (await this.rooms())

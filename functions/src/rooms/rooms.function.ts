@@ -1,4 +1,5 @@
 import { AppError } from '../platform/appError';
+import { printable } from '../platform/freeText';
 import type { FunctionDefinition, SignalRFunctionDefinition } from '../platform/functionDefinition';
 import { settingNames } from '../platform/settingNames';
 import type { IssueClientAccess } from '../realtime/clientAccess';
@@ -58,7 +59,11 @@ export function createRoomsFunctions(deps: RoomsDeps): FunctionDefinition[] {
         const rooms = await feature();
         // The connection's user id, which every invocation arrives with.
         const userId = roomUserId(who);
-        await rooms.rememberName(userId, who.name ?? who.subject);
+        // The issuer's name for them, without what no free-text field takes.
+        await rooms.rememberName(
+          userId,
+          printable(who.name ?? who.subject).slice(0, 120) || userId,
+        );
         return { jsonBody: await deps.clientAccess(roomsHub, userId) };
       },
     },
