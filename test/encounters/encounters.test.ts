@@ -2,7 +2,9 @@ import { QueueClient } from '@azure/storage-queue';
 import { type Collection, MongoClient } from 'mongodb';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { distanceStepMeters } from '../../functions/src/encounters/encounterResponses';
 import { windowOf } from '../../functions/src/encounters/encounterScheduler';
+import { userLimits } from '../../functions/src/encounters/encounterUser';
 import { freePort } from '../../local/freePort';
 import { earthRadiusMeters } from '../../local/mongo/aggregation';
 import { type RunningSignalR, startSignalRServer } from '../../local/signalR/signalRServer';
@@ -305,6 +307,98 @@ describe('who may act as a user', () => {
     expect(JSON.stringify((await call('putUser', 'users/ann', ann, profile)).body)).not.toContain(
       'subject-ann',
     );
+  });
+});
+
+describe('claims that cannot be abused (regressions)', () => {
+  const profile = { screenName: 'Me', phone: '+447700900555', interests: ['a', 'b'] };
+  const as = (caller: ReturnType<typeof testUser>) => ({ caller });
+  it('allows one username per account, and Users.Manage back ends any number', async () => {
+    const { app } = encounters();
+    const eve = testUser('subject-eve');
+    const put = (username: string, caller: typeof eve) =>
+      app.http('putUser', {
+        method: 'PUT',
+        path: `users/${username}`,
+        params: { username },
+        body: profile,
+        ...as(caller),
+      });
+    expect((await put('eve', eve)).status).toBe(200);
+    expect(await put('eve_probe_2', eve)).toMatchObject({
+      status: 409,
+      body: {
+        error: {
+          code: 'conflict',
+          message: 'this account already has the username eve: one username per account',
+        },
+      },
+    });
+    const backEnd = { ...testUser('backend'), roles: new Set(['Users.Manage']) };
+    for (const username of ['kiosk_1', 'kiosk_2'])
+      expect((await put(username, backEnd)).status).toBe(200);
+  });
+
+  it('locks a user made before sign-in until an administrator names its owner', async () => {
+    const env = encounters();
+    // A user from before identity: no owner.
+    await (await env.users()).insertOne({
+      username: 'legacy',
+      screenName: 'Legacy',
+      phone: '+447700900999',
+      interests: [],
+      encounter: { enabled: false, radiusMeters: 1000, queuedWindow: 0 },
+      matchHistory: [],
+      phoneStatus: 'ok',
+      createdAt: new Date(),
+      updatedAt: new Date(),
+    });
+    const mallory = testUser('subject-mallory');
+    const claim = () =>
+      env.app.http('putUser', {
+        method: 'PUT',
+        path: 'users/legacy',
+        params: { username: 'legacy' },
+        body: profile,
+        ...as(mallory),
+      });
+    expect(await claim()).toMatchObject({
+      status: 403,
+      body: {
+        error: {
+          code: 'forbidden',
+          message: expect.stringMatching(/^user legacy has no owner yet/),
+        },
+      },
+    });
+    const assign = (caller: typeof mallory, owner: string) =>
+      env.app.http('putUserOwner', {
+        method: 'PUT',
+        path: 'users/legacy/owner',
+        params: { username: 'legacy' },
+        body: { owner },
+        ...as(caller),
+      });
+    expect((await assign(mallory, `${mallory.issuer}#${mallory.subject}`)).status).toBe(403);
+    const admin = { ...testUser('admin'), roles: new Set(['Users.Manage']) };
+    expect((await assign(admin, 'not an owner')).status).toBe(400);
+    expect((await assign(admin, `${mallory.issuer}#${mallory.subject}`)).status).toBe(200);
+    expect((await claim()).status).toBe(200);
+  });
+
+  it('takes no radius finer than the 250 m distances are rounded to', async () => {
+    const { app } = encounters();
+    const gil = testUser('subject-gil');
+    const call = (name: string, path: string, body: unknown) =>
+      app.http(name, { method: 'PUT', path, params: { username: 'gil' }, body, ...as(gil) });
+    expect((await call('putUser', 'users/gil', profile)).status).toBe(200);
+    expect(
+      await call('putUserEncounter', 'users/gil/encounter', { enabled: true, radiusMeters: 50 }),
+    ).toMatchObject({
+      status: 400,
+      body: { error: { message: 'radiusMeters must be a number from 250 to 50000' } },
+    });
+    expect(userLimits.minRadiusMeters).toBe(distanceStepMeters);
   });
 });
 

@@ -152,6 +152,14 @@ const contract: Record<
       authLevel: 'anonymous',
     },
   },
+  putUserOwner: {
+    trigger: {
+      type: 'httpTrigger',
+      route: 'users/{username}/owner',
+      methods: ['PUT'],
+      authLevel: 'anonymous',
+    },
+  },
   putUserLocation: {
     trigger: {
       type: 'httpTrigger',

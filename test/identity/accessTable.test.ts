@@ -33,6 +33,7 @@ const accessTable: Record<string, string> = {
   listDeadLetters: 'GET roles:Fleet.Admin',
   smsOutbox: 'GET roles:Fleet.Admin',
   putUser: 'PUT user',
+  putUserOwner: 'PUT roles:Users.Manage',
   putUserLocation: 'PUT user',
   putUserEncounter: 'PUT user',
   getUserMatches: 'GET user',

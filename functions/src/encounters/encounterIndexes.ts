@@ -11,6 +11,8 @@ export const encounterIndexes = {
     { key: { 'encounter.queuedBy': 1 } },
     // The Twilio webhook finds users by phone.
     { key: { phone: 1 } },
+    // One username per account: a claim looks for the account's other names.
+    { key: { owner: 1 } },
   ],
   // Notification keys are the documents' _id, unique by definition; recent ones are listed by time.
   [collectionNames.notifications]: [{ key: { createdAt: 1 } }],

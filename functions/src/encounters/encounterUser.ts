@@ -38,7 +38,11 @@ export const userLimits = {
   maxInterests: 20,
   maxInterestLength: 40,
   maxScreenNameLength: 50,
-  minRadiusMeters: 50,
+  /**
+   * No finer than the step distances are rounded to (`distanceStepMeters`, 250 m): with a smaller
+   * radius, probe accounts on a grid would locate someone to the radius, whatever the rounding.
+   */
+  minRadiusMeters: 250,
   maxRadiusMeters: 50_000,
   defaultRadiusMeters: 1_000,
 } as const;

@@ -51,6 +51,11 @@ export function createEncountersFunctions(deps: {
         'not_found',
         `no user ${username}; create it with PUT /api/users/${username}`,
       );
+    if (owner === null)
+      throw new AppError(
+        'forbidden',
+        `user ${username} has no owner yet: an administrator (Users.Manage) assigns it with PUT /api/users/${username}/owner`,
+      );
     if (owner !== ownerKey(caller))
       throw new AppError('forbidden', `user ${username} belongs to another account`);
   };
@@ -96,6 +101,30 @@ export function createEncountersFunctions(deps: {
           anyOwner: hasRole(caller, 'Users.Manage'),
         });
         return { jsonBody: publicUser(saved) };
+      },
+    },
+    {
+      // Users made before sign-in have no owner and are locked; an administrator names one.
+      kind: 'http',
+      name: 'putUserOwner',
+      route: 'users/{username}/owner',
+      methods: ['PUT'],
+      access: { kind: 'roles', anyOf: ['Users.Manage'] },
+      maxBodyBytes: 2048,
+      handler: async (request, context, caller) => {
+        const services = await feature();
+        const username = readUsername(request.params.username);
+        const body = (await readJsonBody(request)) as { owner?: unknown } | null;
+        const owner = body?.owner;
+        if (typeof owner !== 'string' || !/^https?:\/\/[^\s#]{1,400}#[^\s#]{1,200}$/.test(owner))
+          throw new AppError(
+            'validation_failed',
+            'send {"owner": "<issuer>#<sub>"}: the token issuer and subject of the account that owns the user',
+          );
+        if (!(await services.users.assignOwner(username, owner)))
+          throw new AppError('not_found', `no user ${username}`);
+        context.log(`user ${username} given an owner by ${caller?.subject ?? 'unknown'}`);
+        return { jsonBody: { username, owner } };
       },
     },
     asUser('putUserLocation', 'users/{username}/location', 'PUT', async (s, username, request) =>

@@ -39,14 +39,30 @@ export class UserStore {
     claim: { readonly owner: string; readonly anyOwner: boolean },
   ): Promise<EncounterUser> {
     const users = await this.users();
-    const existing = await users.findOne({ username }, { projection: { phone: 1 } });
+    const existing = await users.findOne({ username }, { projection: { phone: 1, owner: 1 } });
+    if (!claim.anyOwner) {
+      // Made before sign-in existed: nobody may take it over until an administrator names its owner.
+      if (existing && typeof existing.owner !== 'string')
+        throw new AppError(
+          'forbidden',
+          `user ${username} has no owner yet: an administrator (Users.Manage) assigns it with PUT /api/users/${username}/owner`,
+        );
+      // One username per account; back ends acting for many users (Users.Manage) are exempt.
+      const other = await users.findOne(
+        { owner: claim.owner, username: { $ne: username } },
+        { projection: { _id: 0, username: 1 } },
+      );
+      if (other)
+        throw new AppError(
+          'conflict',
+          `this account already has the username ${String(other.username)}: one username per account`,
+        );
+    }
     // A changed number gets a fresh chance at delivery; the same number keeps its status.
     const phoneChanged = existing !== null && existing.phone !== profile.phone;
     // One conditional upsert: when someone else owns the name, the filter misses, the upsert's
     // insert meets the unique username index, and the duplicate-key error becomes 409.
-    const filter = claim.anyOwner
-      ? { username }
-      : { username, $or: [{ owner: claim.owner }, { owner: { $exists: false } }] };
+    const filter = claim.anyOwner ? { username } : { username, owner: claim.owner };
     const user = await users
       .findOneAndUpdate(
         filter,
@@ -78,6 +94,12 @@ export class UserStore {
         throw error;
       });
     return user as EncounterUser;
+  }
+
+  /** Gives an existing user an owner (an issuer-qualified subject): the administrator's unlock. */
+  async assignOwner(username: string, owner: string): Promise<boolean> {
+    const result = await (await this.users()).updateOne({ username }, { $set: { owner } });
+    return result.matchedCount > 0;
   }
 
   /** Who claimed `username` (an issuer-qualified subject); `null` if unclaimed, `undefined` if no such user. */
@@ -224,7 +246,8 @@ export class UserStore {
         $geoNear: {
           near: user.location,
           distanceField: 'distanceMeters',
-          maxDistance: user.encounter.radiusMeters,
+          // A radius stored before the minimum rose is read as the minimum.
+          maxDistance: Math.max(user.encounter.radiusMeters, userLimits.minRadiusMeters),
           spherical: true,
           query: {
             'encounter.enabled': true,
