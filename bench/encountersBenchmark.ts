@@ -22,6 +22,7 @@ function makeUsers(total: number, optedIn: number, radiusKm: number, random: () 
       },
       matchHistory: [] as string[],
       phoneStatus: 'ok',
+      phoneVerified: true,
       createdAt: now,
       updatedAt: now,
     };

@@ -116,6 +116,7 @@ const cosmos = new CosmosMongo('cosmos', {
     collectionNames.users,
     collectionNames.notifications,
     collectionNames.smsOptOuts,
+    collectionNames.phoneVerifications,
     collectionNames.rooms,
     collectionNames.roomConnections,
     collectionNames.roomProfiles,

@@ -5,7 +5,7 @@ import { clientToken, renewingToken } from './identity/tokens';
 import { parseIotHubConnectionString } from './iotHub/sharedAccessSignature';
 import type { LocalEndpoints } from './localStack';
 import { runSimulation, type SimulationProgress } from './simulator/deviceSimulator';
-import { simulateUsers } from './simulator/userSimulator';
+import { outboxCodeReader, simulateUsers } from './simulator/userSimulator';
 
 const usage =
   'npm run simulate -- [--transport mqtt|https|rest] [--devices 20] [--rate 5] [--duration 60] [--bad 0.02] [--events] [--users N] [--connection-string "HostName=...;SharedAccessKeyName=...;SharedAccessKey=..."]';
@@ -82,6 +82,10 @@ export async function simulateFromCli(
     simulateUsers({
       apiBaseUrl,
       accessToken: renewingToken(() => clientToken(identity, 'Users.Manage')),
+      readCode: outboxCodeReader(
+        apiBaseUrl,
+        renewingToken(() => clientToken(identity, 'Fleet.Admin')),
+      ),
       users: args.users,
       ...(signal ? { signal } : {}),
       log: (line) => console.log(line),

@@ -7,6 +7,8 @@ export interface UserSimulationOptions {
   /** A bearer token with Users.Manage: the simulation is a back end acting for its users. */
   readonly accessToken: () => Promise<string>;
   readonly users: number;
+  /** The latest verification code sent to a phone, where the stage keeps SMS (see `outboxCodeReader`). */
+  readonly readCode: (phone: string) => Promise<string | undefined>;
   /** Locations are re-sent this often so that they stay fresh for the scheduler. */
   readonly moveEveryMs?: number;
   readonly signal?: AbortSignal;
@@ -77,11 +79,35 @@ export async function simulateUsers(options: UserSimulationOptions): Promise<{ c
     if (!response.ok)
       throw new Error(`PUT /api/${path} failed: ${response.status} ${await response.text()}`);
   };
+  const post = async (path: string, body: unknown) => {
+    const response = await fetch(`${options.apiBaseUrl}/${path}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${await options.accessToken()}`,
+      },
+      body: JSON.stringify(body),
+    });
+    if (!response.ok)
+      throw new Error(`POST /api/${path} failed: ${response.status} ${await response.text()}`);
+  };
+  // A phone gets match SMS once its code came back: ask for one, read it where it went, send it.
+  const verify = async (username: string, phone: string) => {
+    await post(`users/${username}/phone/verification`, {});
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const code = await options.readCode(phone);
+      if (code) return post(`users/${username}/phone/verify`, { code });
+      if (Date.now() > deadline) throw new Error(`no verification code reached ${phone}`);
+      await sleep(100);
+    }
+  };
   const place = () => nearCenter(random, 600);
   const people = Array.from({ length: options.users }, (_, i) => simulatedPerson(i, random));
   await mapLimit(people, 8, async (person) => {
     const { username, ...profile } = person;
     await put(`users/${username}`, profile);
+    await verify(username, profile.phone);
     await put(`users/${username}/location`, place());
     await put(`users/${username}/encounter`, { enabled: true, radiusMeters: 1000 });
   });
@@ -97,4 +123,27 @@ export async function simulateUsers(options: UserSimulationOptions): Promise<{ c
     );
   }
   return { created: people.length };
+}
+
+/**
+ * Reads verification codes from the local SMS outbox (`GET /api/sms/outbox`, Fleet.Admin): the
+ * newest code sent to `phone`.
+ */
+export function outboxCodeReader(
+  apiBaseUrl: string,
+  adminToken: () => Promise<string>,
+): (phone: string) => Promise<string | undefined> {
+  return async (phone) => {
+    const response = await fetch(`${apiBaseUrl}/sms/outbox?limit=1000`, {
+      headers: { authorization: `Bearer ${await adminToken()}` },
+    });
+    if (!response.ok) return undefined;
+    const entries = (await response.json()) as { to: string; body: string; createdAt: string }[];
+    const codes = entries
+      .filter((entry) => entry.to === phone)
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
+      .map((entry) => /code is (\d{6})/.exec(entry.body)?.[1])
+      .filter((code): code is string => code !== undefined);
+    return codes[0];
+  };
 }

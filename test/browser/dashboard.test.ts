@@ -6,7 +6,7 @@ import { seededRandom } from '../../harness/random';
 import { clientToken } from '../../local/identity/tokens';
 import { type LocalStack, startLocalStack } from '../../local/localStack';
 import { runSimulation } from '../../local/simulator/deviceSimulator';
-import { simulateUsers } from '../../local/simulator/userSimulator';
+import { outboxCodeReader, simulateUsers } from '../../local/simulator/userSimulator';
 import { hubRequests } from '../support/hubRequests';
 
 // `npm run screenshots` sets this to refresh the README's pictures in docs/.
@@ -331,6 +331,9 @@ describe.skipIf(!chromiumAvailable)('the dashboard in Chromium', () => {
     await simulateUsers({
       apiBaseUrl: stack.endpoints.apiBaseUrl,
       accessToken: async () => manager,
+      readCode: outboxCodeReader(stack.endpoints.apiBaseUrl, () =>
+        clientToken(stack.endpoints.identity, 'Fleet.Admin'),
+      ),
       users: 10,
       moveEveryMs: 0,
       random: seededRandom(3),

@@ -97,6 +97,41 @@ async function put(
   return app.http(name, { method: 'PUT', path, params: { username }, body });
 }
 
+/** The newest verification code a phone received (from the Twilio stand-in or the outbox). */
+async function codeFor(app: TestFunctionApp, phone: string): Promise<string> {
+  const fromTwilio = twilio.sent.filter((sms) => sms.to === phone).map((sms) => sms.body);
+  const outbox = await app.http('smsOutbox', { path: 'sms/outbox?limit=1000' });
+  const fromOutbox =
+    outbox.status === 200
+      ? (outbox.body as { to: string; body: string }[])
+          .filter((e) => e.to === phone)
+          .map((e) => e.body)
+      : [];
+  const codes = [...fromTwilio, ...fromOutbox]
+    .map((body) => /code is (\d{6})/.exec(body)?.[1])
+    .filter((code): code is string => code !== undefined);
+  const code = codes.at(-1);
+  if (!code) throw new Error(`no verification code reached ${phone}`);
+  return code;
+}
+
+/** Proves the user's phone theirs, as a client would: ask for a code, send it back. */
+async function verifyPhone(app: TestFunctionApp, username: string, phone: string) {
+  const asked = await app.http('startPhoneVerification', {
+    method: 'POST',
+    path: `users/${username}/phone/verification`,
+    params: { username },
+  });
+  expect(asked.status, JSON.stringify(asked.body)).toBe(200);
+  const verified = await app.http('verifyPhone', {
+    method: 'POST',
+    path: `users/${username}/phone/verify`,
+    params: { username },
+    body: { code: await codeFor(app, phone) },
+  });
+  expect(verified.status, JSON.stringify(verified.body)).toBe(200);
+}
+
 async function createUser(
   { app }: Encounters,
   username: string,
@@ -122,13 +157,16 @@ async function createUser(
     }),
   ];
   for (const step of steps) expect(step.status, JSON.stringify(step.body)).toBe(200);
+  await verifyPhone(app, username, phone);
   return phone;
 }
 
 const match = (app: TestFunctionApp, username: string, window: number, dequeueCount = 1) =>
   app.queue('encounterMatcher', { username, window }, dequeueCount);
 
-const sentTo = (phone: string) => twilio.sent.filter((sms) => sms.to === phone);
+// Match SMS only: verification codes go to the same numbers.
+const sentTo = (phone: string) =>
+  twilio.sent.filter((sms) => sms.to === phone && !/code is \d{6}/.test(sms.body));
 
 async function recent({ app }: Encounters): Promise<{ matches: number; sms: string }[]> {
   const response = await app.http('recentEncounters', { path: 'encounters/recent' });
@@ -386,6 +424,74 @@ describe('claims that cannot be abused (regressions)', () => {
     expect((await claim()).status).toBe(200);
   });
 
+  it('texts a phone only once a code sent to it came back; codes are limited per number, per account and per try', async () => {
+    const env = encounters();
+    const ivy = testUser('subject-ivy');
+    const call = (name: string, path: string, body?: unknown, method = 'POST') =>
+      env.app.http(name, {
+        method,
+        path,
+        params: { username: 'ivy' },
+        ...(body === undefined ? {} : { body }),
+        ...as(ivy),
+      });
+    const phone = '+447700900321';
+    expect((await call('putUser', 'users/ivy', { ...profile, phone }, 'PUT')).body).toMatchObject({
+      phoneVerified: false,
+    });
+    // Unverified: a match texts nobody.
+    await call('putUserLocation', 'users/ivy/location', origin, 'PUT');
+    await call('putUserEncounter', 'users/ivy/encounter', { enabled: true }, 'PUT');
+    await createUser(env, 'ivy_m', { at: north(100), interests: ['a', 'b'] });
+    await match(env.app, 'ivy', 1);
+    expect(sentTo(phone)).toEqual([]);
+    expect((await recent(env)).map((row) => row.sms)).toContain('skipped');
+
+    expect((await call('startPhoneVerification', 'users/ivy/phone/verification')).status).toBe(200);
+    // Wrong codes count down, and the fifth voids the code.
+    for (let left = 4; left >= 0; left--)
+      expect(
+        await call('verifyPhone', 'users/ivy/phone/verify', {
+          code: '000000' === (await codeFor(env.app, phone)) ? '111111' : '000000',
+        }),
+      ).toMatchObject({
+        status: 400,
+        body: { error: { message: `the code is wrong (${left} tries left)` } },
+      });
+    expect(
+      (await call('verifyPhone', 'users/ivy/phone/verify', { code: await codeFor(env.app, phone) }))
+        .body,
+    ).toMatchObject({
+      error: { message: expect.stringMatching(/^no code is waiting/) },
+    });
+    // Two more codes to this number, then the number's hourly limit.
+    expect((await call('startPhoneVerification', 'users/ivy/phone/verification')).status).toBe(200);
+    expect(
+      (await call('verifyPhone', 'users/ivy/phone/verify', { code: await codeFor(env.app, phone) }))
+        .status,
+    ).toBe(200);
+    await call('putUser', 'users/ivy', { ...profile, phone: '+447700900322' }, 'PUT');
+    expect((await call('putUser', 'users/ivy', { ...profile, phone }, 'PUT')).body).toMatchObject({
+      phoneVerified: false,
+    });
+    expect((await call('startPhoneVerification', 'users/ivy/phone/verification')).status).toBe(200);
+    const limited = await call('startPhoneVerification', 'users/ivy/phone/verification');
+    expect(limited).toMatchObject({
+      status: 429,
+      body: { error: { message: 'at most 3 codes an hour to one number; try again later' } },
+    });
+    // One account asks for at most 5 codes an hour, whatever the numbers.
+    for (const n of [1, 2, 3]) {
+      await call('putUser', 'users/ivy', { ...profile, phone: `+44770090040${n}` }, 'PUT');
+      const asked = await call('startPhoneVerification', 'users/ivy/phone/verification');
+      expect(asked.status).toBe(n <= 2 ? 200 : 429);
+      if (n > 2)
+        expect(asked.body).toMatchObject({
+          error: { message: 'at most 5 codes an hour for one account; try again later' },
+        });
+    }
+  });
+
   it('takes no radius finer than the 250 m distances are rounded to', async () => {
     const { app } = encounters();
     const gil = testUser('subject-gil');
@@ -570,11 +676,12 @@ describe('encounterMatcher deliveries', () => {
   it('retries when Twilio cannot be reached', async () => {
     const uri = newDatabase();
     const closed = `http://127.0.0.1:${await freePort()}`;
-    const offline = encounters({ TWILIO_API_BASE_URL: closed }, uri);
-    const phone = await createUser(offline, 'offline', { interests: ['tea', 'maps'] });
-    await createUser(offline, 'offline_m', { at: north(100), interests: ['tea', 'maps'] });
-    await expect(match(offline.app, 'offline', 1)).rejects.toThrow(/Twilio unreachable/);
+    // The users (and their verification codes) while Twilio answers; the match while it does not.
     const online = encounters({}, uri);
+    const phone = await createUser(online, 'offline', { interests: ['tea', 'maps'] });
+    await createUser(online, 'offline_m', { at: north(100), interests: ['tea', 'maps'] });
+    const offline = encounters({ TWILIO_API_BASE_URL: closed }, uri);
+    await expect(match(offline.app, 'offline', 1)).rejects.toThrow(/Twilio unreachable/);
     await match(online.app, 'offline', 1, 2);
     expect(sentTo(phone)).toHaveLength(1);
   });

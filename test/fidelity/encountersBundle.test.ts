@@ -83,7 +83,20 @@ describe('encounters through the built bundle', () => {
       expect(
         (await put('putUserEncounter', username, '/encounter', { enabled: true })).http?.status,
       ).toBe(200);
+      // The phone is theirs: the code Twilio delivered comes back.
+      const post = (path: string, body: unknown) =>
+        http(path.endsWith('verify') ? 'verifyPhone' : 'startPhoneVerification', {
+          method: 'POST',
+          url: `https://fl.azurewebsites.net/api/users/${username}${path}`,
+          params: { username },
+          body: JSON.stringify(body),
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${manager}` },
+        });
+      expect((await post('/phone/verification', {})).http?.status).toBe(200);
+      const code = /code is (\d{6})/.exec(twilio.sent.at(-1)?.body ?? '')?.[1];
+      expect((await post('/phone/verify', { code })).http?.status).toBe(200);
     }
+    twilio.sent.splice(0);
     const zedApp = await listenToHub(signalR, 'users', ['encounterMatch'], 'zed');
     const dashboard = await listenToHub(signalR, 'telemetry', ['encounterMatched']);
     const text = JSON.stringify({ username: 'zed', window: 42 });

@@ -152,6 +152,22 @@ const contract: Record<
       authLevel: 'anonymous',
     },
   },
+  startPhoneVerification: {
+    trigger: {
+      type: 'httpTrigger',
+      route: 'users/{username}/phone/verification',
+      methods: ['POST'],
+      authLevel: 'anonymous',
+    },
+  },
+  verifyPhone: {
+    trigger: {
+      type: 'httpTrigger',
+      route: 'users/{username}/phone/verify',
+      methods: ['POST'],
+      authLevel: 'anonymous',
+    },
+  },
   putUserOwner: {
     trigger: {
       type: 'httpTrigger',

@@ -34,6 +34,8 @@ const accessTable: Record<string, string> = {
   smsOutbox: 'GET roles:Fleet.Admin',
   putUser: 'PUT user',
   putUserOwner: 'PUT roles:Users.Manage',
+  startPhoneVerification: 'POST user',
+  verifyPhone: 'POST user',
   putUserLocation: 'PUT user',
   putUserEncounter: 'PUT user',
   getUserMatches: 'GET user',

@@ -116,6 +116,7 @@ describe.each(stacks)('the $stack stack', ({ stack, file }) => {
     ).toEqual([
       'users',
       'smsoptouts',
+      'phoneverifications',
       'rooms',
       'roomprofiles',
       'catalog',

@@ -5,7 +5,7 @@ import { seededRandom } from '../../harness/random';
 import { clientToken, userToken } from '../../local/identity/tokens';
 import { createSasToken } from '../../local/iotHub/sharedAccessSignature';
 import { type LocalStack, startLocalStack } from '../../local/localStack';
-import { simulateUsers } from '../../local/simulator/userSimulator';
+import { outboxCodeReader, simulateUsers } from '../../local/simulator/userSimulator';
 
 let stack: LocalStack;
 const connections: HubConnection[] = [];
@@ -75,6 +75,9 @@ describe('encounters in the local cloud', () => {
     await simulateUsers({
       apiBaseUrl,
       accessToken: async () => manager,
+      readCode: outboxCodeReader(stack.endpoints.apiBaseUrl, () =>
+        clientToken(stack.endpoints.identity, 'Fleet.Admin'),
+      ),
       users: 12,
       moveEveryMs: 0,
       random: seededRandom(3),
@@ -95,6 +98,17 @@ describe('encounters in the local cloud', () => {
         });
         expect(response.status, await response.clone().text()).toBe(200);
       }
+      // The phone is theirs: the code the outbox holds comes back (codes are not match SMS).
+      expect(
+        (await api(`users/${username}/phone/verification`, { method: 'POST', token })).status,
+      ).toBe(200);
+      const code = await outboxCodeReader(apiBaseUrl, async () => admin)('+447700900111');
+      const verified = await api(`users/${username}/phone/verify`, {
+        method: 'POST',
+        token,
+        body: JSON.stringify({ code }),
+      });
+      expect(verified.status, await verified.clone().text()).toBe(200);
     }
     // Bob cannot act as Alice, nor listen as her, nor join the operators' hub.
     expect((await api('users/alice/negotiate', { method: 'POST', token: bob })).status).toBe(403);
@@ -122,7 +136,9 @@ describe('encounters in the local cloud', () => {
 
     const outbox = await until(
       async () =>
-        (await (await api('sms/outbox?limit=100', { token: admin })).json()) as OutboxEntry[],
+        (
+          (await (await api('sms/outbox?limit=1000', { token: admin })).json()) as OutboxEntry[]
+        ).filter((entry) => !/code is \d{6}/.test(entry.body)),
       (entries) => entries.length >= 8 && entries.some((e) => e.username === 'alice'),
     );
     expect(outbox.find((e) => e.username === 'alice')?.body).toBe(
@@ -151,7 +167,9 @@ describe('encounters in the local cloud', () => {
     const settled = await until(
       async () => {
         const [entries, rows] = await Promise.all([
-          (await api('sms/outbox?limit=100', { token: admin })).json() as Promise<OutboxEntry[]>,
+          (
+            (await (await api('sms/outbox?limit=1000', { token: admin })).json()) as OutboxEntry[]
+          ).filter((entry) => !/code is \d{6}/.test(entry.body)),
           (await api('encounters/recent?limit=100', { token: operator })).json() as Promise<
             { matches: number; sms: string }[]
           >,

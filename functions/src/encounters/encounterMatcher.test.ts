@@ -17,6 +17,7 @@ function user(username: string, overrides: Partial<EncounterUser> = {}): Encount
     encounter: { enabled: true, radiusMeters: 1000, locationUpdatedAt: now },
     matchHistory: [],
     phoneStatus: 'ok',
+    phoneVerified: true,
     createdAt: now,
     updatedAt: now,
     ...overrides,

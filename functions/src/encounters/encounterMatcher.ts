@@ -81,7 +81,11 @@ export function createEncounterMatcher(deps: EncounterMatcherDeps) {
 
       let sms: Notification['sms'];
       let smsDetail: string | undefined;
-      if (user.phoneStatus !== 'ok') {
+      if (user.phoneVerified !== true) {
+        // Nobody is texted on a number they did not prove is theirs.
+        sms = 'skipped';
+        smsDetail = 'phone is unverified';
+      } else if (user.phoneStatus !== 'ok') {
         sms = 'skipped';
         smsDetail = `phone is ${user.phoneStatus}`;
       } else if (await deps.users.isOptedOut(user.phone)) {

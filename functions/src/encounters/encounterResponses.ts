@@ -15,9 +15,16 @@ export const distanceStepMeters = 250;
  * stores' projections already leave it out; this is the last line).
  */
 export function publicUser(user: EncounterUser) {
-  const { encounter, owner: _owner, ...rest } = user;
+  // Neither the owner nor a pending code's hash leaves the API.
+  const {
+    encounter,
+    owner: _owner,
+    phoneVerification: _pending,
+    ...rest
+  } = user as EncounterUser & { phoneVerification?: unknown };
   return {
     ...rest,
+    phoneVerified: user.phoneVerified === true,
     encounter: {
       enabled: encounter.enabled,
       radiusMeters: encounter.radiusMeters,

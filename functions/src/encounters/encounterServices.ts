@@ -6,6 +6,7 @@ import type { LazyTable } from '../platform/tableClientFactory';
 import { createEncounterMatcher, type EncounterMatcher } from './encounterMatcher';
 import { createEncounterScheduler, type EncounterScheduler } from './encounterScheduler';
 import { NotificationLedger } from './notificationLedger';
+import { PhoneVerification } from './phoneVerification';
 import { SmsOutbox } from './smsOutbox';
 import { createTwilioSmsSender } from './twilioSms';
 import { UserStore } from './userStore';
@@ -15,6 +16,7 @@ export interface EncounterServices {
   readonly ledger: NotificationLedger;
   readonly scheduler: EncounterScheduler;
   readonly matcher: EncounterMatcher;
+  readonly verification: PhoneVerification;
   /** Present while SMS_MODE is `outbox`. */
   readonly outbox?: SmsOutbox;
   readonly twilioAuthToken?: string;
@@ -60,6 +62,7 @@ export function createEncounterServices(
     ledger,
     scheduler,
     matcher,
+    verification: new PhoneVerification(database, sms),
     ...(outbox ? { outbox } : {}),
     ...(config.twilioAuthToken ? { twilioAuthToken: config.twilioAuthToken } : {}),
     ...(config.twilioWebhookUrl ? { twilioWebhookUrl: config.twilioWebhookUrl } : {}),

@@ -28,6 +28,8 @@ export interface EncounterUser {
   /** Usernames this user has already been told about; they are never matched again. */
   readonly matchHistory: readonly string[];
   readonly phoneStatus: PhoneStatus;
+  /** True once a code sent to the phone came back (PhoneVerification); match SMS need it. */
+  readonly phoneVerified?: boolean;
   /** The issuer-qualified token subject that claimed the username; never returned by the API. */
   readonly owner?: string;
   readonly createdAt: Date;

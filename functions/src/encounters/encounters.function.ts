@@ -68,6 +68,7 @@ export function createEncountersFunctions(deps: {
       services: EncounterServices,
       username: string,
       request: HttpRequest,
+      caller: Caller,
     ) => Promise<unknown>,
   ): HttpFunctionDefinition => ({
     kind: 'http',
@@ -79,7 +80,7 @@ export function createEncountersFunctions(deps: {
       const services = await feature();
       const username = readUsername(request.params.username);
       await actAs(services, username, caller);
-      return { jsonBody: await handle(services, username, request) };
+      return { jsonBody: await handle(services, username, request, caller as Caller) };
     },
   });
   let warnedUnconfigured = false;
@@ -127,6 +128,24 @@ export function createEncountersFunctions(deps: {
         return { jsonBody: { username, owner } };
       },
     },
+    asUser(
+      'startPhoneVerification',
+      'users/{username}/phone/verification',
+      'POST',
+      async (s, username, _request, caller) =>
+        s.verification.start(
+          username,
+          hasRole(caller, 'Users.Manage') ? undefined : ownerKey(caller),
+          new Date(),
+        ),
+    ),
+    asUser('verifyPhone', 'users/{username}/phone/verify', 'POST', async (s, username, request) => {
+      const body = (await readJsonBody(request)) as { code?: unknown } | null;
+      if (typeof body?.code !== 'string')
+        throw new AppError('validation_failed', 'send {"code": "<the six digits from the SMS>"}');
+      await s.verification.confirm(username, body.code, new Date());
+      return { username, phoneVerified: true };
+    }),
     asUser('putUserLocation', 'users/{username}/location', 'PUT', async (s, username, request) =>
       publicUser(
         await s.users.setLocation(username, readLocation(await readJsonBody(request)), new Date()),

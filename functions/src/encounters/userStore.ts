@@ -70,7 +70,8 @@ export class UserStore {
           $set: {
             ...profile,
             updatedAt: now,
-            ...(phoneChanged ? { phoneStatus: 'ok' as const } : {}),
+            // A new number is unverified until a code sent to it comes back.
+            ...(phoneChanged ? { phoneStatus: 'ok' as const, phoneVerified: false } : {}),
             ...(claim.anyOwner ? {} : { owner: claim.owner }),
           },
           $setOnInsert: {
@@ -82,7 +83,7 @@ export class UserStore {
               queuedWindow: 0,
             },
             matchHistory: [],
-            ...(phoneChanged ? {} : { phoneStatus: 'ok' as const }),
+            ...(phoneChanged ? {} : { phoneStatus: 'ok' as const, phoneVerified: false }),
             createdAt: now,
           },
         },

@@ -121,6 +121,8 @@ export const collectionNames = {
   notifications: 'notifications',
   /** Phone numbers that answered STOP, by E.164 number. */
   smsOptOuts: 'smsoptouts',
+  /** Phone verification codes sent, per number and per account, for their hourly limits. */
+  phoneVerifications: 'phoneverifications',
   /** Collaborative rooms: members, queue and version, one document each. */
   rooms: 'rooms',
   /** Open SignalR connections on the rooms hub, by connection id: presence. */
