@@ -34,6 +34,17 @@ export interface CountedEvent {
 /** Event names counted apart per product and minute; the rest are counted as `other`. */
 export const maxEventTypesPerRow = 50;
 
+/**
+ * Products counted apart per minute; the rest of that minute's products share one row, `other`
+ * (key {@link otherProductsKey}). So a minute is at most 51 rows, and a window of N minutes reads
+ * at most 51 N rows, whatever product ids devices send. Instances writing the same minute at
+ * once may each admit a few more: the bound is 50 plus the products of the batches in flight.
+ */
+export const maxProductsPerMinute = 50;
+/** The row of a minute's products past the first 50: `~` keeps it clear of any product's key. */
+export const otherProductsKey = '~other';
+export const otherProductsId = 'other';
+
 interface CounterEntity {
   productId: string;
   minute: string;
@@ -57,14 +68,37 @@ export class ProductCounterStore {
   constructor(private readonly table: LazyTable) {}
 
   async add(events: readonly CountedEvent[]): Promise<void> {
-    const byMinute = new Map<string, Map<string, CountedEvent[]>>();
-    for (const event of events) {
-      const products = byMinute.get(event.minute) ?? new Map<string, CountedEvent[]>();
-      const rowKey = keyFor(event.productId);
-      products.set(rowKey, [...(products.get(rowKey) ?? []), event]);
-      byMinute.set(event.minute, products);
-    }
     const client = await this.table.client();
+    const minutes = new Map<string, CountedEvent[]>();
+    for (const event of events)
+      minutes.set(event.minute, [...(minutes.get(event.minute) ?? []), event]);
+    const byMinute = new Map<string, Map<string, CountedEvent[]>>();
+    for (const [minute, minuteEvents] of minutes) {
+      // The products the minute already counts apart (one small query, keys only).
+      const admitted = new Set<string>();
+      const pages = client
+        .listEntities({
+          queryOptions: { filter: `PartitionKey eq ${odataString(minute)}`, select: ['RowKey'] },
+        })
+        .byPage({ maxPageSize: maxProductsPerMinute + 1 });
+      for await (const page of pages) {
+        for (const row of page)
+          if (row.rowKey !== otherProductsKey) admitted.add(String(row.rowKey));
+        if (admitted.size >= maxProductsPerMinute) break;
+      }
+      const products = new Map<string, CountedEvent[]>();
+      for (const event of minuteEvents) {
+        let rowKey = keyFor(event.productId);
+        if (!admitted.has(rowKey)) {
+          if (admitted.size < maxProductsPerMinute) admitted.add(rowKey);
+          else rowKey = otherProductsKey;
+        }
+        const counted =
+          rowKey === otherProductsKey ? { ...event, productId: otherProductsId } : event;
+        products.set(rowKey, [...(products.get(rowKey) ?? []), counted]);
+      }
+      byMinute.set(minute, products);
+    }
     await Promise.all(
       [...byMinute].map(([minute, products]) =>
         updatePartitionOptimistically<TableEntityResult<CounterEntity>>(
