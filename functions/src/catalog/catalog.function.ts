@@ -1,6 +1,8 @@
+import { type Caller, ownerKey } from '../identity/caller';
 import { AppError } from '../platform/appError';
 import type { HttpFunctionDefinition } from '../platform/functionDefinition';
 import { readJsonBody } from '../platform/http';
+import { createRateLimiter, type RateLimiter } from '../platform/rateLimiter';
 import { settingNames } from '../platform/settingNames';
 import { readCatalogQuery } from './catalogQuery';
 import type { CatalogSearch } from './catalogSearch';
@@ -13,6 +15,8 @@ export interface CatalogDeps {
   /** Absent without SEARCH_ENDPOINT; loaded on first use. */
   readonly search?: () => Promise<CatalogSearch>;
   readonly problems?: readonly string[];
+  /** Searches and suggestions per caller; by default 10 a second, bursts of 30, per instance. */
+  readonly searchLimiter?: RateLimiter;
 }
 
 /**
@@ -29,6 +33,15 @@ export function createCatalogFunctions(deps: CatalogDeps): HttpFunctionDefinitio
         ? `the catalog is misconfigured: ${deps.problems.join('; ')}`
         : `the catalog needs ${setting}`,
     );
+  };
+  // A page that searches as someone types sends a few a second; a script sends far more.
+  const limiter = deps.searchLimiter ?? createRateLimiter({ perSecond: 10, burst: 30 });
+  const limit = (caller: Caller | undefined) => {
+    const taken = limiter.take(caller ? ownerKey(caller) : 'anonymous');
+    if (!taken.ok)
+      throw new AppError('too_many_requests', 'too many searches; slow down and try again', {
+        headers: { 'retry-after': String(taken.retryAfterSeconds) },
+      });
   };
   const routeId = (id: string | undefined) => {
     if (!id || !trackIdPattern.test(id))
@@ -81,7 +94,8 @@ export function createCatalogFunctions(deps: CatalogDeps): HttpFunctionDefinitio
       route: 'catalog/search',
       methods: ['GET'],
       access: { kind: 'signedIn' },
-      handler: async (request) => {
+      handler: async (request, _context, caller) => {
+        limit(caller);
         const search = await need(deps.search, settingNames.searchEndpoint)();
         const found = await search.search(readCatalogQuery(request.query));
         return {
@@ -99,7 +113,8 @@ export function createCatalogFunctions(deps: CatalogDeps): HttpFunctionDefinitio
       route: 'catalog/suggest',
       methods: ['GET'],
       access: { kind: 'signedIn' },
-      handler: async (request) => {
+      handler: async (request, _context, caller) => {
+        limit(caller);
         const search = await need(deps.search, settingNames.searchEndpoint)();
         const text = (request.query.get('q') ?? '').trim();
         if (text.length < 1 || text.length > 100)

@@ -1,4 +1,5 @@
 import { AppError } from '../platform/appError';
+import { buildCatalogFilter } from './catalogFilter';
 import type { CatalogSearchQuery } from './catalogSearch';
 
 const rangeFields = new Set(['year', 'popularity', 'durationSeconds']);
@@ -22,7 +23,9 @@ export function readCatalogQuery(query: URLSearchParams): CatalogSearchQuery {
     throw new AppError('validation_failed', 'q must be at most 1,000 characters');
   const filters: string[] = [];
   const given = query.get('filter')?.trim();
-  if (given) filters.push(`(${given})`);
+  // Rebuilt from the fields and operators the catalog allows, never passed through as sent.
+  if (given) filters.push(`(${buildCatalogFilter(given)})`);
+  if (syntax === 'full') refuseCostlyTerms(text);
   if (syntax === 'full' && range.test(text)) {
     range.lastIndex = 0;
     if (/\bOR\b|\|\||\bNOT\b|!|(^|\s)-|[()]/.test(text.replace(range, '')))
@@ -81,4 +84,27 @@ export function readCatalogQuery(query: URLSearchParams): CatalogSearchQuery {
     top: Math.max(1, integer('top', 20, 50)),
     skip: integer('skip', 0, 1000),
   };
+}
+
+/** Regular expressions and leading wildcards longer than this are refused: each scans the index. */
+export const maxCostlyTermLength = 32;
+
+/**
+ * Refuses the full-syntax terms that make the service walk every term of the index: a regular
+ * expression (`/.../`) or a term starting with a wildcard (`*ing`, `?ing`), over 32 characters.
+ * https://learn.microsoft.com/azure/search/query-lucene-syntax#bkmk_regex
+ */
+function refuseCostlyTerms(text: string): void {
+  for (const [, body = ''] of text.matchAll(/(?:^|[\s(:])\/((?:[^/\\]|\\.)*)\//g))
+    if (body.length > maxCostlyTermLength)
+      throw new AppError(
+        'validation_failed',
+        `a regular expression in q may be at most ${maxCostlyTermLength} characters`,
+      );
+  for (const [term = ''] of text.matchAll(/(?<=^|[\s(:])[*?][^\s)]*/g))
+    if (term.length > maxCostlyTermLength)
+      throw new AppError(
+        'validation_failed',
+        `a term starting with a wildcard may be at most ${maxCostlyTermLength} characters`,
+      );
 }
