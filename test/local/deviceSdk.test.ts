@@ -237,23 +237,23 @@ describe('IoT Hub stand-in: devices refused over MQTT', () => {
 
 describe('the MQTT door, given a malformed property bag', () => {
   it('refuses the publish and logs why, and the hub keeps running (regression: an uncaught URIError ended npm start)', async () => {
-    const device = addDevice('pi-7');
+    const device = addDevice('pi-bag');
     const { client: mqtt, connected } = await rawMqtt(
-      'pi-7',
-      deviceToken('pi-7', device.primaryKey, 600),
+      'pi-bag',
+      deviceToken('pi-bag', device.primaryKey, 600),
     );
     expect(connected).toBe(true);
     const closed = new Promise<void>((resolve) => mqtt.once('close', () => resolve()));
-    mqtt.publish('devices/pi-7/messages/events/%E0%A4%A', '{"temperature":20}', { qos: 1 });
+    mqtt.publish('devices/pi-bag/messages/events/%E0%A4%A', '{"temperature":20}', { qos: 1 });
     await closed;
     mqtt.end(true);
     expect(
       lines.some((line) =>
-        /^MQTT: pi-7 published to .*malformed percent-escape.*; refused$/.test(line),
+        /^MQTT: pi-bag published to .*malformed percent-escape.*; refused$/.test(line),
       ),
     ).toBe(true);
     // Still up: a new connection sends.
-    const again = await rawMqtt('pi-7', deviceToken('pi-7', device.primaryKey, 600));
+    const again = await rawMqtt('pi-bag', deviceToken('pi-bag', device.primaryKey, 600));
     expect(again.connected).toBe(true);
     again.client.end(true);
   });
