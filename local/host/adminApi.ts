@@ -2,6 +2,7 @@ import type http from 'node:http';
 import type { FunctionDefinition } from '../../functions/src/hosting';
 import { readBody, sendJson } from '../httpServer';
 import { type FunctionKeys, isMasterKey } from './functionKeys';
+import { decodeRouteValue } from './httpRoute';
 import type { NonHttpFunction } from './invocation';
 
 /**
@@ -42,7 +43,7 @@ export async function handleAdminRequest(
     sendJson(response, 400, { error: { code: 'invalid_json', message: 'send {"input": "..."}' } });
     return true;
   }
-  const name = decodeURIComponent(admin[1] ?? '');
+  const name = decodeRouteValue(admin[1] ?? '');
   const definition = options.definitions.find((d) => d.name === name);
   if (!definition) {
     sendJson(response, 404, { error: { code: 'not_found', message: `no function named ${name}` } });

@@ -25,9 +25,24 @@ export function compileRoute(template: string): HttpRoute {
       const params: Record<string, string> = {};
       names.forEach((name, index) => {
         const value = found[index + 1];
-        if (value !== undefined) params[name] = decodeURIComponent(value);
+        if (value !== undefined) params[name] = decodeRouteValue(value);
       });
       return params;
     },
   };
+}
+
+/**
+ * A route value decoded as ASP.NET Core's routing (the Functions host) decodes it: each run of
+ * valid escapes becomes its text, and what does not decode (`%'`, a lone `%E0`) stays as sent,
+ * rather than failing the request. The function then sees the odd value and refuses it itself.
+ */
+export function decodeRouteValue(value: string): string {
+  return value.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run;
+    }
+  });
 }
