@@ -1,8 +1,7 @@
 import type { HttpRequest } from '@azure/functions';
 import { AppError } from '../platform/appError';
-import { deviceIdRule, isValidDeviceId } from '../platform/deviceId';
 import type { HttpFunctionDefinition } from '../platform/functionDefinition';
-import { queryInteger, readJsonBody } from '../platform/http';
+import { queryInteger, readJsonBody, routeDeviceId } from '../platform/http';
 import { settingNames } from '../platform/settingNames';
 import { decodeContinuation, encodeContinuation } from './continuationToken';
 import { type DeviceMessageProxy, maxDeviceMessageBytes } from './deviceMessageProxy';
@@ -62,8 +61,7 @@ export function createGatewayFunctions(deps: GatewayDeps): HttpFunctionDefinitio
       access: { kind: 'roles', anyOf: ['Fleet.Admin'] },
       handler: async (request, context, caller) => {
         if (!deps.registry) throw notConfigured();
-        const deviceId = request.params.id ?? '';
-        if (!isValidDeviceId(deviceId)) throw new AppError('validation_failed', deviceIdRule);
+        const deviceId = routeDeviceId(request);
         const device = await deps.registry.connection(deviceId);
         if (!device) throw new AppError('not_found', `no device ${deviceId} in the registry`);
         context.log(
@@ -81,8 +79,7 @@ export function createGatewayFunctions(deps: GatewayDeps): HttpFunctionDefinitio
       access: { kind: 'roles', anyOf: ['Fleet.Admin'] },
       handler: async (request, context, caller) => {
         if (!deps.registry || !deps.eraseDeviceData) throw notConfigured();
-        const deviceId = request.params.id ?? '';
-        if (!isValidDeviceId(deviceId)) throw new AppError('validation_failed', deviceIdRule);
+        const deviceId = routeDeviceId(request);
         const identity = await deps.registry.remove(deviceId);
         const rows = await deps.eraseDeviceData(deviceId);
         if (!identity && rows === 0)
@@ -104,8 +101,7 @@ export function createGatewayFunctions(deps: GatewayDeps): HttpFunctionDefinitio
       maxBodyBytes: maxDeviceMessageBytes,
       handler: async (request) => {
         if (!deps.proxy) throw notConfigured();
-        const deviceId = request.params.id ?? '';
-        if (!isValidDeviceId(deviceId)) throw new AppError('validation_failed', deviceIdRule);
+        const deviceId = routeDeviceId(request);
         const answer = await deps.proxy({
           deviceId,
           authorization: request.headers.get('authorization'),
