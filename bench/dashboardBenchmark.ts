@@ -58,11 +58,27 @@ export const dashboardBenchmark: Benchmark = {
       });
       // Signed in as the local operator at once; the page keeps ?metrics across the sign-in.
       await page.goto(`${stack.endpoints.dashboardUrl}?metrics&login_hint=operator`);
+      // Predicates as functions, not strings: the page's Content-Security-Policy forbids eval.
+      // (They run in the page; this file is type-checked without the DOM's types.)
+      type InPage = {
+        document: {
+          querySelector(
+            s: string,
+          ): { textContent: string | null; getAttribute(n: string): string | null } | null;
+        };
+      };
       await page.waitForFunction(
-        `document.querySelector('#totals')?.textContent?.includes(${JSON.stringify(devices.toLocaleString('en-US'))})`,
+        (total) =>
+          (globalThis as unknown as InPage).document
+            .querySelector('#totals')
+            ?.textContent?.includes(total) ?? false,
+        devices.toLocaleString('en-US'),
       );
       await page.waitForFunction(
-        `document.querySelector('#connection')?.getAttribute('data-state') === 'live'`,
+        () =>
+          (globalThis as unknown as InPage).document
+            .querySelector('#connection')
+            ?.getAttribute('data-state') === 'live',
       );
       const cdp = await page.context().newCDPSession(page);
       const heapMB = async () => {
