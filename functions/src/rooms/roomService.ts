@@ -125,11 +125,14 @@ export function createRoomService(deps: {
     const joining = command.method === 'createRoom' || command.method === 'joinRoom';
     const actor = { userId, name: joining ? await people.nameOf(userId) : userId };
     // A retried request finds the room its first attempt made: the id comes from the request.
-    const createdId = requestKey
-      ? createHash('sha256').update(requestKey).digest('base64url').slice(0, 16)
-      : randomBytes(12).toString('base64url');
+    const createdId =
+      command.method !== 'createRoom'
+        ? undefined
+        : requestKey
+          ? createHash('sha256').update(requestKey).digest('base64url').slice(0, 16)
+          : randomBytes(12).toString('base64url');
     // Nobody is in more than a bounded number of rooms: each one costs every reconnect.
-    if (command.method === 'createRoom' || command.method === 'joinRoom') {
+    if (joining) {
       const mine = await rooms.versionsOf(userId, roomLimits.roomsPerPerson);
       if (mine.length >= roomLimits.roomsPerPerson) {
         const target =
@@ -145,7 +148,7 @@ export function createRoomService(deps: {
       }
     }
     if (command.method === 'createRoom') {
-      const roomId = createdId;
+      const roomId = createdId as string;
       for (let attempt = 0; attempt < 5; attempt++) {
         const created = await rooms.create({
           _id: roomId,
