@@ -127,7 +127,7 @@ describe('the GitHub workflows', () => {
     const step = pulumi.jobs.pulumi?.steps?.find((s) => s.uses?.startsWith('pulumi/actions@'));
     expect(step?.with).toMatchObject({
       'comment-on-pr': expression("inputs.command == 'preview'"),
-      upsert: true,
+      upsert: expression("inputs.command == 'up'"),
     });
   });
 
