@@ -81,7 +81,7 @@ const allowedOrigins = pulumi
   .all([dashboardOrigin, stage.dashboardExtraOrigins])
   .apply(([origin, extra]) => [origin, ...extra]);
 
-// Operators and back ends sign in with Entra ID (v2 tokens); see the README's "Who may call what".
+// Operators and back ends sign in with Entra ID (v2 tokens); see docs/features/identity.md.
 const signIn = new AppRegistration('signin', {
   displayName: `fieldline-${stage.stage}`,
   dashboardUrls: allowedOrigins,

@@ -53,7 +53,7 @@ export function azureStage(
       const roles = tokenRoles(value);
       if (!roles.includes(role))
         throw new Error(
-          `the verifying identity's token has no ${role} role (it has: ${roles.join(', ') || 'none'}); assign it ${verifyRoles.join(', ')} on the stage's app registration (README, "Deploy from CI")`,
+          `the verifying identity's token has no ${role} role (it has: ${roles.join(', ') || 'none'}); assign it ${verifyRoles.join(', ')} on the stage's app registration (docs/deploy.md, "Deploy from CI")`,
         );
       return value;
     },

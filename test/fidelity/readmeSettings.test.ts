@@ -3,11 +3,11 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { settingNames } from '../../functions/src/platform/settingNames';
 
-const readme = readFileSync(path.resolve(__dirname, '../../README.md'), 'utf8');
+const readme = readFileSync(path.resolve(__dirname, '../../docs/configuration.md'), 'utf8');
 
-/** The names in the first column of the README's "Configuration (app settings)" table. */
+/** The names in the first column of docs/configuration.md's "Configuration (app settings)" table. */
 function documentedSettings(): Set<string> {
-  const section = readme.split('## Configuration (app settings)')[1]?.split('\n## ')[0] ?? '';
+  const section = readme.split('# Configuration (app settings)')[1]?.split('\n## ')[0] ?? '';
   const names = new Set<string>();
   for (const line of section.split('\n')) {
     const firstCell = /^\|([^|]*)\|/.exec(line)?.[1] ?? '';
@@ -16,7 +16,7 @@ function documentedSettings(): Set<string> {
   return names;
 }
 
-describe("the README's settings table", () => {
+describe('the settings table (docs/configuration.md)', () => {
   it('lists every setting the app reads, and nothing it does not', () => {
     const documented = documentedSettings();
     const read = new Set<string>(Object.values(settingNames));

@@ -26,7 +26,7 @@ export function createGatewayFunctions(deps: GatewayDeps): HttpFunctionDefinitio
       'unavailable',
       problems
         ? `the device gateway is misconfigured: ${problems.join('; ')}`
-        : `the device gateway is not configured for this stage: set ${settingNames.iotHubHostName} (see the README)`,
+        : `the device gateway is not configured for this stage: set ${settingNames.iotHubHostName} (see docs/configuration.md)`,
     );
   return [
     {

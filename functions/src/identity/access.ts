@@ -5,7 +5,7 @@ import type { AppRole } from './appRoles';
  * token; the others are anonymous to the platform and prove themselves another way.
  */
 export type Access =
-  /** Anyone. Every public function is listed, with its reason, in the README. */
+  /** Anyone. Every public function is listed, with its reason, in docs/features/identity.md. */
   | { readonly kind: 'public'; readonly reason: string }
   /** A device, by the SAS token IoT Hub checks when the message is forwarded. */
   | { readonly kind: 'deviceSas' }

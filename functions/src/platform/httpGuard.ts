@@ -54,7 +54,7 @@ async function authorize(
   if (!authenticate)
     throw new AppError(
       'unavailable',
-      'sign-in is not configured for this app: set AUTH_ISSUER and AUTH_AUDIENCE (see the README)',
+      'sign-in is not configured for this app: set AUTH_ISSUER and AUTH_AUDIENCE (see docs/configuration.md)',
     );
   const authorization = request.headers.get('authorization');
   if (!authorization)
