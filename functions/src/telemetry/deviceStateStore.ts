@@ -1,4 +1,4 @@
-import type { TableClient, TableEntityResult } from '@azure/data-tables';
+import type { TableClient } from '@azure/data-tables';
 import type { AlarmTransition } from '../fleet/alarmConditions';
 import { alarmEntity } from '../fleet/alarmRows';
 import { type HourRollup, rollupFromRows } from '../fleet/rollups';
@@ -15,13 +15,7 @@ import {
   storageStatus,
 } from '../platform/tableQueries';
 import { deviceRowKey, deviceStatePartitionKey, deviceStatePartitionPrefix } from './deviceKeys';
-import {
-  applyDelta,
-  type DeviceDelta,
-  type DeviceState,
-  type HistoryPoint,
-  mergeDeviceStates,
-} from './deviceState';
+import { applyDelta, type DeviceDelta, type DeviceState, mergeDeviceStates } from './deviceState';
 import {
   companionRowPrefix,
   type DeviceStateEntity,
