@@ -101,7 +101,9 @@ export async function armToken(credential: TokenCredential): Promise<string> {
     'https://management.azure.com/.default',
   );
   if (!token)
-    throw new Error('no Azure Resource Manager token: sign in (see docs/deploy.md, "Deploy from CI")');
+    throw new Error(
+      'no Azure Resource Manager token: sign in (see docs/deploy.md, "Deploy from CI")',
+    );
   return token.token;
 }
 
