@@ -27,6 +27,7 @@ interface ConnectionDocument {
 export const presenceTtlSeconds = 15 * 60;
 /** How often a client says it is still here: well inside the TTL, so one lost call does not matter. */
 export const presenceRenewSeconds = 5 * 60;
+const renewWritesEveryMs = 60_000;
 
 /**
  * People in rooms: their display names (from negotiate) and presence, from the rooms hub's connection events: one document per open connection. A user is
@@ -34,7 +35,17 @@ export const presenceRenewSeconds = 5 * 60;
  * instance handled which event.
  */
 export class RoomPeople {
+  /** When this instance last wrote each connection's sign of life. */
+  private readonly renewed = new Map<string, number>();
+
   constructor(private readonly database: Database) {}
+
+  private remember(connectionId: string, at: Date): void {
+    this.renewed.delete(connectionId);
+    this.renewed.set(connectionId, at.getTime());
+    // Bounded: the longest-quiet connections are forgotten first (their next renewal writes).
+    if (this.renewed.size > 10_000) this.renewed.delete(this.renewed.keys().next().value as string);
+  }
 
   private async connections(): Promise<Collection<ConnectionDocument>> {
     return (await this.database()).collection<ConnectionDocument>(collectionNames.roomConnections);
@@ -55,6 +66,7 @@ export class RoomPeople {
   }
 
   async connected(connectionId: string, userId: string, at: Date): Promise<void> {
+    this.remember(connectionId, at);
     await (await this.connections()).updateOne(
       { _id: connectionId },
       { $set: { userId, connectedAt: at, renewedAt: at } },
@@ -64,6 +76,11 @@ export class RoomPeople {
 
   /** A sign of life from an open connection: its presence lasts another TTL. */
   async renew(connectionId: string, userId: string, at: Date): Promise<void> {
+    // At most one write a minute per connection from this instance: every invocation renews, and
+    // a vote a second must not cost a write a second (the TTL is 15 minutes).
+    const last = this.renewed.get(connectionId);
+    if (last !== undefined && at.getTime() - last < renewWritesEveryMs) return;
+    this.remember(connectionId, at);
     await (await this.connections()).updateOne(
       { _id: connectionId },
       { $set: { userId, renewedAt: at }, $setOnInsert: { connectedAt: at } },
@@ -72,6 +89,7 @@ export class RoomPeople {
   }
 
   async disconnected(connectionId: string): Promise<void> {
+    this.renewed.delete(connectionId);
     await (await this.connections()).deleteOne({ _id: connectionId });
   }
 

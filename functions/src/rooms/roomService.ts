@@ -250,7 +250,8 @@ export function createRoomService(deps: {
       await people.connected(invocation.connectionId, invocation.userId, now());
       // A reconnecting member may have missed changes: it gets each room's version, and reads the
       // rooms its copy lacks (GET /api/rooms/{id}), instead of every room's whole state.
-      const mine = await rooms.versionsOf(invocation.userId, roomLimits.roomsPerPerson);
+      // One read serves both: the versions, and the members whose presence to announce.
+      const mine = await rooms.membershipsOf(invocation.userId);
       if (mine.length > 0)
         await send(
           [
@@ -262,8 +263,7 @@ export function createRoomService(deps: {
           ],
           log,
         );
-      for (const room of await rooms.membershipsOf(invocation.userId))
-        await announcePresence(room, log);
+      for (const room of mine) await announcePresence(room, log);
     },
 
     async disconnected(invocation, log) {

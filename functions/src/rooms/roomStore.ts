@@ -84,10 +84,12 @@ export class RoomStore {
       .toArray();
   }
 
-  /** The ids and members of the user's rooms, without their queues (for presence). */
-  async membershipsOf(userId: string): Promise<Pick<RoomDocument, '_id' | 'members'>[]> {
+  /** The ids, versions and members of the user's rooms, without their queues (for presence). */
+  async membershipsOf(
+    userId: string,
+  ): Promise<Pick<RoomDocument, '_id' | 'version' | 'members'>[]> {
     return (await this.rooms())
-      .find({ 'members.userId': userId }, { projection: { _id: 1, members: 1 } })
+      .find({ 'members.userId': userId }, { projection: { _id: 1, version: 1, members: 1 } })
       .limit(200)
       .toArray();
   }
