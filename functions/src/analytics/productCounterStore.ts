@@ -1,4 +1,4 @@
-import type { TableEntityResult } from '@azure/data-tables';
+import type { TableClient, TableEntityResult } from '@azure/data-tables';
 import { doubleProperty } from '../platform/entityGroupTransaction';
 import { updatePartitionOptimistically } from '../platform/optimisticPartitionUpdate';
 import type { LazyTable } from '../platform/tableClientFactory';
@@ -65,7 +65,43 @@ interface CounterEntity {
  * is hashed into one, distinct users are a fixed-size sketch, and event names are capped.
  */
 export class ProductCounterStore {
+  /**
+   * The products this instance knows each recent minute counts apart. Admission only grows, so
+   * a batch naming none but these needs no query; the rest of a minute's batches read its keys.
+   */
+  private readonly admittedByMinute = new Map<string, Set<string>>();
+
   constructor(private readonly table: LazyTable) {}
+
+  /** The products the minute counts apart: known ones without I/O, else one query of its keys. */
+  private async admittedIn(
+    client: TableClient,
+    minute: string,
+    events: readonly CountedEvent[],
+  ): Promise<Set<string>> {
+    const known = this.admittedByMinute.get(minute);
+    if (
+      known &&
+      (known.size >= maxProductsPerMinute ||
+        events.every((event) => known.has(keyFor(event.productId))))
+    )
+      return known;
+    const admitted = new Set<string>();
+    const pages = client
+      .listEntities({
+        queryOptions: { filter: `PartitionKey eq ${odataString(minute)}`, select: ['RowKey'] },
+      })
+      .byPage({ maxPageSize: maxProductsPerMinute + 1 });
+    for await (const page of pages) {
+      for (const row of page) if (row.rowKey !== otherProductsKey) admitted.add(String(row.rowKey));
+      if (admitted.size >= maxProductsPerMinute) break;
+    }
+    this.admittedByMinute.set(minute, admitted);
+    // A few minutes are enough: events arrive in order, give or take a batch.
+    for (const old of [...this.admittedByMinute.keys()].sort().slice(0, -5))
+      this.admittedByMinute.delete(old);
+    return admitted;
+  }
 
   async add(events: readonly CountedEvent[]): Promise<void> {
     const client = await this.table.client();
@@ -74,18 +110,7 @@ export class ProductCounterStore {
       minutes.set(event.minute, [...(minutes.get(event.minute) ?? []), event]);
     const byMinute = new Map<string, Map<string, CountedEvent[]>>();
     for (const [minute, minuteEvents] of minutes) {
-      // The products the minute already counts apart (one small query, keys only).
-      const admitted = new Set<string>();
-      const pages = client
-        .listEntities({
-          queryOptions: { filter: `PartitionKey eq ${odataString(minute)}`, select: ['RowKey'] },
-        })
-        .byPage({ maxPageSize: maxProductsPerMinute + 1 });
-      for await (const page of pages) {
-        for (const row of page)
-          if (row.rowKey !== otherProductsKey) admitted.add(String(row.rowKey));
-        if (admitted.size >= maxProductsPerMinute) break;
-      }
+      const admitted = await this.admittedIn(client, minute, minuteEvents);
       const products = new Map<string, CountedEvent[]>();
       for (const event of minuteEvents) {
         let rowKey = keyFor(event.productId);
