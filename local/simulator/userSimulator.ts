@@ -67,9 +67,9 @@ export function nearCenter(
 export async function simulateUsers(options: UserSimulationOptions): Promise<{ created: number }> {
   const random = options.random ?? Math.random;
   const log = options.log ?? (() => undefined);
-  const put = async (path: string, body: unknown) => {
+  const send = async (method: 'PUT' | 'POST', path: string, body: unknown) => {
     const response = await fetch(`${options.apiBaseUrl}/${path}`, {
-      method: 'PUT',
+      method,
       headers: {
         'content-type': 'application/json',
         authorization: `Bearer ${await options.accessToken()}`,
@@ -77,20 +77,10 @@ export async function simulateUsers(options: UserSimulationOptions): Promise<{ c
       body: JSON.stringify(body),
     });
     if (!response.ok)
-      throw new Error(`PUT /api/${path} failed: ${response.status} ${await response.text()}`);
+      throw new Error(`${method} /api/${path} failed: ${response.status} ${await response.text()}`);
   };
-  const post = async (path: string, body: unknown) => {
-    const response = await fetch(`${options.apiBaseUrl}/${path}`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        authorization: `Bearer ${await options.accessToken()}`,
-      },
-      body: JSON.stringify(body),
-    });
-    if (!response.ok)
-      throw new Error(`POST /api/${path} failed: ${response.status} ${await response.text()}`);
-  };
+  const put = (path: string, body: unknown) => send('PUT', path, body);
+  const post = (path: string, body: unknown) => send('POST', path, body);
   // A phone gets match SMS once its code came back: ask for one, read it where it went, send it.
   const verify = async (username: string, phone: string) => {
     await post(`users/${username}/phone/verification`, {});
