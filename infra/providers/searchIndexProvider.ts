@@ -2,6 +2,7 @@ import type { SearchIndex, SearchIndexClient } from '@azure/search-documents';
 import type * as pulumi from '@pulumi/pulumi';
 import { dataPlaneVersions } from '../../functions/src/platform/dataPlaneVersions';
 import { createArmCredential } from './armCredential';
+import { retryWhile, statusOf } from './retryWhile';
 
 export interface SearchIndexInputs {
   /** `https://<service>.search.windows.net` */
@@ -28,8 +29,6 @@ export function createSearchIndexProvider(
 ): pulumi.dynamic.ResourceProvider {
   async function apply(inputs: SearchIndexInputs): Promise<string> {
     const definition = JSON.parse(inputs.definition) as SearchIndex;
-    const sleep =
-      deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
     const client =
       (await deps.client?.(inputs.endpoint)) ??
       (await (async () => {
@@ -38,20 +37,21 @@ export function createSearchIndexProvider(
           serviceVersion: dataPlaneVersions.search,
         }) as SearchIndexClient;
       })());
-    const attempts = deps.maxAttempts ?? 12;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const index = await client.createOrUpdateIndex(definition);
-        return index.name;
-      } catch (error) {
-        const status = (error as { statusCode?: number }).statusCode ?? 0;
-        const retriable = status === 403 || status === 429 || status >= 500;
-        if (!retriable || attempt >= attempts)
-          throw new Error(
-            `creating the search index ${definition.name} at ${inputs.endpoint} failed (${status || 'no answer'}): ${(error as Error).message}`,
-          );
-        await sleep(Math.min(30_000, 2_000 * 2 ** (attempt - 1)));
-      }
+    try {
+      const index = await retryWhile(() => client.createOrUpdateIndex(definition), {
+        retriable: (error) => {
+          const status = statusOf(error) ?? 0;
+          return status === 403 || status === 429 || status >= 500;
+        },
+        attempts: deps.maxAttempts ?? 12,
+        capMs: 30_000,
+        ...(deps.sleep ? { sleep: deps.sleep } : {}),
+      });
+      return index.name;
+    } catch (error) {
+      throw new Error(
+        `creating the search index ${definition.name} at ${inputs.endpoint} failed (${statusOf(error) || 'no answer'}): ${(error as Error).message}`,
+      );
     }
   }
 

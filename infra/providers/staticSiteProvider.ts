@@ -4,6 +4,7 @@ import type { ContainerClient } from '@azure/storage-blob';
 import type * as pulumi from '@pulumi/pulumi';
 import { assetHeaders, withContentSecurityPolicy } from '../../dashboard/staticAssets';
 import { createArmCredential } from './armCredential';
+import { retryWhile, statusOf } from './retryWhile';
 
 export interface StaticSiteInputs {
   /** `https://<account>.blob.core.windows.net/` */
@@ -32,8 +33,6 @@ export function createStaticSiteProvider(
   deps: StaticSiteDeps = {},
 ): pulumi.dynamic.ResourceProvider {
   async function publish(inputs: StaticSiteInputs): Promise<void> {
-    const sleep =
-      deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
     const container =
       (await deps.container?.(inputs.blobEndpoint)) ??
       (await (async () => {
@@ -44,9 +43,9 @@ export function createStaticSiteProvider(
         ).getContainerClient('$web');
       })());
     const files = await listFiles(inputs.sourceDir);
-    const attempts = deps.maxAttempts ?? 12;
-    for (let attempt = 1; ; attempt++) {
-      try {
+    // 403 while the deployer's new role on `$web` applies.
+    await retryWhile(
+      async () => {
         for (const file of files) {
           const read = await readFile(path.join(inputs.sourceDir, file));
           const body = file.endsWith('.html')
@@ -67,13 +66,14 @@ export function createStaticSiteProvider(
         for await (const blob of container.listBlobsFlat()) {
           if (!keep.has(blob.name)) await container.deleteBlob(blob.name);
         }
-        return;
-      } catch (error) {
-        const status = (error as { statusCode?: number }).statusCode;
-        if (status !== 403 || attempt >= attempts) throw error;
-        await sleep(Math.min(60_000, 2_000 * 2 ** (attempt - 1)));
-      }
-    }
+      },
+      {
+        retriable: (error) => statusOf(error) === 403,
+        attempts: deps.maxAttempts ?? 12,
+        capMs: 60_000,
+        ...(deps.sleep ? { sleep: deps.sleep } : {}),
+      },
+    );
   }
 
   return {
