@@ -5,6 +5,10 @@ export default defineConfig({
     include: [
       'functions/**/*.test.ts',
       'local/**/*.test.ts',
+      'packages/**/*.test.ts',
+      'dev/**/*.test.ts',
+      'tools/**/*.test.ts',
+      'simulator/**/*.test.ts',
       'bench/**/*.test.ts',
       'test/**/*.test.ts',
       'infra/**/*.test.ts',

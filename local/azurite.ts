@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, waitForPort } from './freePort';
+import { freePort, waitForPort } from '@fieldline/emulator-kit';
 
 export interface AzuriteOptions {
   readonly blobPort?: number;

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
+import { close, listen, sendJson } from '@fieldline/emulator-kit';
 import { assetHeaders, withContentSecurityPolicy } from '../dashboard/staticAssets';
-import { close, listen, sendJson } from './httpServer';
 
 export interface DashboardServerOptions {
   /** The built dashboard (`dist/dashboard`). */

@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
+import { type LocalCertificates, loadOrCreateCertificates } from '@fieldline/emulator-kit';
 import { buildDashboard } from '../dashboard/build';
 import { contentSecurityPolicy } from '../dashboard/staticAssets';
 import {
@@ -37,7 +38,6 @@ import { type RunningMongo, startMongoServer } from './mongo/mongoServer';
 import { type RegionNetwork, startRegionNetwork } from './network/regionNetwork';
 import { type RunningSearch, startSearchServer } from './search/searchServer';
 import { type RunningSignalR, startSignalRServer } from './signalR/signalRServer';
-import { type LocalCertificates, loadOrCreateCertificates } from './tls/localCertificates';
 
 /** IoT Hub's HTTPS port, the only one azure-iothub's Registry and the device HTTP transport use. */
 export const standardHttpsPort = 443;

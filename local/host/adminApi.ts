@@ -1,6 +1,6 @@
 import type http from 'node:http';
+import { readBody, sendJson } from '@fieldline/emulator-kit';
 import type { FunctionDefinition } from '../../functions/src/hosting';
-import { readBody, sendJson } from '../httpServer';
 import { type FunctionKeys, isMasterKey } from './functionKeys';
 import { decodeRouteValue } from './httpRoute';
 import type { NonHttpFunction } from './invocation';

@@ -1,11 +1,11 @@
 import { setMaxListeners } from 'node:events';
 import http from 'node:http';
+import { BodyTooLargeError, close, listen, sendJson } from '@fieldline/emulator-kit';
 import type {
   Authenticate,
   FunctionDefinition,
   HttpFunctionDefinition,
 } from '../../functions/src/hosting';
-import { BodyTooLargeError, close, listen, sendJson } from '../httpServer';
 import type { HubEventLog } from '../iotHub/hubEventLog';
 import { handleAdminRequest } from './adminApi';
 import { createBindingRuntime } from './bindingRuntime';

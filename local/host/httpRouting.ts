@@ -2,8 +2,8 @@ import type http from 'node:http';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { HttpRequest, HttpResponse, type HttpResponseInit } from '@azure/functions';
+import { readBody, sendJson } from '@fieldline/emulator-kit';
 import type { HttpFunctionDefinition } from '../../functions/src/hosting';
-import { readBody, sendJson } from '../httpServer';
 import { compileRoute, type HttpRoute } from './httpRoute';
 import type { RunFunction } from './triggerListeners';
 

@@ -1,7 +1,6 @@
 import type http from 'node:http';
+import { parseConnectionString, readBody, sendJson } from '@fieldline/emulator-kit';
 import type { FunctionDefinition, SignalRFunctionDefinition } from '../../functions/src/hosting';
-import { parseConnectionString } from '../connectionString';
-import { readBody, sendJson } from '../httpServer';
 import { verifyUpstreamSignature } from '../signalR/upstreamSignature';
 import { type FunctionKeys, isKey, isMasterKey } from './functionKeys';
 import type { RunFunction } from './triggerListeners';

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
+import { close, listen, readBody, sendJson } from '@fieldline/emulator-kit';
 import type { JWTPayload } from 'jose';
-import { close, listen, readBody, sendJson } from '../httpServer';
 import {
   corsHeaders,
   discoveryDocument,

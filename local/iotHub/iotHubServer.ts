@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
+import type { LocalCertificates } from '@fieldline/emulator-kit';
 import {
   BodyTooLargeError,
   close,
@@ -8,8 +9,7 @@ import {
   PortInUseError,
   readBody,
   sendJson,
-} from '../httpServer';
-import type { LocalCertificates } from '../tls/localCertificates';
+} from '@fieldline/emulator-kit';
 import type { HubEventLog } from './hubEventLog';
 import { startMqttFrontDoor } from './mqttFrontDoor';
 import type { DeviceIdentity, RegistryStore } from './registryStore';

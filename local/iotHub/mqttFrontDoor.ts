@@ -1,5 +1,5 @@
 import tls from 'node:tls';
-import { listen } from '../httpServer';
+import { listen } from '@fieldline/emulator-kit';
 import type { DeviceGate } from './iotHubServer';
 import { parseSasToken } from './sharedAccessSignature';
 

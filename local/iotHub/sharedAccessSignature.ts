@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { parseConnectionString } from '../connectionString';
+import { parseConnectionString } from '@fieldline/emulator-kit';
 
 /** The parts of an IoT Hub connection string that fieldline uses. */
 export interface IotHubConnectionString {

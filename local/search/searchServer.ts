@@ -1,6 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
-import { BodyTooLargeError, close, listen, readBody, sendJson } from '../httpServer';
+import { BodyTooLargeError, close, listen, readBody, sendJson } from '@fieldline/emulator-kit';
 import { FilterSyntaxError } from './searchFilter';
 import {
   checkIndexDefinition,

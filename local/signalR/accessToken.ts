@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { parseConnectionString } from '@fieldline/emulator-kit';
 import type { AccessKeyClaims as AccessTokenClaims } from '../../functions/src/hosting';
-import { parseConnectionString } from '../connectionString';
 
 export { signAccessToken } from '../../functions/src/hosting';
 

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
+import { BodyTooLargeError, close, listen, readBody, sendJson } from '@fieldline/emulator-kit';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { BodyTooLargeError, close, listen, readBody, sendJson } from '../httpServer';
 import { signAccessToken, verifyAccessToken } from './accessToken';
 import { signUpstream } from './upstreamSignature';
 

@@ -24,6 +24,7 @@ function importEdges(): { from: string; to: string }[] {
     'infra',
     'policy',
     'dashboard',
+    'packages',
   ];
   return folders.flatMap((folder) =>
     sourceFiles(folder).flatMap((from) => {
@@ -33,10 +34,12 @@ function importEdges(): { from: string; to: string }[] {
         ...code.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g),
       ].map((match) => match[1] as string);
       return specifiers
-        .filter((specifier) => specifier.startsWith('.'))
+        .filter((specifier) => specifier.startsWith('.') || specifier.startsWith('@fieldline/'))
         .map((specifier) => ({
           from,
-          to: path.posix.normalize(path.posix.join(path.posix.dirname(from), specifier)),
+          to: specifier.startsWith('@fieldline/')
+            ? specifier
+            : path.posix.normalize(path.posix.join(path.posix.dirname(from), specifier)),
         }));
     }),
   );
@@ -70,6 +73,25 @@ describe('layers', () => {
           within(from, 'local') && within(to, 'functions') && to !== 'functions/src/hosting',
       ),
     ).toEqual([]);
+  });
+
+  it('keeps each package to itself: it reaches others only by package name, and emulators never reach the app', () => {
+    const packageOf = (file: string) => /^packages\/(?:emulators\/)?[^/]+/.exec(file)?.[0];
+    expect(
+      violations(({ from, to }) => {
+        const home = packageOf(from);
+        return home !== undefined && !to.startsWith('@fieldline/') && packageOf(to) !== home;
+      }),
+    ).toEqual([]);
+    expect(
+      violations(
+        ({ from, to }) =>
+          (within(from, 'packages/emulators') || within(from, 'packages/emulator-kit')) &&
+          to.startsWith('@fieldline/') &&
+          to !== '@fieldline/emulator-kit',
+      ),
+    ).toEqual([]);
+    expect(edges.some(({ from }) => within(from, 'packages/emulator-kit'))).toBe(true);
   });
 
   it('keeps benchmarks and tests apart; what both need lives in harness/', () => {

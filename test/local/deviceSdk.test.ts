@@ -5,6 +5,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { type LocalCertificates, loadOrCreateCertificates } from '@fieldline/emulator-kit';
 import { Client, Message } from 'azure-iot-device';
 import { Http } from 'azure-iot-device-http';
 import { Mqtt } from 'azure-iot-device-mqtt';
@@ -14,10 +15,6 @@ import { type RunningIotHub, startIotHubServer } from '../../local/iotHub/iotHub
 import { RegistryStore } from '../../local/iotHub/registryStore';
 import { createSasToken } from '../../local/iotHub/sharedAccessSignature';
 import { httpTransportOptions } from '../../local/simulator/deviceClient';
-import {
-  type LocalCertificates,
-  loadOrCreateCertificates,
-} from '../../local/tls/localCertificates';
 
 let hub: RunningIotHub;
 let certificates: LocalCertificates;

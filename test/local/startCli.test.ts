@@ -6,8 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { freePort } from '@fieldline/emulator-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../local/freePort';
 
 const repoRoot = path.resolve(__dirname, '../..');
 // As `npm start` runs it: node with tsx as a loader, so Ctrl-C reaches the process that handles it

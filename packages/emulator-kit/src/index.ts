@@ -1,0 +1,4 @@
+export * from './connectionString';
+export * from './freePort';
+export * from './httpServer';
+export * from './localCertificates';
