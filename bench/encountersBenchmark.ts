@@ -1,8 +1,8 @@
+import { sphericalDistanceMeters } from '@fieldline/mongo-emulator';
 import { MongoClient } from 'mongodb';
 import { windowOf } from '../functions/src/encounters/encounterScheduler';
 import { seededRandom } from '../harness/random';
 import { startLocalStack } from '../local/localStack';
-import { sphericalDistanceMeters } from '../local/mongo/aggregation';
 import { nearCenter, simulatedPerson } from '../local/simulator/userSimulator';
 import { type Benchmark, type BenchmarkFigures, median } from './benchmark';
 

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { type LocalCertificates, loadOrCreateCertificates } from '@fieldline/emulator-kit';
+import { type RunningMongo, startMongoServer } from '@fieldline/mongo-emulator';
 import { buildDashboard } from '../dashboard/build';
 import { contentSecurityPolicy } from '../dashboard/staticAssets';
 import {
@@ -34,7 +35,6 @@ import {
 import { HubEventLog } from './iotHub/hubEventLog';
 import { type AccessPolicy, type RunningIotHub, startIotHubServer } from './iotHub/iotHubServer';
 import { RegistryStore } from './iotHub/registryStore';
-import { type RunningMongo, startMongoServer } from './mongo/mongoServer';
 import { type RegionNetwork, startRegionNetwork } from './network/regionNetwork';
 import { type RunningSearch, startSearchServer } from './search/searchServer';
 import { type RunningSignalR, startSignalRServer } from './signalR/signalRServer';

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { AzureKeyCredential, SearchClient } from '@azure/search-documents';
+import { type RunningMongo, startMongoServer } from '@fieldline/mongo-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type CatalogSearch,
@@ -16,7 +17,6 @@ import { seededRandom } from '../../harness/random';
 import { importCatalog } from '../../local/catalogTools/catalogImport';
 import { reindexCatalog } from '../../local/catalogTools/catalogReindex';
 import { generateTracks } from '../../local/catalogTools/trackGenerator';
-import { type RunningMongo, startMongoServer } from '../../local/mongo/mongoServer';
 import { type RunningSearch, startSearchServer } from '../../local/search/searchServer';
 
 let mongo: RunningMongo;

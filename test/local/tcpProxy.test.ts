@@ -1,9 +1,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import net from 'node:net';
+import { startMongoServer } from '@fieldline/mongo-emulator';
 import { MongoClient } from 'mongodb';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startMongoServer } from '../../local/mongo/mongoServer';
 import { startTcpProxy } from '../../local/network/tcpProxy';
 
 const cleanups: (() => Promise<unknown>)[] = [];

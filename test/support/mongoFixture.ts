@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { type RunningMongo, startMongoServer } from '@fieldline/mongo-emulator';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll } from 'vitest';
-import { type RunningMongo, startMongoServer } from '../../local/mongo/mongoServer';
 
 /**
  * A MongoDB for this test file: the local stand-in by default, or the real server in MONGODB_URI.

@@ -1,4 +1,5 @@
 export * from './connectionString';
+export * from './emulatorCli';
 export * from './freePort';
 export * from './httpServer';
 export * from './localCertificates';

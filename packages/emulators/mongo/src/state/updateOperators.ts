@@ -1,6 +1,6 @@
-import { MongoCommandError, mongoErrors } from './mongoError';
-import { isDocument, setAt, unsetAt, valueAt, valuesEqual } from './values';
-import type { Document } from './wireProtocol';
+import { MongoCommandError, mongoErrors } from '../protocol/mongoError';
+import { isDocument, setAt, unsetAt, valueAt, valuesEqual } from '../protocol/values';
+import type { Document } from '../protocol/wireProtocol';
 
 /** Is `update` an operator update (`{$set: ...}`) rather than a replacement document? */
 export function isOperatorUpdate(update: Document): boolean {

@@ -1,6 +1,6 @@
 import net from 'node:net';
-import { MongoEngine } from './commands';
-import { moreToCome, msgReply, queryReply, takeMessages } from './wireProtocol';
+import { MongoEngine } from './handlers/commands';
+import { moreToCome, msgReply, queryReply, takeMessages } from './protocol/wireProtocol';
 
 export interface RunningMongo {
   readonly port: number;

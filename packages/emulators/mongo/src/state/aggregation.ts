@@ -1,5 +1,4 @@
-import { mongoErrors } from './mongoError';
-import { isOperatorObject, matchesFilter } from './queryFilter';
+import { mongoErrors } from '../protocol/mongoError';
 import {
   cloneDocument,
   compareValues,
@@ -8,8 +7,9 @@ import {
   unsetAt,
   valueAt,
   valuesEqual,
-} from './values';
-import type { Document } from './wireProtocol';
+} from '../protocol/values';
+import type { Document } from '../protocol/wireProtocol';
+import { isOperatorObject, matchesFilter } from './queryFilter';
 
 /** The sphere radius MongoDB uses for spherical `$geoNear` distances, in metres. */
 export const earthRadiusMeters = 6_378_100;

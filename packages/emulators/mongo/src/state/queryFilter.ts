@@ -1,7 +1,7 @@
 import { BSON } from 'mongodb';
-import { mongoErrors } from './mongoError';
-import { compareValues, isDocument, valuesAt, valuesEqual } from './values';
-import type { Document } from './wireProtocol';
+import { mongoErrors } from '../protocol/mongoError';
+import { compareValues, isDocument, valuesAt, valuesEqual } from '../protocol/values';
+import type { Document } from '../protocol/wireProtocol';
 
 /** Does the document match a query filter? Supports the query operators fieldline uses. */
 export function matchesFilter(document: Document, filter: Document): boolean {

@@ -1,11 +1,11 @@
 import { BSON } from 'mongodb';
-import { project, runPipeline, sortDocuments } from './aggregation';
-import { Collection, readIndexSpec } from './collection';
-import { MongoCommandError, mongoErrors } from './mongoError';
-import { equalityFields, matchesFilter } from './queryFilter';
-import { applyUpdate, isOperatorUpdate } from './updateOperators';
-import { cloneDocument, isDocument, setAt } from './values';
-import type { Document } from './wireProtocol';
+import { MongoCommandError, mongoErrors } from '../protocol/mongoError';
+import { cloneDocument, isDocument, setAt } from '../protocol/values';
+import type { Document } from '../protocol/wireProtocol';
+import { project, runPipeline, sortDocuments } from '../state/aggregation';
+import { Collection, readIndexSpec } from '../state/collection';
+import { equalityFields, matchesFilter } from '../state/queryFilter';
+import { applyUpdate, isOperatorUpdate } from '../state/updateOperators';
 
 interface Cursor {
   readonly namespace: string;

@@ -6,8 +6,8 @@ import {
   ObjectId,
 } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { earthRadiusMeters } from '../../local/mongo/aggregation';
-import { type RunningMongo, startMongoServer } from '../../local/mongo/mongoServer';
+import { type RunningMongo, startMongoServer } from './mongoServer';
+import { earthRadiusMeters } from './state/aggregation';
 
 // These tests speak to the stand-in only through the official driver, as fieldline does.
 let server: RunningMongo;

@@ -1,8 +1,8 @@
 import { BSON } from 'mongodb';
+import { MongoCommandError, mongoErrors } from '../protocol/mongoError';
+import { cloneDocument, isDocument, keyString, valueAt } from '../protocol/values';
+import type { Document } from '../protocol/wireProtocol';
 import { pointCoordinates } from './aggregation';
-import { MongoCommandError, mongoErrors } from './mongoError';
-import { cloneDocument, isDocument, keyString, valueAt } from './values';
-import type { Document } from './wireProtocol';
 
 export interface IndexSpec {
   readonly name: string;
