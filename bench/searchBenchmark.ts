@@ -1,9 +1,9 @@
 import { AzureKeyCredential, SearchClient, SearchIndexClient } from '@azure/search-documents';
+import { startSearchServer } from '@fieldline/search-emulator';
 import type { Track } from '../functions/src/catalog/track';
 import { tracksIndex, tracksIndexName } from '../functions/src/catalog/tracksIndex';
 import { seededRandom } from '../harness/random';
 import { generateTracks } from '../local/catalogTools/trackGenerator';
-import { startSearchServer } from '../local/search/searchServer';
 import { type Benchmark, type BenchmarkFigures, median, percentile } from './benchmark';
 
 /**

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { type LocalCertificates, loadOrCreateCertificates } from '@fieldline/emulator-kit';
 import { type RunningMongo, startMongoServer } from '@fieldline/mongo-emulator';
+import { type RunningSearch, startSearchServer } from '@fieldline/search-emulator';
 import { buildDashboard } from '../dashboard/build';
 import { contentSecurityPolicy } from '../dashboard/staticAssets';
 import {
@@ -36,7 +37,6 @@ import { HubEventLog } from './iotHub/hubEventLog';
 import { type AccessPolicy, type RunningIotHub, startIotHubServer } from './iotHub/iotHubServer';
 import { RegistryStore } from './iotHub/registryStore';
 import { type RegionNetwork, startRegionNetwork } from './network/regionNetwork';
-import { type RunningSearch, startSearchServer } from './search/searchServer';
 import { type RunningSignalR, startSignalRServer } from './signalR/signalRServer';
 
 /** IoT Hub's HTTPS port, the only one azure-iothub's Registry and the device HTTP transport use. */

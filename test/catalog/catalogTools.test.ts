@@ -5,6 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { AzureKeyCredential, SearchClient } from '@azure/search-documents';
 import { type RunningMongo, startMongoServer } from '@fieldline/mongo-emulator';
+import { type RunningSearch, startSearchServer } from '@fieldline/search-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type CatalogSearch,
@@ -17,7 +18,6 @@ import { seededRandom } from '../../harness/random';
 import { importCatalog } from '../../local/catalogTools/catalogImport';
 import { reindexCatalog } from '../../local/catalogTools/catalogReindex';
 import { generateTracks } from '../../local/catalogTools/trackGenerator';
-import { type RunningSearch, startSearchServer } from '../../local/search/searchServer';
 
 let mongo: RunningMongo;
 let searchServer: RunningSearch;

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { AzureKeyCredential, type SearchIndex, SearchIndexClient } from '@azure/search-documents';
 import { BlobServiceClient } from '@azure/storage-blob';
+import { startSearchServer } from '@fieldline/search-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tracksIndex } from '../../functions/src/catalog/tracksIndex';
 import { armCredentialKind, federatedToken } from '../../infra/providers/armCredential';
@@ -16,7 +17,6 @@ import {
 import { createOneDeployProvider } from '../../infra/providers/oneDeployProvider';
 import { createSearchIndexProvider } from '../../infra/providers/searchIndexProvider';
 import { createStaticSiteProvider } from '../../infra/providers/staticSiteProvider';
-import { startSearchServer } from '../../local/search/searchServer';
 import { useAzurite } from '../support/azuriteFixture';
 
 let work: string;

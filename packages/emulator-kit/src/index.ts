@@ -1,5 +1,6 @@
 export * from './connectionString';
 export * from './emulatorCli';
+export * from './emulatorProcess';
 export * from './freePort';
 export * from './httpServer';
 export * from './localCertificates';

@@ -1,6 +1,5 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import path from 'node:path';
+import { spawnEmulator } from '@fieldline/emulator-kit';
 import { MongoClient } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { start } from './index';
@@ -24,33 +23,14 @@ describe('the MongoDB emulator on its own', () => {
   });
 
   it('its bin prints the URI, serves it, and exits cleanly on SIGINT', async () => {
-    const child = spawn(process.execPath, [bin, '--port', '0'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let printed = '';
-    const uri = await new Promise<string>((resolve) => {
-      child.stdout.on('data', (chunk: Buffer) => {
-        printed += chunk.toString();
-        const match = /mongodb: (\S+)/.exec(printed);
-        if (match) resolve(match[1] as string);
-      });
-    });
-    expect(await ping(uri)).toMatchObject({ ok: 1 });
-    child.kill('SIGINT');
-    const [code] = await once(child, 'exit');
-    expect(code).toBe(0);
+    const running = await spawnEmulator(bin, ['--port', '0'], 1);
+    expect(await ping(running.urls.mongodb as string)).toMatchObject({ ok: 1 });
+    expect(await running.stop()).toBe(0);
   });
 
   it('its bin refuses a bad port, naming it', async () => {
-    const child = spawn(process.execPath, [bin, '--port', 'many'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let printed = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      printed += chunk.toString();
-    });
-    const [code] = await once(child, 'exit');
-    expect(code).toBe(2);
-    expect(printed).toContain('--port needs a whole number');
+    const running = await spawnEmulator(bin, ['--port', 'many'], 1);
+    expect(await running.stop()).toBe(2);
+    expect(running.output).toContain('--port needs a whole number');
   });
 });

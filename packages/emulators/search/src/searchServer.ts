@@ -1,14 +1,14 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import { BodyTooLargeError, close, listen, readBody, sendJson } from '@fieldline/emulator-kit';
-import { FilterSyntaxError } from './searchFilter';
+import { FilterSyntaxError } from './protocol/searchFilter';
+import { parseSearch, QuerySyntaxError } from './protocol/searchQuery';
 import {
   checkIndexDefinition,
   type IndexDefinition,
   SearchIndex,
   SearchRequestError,
-} from './searchIndex';
-import { parseSearch, QuerySyntaxError } from './searchQuery';
+} from './state/searchIndex';
 
 export interface RunningSearch {
   readonly port: number;

@@ -1,7 +1,7 @@
 import { AzureKeyCredential, SearchClient, SearchIndexClient } from '@azure/search-documents';
+import { type RunningSearch, startSearchServer } from '@fieldline/search-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tracksIndex } from '../../functions/src/catalog/tracksIndex';
-import { type RunningSearch, startSearchServer } from '../../local/search/searchServer';
 
 interface Track {
   id: string;

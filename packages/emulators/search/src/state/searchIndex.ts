@@ -1,6 +1,6 @@
+import { type Document, parseFilter } from '../protocol/searchFilter';
+import type { QueryNode } from '../protocol/searchQuery';
 import { analyze } from './analyzer';
-import { type Document, parseFilter } from './searchFilter';
-import type { QueryNode } from './searchQuery';
 
 export interface FieldDefinition {
   readonly name: string;

@@ -1,4 +1,4 @@
-import { analyze } from './analyzer';
+import { analyze } from '../state/analyzer';
 
 /** A parsed search expression; `field` absent means every searchable field in scope. */
 export type QueryNode =
