@@ -1,9 +1,9 @@
+import { signAccessToken } from '../functions/src/realtime/serviceToken';
 import type { DeviceStateUpdate } from '../functions/src/telemetry/telemetryIngestor';
 import { chromiumAvailable, chromiumMissingMessage, launchChromium } from '../harness/chromium';
 import { seededRandom } from '../harness/random';
 import { clientToken } from '../local/identity/tokens';
 import { startLocalStack } from '../local/localStack';
-import { signAccessToken } from '../local/signalR/accessToken';
 import { runSimulation } from '../local/simulator/deviceSimulator';
 import type { Benchmark } from './benchmark';
 

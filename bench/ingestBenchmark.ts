@@ -1,4 +1,5 @@
 import { TableClient } from '@azure/data-tables';
+import { startSignalRServer } from '@fieldline/signalr-emulator';
 import { parseAlarmRule } from '../functions/src/fleet/alarmRule';
 import { createFunctionDefinitions } from '../functions/src/functionDefinitions';
 import { loadConfig } from '../functions/src/platform/config';
@@ -9,7 +10,6 @@ import { startAzurite } from '../local/azurite';
 import { type HubEvent, toEventHubInvocation } from '../local/eventHubInvocation';
 import { createInvocationContext } from '../local/functionInvocation';
 import { startRegionNetwork } from '../local/network/regionNetwork';
-import { startSignalRServer } from '../local/signalR/signalRServer';
 import type { Benchmark, BenchmarkFigures } from './benchmark';
 import { loadAzurePrices } from './costModel';
 import { deviceOf, drive, makeWorkload, type Workload } from './ingestWorkload';

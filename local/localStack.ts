@@ -7,6 +7,7 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { type LocalCertificates, loadOrCreateCertificates } from '@fieldline/emulator-kit';
 import { type RunningMongo, startMongoServer } from '@fieldline/mongo-emulator';
 import { type RunningSearch, startSearchServer } from '@fieldline/search-emulator';
+import { type RunningSignalR, startSignalRServer } from '@fieldline/signalr-emulator';
 import { buildDashboard } from '../dashboard/build';
 import { contentSecurityPolicy } from '../dashboard/staticAssets';
 import {
@@ -37,7 +38,6 @@ import { HubEventLog } from './iotHub/hubEventLog';
 import { type AccessPolicy, type RunningIotHub, startIotHubServer } from './iotHub/iotHubServer';
 import { RegistryStore } from './iotHub/registryStore';
 import { type RegionNetwork, startRegionNetwork } from './network/regionNetwork';
-import { type RunningSignalR, startSignalRServer } from './signalR/signalRServer';
 
 /** IoT Hub's HTTPS port, the only one azure-iothub's Registry and the device HTTP transport use. */
 export const standardHttpsPort = 443;

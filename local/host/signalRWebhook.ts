@@ -1,9 +1,9 @@
 import type http from 'node:http';
 import { parseConnectionString, readBody, sendJson } from '@fieldline/emulator-kit';
 import type { FunctionDefinition, SignalRFunctionDefinition } from '../../functions/src/hosting';
-import { verifyUpstreamSignature } from '../signalR/upstreamSignature';
 import { type FunctionKeys, isKey, isMasterKey } from './functionKeys';
 import type { RunFunction } from './triggerListeners';
+import { verifyUpstreamSignature } from './upstreamSignature';
 
 const recordSeparator = '\u001e';
 // The serverless protocol's message types: an invocation, and the connection events.

@@ -1,13 +1,13 @@
 import { QueueClient } from '@azure/storage-queue';
 import { freePort } from '@fieldline/emulator-kit';
 import { earthRadiusMeters } from '@fieldline/mongo-emulator';
+import { type RunningSignalR, startSignalRServer } from '@fieldline/signalr-emulator';
 import { type Collection, MongoClient } from 'mongodb';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { distanceStepMeters } from '../../functions/src/encounters/encounterResponses';
 import { windowOf } from '../../functions/src/encounters/encounterScheduler';
 import { userLimits } from '../../functions/src/encounters/encounterUser';
-import { type RunningSignalR, startSignalRServer } from '../../local/signalR/signalRServer';
 import { useAzurite } from '../support/azuriteFixture';
 import { useMongo } from '../support/mongoFixture';
 import {

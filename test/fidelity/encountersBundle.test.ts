@@ -1,9 +1,9 @@
+import { type RunningSignalR, startSignalRServer } from '@fieldline/signalr-emulator';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningLocalIssuer, startLocalIssuer } from '../../local/identity/localIssuer';
 import { localAudience, localClients } from '../../local/identity/localUsers';
 import { clientToken } from '../../local/identity/tokens';
-import { type RunningSignalR, startSignalRServer } from '../../local/signalR/signalRServer';
 import { useAzurite } from '../support/azuriteFixture';
 import {
   type BuiltFunctionApp,

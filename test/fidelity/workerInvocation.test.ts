@@ -1,4 +1,5 @@
 import { type RunningMongo, startMongoServer } from '@fieldline/mongo-emulator';
+import { type RunningSignalR, startSignalRServer } from '@fieldline/signalr-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeviceState } from '../../functions/src/telemetry/deviceState';
 import { toEventHubInvocation } from '../../local/eventHubInvocation';
@@ -6,7 +7,6 @@ import { decodeEventBody, queueTriggerMetadata } from '../../local/host/triggerL
 import { type RunningLocalIssuer, startLocalIssuer } from '../../local/identity/localIssuer';
 import { localAudience, localClients } from '../../local/identity/localUsers';
 import { clientToken } from '../../local/identity/tokens';
-import { type RunningSignalR, startSignalRServer } from '../../local/signalR/signalRServer';
 import { useAzurite } from '../support/azuriteFixture';
 import {
   type BuiltFunctionApp,

@@ -1,6 +1,6 @@
+import type { RunningSignalR } from '@fieldline/signalr-emulator';
 import { HubConnectionBuilder, LogLevel } from '@microsoft/signalr';
-import { signAccessToken } from '../../local/signalR/accessToken';
-import type { RunningSignalR } from '../../local/signalR/signalRServer';
+import { signAccessToken } from '../../functions/src/realtime/serviceToken';
 
 export interface HubListener {
   /** Every message received, in order, as `{target, arguments}`. */

@@ -4,9 +4,9 @@ import {
   HubConnectionState,
   LogLevel,
 } from '@microsoft/signalr';
+import { SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { signAccessToken } from '../../local/signalR/accessToken';
-import { type RunningSignalR, startSignalRServer } from '../../local/signalR/signalRServer';
+import { type RunningSignalR, startSignalRServer } from './signalRServer';
 
 let service: RunningSignalR;
 const connections: HubConnection[] = [];
@@ -19,19 +19,17 @@ afterEach(async () => {
 });
 afterAll(() => service.stop());
 
+/** A token signed as the service SDKs sign them, by jose: neither the emulator's code nor the app's. */
 const token = (
   aud: string,
   claims: { nameid?: string; exp?: number } = {},
   key = service.accessKey,
 ) =>
-  signAccessToken(
-    {
-      aud,
-      exp: claims.exp ?? Math.floor(Date.now() / 1000) + 600,
-      ...(claims.nameid ? { nameid: claims.nameid } : {}),
-    },
-    key,
-  );
+  new SignJWT(claims.nameid ? { nameid: claims.nameid } : {})
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setAudience(aud)
+    .setExpirationTime(claims.exp ?? Math.floor(Date.now() / 1000) + 600)
+    .sign(new TextEncoder().encode(key));
 
 /** A client as the serverless negotiate hands it over: the client URL and a token for it. */
 function client(hub: string, userId?: string, key?: string): HubConnection {
@@ -51,7 +49,7 @@ async function rest(method: string, path: string, body?: unknown, key?: string) 
     method,
     // The audience is the URL without its query, as the service SDKs sign it.
     headers: {
-      authorization: `Bearer ${token(url.split('?')[0] ?? url, {}, key)}`,
+      authorization: `Bearer ${await token(url.split('?')[0] ?? url, {}, key)}`,
       'content-type': 'application/json',
     },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -143,7 +141,7 @@ describe('SignalR stand-in with the official client', () => {
     ).toBe(401);
     const wrongAudience = await fetch(`${service.endpoint}/api/v1/hubs/telemetry`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${token(`${service.endpoint}/api/v1/hubs/chat`)}` },
+      headers: { authorization: `Bearer ${await token(`${service.endpoint}/api/v1/hubs/chat`)}` },
       body: '{"target":"x","arguments":[]}',
     });
     expect(wrongAudience.status).toBe(401);

@@ -2,8 +2,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { BodyTooLargeError, close, listen, readBody, sendJson } from '@fieldline/emulator-kit';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { signAccessToken, verifyAccessToken } from './accessToken';
-import { signUpstream } from './upstreamSignature';
+import { signAccessToken, verifyAccessToken } from './protocol/accessToken';
+import { signUpstream } from './protocol/upstreamSignature';
 
 export interface SignalRServerOptions {
   /** Signs every token; random when absent. */

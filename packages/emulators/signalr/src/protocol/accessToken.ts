@@ -1,8 +1,22 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { parseConnectionString } from '@fieldline/emulator-kit';
-import type { AccessKeyClaims as AccessTokenClaims } from '../../functions/src/hosting';
 
-export { signAccessToken } from '../../functions/src/hosting';
+/** The claims of a client or server access token, as the service reads them. */
+export interface AccessTokenClaims {
+  readonly aud: string;
+  /** Expiry, seconds since the epoch. */
+  readonly exp: number;
+  readonly iat?: number;
+  /** The user id, for user-targeted sends. */
+  readonly nameid?: string;
+}
+
+/** A token as the service's `:generateToken` issues it: HS256 with the access key. */
+export function signAccessToken(claims: AccessTokenClaims, accessKey: string): string {
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const unsigned = `${part({ alg: 'HS256', typ: 'JWT' })}.${part(claims)}`;
+  return `${unsigned}.${createHmac('sha256', accessKey).update(unsigned).digest('base64url')}`;
+}
 
 export type TokenCheck = { ok: true; claims: AccessTokenClaims } | { ok: false; reason: string };
 
