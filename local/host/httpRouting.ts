@@ -2,7 +2,7 @@ import type http from 'node:http';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { HttpRequest, HttpResponse, type HttpResponseInit } from '@azure/functions';
-import { readBody, sendJson } from '@fieldline/emulator-kit';
+import { corsHeaders, readBody, sendJson } from '@fieldline/emulator-kit';
 import type { HttpFunctionDefinition } from '../../functions/src/hosting';
 import { compileRoute, type HttpRoute } from './httpRoute';
 import type { RunFunction } from './triggerListeners';
@@ -124,12 +124,10 @@ function allowedCors(
   origin: string | undefined,
   allowed: readonly string[],
 ): Record<string, string> | undefined {
-  if (!origin || !(allowed.includes('*') || allowed.includes(origin))) return undefined;
-  return {
-    'access-control-allow-origin': origin,
-    'access-control-allow-credentials': 'true',
-    vary: 'Origin',
-  };
+  return corsHeaders(origin, {
+    allows: (candidate) => allowed.includes('*') || allowed.includes(candidate),
+    credentials: true,
+  });
 }
 
 function flattenHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {

@@ -1,4 +1,5 @@
 import type http from 'node:http';
+import { corsHeaders } from '@fieldline/emulator-kit';
 import { apiScope } from './localUsers';
 
 // The local issuer's HTTP side: its discovery document, CORS for loopback pages, and its pages.
@@ -32,16 +33,14 @@ export function isLoopback(uri: string): boolean {
   );
 }
 
-export function corsHeaders(request: http.IncomingMessage): Record<string, string> {
-  const origin = request.headers.origin;
-  return origin && isLoopback(origin)
-    ? {
-        'access-control-allow-origin': origin,
-        'access-control-allow-headers': 'content-type, authorization',
-        'access-control-allow-methods': 'GET, POST, OPTIONS',
-        vary: 'Origin',
-      }
-    : {};
+export function issuerCors(request: http.IncomingMessage): Record<string, string> {
+  return (
+    corsHeaders(request.headers.origin, {
+      allows: isLoopback,
+      headers: 'content-type, authorization',
+      methods: 'GET, POST, OPTIONS',
+    }) ?? {}
+  );
 }
 
 export function redirect(response: http.ServerResponse, location: string) {

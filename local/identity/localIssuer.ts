@@ -3,10 +3,10 @@ import http from 'node:http';
 import { close, listen, readBody, sendJson } from '@fieldline/emulator-kit';
 import type { JWTPayload } from 'jose';
 import {
-  corsHeaders,
   discoveryDocument,
   escapeHtml,
   isLoopback,
+  issuerCors,
   page,
   redirect,
 } from './issuerHttp';
@@ -144,7 +144,7 @@ export async function startLocalIssuer(options: LocalIssuerOptions): Promise<Run
     } catch {
       return sendJson(response, 400, { error: 'invalid_request' });
     }
-    const cors = corsHeaders(request);
+    const cors = issuerCors(request);
     if (request.method === 'OPTIONS') return sendJson(response, 204, undefined, cors);
     switch (url.pathname) {
       case '/.well-known/openid-configuration':

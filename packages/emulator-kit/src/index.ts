@@ -1,4 +1,5 @@
 export * from './connectionString';
+export * from './cors';
 export * from './emulatorCli';
 export * from './emulatorProcess';
 export * from './freePort';

@@ -1,6 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
-import { BodyTooLargeError, close, listen, readBody, sendJson } from '@fieldline/emulator-kit';
+import {
+  BodyTooLargeError,
+  close,
+  corsHeaders,
+  listen,
+  readBody,
+  sendJson,
+} from '@fieldline/emulator-kit';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { signAccessToken, verifyAccessToken } from './protocol/accessToken';
 import { signUpstream } from './protocol/upstreamSignature';
@@ -136,18 +143,17 @@ export async function startSignalRServer(
     status: number,
     body?: unknown,
   ) {
-    const origin = request.headers.origin;
-    sendJson(response, status, body, {
-      ...(origin
-        ? {
-            'access-control-allow-origin': origin,
-            'access-control-allow-credentials': 'true',
-            'access-control-allow-headers':
-              'authorization, content-type, x-requested-with, x-signalr-user-agent',
-            'access-control-allow-methods': 'GET, POST, OPTIONS',
-          }
-        : {}),
-    });
+    sendJson(
+      response,
+      status,
+      body,
+      corsHeaders(request.headers.origin, {
+        allows: () => true,
+        credentials: true,
+        headers: 'authorization, content-type, x-requested-with, x-signalr-user-agent',
+        methods: 'GET, POST, OPTIONS',
+      }),
+    );
   }
 
   /**
