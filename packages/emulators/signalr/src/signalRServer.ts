@@ -10,6 +10,7 @@ import {
 } from '@fieldline/emulator-kit';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { signAccessToken, verifyAccessToken } from './protocol/accessToken';
+import { clientCors } from './protocol/clientCors';
 import { signUpstream } from './protocol/upstreamSignature';
 
 export interface SignalRServerOptions {
@@ -143,17 +144,7 @@ export async function startSignalRServer(
     status: number,
     body?: unknown,
   ) {
-    sendJson(
-      response,
-      status,
-      body,
-      corsHeaders(request.headers.origin, {
-        allows: () => true,
-        credentials: true,
-        headers: 'authorization, content-type, x-requested-with, x-signalr-user-agent',
-        methods: 'GET, POST, OPTIONS',
-      }),
-    );
+    sendJson(response, status, body, corsHeaders(request.headers.origin, clientCors));
   }
 
   /**
