@@ -1,6 +1,6 @@
+import type { HubEventLog } from '@fieldline/iothub-emulator';
 import type { EventFeedSource, FeedEvent } from '../functions/src/hosting';
 import { decodeEventBody } from './host/triggerListeners';
-import type { HubEventLog } from './iotHub/hubEventLog';
 
 /** The pull feed locally: the IoT Hub stand-in's log, behind the same interface as Event Hubs. */
 export function createHubEventFeed(log: HubEventLog): EventFeedSource {

@@ -5,6 +5,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { type LocalCertificates, loadOrCreateCertificates } from '@fieldline/emulator-kit';
+import {
+  type AccessPolicy,
+  HubEventLog,
+  RegistryStore,
+  type RunningIotHub,
+  startIotHubServer,
+} from '@fieldline/iothub-emulator';
 import { type RunningMongo, startMongoServer } from '@fieldline/mongo-emulator';
 import { type RunningSearch, startSearchServer } from '@fieldline/search-emulator';
 import { type RunningSignalR, startSignalRServer } from '@fieldline/signalr-emulator';
@@ -34,9 +41,6 @@ import {
   localAudience,
   localClients,
 } from './identity/localUsers';
-import { HubEventLog } from './iotHub/hubEventLog';
-import { type AccessPolicy, type RunningIotHub, startIotHubServer } from './iotHub/iotHubServer';
-import { RegistryStore } from './iotHub/registryStore';
 import { type RegionNetwork, startRegionNetwork } from './network/regionNetwork';
 
 /** IoT Hub's HTTPS port, the only one azure-iothub's Registry and the device HTTP transport use. */

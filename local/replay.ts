@@ -11,10 +11,11 @@ import {
   DeadLetterStore,
   deadLetteringFunctions,
   queueNames,
+  sasToken,
   tableNames,
 } from '../functions/src/hosting';
+import { parseIotHubConnectionString } from '../tools/iotHubConnectionString';
 import { readOptions } from './cliArgs';
-import { createSasToken, parseIotHubConnectionString } from './iotHub/sharedAccessSignature';
 import type { LocalEndpoints } from './localStack';
 
 const usage =
@@ -100,7 +101,7 @@ export async function replayDeadLetters(options: {
     if (!device) throw new Error(`device ${letter.deviceId} could not be read from the registry`);
     const answer = await send({
       deviceId: letter.deviceId,
-      authorization: createSasToken({
+      authorization: sasToken({
         resourceUri: `${gateway.hubHostName}/devices/${letter.deviceId}`,
         key: device.primaryKey,
         expiresAt: Math.floor(Date.now() / 1000) + 600,

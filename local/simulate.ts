@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { parseIotHubConnectionString } from '../tools/iotHubConnectionString';
 import { readOptions } from './cliArgs';
 import { clientToken, renewingToken } from './identity/tokens';
-import { parseIotHubConnectionString } from './iotHub/sharedAccessSignature';
 import type { LocalEndpoints } from './localStack';
 import { runSimulation, type SimulationProgress } from './simulator/deviceSimulator';
 import { outboxCodeReader, simulateUsers } from './simulator/userSimulator';

@@ -11,7 +11,7 @@ export { createFunctionDefinitions } from './functionDefinitions';
 export { createDeviceMessageProxy } from './gateway/deviceMessageProxy';
 export { createDeviceRegistry } from './gateway/deviceRegistry';
 export type { EventFeedSource, FeedEvent } from './gateway/eventFeed';
-export { createHubAuthorization } from './gateway/iotHubRest';
+export { createHubAuthorization, sasToken } from './gateway/iotHubRest';
 export { type AppRole, appRoleNames } from './identity/appRoles';
 export type { Authenticate } from './identity/tokenVerifier';
 export {

@@ -1,12 +1,12 @@
 import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import { BodyTooLargeError, close, listen, sendJson } from '@fieldline/emulator-kit';
+import type { HubEventLog } from '@fieldline/iothub-emulator';
 import type {
   Authenticate,
   FunctionDefinition,
   HttpFunctionDefinition,
 } from '../../functions/src/hosting';
-import type { HubEventLog } from '../iotHub/hubEventLog';
 import { handleAdminRequest } from './adminApi';
 import { createBindingRuntime } from './bindingRuntime';
 import type { FunctionKeys } from './functionKeys';

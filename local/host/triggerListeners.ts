@@ -1,11 +1,11 @@
 import type { Timer } from '@azure/functions';
+import type { HubEventLog } from '@fieldline/iothub-emulator';
 import type {
   EventHubFunctionDefinition,
   StorageQueueFunctionDefinition,
   TimerFunctionDefinition,
 } from '../../functions/src/hosting';
 import { type HubEvent, toEventHubInvocation } from '../eventHubInvocation';
-import type { HubEventLog } from '../iotHub/hubEventLog';
 import type { BindingRuntime } from './bindingRuntime';
 import { NcrontabSchedule } from './ncrontab';
 import { retryDelay } from './retryPolicy';

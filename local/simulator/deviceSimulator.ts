@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { createSasToken, parseIotHubConnectionString } from '../iotHub/sharedAccessSignature';
+import { sasToken } from '../../functions/src/hosting';
+import { parseIotHubConnectionString } from '../../tools/iotHubConnectionString';
 import type { LocalEndpoints } from '../localStack';
 import { type LocalDeviceTls, openDeviceClient } from './deviceClient';
 
@@ -98,7 +99,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     (_, i) => `${prefix}-${String(i + 1).padStart(3, '0')}`,
   );
   const expiresAt = () => Math.floor(Date.now() / 1000) + 3600;
-  const serviceToken = createSasToken({
+  const serviceToken = sasToken({
     resourceUri: hub.hostName,
     key: hub.sharedAccessKey,
     ...(hub.sharedAccessKeyName ? { policyName: hub.sharedAccessKeyName } : {}),
@@ -118,7 +119,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       authentication: { symmetricKey: { primaryKey: string } };
     };
     const key = identity.authentication.symmetricKey.primaryKey;
-    const token = createSasToken({
+    const token = sasToken({
       resourceUri: `${hub.hostName}/devices/${deviceId}`,
       key,
       expiresAt: expiresAt(),

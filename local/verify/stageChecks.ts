@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type HubConnection, HubConnectionBuilder, LogLevel } from '@microsoft/signalr';
-import { type AppRole, dataPlaneVersions } from '../../functions/src/hosting';
-import { createSasToken, parseIotHubConnectionString } from '../iotHub/sharedAccessSignature';
+import { type AppRole, dataPlaneVersions, sasToken } from '../../functions/src/hosting';
+import { parseIotHubConnectionString } from '../../tools/iotHubConnectionString';
 import { joinRoomsHub, type RoomMember } from '../simulator/roomMember';
 
 /** A deployed stage (or `npm start`) as its users reach it. */
@@ -132,7 +132,7 @@ export async function checkStage(
 
     const sent = key
       ? await check('send a reading with the device SAS', async () => {
-          const sas = createSasToken({
+          const sas = sasToken({
             resourceUri: `${key.hostName}/devices/${deviceId}`,
             key: key.sharedAccessKey,
             expiresAt: Math.floor(Date.now() / 1000) + 600,

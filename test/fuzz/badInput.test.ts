@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFunctionDefinitions } from '../../functions/src/functionDefinitions';
+import { sasToken } from '../../functions/src/hosting';
 import { type HttpAccessEntry, httpAccessManifest } from '../../functions/src/httpAccess';
 import type { AppRole } from '../../functions/src/identity/appRoles';
 import { loadConfig } from '../../functions/src/platform/config';
@@ -9,7 +10,6 @@ import { settingNames } from '../../functions/src/platform/settingNames';
 import { roomMethods } from '../../functions/src/rooms/roomMethods';
 import { createServices } from '../../functions/src/services';
 import { clientToken, userToken } from '../../local/identity/tokens';
-import { createSasToken } from '../../local/iotHub/sharedAccessSignature';
 import { type LocalStack, startLocalStack } from '../../local/localStack';
 import { joinRoomsHub, type RoomMember } from '../../local/simulator/roomMember';
 
@@ -248,7 +248,7 @@ describe('bad input, tried systematically', () => {
       const client = connect(`mqtts://127.0.0.1:${mqtt.port}`, {
         clientId: 'fuzz-device',
         username: `${hostName}/fuzz-device/?api-version=2021-04-12`,
-        password: createSasToken({
+        password: sasToken({
           resourceUri: `${hostName}/devices/fuzz-device`,
           key: primaryKey,
           expiresAt: Math.floor(Date.now() / 1000) + 600,

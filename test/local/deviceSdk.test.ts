@@ -6,14 +6,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { type LocalCertificates, loadOrCreateCertificates } from '@fieldline/emulator-kit';
+import {
+  HubEventLog,
+  RegistryStore,
+  type RunningIotHub,
+  startIotHubServer,
+} from '@fieldline/iothub-emulator';
 import { Client, Message } from 'azure-iot-device';
 import { Http } from 'azure-iot-device-http';
 import { Mqtt } from 'azure-iot-device-mqtt';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
-import { HubEventLog } from '../../local/iotHub/hubEventLog';
-import { type RunningIotHub, startIotHubServer } from '../../local/iotHub/iotHubServer';
-import { RegistryStore } from '../../local/iotHub/registryStore';
-import { createSasToken } from '../../local/iotHub/sharedAccessSignature';
+import { sasToken } from '../../functions/src/hosting';
 import { httpTransportOptions } from '../../local/simulator/deviceClient';
 
 let hub: RunningIotHub;
@@ -126,7 +129,7 @@ async function rawMqtt(deviceId: string, password: string) {
 }
 
 const deviceToken = (deviceId: string, key: string, expiresInSeconds: number) =>
-  createSasToken({
+  sasToken({
     resourceUri: `${hub.hostName}/devices/${deviceId}`,
     key,
     expiresAt: Math.floor(Date.now() / 1000) + expiresInSeconds,

@@ -1,14 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import type { InvocationContext, Timer } from '@azure/functions';
 import { QueueClient } from '@azure/storage-queue';
+import {
+  HubEventLog,
+  RegistryStore,
+  type RunningIotHub,
+  startIotHubServer,
+} from '@fieldline/iothub-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unauthorized } from '../../functions/src/identity/tokenVerifier';
 import type { FunctionDefinition } from '../../functions/src/platform/functionDefinition';
 import { type RunningFunctionHost, startFunctionHost } from '../../local/host/functionHost';
 import { generateKeys } from '../../local/host/functionKeys';
-import { HubEventLog } from '../../local/iotHub/hubEventLog';
-import { type RunningIotHub, startIotHubServer } from '../../local/iotHub/iotHubServer';
-import { RegistryStore } from '../../local/iotHub/registryStore';
 import { useAzurite } from '../support/azuriteFixture';
 import { hubRequests } from '../support/hubRequests';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sasToken } from '../../functions/src/hosting';
 import { clientToken } from '../../local/identity/tokens';
-import { createSasToken } from '../../local/iotHub/sharedAccessSignature';
 import { type LocalStack, startLocalStack } from '../../local/localStack';
 
 let stack: LocalStack;
@@ -33,7 +33,7 @@ const register = (body: unknown, token: string | null = operate) =>
   });
 
 const deviceToken = (deviceId: string, key: string, expiresIn = 600) =>
-  createSasToken({
+  sasToken({
     resourceUri: `${stack.iotHub.hostName}/devices/${deviceId}`,
     key,
     expiresAt: Math.floor(Date.now() / 1000) + expiresIn,

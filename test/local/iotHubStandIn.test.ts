@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import {
+  HubEventLog,
+  RegistryStore,
+  type RunningIotHub,
+  startIotHubServer,
+} from '@fieldline/iothub-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HubEventLog } from '../../local/iotHub/hubEventLog';
-import { type RunningIotHub, startIotHubServer } from '../../local/iotHub/iotHubServer';
-import { RegistryStore } from '../../local/iotHub/registryStore';
 import { hubRequests } from '../support/hubRequests';
 
 const key = () => randomBytes(32).toString('base64');

@@ -1,9 +1,9 @@
 import { type HubConnection, HubConnectionBuilder, LogLevel } from '@microsoft/signalr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OutboxEntry } from '../../functions/src/encounters/smsOutbox';
+import { sasToken } from '../../functions/src/hosting';
 import { seededRandom } from '../../harness/random';
 import { clientToken, userToken } from '../../local/identity/tokens';
-import { createSasToken } from '../../local/iotHub/sharedAccessSignature';
 import { type LocalStack, startLocalStack } from '../../local/localStack';
 import { outboxCodeReader, simulateUsers } from '../../local/simulator/userSimulator';
 
@@ -189,7 +189,7 @@ describe('encounters in the local cloud', () => {
     const device = (await (
       await api('devices', { method: 'POST', token: operate, body: '{"deviceId":"aud-1"}' })
     ).json()) as { primaryKey: string };
-    const sas = createSasToken({
+    const sas = sasToken({
       resourceUri: `${stack.iotHub.hostName}/devices/aud-1`,
       key: device.primaryKey,
       expiresAt: Math.floor(Date.now() / 1000) + 600,

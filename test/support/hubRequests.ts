@@ -1,4 +1,4 @@
-import { createSasToken } from '../../local/iotHub/sharedAccessSignature';
+import { sasToken } from '../../functions/src/hosting';
 
 const apiVersion = '2021-04-12';
 
@@ -15,7 +15,7 @@ export function hubRequests(hub: { readonly hostName: string; readonly url: stri
       key: string,
       options: { resource?: string; expiresIn?: number } = {},
     ) =>
-      createSasToken({
+      sasToken({
         resourceUri: options.resource ?? hostName,
         key,
         policyName,
@@ -26,7 +26,7 @@ export function hubRequests(hub: { readonly hostName: string; readonly url: stri
       key: string,
       options: { resource?: string; expiresIn?: number } = {},
     ) =>
-      createSasToken({
+      sasToken({
         resourceUri: options.resource ?? `${hostName}/devices/${deviceId}`,
         key,
         expiresAt: expiresAt(options.expiresIn),

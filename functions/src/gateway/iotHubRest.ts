@@ -5,18 +5,23 @@ import { dataPlaneVersions } from '../platform/dataPlaneVersions';
 /** The IoT Hub REST API version fieldline speaks. */
 export const iotHubApiVersion = dataPlaneVersions.iotHub;
 
-/** A SAS token as IoT Hub documents it: HMAC-SHA256 over `urlencode(resource) + "\n" + expiry`. */
-export function sasToken(
-  resourceUri: string,
-  base64Key: string,
-  policyName: string,
-  expiresAt: number,
-): string {
-  const sr = encodeURIComponent(resourceUri);
-  const sig = createHmac('sha256', Buffer.from(base64Key, 'base64'))
-    .update(`${sr}\n${expiresAt}`)
+/**
+ * A `SharedAccessSignature sr=...&sig=...&se=...[&skn=...]` token, as IoT Hub documents it:
+ * HMAC-SHA256 over `urlencode(resource) + "\n" + expiry`. A policy's token names the policy
+ * (`skn`); a device's token, scoped to `{hub}/devices/{id}` and signed with the device key, does not.
+ */
+export function sasToken(options: {
+  readonly resourceUri: string;
+  readonly key: string;
+  readonly policyName?: string;
+  readonly expiresAt: number;
+}): string {
+  const sr = encodeURIComponent(options.resourceUri);
+  const sig = createHmac('sha256', Buffer.from(options.key, 'base64'))
+    .update(`${sr}\n${options.expiresAt}`)
     .digest('base64');
-  return `SharedAccessSignature sr=${sr}&sig=${encodeURIComponent(sig)}&se=${expiresAt}&skn=${encodeURIComponent(policyName)}`;
+  const skn = options.policyName ? `&skn=${encodeURIComponent(options.policyName)}` : '';
+  return `SharedAccessSignature sr=${sr}&sig=${encodeURIComponent(sig)}&se=${options.expiresAt}${skn}`;
 }
 
 /**
@@ -30,12 +35,12 @@ export function createHubAuthorization(
   const { registry } = gateway;
   if (registry.kind === 'sas') {
     return async () =>
-      sasToken(
-        gateway.hubHostName,
-        registry.key,
-        registry.policyName,
-        Math.floor(now() / 1000) + 3600,
-      );
+      sasToken({
+        resourceUri: gateway.hubHostName,
+        key: registry.key,
+        policyName: registry.policyName,
+        expiresAt: Math.floor(now() / 1000) + 3600,
+      });
   }
   let credential: { getToken(scope: string): Promise<{ token: string } | null> } | undefined;
   return async () => {

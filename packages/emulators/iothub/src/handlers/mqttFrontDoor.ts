@@ -1,7 +1,7 @@
 import tls from 'node:tls';
 import { listen } from '@fieldline/emulator-kit';
-import type { DeviceGate } from './iotHubServer';
-import { parseSasToken } from './sharedAccessSignature';
+import { parseSasToken } from '../protocol/sharedAccessSignature';
+import type { DeviceGate } from './deviceGate';
 
 export interface MqttFrontDoorOptions {
   readonly gate: DeviceGate;

@@ -1,5 +1,16 @@
 import { EventEmitter } from 'node:events';
-import type { HubEvent } from '../eventHubInvocation';
+
+/** One message as it sits in a partition of the hub's built-in (Event Hubs-compatible) endpoint. */
+export interface HubEvent {
+  readonly body: Buffer;
+  readonly sequenceNumber: number;
+  readonly offset: string;
+  readonly enqueuedTime: Date;
+  /** Application properties, as the device sent them. */
+  readonly properties: Readonly<Record<string, string>>;
+  /** System properties the hub stamps, e.g. `iothub-connection-device-id`. */
+  readonly systemProperties: Readonly<Record<string, unknown>>;
+}
 
 export interface HubEventLogOptions {
   readonly partitionCount: number;

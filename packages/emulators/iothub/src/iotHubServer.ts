@@ -1,0 +1,145 @@
+import http from 'node:http';
+import { BodyTooLargeError, close, type LocalCertificates, listen } from '@fieldline/emulator-kit';
+import { type AccessPolicy, createAuthorizer } from './handlers/authorization';
+import { createDeviceGate } from './handlers/deviceGate';
+import { startMqttFrontDoor } from './handlers/mqttFrontDoor';
+import { handleRegistryRequest } from './handlers/registryApi';
+import { handleTelemetryRequest } from './handlers/telemetryApi';
+import { startHttpsDoor } from './httpsDoor';
+import { type HubError, sendHubError } from './protocol/hubErrors';
+import type { HubEventLog } from './state/hubEventLog';
+import type { RegistryStore } from './state/registryStore';
+
+export type { AccessPolicy, PolicyRight } from './handlers/authorization';
+export type { DeviceGate } from './handlers/deviceGate';
+export type { HubError } from './protocol/hubErrors';
+
+export interface IotHubServerOptions {
+  /**
+   * The hub's host name, which tokens are scoped to and MQTT user names name, whatever address a
+   * request came in at (as `{hub}.azure-devices.net` is in Azure); `localhost` locally.
+   */
+  readonly hostName: string;
+  readonly registry: RegistryStore;
+  readonly log: HubEventLog;
+  readonly policies: readonly AccessPolicy[];
+  readonly now?: () => number;
+  /** Also accept devices over MQTT 3.1.1 over TLS (IoT Hub's device protocol) on this port. */
+  readonly mqtt?: {
+    readonly port: number;
+    readonly certificates: Pick<LocalCertificates, 'certPem' | 'keyPem'>;
+    readonly log?: (line: string) => void;
+  };
+  /**
+   * Also serve the same REST APIs over HTTPS on this port, as the hub does on 443. With
+   * `orElseFreePort`, a port that cannot be had (in use, or below 1024 without the right) is
+   * replaced by a free one, and `https.problem` says why.
+   */
+  readonly https?: {
+    readonly port: number;
+    readonly orElseFreePort?: boolean;
+    readonly certificates: Pick<LocalCertificates, 'certPem' | 'keyPem'>;
+  };
+}
+
+export interface RunningIotHub {
+  /** The plain-HTTP port, for curl and the function app. */
+  readonly port: number;
+  /** `http://127.0.0.1:{port}`. */
+  readonly url: string;
+  readonly hostName: string;
+  /** The MQTT over TLS port, when `mqtt` was asked for. */
+  readonly mqttPort: number | undefined;
+  /** The HTTPS port, when `https` was asked for, and why it is not the one asked for, if it is not. */
+  readonly https: { readonly port: number; readonly problem?: string } | undefined;
+  stop(): Promise<void>;
+}
+
+// Device-to-cloud messages are limited to 256 KB by the hub.
+const maxMessageBytes = 256 * 1024;
+const devicePath = /^\/devices\/([^/]+)$/;
+const eventsPath = /^\/devices\/([^/]+)\/messages\/events$/;
+
+/**
+ * A stand-in for IoT Hub's HTTPS APIs (api-version 2021-04-12): the identity registry
+ * (`PUT/GET/DELETE /devices/{id}`, service SAS with a policy's rights) and device-to-cloud
+ * telemetry (`POST /devices/{id}/messages/events`, device SAS), feeding a partitioned event log.
+ */
+export async function startIotHubServer(
+  port: number,
+  options: IotHubServerOptions,
+): Promise<RunningIotHub> {
+  const { hostName, registry, log } = options;
+  const authorizer = createAuthorizer({
+    hostName,
+    policies: options.policies,
+    now: options.now ?? (() => Date.now()),
+  });
+  const gate = createDeviceGate({ hostName, registry, log, authorizer });
+
+  async function handle(request: http.IncomingMessage, response: http.ServerResponse) {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    if (!url.searchParams.get('api-version')) {
+      return sendHubError(response, {
+        status: 400,
+        code: 'InvalidProtocolVersion',
+        message: 'api-version is required',
+      });
+    }
+    const events = eventsPath.exec(url.pathname);
+    if (events && request.method === 'POST') {
+      const deviceId = decodeURIComponent(events[1] ?? '');
+      return handleTelemetryRequest(deviceId, request, response, { gate, maxMessageBytes });
+    }
+    const device = devicePath.exec(url.pathname);
+    if (device) {
+      const deviceId = decodeURIComponent(device[1] ?? '');
+      return handleRegistryRequest(deviceId, request, response, { hostName, registry, authorizer });
+    }
+    sendHubError(response, {
+      status: 404,
+      code: 'NotFound',
+      message: `no route for ${request.method} ${url.pathname}`,
+    });
+  }
+  const onRequest = (request: http.IncomingMessage, response: http.ServerResponse) => {
+    handle(request, response).catch((error: unknown) => {
+      const hubError: HubError =
+        error instanceof BodyTooLargeError
+          ? {
+              status: 413,
+              code: 'MessageTooLarge',
+              message: `Message size exceeds ${maxMessageBytes} bytes`,
+            }
+          : { status: 500, code: 'ServerError', message: 'internal error in the IoT Hub stand-in' };
+      sendHubError(response, hubError);
+    });
+  };
+
+  const server = http.createServer(onRequest);
+  const boundPort = await listen(server, port, 'IoT Hub');
+  const secure = options.https ? await startHttpsDoor(options.https, onRequest) : undefined;
+  const mqtt = options.mqtt
+    ? await startMqttFrontDoor(options.mqtt.port, {
+        gate,
+        certificates: options.mqtt.certificates,
+        maxMessageBytes,
+        log: options.mqtt.log ?? (() => undefined),
+      })
+    : undefined;
+  return {
+    port: boundPort,
+    url: `http://127.0.0.1:${boundPort}`,
+    hostName,
+    mqttPort: mqtt?.port,
+    https: secure && {
+      port: secure.port,
+      ...(secure.problem ? { problem: secure.problem } : {}),
+    },
+    async stop() {
+      await mqtt?.stop();
+      if (secure) await close(secure.server);
+      await close(server);
+    },
+  };
+}
