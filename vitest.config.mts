@@ -4,7 +4,6 @@ export default defineConfig({
   test: {
     include: [
       'functions/**/*.test.ts',
-      'local/**/*.test.ts',
       'packages/**/*.test.ts',
       'dev/**/*.test.ts',
       'tools/**/*.test.ts',

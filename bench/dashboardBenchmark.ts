@@ -1,10 +1,10 @@
+import { startLocalStack } from '../dev/localCloud';
 import { signAccessToken } from '../functions/src/realtime/serviceToken';
 import type { DeviceStateUpdate } from '../functions/src/telemetry/telemetryIngestor';
 import { chromiumAvailable, chromiumMissingMessage, launchChromium } from '../harness/chromium';
 import { seededRandom } from '../harness/random';
-import { clientToken } from '../local/identity/tokens';
-import { startLocalStack } from '../local/localStack';
-import { runSimulation } from '../local/simulator/deviceSimulator';
+import { runSimulation } from '../simulator/deviceSimulator';
+import { clientToken } from '../tools/tokens';
 import type { Benchmark } from './benchmark';
 
 /**

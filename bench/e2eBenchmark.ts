@@ -1,9 +1,9 @@
 import { HubConnectionBuilder, LogLevel } from '@microsoft/signalr';
+import { startLocalStack } from '../dev/localCloud';
 import type { DeviceStateUpdate } from '../functions/src/telemetry/telemetryIngestor';
 import { seededRandom } from '../harness/random';
-import { clientToken } from '../local/identity/tokens';
-import { startLocalStack } from '../local/localStack';
-import { runSimulation } from '../local/simulator/deviceSimulator';
+import { runSimulation } from '../simulator/deviceSimulator';
+import { clientToken } from '../tools/tokens';
 import { type Benchmark, type BenchmarkFigures, percentile } from './benchmark';
 
 /**

@@ -1,9 +1,9 @@
 import { sphericalDistanceMeters } from '@fieldline/mongo-emulator';
 import { MongoClient } from 'mongodb';
+import { startLocalStack } from '../dev/localCloud';
 import { windowOf } from '../functions/src/encounters/encounterScheduler';
 import { seededRandom } from '../harness/random';
-import { startLocalStack } from '../local/localStack';
-import { nearCenter, simulatedPerson } from '../local/simulator/userSimulator';
+import { nearCenter, simulatedPerson } from '../simulator/userSimulator';
 import { type Benchmark, type BenchmarkFigures, median } from './benchmark';
 
 /** The simulator's people, spread over a disc `radiusKm` across, a share opted in, all fresh. */

@@ -1,15 +1,18 @@
 import { TableClient } from '@azure/data-tables';
+import {
+  createInvocationContext,
+  type HubEvent,
+  toEventHubInvocation,
+} from '@fieldline/functions-host';
 import { startSignalRServer } from '@fieldline/signalr-emulator';
+import { startAzurite } from '../dev/azurite';
+import { startRegionNetwork } from '../dev/network/regionNetwork';
 import { parseAlarmRule } from '../functions/src/fleet/alarmRule';
 import { createFunctionDefinitions } from '../functions/src/functionDefinitions';
 import { loadConfig } from '../functions/src/platform/config';
 import type { EventHubFunctionDefinition } from '../functions/src/platform/functionDefinition';
 import { settingNames } from '../functions/src/platform/settingNames';
 import { createServices } from '../functions/src/services';
-import { startAzurite } from '../local/azurite';
-import { type HubEvent, toEventHubInvocation } from '../local/eventHubInvocation';
-import { createInvocationContext } from '../local/functionInvocation';
-import { startRegionNetwork } from '../local/network/regionNetwork';
 import type { Benchmark, BenchmarkFigures } from './benchmark';
 import { loadAzurePrices } from './costModel';
 import { deviceOf, drive, makeWorkload, type Workload } from './ingestWorkload';

@@ -1,5 +1,5 @@
+import type { HubEvent } from '@fieldline/functions-host';
 import { seededRandom } from '../harness/random';
-import type { HubEvent } from '../local/eventHubInvocation';
 
 // The ingest benchmark's input: a seeded workload of hub batches, and the driver that feeds them
 // partition by partition, as the Event Hubs trigger does.

@@ -1,9 +1,9 @@
+import { startLocalStack } from '../dev/localCloud';
+import { localUsers } from '../dev/localIdentity';
 import { roomUserId } from '../functions/src/hosting';
 import { seededRandom } from '../harness/random';
-import { localUsers } from '../local/identity/localUsers';
-import { tokenClaims, userToken } from '../local/identity/tokens';
-import { startLocalStack } from '../local/localStack';
-import { joinRoomsHub, type RoomMember } from '../local/simulator/roomMember';
+import { joinRoomsHub, type RoomMember } from '../simulator/roomMember';
+import { tokenClaims, userToken } from '../tools/tokens';
 import { type Benchmark, type BenchmarkFigures, percentile } from './benchmark';
 
 interface Accepted {

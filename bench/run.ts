@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { readOptions } from '../local/cliArgs';
+import { readOptions } from '../tools/cliArgs';
 import type { Benchmark, BenchmarkFigures } from './benchmark';
 import { coldstartBenchmark } from './coldstartBenchmark';
 import { costBenchmark } from './costModel';

@@ -3,7 +3,7 @@ import { startSearchServer } from '@fieldline/search-emulator';
 import type { Track } from '../functions/src/catalog/track';
 import { tracksIndex, tracksIndexName } from '../functions/src/catalog/tracksIndex';
 import { seededRandom } from '../harness/random';
-import { generateTracks } from '../local/catalogTools/trackGenerator';
+import { generateTracks } from '../tools/catalogTools/trackGenerator';
 import { type Benchmark, type BenchmarkFigures, median, percentile } from './benchmark';
 
 /**

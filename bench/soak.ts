@@ -3,11 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { TableClient } from '@azure/data-tables';
 import { QueueClient } from '@azure/storage-queue';
+import { startLocalStack } from '../dev/localCloud';
 import { tableNames } from '../functions/src/platform/settingNames';
-import { readOptions } from '../local/cliArgs';
-import { clientToken } from '../local/identity/tokens';
-import { startLocalStack } from '../local/localStack';
-import { runSimulation } from '../local/simulator/deviceSimulator';
+import { runSimulation } from '../simulator/deviceSimulator';
+import { readOptions } from '../tools/cliArgs';
+import { clientToken } from '../tools/tokens';
 
 const usage = 'npm run soak -- [--minutes 10] [--rate 500]';
 const devices = 50;

@@ -1,8 +1,8 @@
 import { TableClient } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningAzurite, startAzurite } from '../dev/azurite';
 import { submitEntityGroup } from '../functions/src/platform/entityGroupTransaction';
 import { tableNames } from '../functions/src/platform/settingNames';
-import { type RunningAzurite, startAzurite } from '../local/azurite';
 import { countStorageRequests } from './storageRequests';
 
 let azurite: RunningAzurite;

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { readOptions } from '../local/cliArgs';
+import { readOptions } from '../tools/cliArgs';
 import { StageConfigError } from './stageConfig';
 import { StackConfigFileError, synthesize } from './synthesize';
 

@@ -1,7 +1,7 @@
 /**
  * What hosts and tools outside the function app use of it: the definitions and services both hosts
  * run, the settings they read, and the contracts the local stand-ins share with the app (role
- * names, SignalR access tokens, the event feed). `local/` imports the function app only from here,
+ * names, SignalR access tokens, the event feed). the hosts, tools and simulator import the function app only from here,
  * which `test/architecture/layers.test.ts` checks; tests and benchmarks may reach further in.
  */
 export { type CatalogSearch, createCatalogSearch } from './catalog/catalogSearch';

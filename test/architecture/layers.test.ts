@@ -17,7 +17,9 @@ function sourceFiles(dir: string): string[] {
 function importEdges(): { from: string; to: string }[] {
   const folders = [
     'functions',
-    'local',
+    'dev',
+    'tools',
+    'simulator',
     'bench',
     'test',
     'harness',
@@ -47,30 +49,53 @@ function importEdges(): { from: string; to: string }[] {
 
 const edges = importEdges();
 const within = (file: string, folder: string) => file.startsWith(`${folder}/`);
+/** The function app by package name (`@fieldline/functions/...`), not the host package. */
+const isApp = (to: string) =>
+  to === '@fieldline/functions' || to.startsWith('@fieldline/functions/');
 const violations = (rule: (edge: { from: string; to: string }) => boolean) =>
   edges.filter(rule).map(({ from, to }) => `${from} -> ${to}`);
 
 describe('layers', () => {
   it('finds the imports it checks', () => {
     expect(edges.length).toBeGreaterThan(500);
-    expect(edges).toContainEqual({ from: 'local/localStack.ts', to: 'functions/src/hosting' });
+    expect(edges).toContainEqual({ from: 'dev/localCloud.ts', to: 'functions/src/hosting' });
+    expect(edges).toContainEqual({
+      from: 'packages/functions-host/src/functionHost.ts',
+      to: '@fieldline/functions/hosting',
+    });
   });
 
   it('keeps the function app free of the hosts, tools, tests and infrastructure around it', () => {
+    const around = ['dev', 'tools', 'simulator', 'packages', 'bench', 'test', 'harness', 'infra'];
     expect(
       violations(
         ({ from, to }) =>
           within(from, 'functions') &&
-          ['local', 'bench', 'test', 'harness', 'infra', 'dashboard'].some((f) => within(to, f)),
+          ([...around, 'dashboard'].some((folder) => within(to, folder)) ||
+            (to.startsWith('@fieldline/') && !isApp(to))),
       ),
     ).toEqual([]);
   });
 
-  it('lets the local cloud use the function app only through functions/src/hosting', () => {
+  it('lets the local cloud, the tools and the simulator use the function app only through its hosting entry', () => {
+    const outside = ['dev', 'tools', 'simulator', 'packages'];
     expect(
       violations(
         ({ from, to }) =>
-          within(from, 'local') && within(to, 'functions') && to !== 'functions/src/hosting',
+          outside.some((folder) => within(from, folder)) &&
+          ((within(to, 'functions') && to !== 'functions/src/hosting') ||
+            (isApp(to) && to !== '@fieldline/functions/hosting')),
+      ),
+    ).toEqual([]);
+  });
+
+  it('keeps the tools and the simulator free of the local cloud: they work against Azure too', () => {
+    expect(
+      violations(
+        ({ from, to }) =>
+          (within(from, 'tools') || within(from, 'simulator')) &&
+          (within(to, 'dev') ||
+            (to.startsWith('@fieldline/') && to !== '@fieldline/emulator-kit' && !isApp(to))),
       ),
     ).toEqual([]);
   });
@@ -89,6 +114,15 @@ describe('layers', () => {
           (within(from, 'packages/emulators') || within(from, 'packages/emulator-kit')) &&
           to.startsWith('@fieldline/') &&
           to !== '@fieldline/emulator-kit',
+      ),
+    ).toEqual([]);
+    // The host reads events through its own interface, so no emulator is part of it.
+    expect(
+      violations(
+        ({ from, to }) =>
+          within(from, 'packages/functions-host') &&
+          to.startsWith('@fieldline/') &&
+          !['@fieldline/emulator-kit', '@fieldline/functions/hosting'].includes(to),
       ),
     ).toEqual([]);
     expect(edges.some(({ from }) => within(from, 'packages/emulator-kit'))).toBe(true);

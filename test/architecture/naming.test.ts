@@ -3,7 +3,19 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const root = path.resolve(__dirname, '../..');
-const folders = ['functions', 'local', 'bench', 'test', 'harness', 'infra', 'policy', 'dashboard'];
+const folders = [
+  'functions',
+  'packages',
+  'dev',
+  'tools',
+  'simulator',
+  'bench',
+  'test',
+  'harness',
+  'infra',
+  'policy',
+  'dashboard',
+];
 
 function files(dir: string): string[] {
   return readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((entry) => {
@@ -28,11 +40,11 @@ describe('naming', () => {
     }
   });
 
-  it('gives no two files one name in different folders, except entry points (index.ts, build.ts)', () => {
+  it('gives no two files one name in different folders, except entry points (index.ts, cli.ts, build.ts)', () => {
     const byName = new Map<string, string[]>();
     for (const file of all) {
       const name = path.basename(file);
-      if (['index.ts', 'build.ts'].includes(name)) continue;
+      if (['index.ts', 'build.ts', 'cli.ts', 'index.test.ts'].includes(name)) continue;
       byName.set(name, [...(byName.get(name) ?? []), file]);
     }
     expect([...byName.values()].filter((paths) => paths.length > 1)).toEqual([]);

@@ -1,12 +1,12 @@
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type LocalStack, startLocalStack } from '../../dev/localCloud';
 import { chromiumAvailable, launchChromium } from '../../harness/chromium';
 import { seededRandom } from '../../harness/random';
-import { clientToken } from '../../local/identity/tokens';
-import { type LocalStack, startLocalStack } from '../../local/localStack';
-import { runSimulation } from '../../local/simulator/deviceSimulator';
-import { outboxCodeReader, simulateUsers } from '../../local/simulator/userSimulator';
+import { runSimulation } from '../../simulator/deviceSimulator';
+import { outboxCodeReader, simulateUsers } from '../../simulator/userSimulator';
+import { clientToken } from '../../tools/tokens';
 import { hubRequests } from '../support/hubRequests';
 
 // `npm run screenshots` sets this to refresh the README's pictures in docs/.

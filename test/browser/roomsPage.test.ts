@@ -1,9 +1,9 @@
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalStack, startLocalStack } from '../../dev/localCloud';
 import { chromiumAvailable, launchChromium } from '../../harness/chromium';
-import { clientToken } from '../../local/identity/tokens';
-import { type LocalStack, startLocalStack } from '../../local/localStack';
+import { clientToken } from '../../tools/tokens';
 
 const screenshotDir = process.env.FIELDLINE_SCREENSHOTS;
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientToken, userToken } from '../../local/identity/tokens';
-import { type LocalStack, startLocalStack } from '../../local/localStack';
-import { joinRoomsHub, type RoomMember } from '../../local/simulator/roomMember';
+import { type LocalStack, startLocalStack } from '../../dev/localCloud';
+import { joinRoomsHub, type RoomMember } from '../../simulator/roomMember';
+import { clientToken, userToken } from '../../tools/tokens';
 
 let stack: LocalStack;
 let manager: string;

@@ -15,9 +15,9 @@ import {
   type Track,
 } from '../../functions/src/hosting';
 import { seededRandom } from '../../harness/random';
-import { importCatalog } from '../../local/catalogTools/catalogImport';
-import { reindexCatalog } from '../../local/catalogTools/catalogReindex';
-import { generateTracks } from '../../local/catalogTools/trackGenerator';
+import { importCatalog } from '../../tools/catalogTools/catalogImport';
+import { reindexCatalog } from '../../tools/catalogTools/catalogReindex';
+import { generateTracks } from '../../tools/catalogTools/trackGenerator';
 
 let mongo: RunningMongo;
 let searchServer: RunningSearch;
@@ -132,7 +132,7 @@ describe('the catalog tools', () => {
 
   it('says what is wrong with a command line, and exits 2', async () => {
     const run = promisify(execFile);
-    const failed = await run(process.execPath, ['--import', 'tsx', 'local/catalog.ts', 'import'], {
+    const failed = await run(process.execPath, ['--import', 'tsx', 'tools/catalog.ts', 'import'], {
       cwd: path.resolve(__dirname, '../..'),
     }).catch((error: { code: number; stderr: string }) => error);
     expect(failed).toMatchObject({

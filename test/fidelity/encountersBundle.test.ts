@@ -1,9 +1,13 @@
 import { type RunningSignalR, startSignalRServer } from '@fieldline/signalr-emulator';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningLocalIssuer, startLocalIssuer } from '../../local/identity/localIssuer';
-import { localAudience, localClients } from '../../local/identity/localUsers';
-import { clientToken } from '../../local/identity/tokens';
+import {
+  localAudience,
+  localClients,
+  type RunningLocalIdentity,
+  startLocalIdentity,
+} from '../../dev/localIdentity';
+import { clientToken } from '../../tools/tokens';
 import { useAzurite } from '../support/azuriteFixture';
 import {
   type BuiltFunctionApp,
@@ -27,12 +31,12 @@ const authToken = 'bundle-test-token';
 describe('encounters through the built bundle', () => {
   let app: BuiltFunctionApp;
   let twilio: TwilioApiStandIn;
-  let issuer: RunningLocalIssuer;
+  let issuer: RunningLocalIdentity;
   let signalR: RunningSignalR;
   let manager: string;
   beforeAll(async () => {
     twilio = await startTwilioApi();
-    issuer = await startLocalIssuer({ clients: localClients() });
+    issuer = await startLocalIdentity({ clients: localClients() });
     signalR = await startSignalRServer(0);
     // A back end acting for its users, as the bundle validates it.
     manager = await clientToken(issuer.identity, 'Users.Manage');

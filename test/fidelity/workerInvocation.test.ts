@@ -1,12 +1,19 @@
+import {
+  decodeEventBody,
+  queueTriggerMetadata,
+  toEventHubInvocation,
+} from '@fieldline/functions-host';
 import { type RunningMongo, startMongoServer } from '@fieldline/mongo-emulator';
 import { type RunningSignalR, startSignalRServer } from '@fieldline/signalr-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  localAudience,
+  localClients,
+  type RunningLocalIdentity,
+  startLocalIdentity,
+} from '../../dev/localIdentity';
 import type { DeviceState } from '../../functions/src/telemetry/deviceState';
-import { toEventHubInvocation } from '../../local/eventHubInvocation';
-import { decodeEventBody, queueTriggerMetadata } from '../../local/host/triggerListeners';
-import { type RunningLocalIssuer, startLocalIssuer } from '../../local/identity/localIssuer';
-import { localAudience, localClients } from '../../local/identity/localUsers';
-import { clientToken } from '../../local/identity/tokens';
+import { clientToken } from '../../tools/tokens';
 import { useAzurite } from '../support/azuriteFixture';
 import {
   type BuiltFunctionApp,
@@ -28,12 +35,12 @@ const partition = {
 
 describe('invocations through the callbacks the bundle registered, as the worker makes them', () => {
   let app: BuiltFunctionApp;
-  let issuer: RunningLocalIssuer;
+  let issuer: RunningLocalIdentity;
   let signalR: RunningSignalR;
   let reader: string;
   beforeAll(async () => {
     // The bundle validates tokens with its own bundled jose, against a real issuer's JWKS.
-    issuer = await startLocalIssuer({ clients: localClients() });
+    issuer = await startLocalIdentity({ clients: localClients() });
     signalR = await startSignalRServer(0);
     reader = await clientToken(issuer.identity, 'Fleet.Read');
     app = await loadBuiltFunctionApp({

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalStack, startLocalStack } from '../../dev/localCloud';
 import { createFunctionDefinitions } from '../../functions/src/functionDefinitions';
 import { sasToken } from '../../functions/src/hosting';
 import { type HttpAccessEntry, httpAccessManifest } from '../../functions/src/httpAccess';
@@ -9,9 +10,8 @@ import { loadConfig } from '../../functions/src/platform/config';
 import { settingNames } from '../../functions/src/platform/settingNames';
 import { roomMethods } from '../../functions/src/rooms/roomMethods';
 import { createServices } from '../../functions/src/services';
-import { clientToken, userToken } from '../../local/identity/tokens';
-import { type LocalStack, startLocalStack } from '../../local/localStack';
-import { joinRoomsHub, type RoomMember } from '../../local/simulator/roomMember';
+import { joinRoomsHub, type RoomMember } from '../../simulator/roomMember';
+import { clientToken, userToken } from '../../tools/tokens';
 
 /**
  * Bad input, tried systematically: random and boundary JSON, strings with unusual UTF-8 and

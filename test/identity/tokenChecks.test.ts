@@ -12,9 +12,9 @@ import {
   UnsecuredJWT,
 } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalStack, startLocalStack } from '../../dev/localCloud';
 import { createTokenVerifier } from '../../functions/src/identity/tokenVerifier';
-import { clientToken, userToken } from '../../local/identity/tokens';
-import { type LocalStack, startLocalStack } from '../../local/localStack';
+import { clientToken, userToken } from '../../tools/tokens';
 
 let stack: LocalStack;
 let reader: string;

@@ -1,10 +1,10 @@
 import { BlobServiceClient } from '@azure/storage-blob';
 import type { HubConnection } from '@microsoft/signalr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalStack, startLocalStack } from '../../dev/localCloud';
 import type { ProductActivity } from '../../functions/src/analytics/productAnalytics';
-import { clientToken } from '../../local/identity/tokens';
-import { type LocalStack, startLocalStack } from '../../local/localStack';
-import { runSimulation } from '../../local/simulator/deviceSimulator';
+import { runSimulation } from '../../simulator/deviceSimulator';
+import { clientToken } from '../../tools/tokens';
 import { connectAsDashboard } from '../support/dashboardConnection';
 import { hubRequests } from '../support/hubRequests';
 

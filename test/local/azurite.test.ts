@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { TableClient } from '@azure/data-tables';
 import { describe, expect, it } from 'vitest';
-import { startAzurite } from '../../local/azurite';
+import { startAzurite } from '../../dev/azurite';
 
 describe('the Azurite launcher', () => {
   it('creates a --data directory that does not exist yet, and keeps data across restarts', async () => {

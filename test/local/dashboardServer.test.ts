@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentSecurityPolicy } from '../../dashboard/staticAssets';
-import { type RunningDashboard, startDashboardServer } from '../../local/dashboardServer';
+import { type RunningDashboard, startDashboardServer } from '../../dev/dashboardServer';
 
 let root: string;
 let server: RunningDashboard;

@@ -17,7 +17,7 @@ import { Http } from 'azure-iot-device-http';
 import { Mqtt } from 'azure-iot-device-mqtt';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { sasToken } from '../../functions/src/hosting';
-import { httpTransportOptions } from '../../local/simulator/deviceClient';
+import { httpTransportOptions } from '../../simulator/deviceClient';
 
 let hub: RunningIotHub;
 let certificates: LocalCertificates;

@@ -3,10 +3,10 @@ import type { HubConnection } from '@microsoft/signalr';
 import { Client, Message } from 'azure-iot-device';
 import { Mqtt } from 'azure-iot-device-mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalStack, startLocalStack } from '../../dev/localCloud';
 import type { DeviceStateUpdate } from '../../functions/src/telemetry/telemetryIngestor';
-import { clientToken } from '../../local/identity/tokens';
-import { type LocalStack, startLocalStack } from '../../local/localStack';
-import { runSimulation } from '../../local/simulator/deviceSimulator';
+import { runSimulation } from '../../simulator/deviceSimulator';
+import { clientToken } from '../../tools/tokens';
 import { connectAsDashboard } from '../support/dashboardConnection';
 
 let stack: LocalStack;

@@ -3,12 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import type { HubConnection } from '@microsoft/signalr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalStack, startLocalStack } from '../../dev/localCloud';
 import type { DeviceState } from '../../functions/src/telemetry/deviceState';
 import type { Rejection } from '../../functions/src/telemetry/rejection';
 import type { DeviceStateUpdate } from '../../functions/src/telemetry/telemetryIngestor';
 import { seededRandom } from '../../harness/random';
-import { type LocalStack, startLocalStack } from '../../local/localStack';
-import { runSimulation } from '../../local/simulator/deviceSimulator';
+import { runSimulation } from '../../simulator/deviceSimulator';
 import { connectAsDashboard } from '../support/dashboardConnection';
 
 let stack: LocalStack;

@@ -2,6 +2,11 @@ import { randomBytes } from 'node:crypto';
 import type { InvocationContext, Timer } from '@azure/functions';
 import { QueueClient } from '@azure/storage-queue';
 import {
+  generateKeys,
+  type RunningFunctionHost,
+  startFunctionHost,
+} from '@fieldline/functions-host';
+import {
   HubEventLog,
   RegistryStore,
   type RunningIotHub,
@@ -10,8 +15,6 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unauthorized } from '../../functions/src/identity/tokenVerifier';
 import type { FunctionDefinition } from '../../functions/src/platform/functionDefinition';
-import { type RunningFunctionHost, startFunctionHost } from '../../local/host/functionHost';
-import { generateKeys } from '../../local/host/functionKeys';
 import { useAzurite } from '../support/azuriteFixture';
 import { hubRequests } from '../support/hubRequests';
 

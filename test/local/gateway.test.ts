@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalStack, startLocalStack } from '../../dev/localCloud';
 import { sasToken } from '../../functions/src/hosting';
-import { clientToken } from '../../local/identity/tokens';
-import { type LocalStack, startLocalStack } from '../../local/localStack';
+import { clientToken } from '../../tools/tokens';
 
 let stack: LocalStack;
 let api: string;

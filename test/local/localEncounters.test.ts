@@ -1,11 +1,11 @@
 import { type HubConnection, HubConnectionBuilder, LogLevel } from '@microsoft/signalr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalStack, startLocalStack } from '../../dev/localCloud';
 import type { OutboxEntry } from '../../functions/src/encounters/smsOutbox';
 import { sasToken } from '../../functions/src/hosting';
 import { seededRandom } from '../../harness/random';
-import { clientToken, userToken } from '../../local/identity/tokens';
-import { type LocalStack, startLocalStack } from '../../local/localStack';
-import { outboxCodeReader, simulateUsers } from '../../local/simulator/userSimulator';
+import { outboxCodeReader, simulateUsers } from '../../simulator/userSimulator';
+import { clientToken, userToken } from '../../tools/tokens';
 
 let stack: LocalStack;
 const connections: HubConnection[] = [];

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientToken } from '../../local/identity/tokens';
-import { type LocalStack, startLocalStack } from '../../local/localStack';
-import { runSimulation } from '../../local/simulator/deviceSimulator';
+import { type LocalStack, startLocalStack } from '../../dev/localCloud';
+import { runSimulation } from '../../simulator/deviceSimulator';
+import { clientToken } from '../../tools/tokens';
 
 let stack: LocalStack;
 let reader: string;

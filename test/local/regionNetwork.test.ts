@@ -1,8 +1,8 @@
 import type { HubConnection } from '@microsoft/signalr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalStack, startLocalStack } from '../../dev/localCloud';
 import type { DeviceStateUpdate } from '../../functions/src/telemetry/telemetryIngestor';
-import { type LocalStack, startLocalStack } from '../../local/localStack';
-import { runSimulation } from '../../local/simulator/deviceSimulator';
+import { runSimulation } from '../../simulator/deviceSimulator';
 import { connectAsDashboard } from '../support/dashboardConnection';
 
 let stack: LocalStack;

@@ -27,7 +27,7 @@ async function token(args: string[]): Promise<{ code: number; out: string }> {
   try {
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      ['--import', tsxLoader, path.join(repoRoot, 'local/token.ts'), ...args],
+      ['--import', tsxLoader, path.join(repoRoot, 'tools/token.ts'), ...args],
       { cwd },
     );
     return { code: 0, out: stdout.trim() };
@@ -45,7 +45,7 @@ function start(args: string[]): {
   // Its own process group, so that the test can press Ctrl-C the way a terminal does.
   const child = spawn(
     process.execPath,
-    ['--import', tsxLoader, path.join(repoRoot, 'local/start.ts'), ...args],
+    ['--import', tsxLoader, path.join(repoRoot, 'dev/start.ts'), ...args],
     {
       cwd,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -4,7 +4,7 @@ import net from 'node:net';
 import { startMongoServer } from '@fieldline/mongo-emulator';
 import { MongoClient } from 'mongodb';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startTcpProxy } from '../../local/network/tcpProxy';
+import { startTcpProxy } from '../../dev/network/tcpProxy';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {

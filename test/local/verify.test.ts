@@ -4,8 +4,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../local/localStack';
-import { azureStage } from '../../local/verify';
+import { type LocalStack, startLocalStack } from '../../dev/localCloud';
+import { azureStage } from '../../tools/verify';
 
 const repoRoot = path.resolve(__dirname, '../..');
 const tsxCli = createRequire(path.join(repoRoot, 'package.json')).resolve('tsx/cli');
@@ -14,7 +14,7 @@ function runCli(args: string[], cwd: string): Promise<{ code: number; out: strin
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
-      [tsxCli, path.join(repoRoot, 'local/verify.ts'), ...args],
+      [tsxCli, path.join(repoRoot, 'tools/verify.ts'), ...args],
       {
         cwd,
         env: { ...process.env, NO_COLOR: '1' },

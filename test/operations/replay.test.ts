@@ -1,12 +1,12 @@
 import { QueueClient } from '@azure/storage-queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalStack, startLocalStack } from '../../dev/localCloud';
 import { DeadLetterStore } from '../../functions/src/platform/deadLetterStore';
 import { tableNames } from '../../functions/src/platform/settingNames';
 import { createTableClientFactory } from '../../functions/src/platform/tableClientFactory';
 import { deadLetteringFunctions } from '../../functions/src/services';
-import { clientToken } from '../../local/identity/tokens';
-import { type LocalStack, startLocalStack } from '../../local/localStack';
-import { replayDeadLetters, replayPoisonQueue } from '../../local/replay';
+import { replayDeadLetters, replayPoisonQueue } from '../../tools/replay';
+import { clientToken } from '../../tools/tokens';
 
 let stack: LocalStack;
 let reader: string;

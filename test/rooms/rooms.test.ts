@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { tokenClaims, userToken } from '../../local/identity/tokens';
-import { type LocalStack, startLocalStack } from '../../local/localStack';
-import { joinRoomsHub, type RoomMember } from '../../local/simulator/roomMember';
+import { type LocalStack, startLocalStack } from '../../dev/localCloud';
+import { joinRoomsHub, type RoomMember } from '../../simulator/roomMember';
+import { tokenClaims, userToken } from '../../tools/tokens';
 
 let stack: LocalStack;
 const members: RoomMember[] = [];

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localUsers } from '../../local/identity/localUsers';
-import { userToken } from '../../local/identity/tokens';
-import { type LocalStack, startLocalStack } from '../../local/localStack';
-import { joinRoomsHub, type RoomMember } from '../../local/simulator/roomMember';
+import { type LocalStack, startLocalStack } from '../../dev/localCloud';
+import { localUsers } from '../../dev/localIdentity';
+import { joinRoomsHub, type RoomMember } from '../../simulator/roomMember';
+import { userToken } from '../../tools/tokens';
 
 const people = Array.from({ length: 20 }, (_, i) => ({
   username: `member${i}`,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll } from 'vitest';
-import { type RunningAzurite, startAzurite } from '../../local/azurite';
+import { type RunningAzurite, startAzurite } from '../../dev/azurite';
 
 /** Starts a private Azurite on free ports for this test file and stops it afterwards. */
 export function useAzurite(): () => RunningAzurite {

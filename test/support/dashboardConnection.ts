@@ -1,6 +1,6 @@
 import { type HubConnection, HubConnectionBuilder, LogLevel } from '@microsoft/signalr';
-import { clientToken } from '../../local/identity/tokens';
-import type { LocalStack } from '../../local/localStack';
+import type { LocalStack } from '../../dev/localCloud';
+import { clientToken } from '../../tools/tokens';
 
 /**
  * Connects as the dashboard does: a Fleet.Read token from the local issuer, negotiate at the

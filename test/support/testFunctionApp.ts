@@ -1,4 +1,10 @@
 import { HttpRequest, type HttpResponseInit } from '@azure/functions';
+import {
+  createInvocationContext,
+  type HubEvent,
+  queueTriggerMetadata,
+  toEventHubInvocation,
+} from '@fieldline/functions-host';
 import { createFunctionDefinitions } from '../../functions/src/functionDefinitions';
 import { appRoleNames } from '../../functions/src/identity/appRoles';
 import type { Caller } from '../../functions/src/identity/caller';
@@ -13,9 +19,6 @@ import { guardHttp } from '../../functions/src/platform/httpGuard';
 import type { RealtimeDelivery } from '../../functions/src/realtime/realtimeDelivery';
 import type { SignalRMessage } from '../../functions/src/realtime/signalRMessage';
 import { createServices, type ServiceOptions } from '../../functions/src/services';
-import { type HubEvent, toEventHubInvocation } from '../../local/eventHubInvocation';
-import { createInvocationContext } from '../../local/functionInvocation';
-import { queueTriggerMetadata } from '../../local/host/triggerListeners';
 
 export interface TestFunctionApp {
   readonly definitions: FunctionDefinition[];

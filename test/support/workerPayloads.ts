@@ -1,5 +1,4 @@
-import type { HubEvent, PartitionContext } from '../../local/eventHubInvocation';
-import type { queueTriggerMetadata } from '../../local/host/triggerListeners';
+import type { HubEvent, PartitionContext, queueTriggerMetadata } from '@fieldline/functions-host';
 
 /**
  * An invocation request for an Event Hubs trigger with `cardinality: 'many'`, as the Functions host

@@ -1,10 +1,10 @@
 import { createHttpHeaders, type PipelinePolicy } from '@azure/core-rest-pipeline';
 import { describe, expect, it } from 'vitest';
+import { startTcpProxy } from '../../dev/network/tcpProxy';
 import type { DeadLetter } from '../../functions/src/platform/deadLetterStore';
 import type { DeviceState } from '../../functions/src/telemetry/deviceState';
 import type { Rejection } from '../../functions/src/telemetry/rejection';
 import type { DeviceStateUpdate } from '../../functions/src/telemetry/telemetryIngestor';
-import { startTcpProxy } from '../../local/network/tcpProxy';
 import { useAzurite } from '../support/azuriteFixture';
 import { broadcastItems, createTestFunctionApp, deviceEvent } from '../support/testFunctionApp';
 

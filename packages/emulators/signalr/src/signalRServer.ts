@@ -11,7 +11,7 @@ import {
 import { type WebSocket, WebSocketServer } from 'ws';
 import { signAccessToken, verifyAccessToken } from './protocol/accessToken';
 import { clientCors } from './protocol/clientCors';
-import { signUpstream } from './protocol/upstreamSignature';
+import { signUpstream } from './protocol/upstreamSigning';
 
 export interface SignalRServerOptions {
   /** Signs every token; random when absent. */

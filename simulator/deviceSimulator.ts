@@ -1,0 +1,382 @@
+import { readFile } from 'node:fs/promises';
+import { sasToken } from '../functions/src/hosting';
+import { parseIotHubConnectionString } from '../tools/iotHubConnectionString';
+import type { LocalEndpoints } from '../tools/localEndpoints';
+import { type LocalDeviceTls, openDeviceClient } from './deviceClient';
+
+export interface SimulationOptions {
+  /** An IoT Hub connection string for a policy with RegistryWrite (local or Azure). */
+  readonly connectionString: string;
+  readonly devices: number;
+  /** Messages per second per device. */
+  readonly rate: number;
+  /** Stop after this long; runs until `messages` or the signal otherwise. */
+  readonly durationSeconds?: number;
+  /** Stop after this many messages in total. */
+  readonly messages?: number;
+  /** Share of messages that are deliberately bad (malformed, wrong type, out of range). */
+  readonly badShare?: number;
+  readonly devicePrefix?: string;
+  readonly random?: () => number;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: SimulationProgress) => void;
+  /** Share of messages that are product events (application property type=analytics) instead of telemetry. */
+  readonly productEventShare?: number;
+  /**
+   * Share of messages that are poison: product events that can never be counted (a `product_id`
+   * or `event` over its length limit), which the pipeline must dead-letter, one each.
+   */
+  readonly poisonShare?: number;
+  /** Replaces the generated body of a good message; `index` counts messages from 0. */
+  readonly body?: (index: number, deviceId: string) => string;
+  /**
+   * How devices send: `rest`, the device-to-cloud REST API with SAS headers (the default here);
+   * `mqtt` or `https`, Microsoft's device SDK (`azure-iot-device` with `azure-iot-device-mqtt` or
+   * `azure-iot-device-http`), one client per device, as a fleet of real devices would.
+   */
+  readonly transport?: DeviceTransport;
+  /**
+   * A local cloud's hub (`endpoints.iotHub` of `.fieldline/local.json`), which answers at other
+   * addresses than a deployed hub: REST over plain HTTP, MQTT through the gateway, TLS from the
+   * local CA. Absent for a deployed hub.
+   */
+  readonly localHub?: LocalHubAddresses;
+  /** Called once per message with its fate, for latency measurements. */
+  readonly onMessage?: (message: {
+    index: number;
+    deviceId: string;
+    sentAt: number;
+    acceptedAt?: number;
+  }) => void;
+}
+
+export interface SimulationProgress {
+  readonly sent: number;
+  readonly accepted: number;
+  readonly failed: number;
+  readonly elapsedSeconds: number;
+  /** Accepted messages per second so far. */
+  readonly rate: number;
+}
+
+export interface SimulationSummary extends SimulationProgress {
+  /** What the hub accepted per device: good readings, deliberately bad messages, product events. */
+  readonly perDevice: ReadonlyMap<
+    string,
+    {
+      readonly good: number;
+      readonly bad: number;
+      readonly events: number;
+      readonly poison: number;
+    }
+  >;
+  /** The first few distinct failures, for the operator. */
+  readonly errors: readonly string[];
+}
+
+const apiVersion = '2021-04-12';
+const maxInFlight = 64;
+
+export type DeviceTransport = 'rest' | 'mqtt' | 'https';
+
+export type LocalHubAddresses = Pick<LocalEndpoints['iotHub'], 'url' | 'caPath' | 'mqtt' | 'https'>;
+
+/**
+ * Registers devices through the registry API and sends realistic telemetry through the
+ * device-to-cloud API with device SAS tokens, the way a fleet of HTTPS devices would.
+ */
+export async function runSimulation(options: SimulationOptions): Promise<SimulationSummary> {
+  const hub = parseIotHubConnectionString(options.connectionString);
+  const base = options.localHub?.url ?? `https://${hub.hostName}`;
+  const tls: LocalDeviceTls | undefined = options.localHub && {
+    ca: await readFile(options.localHub.caPath, 'utf8'),
+    httpsPort: options.localHub.https.port,
+  };
+  const random = options.random ?? Math.random;
+  const prefix = options.devicePrefix ?? 'sim-device';
+  const ids = Array.from(
+    { length: options.devices },
+    (_, i) => `${prefix}-${String(i + 1).padStart(3, '0')}`,
+  );
+  const expiresAt = () => Math.floor(Date.now() / 1000) + 3600;
+  const serviceToken = sasToken({
+    resourceUri: hub.hostName,
+    key: hub.sharedAccessKey,
+    ...(hub.sharedAccessKeyName ? { policyName: hub.sharedAccessKeyName } : {}),
+    expiresAt: expiresAt(),
+  });
+
+  const devices = await mapLimit(ids, 16, async (deviceId) => {
+    const url = `${base}/devices/${encodeURIComponent(deviceId)}?api-version=${apiVersion}`;
+    const headers = { authorization: serviceToken, 'content-type': 'application/json' };
+    let response = await fetch(url, { method: 'PUT', headers, body: JSON.stringify({ deviceId }) });
+    if (response.status === 409) response = await fetch(url, { headers });
+    if (!response.ok)
+      throw new Error(
+        `registering ${deviceId} failed: ${response.status} ${await response.text()}`,
+      );
+    const identity = (await response.json()) as {
+      authentication: { symmetricKey: { primaryKey: string } };
+    };
+    const key = identity.authentication.symmetricKey.primaryKey;
+    const token = sasToken({
+      resourceUri: `${hub.hostName}/devices/${deviceId}`,
+      key,
+      expiresAt: expiresAt(),
+    });
+    return {
+      deviceId,
+      token,
+      send: await deviceSender(options, hub.hostName, base, deviceId, key, token, tls),
+      state: {
+        temperature: 18 + random() * 6,
+        humidity: 40 + random() * 20,
+        pressure: 1000 + random() * 25,
+      },
+    };
+  });
+
+  const perDevice = new Map(ids.map((id) => [id, { good: 0, bad: 0, events: 0, poison: 0 }]));
+  const errors: string[] = [];
+  let sent = 0;
+  let accepted = 0;
+  let failed = 0;
+  let inFlight = 0;
+  const started = performance.now();
+  const elapsed = () => (performance.now() - started) / 1000;
+  const progress = (): SimulationProgress => ({
+    sent,
+    accepted,
+    failed,
+    elapsedSeconds: elapsed(),
+    rate: accepted / Math.max(elapsed(), 0.001),
+  });
+  const totalRate = options.devices * options.rate;
+  const limit = options.messages ?? Number.POSITIVE_INFINITY;
+  const done = () =>
+    options.signal?.aborted ||
+    sent >= limit ||
+    (options.durationSeconds !== undefined && elapsed() >= options.durationSeconds);
+
+  const sendOne = async (index: number) => {
+    const device = devices[index % devices.length] as (typeof devices)[number];
+    const poison = random() < (options.poisonShare ?? 0);
+    const productEvent = poison || random() < (options.productEventShare ?? 0);
+    const bad = !productEvent && random() < (options.badShare ?? 0);
+    const custom = productEvent || bad ? undefined : options.body?.(index, device.deviceId);
+    const reading =
+      productEvent || bad || custom !== undefined
+        ? undefined
+        : nextReading(device.state, index, random);
+    const body = poison
+      ? JSON.stringify(
+          index % 2 === 0
+            ? { event: 'view', product_id: `p-${'x'.repeat(200)}` }
+            : { event: 'e'.repeat(100), product_id: 'p1' },
+        )
+      : productEvent
+        ? JSON.stringify(nextProductEvent(random))
+        : bad
+          ? badMessage(random)
+          : (custom ?? JSON.stringify(reading));
+    const sentAt = performance.now();
+    sent++;
+    inFlight++;
+    try {
+      const outcome = await device.send(body, {
+        source: 'fieldline-simulator',
+        // The Raspberry Pi web simulator marks each reading with `temperatureAlert`: above 30 °C.
+        ...(reading ? { temperatureAlert: String(reading.temperature > 30) } : {}),
+        // Product events share the hub with telemetry; this property routes them to analytics.
+        ...(productEvent ? { type: 'analytics' } : {}),
+      });
+      if (outcome.ok) {
+        accepted++;
+        options.onMessage?.({
+          index,
+          deviceId: device.deviceId,
+          sentAt,
+          acceptedAt: performance.now(),
+        });
+        const counts = perDevice.get(device.deviceId) as {
+          good: number;
+          bad: number;
+          events: number;
+          poison: number;
+        };
+        if (poison) counts.poison++;
+        else if (productEvent) counts.events++;
+        else if (bad) counts.bad++;
+        else counts.good++;
+      } else {
+        failed++;
+        options.onMessage?.({ index, deviceId: device.deviceId, sentAt });
+        note(errors, outcome.error);
+      }
+    } catch (error) {
+      failed++;
+      options.onMessage?.({ index, deviceId: device.deviceId, sentAt });
+      note(errors, error instanceof Error ? error.message : String(error));
+    } finally {
+      inFlight--;
+    }
+  };
+
+  let lastReport = 0;
+  const pending = new Set<Promise<void>>();
+  while (!done()) {
+    const due = Math.min(limit, Math.floor(elapsed() * totalRate) + 1);
+    while (sent < due && inFlight < maxInFlight && !done()) {
+      const sending = sendOne(sent);
+      pending.add(sending);
+      sending.finally(() => pending.delete(sending));
+    }
+    if (options.onProgress && elapsed() - lastReport >= 1) {
+      lastReport = elapsed();
+      options.onProgress(progress());
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  await Promise.all(pending);
+  const summary = { ...progress(), perDevice, errors };
+  await Promise.all(devices.map((device) => device.send.close()));
+  return summary;
+}
+
+type DeviceSend = ((
+  body: string,
+  properties: Record<string, string>,
+) => Promise<{ ok: true } | { ok: false; error: string }>) & { close(): Promise<void> };
+
+/** One device's way of sending, by transport; an SDK device is connected before the clock starts. */
+async function deviceSender(
+  options: SimulationOptions,
+  hostName: string,
+  base: string,
+  deviceId: string,
+  key: string,
+  token: string,
+  tls: LocalDeviceTls | undefined,
+): Promise<DeviceSend> {
+  const transport = options.transport ?? 'rest';
+  if (transport === 'rest') {
+    const send = async (body: string, properties: Record<string, string>) => {
+      const response = await fetch(
+        `${base}/devices/${encodeURIComponent(deviceId)}/messages/events?api-version=${apiVersion}`,
+        {
+          method: 'POST',
+          headers: {
+            authorization: token,
+            'content-type': 'application/json',
+            ...Object.fromEntries(
+              Object.entries(properties).map(([name, value]) => [`iothub-app-${name}`, value]),
+            ),
+          },
+          body,
+        },
+      );
+      return response.status === 204
+        ? ({ ok: true } as const)
+        : ({
+            ok: false,
+            error: `${response.status} ${(await response.text()).slice(0, 160)}`,
+          } as const);
+    };
+    return Object.assign(send, { close: async () => undefined });
+  }
+  const local = options.localHub;
+  const client = await openDeviceClient(
+    transport,
+    `HostName=${hostName};DeviceId=${deviceId};SharedAccessKey=${key}${local ? `;GatewayHostName=${local.mqtt.gatewayHostName}` : ''}`,
+    local && tls,
+  );
+  const send = async (body: string, properties: Record<string, string>) => {
+    try {
+      await client.sendEvent(body, properties);
+      return { ok: true } as const;
+    } catch (error) {
+      return { ok: false, error: error instanceof Error ? error.message : String(error) } as const;
+    }
+  };
+  return Object.assign(send, {
+    close: async () => {
+      await client.close().catch(() => undefined);
+    },
+  });
+}
+
+function nextReading(
+  state: { temperature: number; humidity: number; pressure: number },
+  messageId: number,
+  random: () => number,
+) {
+  state.temperature = clamp(state.temperature + (random() - 0.5) * 0.4, -10, 45);
+  state.humidity = clamp(state.humidity + (random() - 0.5) * 1.5, 5, 95);
+  state.pressure = clamp(state.pressure + (random() - 0.5) * 0.8, 950, 1050);
+  return {
+    messageId,
+    temperature: round(state.temperature),
+    humidity: round(state.humidity),
+    pressure: round(state.pressure),
+    light: Math.round(random() * 800),
+  };
+}
+
+// The sample catalogue's products (dev/sampleProducts.json), plus one the catalogue lacks.
+const productIds = [
+  'p-100',
+  'p-101',
+  'p-102',
+  'p-103',
+  'p-104',
+  'p-105',
+  'p-106',
+  'p-107',
+  'p-999',
+];
+
+function nextProductEvent(random: () => number) {
+  const roll = random();
+  const event = roll < 0.7 ? 'view' : roll < 0.9 ? 'add_to_cart' : 'purchase';
+  return {
+    event,
+    event_value: event === 'purchase' ? 1 : 0,
+    product_id: productIds[Math.floor(random() ** 1.6 * productIds.length)] as string,
+    user_id: `user-${Math.floor(random() * 40)}`,
+  };
+}
+
+function badMessage(random: () => number): string {
+  const kinds = [
+    '{"temperature": 21.5,',
+    '{"temperature": "warm"}',
+    '{"temperature": 150}',
+    '{"humidity": -5}',
+  ];
+  return kinds[Math.floor(random() * kinds.length)] as string;
+}
+
+const clamp = (value: number, min: number, max: number) => Math.min(max, Math.max(min, value));
+const round = (value: number) => Math.round(value * 100) / 100;
+
+function note(errors: string[], error: string) {
+  if (errors.length < 5 && !errors.includes(error)) errors.push(error);
+}
+
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  map: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const index = next++;
+        results[index] = await map(items[index] as T);
+      }
+    }),
+  );
+  return results;
+}
