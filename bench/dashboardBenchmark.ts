@@ -1,4 +1,4 @@
-import { startLocalStack } from '../dev/localCloud';
+import { startLocalCloud } from '../dev/localCloud';
 import { signAccessToken } from '../functions/src/realtime/serviceToken';
 import type { DeviceStateUpdate } from '../functions/src/telemetry/telemetryIngestor';
 import { chromiumAvailable, chromiumMissingMessage, launchChromium } from '../harness/chromium';
@@ -21,7 +21,7 @@ export const dashboardBenchmark: Benchmark = {
     const devices = quick ? 300 : 2000;
     const updatesPerSecond = quick ? 200 : 1000;
     const seconds = quick ? 3 : 15;
-    const stack = await startLocalStack({
+    const stack = await startLocalCloud({
       log: () => undefined,
       dashboard: { build: true, stage: 'bench' },
     });

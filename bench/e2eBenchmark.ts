@@ -1,5 +1,5 @@
 import { HubConnectionBuilder, LogLevel } from '@microsoft/signalr';
-import { startLocalStack } from '../dev/localCloud';
+import { startLocalCloud } from '../dev/localCloud';
 import type { DeviceStateUpdate } from '../functions/src/telemetry/telemetryIngestor';
 import { seededRandom } from '../harness/random';
 import { runSimulation } from '../simulator/deviceSimulator';
@@ -18,7 +18,7 @@ async function measure(
   log: (line: string) => void,
   transport: 'rest' | 'mqtt' = 'rest',
 ) {
-  const stack = await startLocalStack({
+  const stack = await startLocalCloud({
     log: () => undefined,
     ...(rttMs === undefined ? {} : { rttMs }),
   });

@@ -1,6 +1,6 @@
 import { sphericalDistanceMeters } from '@fieldline/mongo-emulator';
 import { MongoClient } from 'mongodb';
-import { startLocalStack } from '../dev/localCloud';
+import { startLocalCloud } from '../dev/localCloud';
 import { windowOf } from '../functions/src/encounters/encounterScheduler';
 import { seededRandom } from '../harness/random';
 import { nearCenter, simulatedPerson } from '../simulator/userSimulator';
@@ -67,7 +67,7 @@ export const encountersBenchmark: Benchmark = {
     const optedIn = quick ? 100 : 1000;
     let matcherRuns = 0;
     let queued = 0;
-    const stack = await startLocalStack({
+    const stack = await startLocalCloud({
       ...(rttMs === undefined ? {} : { rttMs }),
       // The benchmark runs the scheduler itself, once; the host's own timer would add windows.
       settings: { 'AzureWebJobs.encounterScheduler.Disabled': 'true' },

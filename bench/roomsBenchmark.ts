@@ -1,4 +1,4 @@
-import { startLocalStack } from '../dev/localCloud';
+import { startLocalCloud } from '../dev/localCloud';
 import { localUsers } from '../dev/localIdentity';
 import { roomUserId } from '../functions/src/hosting';
 import { seededRandom } from '../harness/random';
@@ -46,7 +46,7 @@ export const roomsBenchmark: Benchmark = {
       roles: [],
     }));
     let conflictRetries = 0;
-    const stack = await startLocalStack({
+    const stack = await startLocalCloud({
       log: () => undefined,
       users: [...localUsers, ...people],
       upstreamInstances: 2,

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { TableClient } from '@azure/data-tables';
 import { QueueClient } from '@azure/storage-queue';
-import { startLocalStack } from '../dev/localCloud';
+import { startLocalCloud } from '../dev/localCloud';
 import { tableNames } from '../functions/src/platform/settingNames';
 import { runSimulation } from '../simulator/deviceSimulator';
 import { readOptions } from '../tools/cliArgs';
@@ -28,7 +28,7 @@ async function soak(minutes: number, rate: number): Promise<number> {
   // When each ingest invocation that succeeded started, per hub partition.
   const partitionOf = new Map<string, string>();
   const progress = new Map<string, number[]>();
-  const stack = await startLocalStack({
+  const stack = await startLocalCloud({
     dataDir,
     healthCacheMs: 0,
     log: (line) => {

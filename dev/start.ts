@@ -3,7 +3,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { simulateFromCli } from '../simulator/simulate';
 import { readOptions } from '../tools/cliArgs';
-import { type LocalStack, standardHttpsPort, startLocalStack } from './localCloud';
+import { type LocalCloud, standardHttpsPort, startLocalCloud } from './localCloud';
 
 const usage =
   'npm start -- [--port 7071] [--dashboard-port 7070] [--iothub-port 7081] [--iothub-https-port 443] [--mqtt-port 8883] [--signalr-port 7082] [--mongo-port 7083] [--blob-port 10000] [--queue-port 10001] ' +
@@ -57,6 +57,58 @@ function httpsLine(https: { port: number; problem?: string }): string {
 
 const time = () => new Date().toISOString().slice(11, 23);
 
+/**
+ * The function host's log, shown as it comes with `verbose`; otherwise routine lines are
+ * summarised every 10 s, and failures and warnings always show.
+ */
+function summarisingLog(verbose: boolean): (line: string) => void {
+  const routine = /^(Executing '|Executed '.*\(Succeeded|information: )/;
+  const executed = new Map<string, { ok: number; failed: number }>();
+  const summary = setInterval(() => {
+    if (executed.size === 0) return;
+    const parts = [...executed].map(
+      ([name, c]) => `${name} ${c.ok} ok${c.failed ? `, ${c.failed} failed` : ''}`,
+    );
+    console.log(`${time()} last 10 s: ${parts.join('; ')}`);
+    executed.clear();
+  }, 10_000);
+  summary.unref();
+  return (line) => {
+    const match = /^Executed '([^']+)' \((Succeeded|Failed)/.exec(line);
+    if (match?.[1]) {
+      const counts = executed.get(match[1]) ?? { ok: 0, failed: 0 };
+      if (match[2] === 'Succeeded') counts.ok++;
+      else counts.failed++;
+      executed.set(match[1], counts);
+    }
+    if (verbose || !routine.test(line)) console.log(`${time()} ${line}`);
+  };
+}
+
+/** What `npm start` prints once everything listens: each service, where it is, and how to use it. */
+function banner(stack: LocalCloud, dashboardLink: string | null, data: string | undefined): string {
+  const { endpoints } = stack;
+  const users = endpoints.identity.users;
+  return `
+fieldline local cloud is running
+  Dashboard  ${dashboardLink}   sign in as ${users.map((u) => u.username).join(', ')}
+  Rooms      ${endpoints.dashboardUrl}rooms.html   collaborative rooms: two windows, two people (e.g. alice and bob)
+  API        ${endpoints.apiBaseUrl}        try: curl -H "Authorization: Bearer $(npm run -s token -- --role Fleet.Read)" ${endpoints.apiBaseUrl}/devices
+  Identity   ${endpoints.identity.issuer}       local OpenID issuer; npm run token -- --role <role> | --user <name>
+  IoT Hub    ${endpoints.iotHub.url}       registry and device-to-cloud REST APIs over plain HTTP (curl), ${endpoints.iotHub.partitions} partitions; host name "${endpoints.iotHub.hostName}"
+  HTTPS      ${httpsLine(endpoints.iotHub.https)}
+  MQTT       mqtts://${endpoints.iotHub.mqtt.gatewayHostName}   for the Azure IoT device SDKs; trust the local CA: export NODE_EXTRA_CA_CERTS=${endpoints.iotHub.caPath}
+  SignalR    ${endpoints.signalR.endpoint}       hubs "telemetry" (operators), "users" (app users) and "rooms" (upstream to ${endpoints.apiBaseUrl.replace(/\/api$/, '')}/runtime/webhooks/signalr)
+  Search     ${endpoints.search.endpoint}       Azure AI Search stand-in (index "tracks"); npm run catalog -- generate --tracks 100000
+  MongoDB    ${process.env.MONGODB_URI ? 'the server in MONGODB_URI' : `${endpoints.mongodbUri}  (in-memory stand-in; set MONGODB_URI to use a real server)`}
+  SMS        outbox: curl -H "Authorization: Bearer $(npm run -s token -- --role Fleet.Admin)" ${endpoints.apiBaseUrl}/sms/outbox
+  Storage    Azurite blob ${stack.azurite.blobPort}, queue ${stack.azurite.queuePort}, table ${stack.azurite.tablePort} (${data ? `data in ${data}` : 'in memory'})
+  Settings   .fieldline/local.json: every endpoint, connection string, key and local client a tool needs
+  Devices    npm run simulate -- --devices 20 --rate 5 [--users 50]
+Press Ctrl-C to stop.
+`;
+}
+
 async function main(): Promise<void> {
   const read = readOptions(
     process.argv.slice(2),
@@ -108,29 +160,10 @@ async function main(): Promise<void> {
   }
 
   console.log('starting the fieldline local cloud…');
-  // Without --verbose, routine lines are summarised every 10 s; failures and warnings always show.
-  const routine = /^(Executing '|Executed '.*\(Succeeded|information: )/;
-  const executed = new Map<string, { ok: number; failed: number }>();
-  const summary = setInterval(() => {
-    if (executed.size === 0) return;
-    const parts = [...executed].map(
-      ([name, c]) => `${name} ${c.ok} ok${c.failed ? `, ${c.failed} failed` : ''}`,
-    );
-    console.log(`${time()} last 10 s: ${parts.join('; ')}`);
-    executed.clear();
-  }, 10_000);
-  summary.unref();
-  const count = (line: string) => {
-    const match = /^Executed '([^']+)' \((Succeeded|Failed)/.exec(line);
-    if (!match?.[1]) return;
-    const counts = executed.get(match[1]) ?? { ok: 0, failed: 0 };
-    if (match[2] === 'Succeeded') counts.ok++;
-    else counts.failed++;
-    executed.set(match[1], counts);
-  };
-  let stack: LocalStack;
+  const log = summarisingLog(args.verbose === true);
+  let stack: LocalCloud;
   try {
-    stack = await startLocalStack({
+    stack = await startLocalCloud({
       ports: {
         api: ports.port,
         dashboard: ports['dashboard-port'],
@@ -150,10 +183,7 @@ async function main(): Promise<void> {
       ...(process.env.MONGODB_URI ? { mongodbUri: process.env.MONGODB_URI } : {}),
       partitions: args.partitions ?? 4,
       dashboard: { build: true },
-      log: (line) => {
-        count(line);
-        if (args.verbose || !routine.test(line)) console.log(`${time()} ${line}`);
-      },
+      log,
     });
   } catch (error) {
     console.error(
@@ -176,24 +206,7 @@ async function main(): Promise<void> {
   const dashboardLink = openAs
     ? `${endpoints.dashboardUrl}?login_hint=${encodeURIComponent(openAs)}`
     : endpoints.dashboardUrl;
-  console.log(`
-fieldline local cloud is running
-  Dashboard  ${dashboardLink}   sign in as ${users.map((u) => u.username).join(', ')}
-  Rooms      ${endpoints.dashboardUrl}rooms.html   collaborative rooms: two windows, two people (e.g. alice and bob)
-  API        ${endpoints.apiBaseUrl}        try: curl -H "Authorization: Bearer $(npm run -s token -- --role Fleet.Read)" ${endpoints.apiBaseUrl}/devices
-  Identity   ${endpoints.identity.issuer}       local OpenID issuer; npm run token -- --role <role> | --user <name>
-  IoT Hub    ${endpoints.iotHub.url}       registry and device-to-cloud REST APIs over plain HTTP (curl), ${endpoints.iotHub.partitions} partitions; host name "${endpoints.iotHub.hostName}"
-  HTTPS      ${httpsLine(endpoints.iotHub.https)}
-  MQTT       mqtts://${endpoints.iotHub.mqtt.gatewayHostName}   for the Azure IoT device SDKs; trust the local CA: export NODE_EXTRA_CA_CERTS=${endpoints.iotHub.caPath}
-  SignalR    ${endpoints.signalR.endpoint}       hubs "telemetry" (operators), "users" (app users) and "rooms" (upstream to ${endpoints.apiBaseUrl.replace(/\/api$/, '')}/runtime/webhooks/signalr)
-  Search     ${endpoints.search.endpoint}       Azure AI Search stand-in (index "tracks"); npm run catalog -- generate --tracks 100000
-  MongoDB    ${process.env.MONGODB_URI ? 'the server in MONGODB_URI' : `${endpoints.mongodbUri}  (in-memory stand-in; set MONGODB_URI to use a real server)`}
-  SMS        outbox: curl -H "Authorization: Bearer $(npm run -s token -- --role Fleet.Admin)" ${endpoints.apiBaseUrl}/sms/outbox
-  Storage    Azurite blob ${stack.azurite.blobPort}, queue ${stack.azurite.queuePort}, table ${stack.azurite.tablePort} (${args.data ? `data in ${args.data}` : 'in memory'})
-  Settings   .fieldline/local.json: every endpoint, connection string, key and local client a tool needs
-  Devices    npm run simulate -- --devices 20 --rate 5 [--users 50]
-Press Ctrl-C to stop.
-`);
+  console.log(banner(stack, dashboardLink, args.data));
   if (openAs && dashboardLink) openBrowser(dashboardLink);
 
   const abort = new AbortController();

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../dev/localCloud';
+import { type LocalCloud, startLocalCloud } from '../../dev/localCloud';
 import { chromiumAvailable, launchChromium } from '../../harness/chromium';
 import { seededRandom } from '../../harness/random';
 import { runSimulation } from '../../simulator/deviceSimulator';
@@ -13,7 +13,7 @@ import { hubRequests } from '../support/hubRequests';
 const screenshotDir = process.env.FIELDLINE_SCREENSHOTS;
 
 describe.skipIf(!chromiumAvailable)('the dashboard in Chromium', () => {
-  let stack: LocalStack;
+  let stack: LocalCloud;
   let browser: Browser;
   let page: Page;
   const simulation = new AbortController();
@@ -24,7 +24,7 @@ describe.skipIf(!chromiumAvailable)('the dashboard in Chromium', () => {
   const eventually = { timeout: 30_000 };
 
   beforeAll(async () => {
-    stack = await startLocalStack({
+    stack = await startLocalCloud({
       log: (line) => hostLog.push(`${new Date().toISOString()} ${line}`),
       dashboard: { build: true, stage: 'test', staleAfterSeconds: 3, offlineAfterSeconds: 60 },
     });

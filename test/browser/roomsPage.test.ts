@@ -1,19 +1,19 @@
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../dev/localCloud';
+import { type LocalCloud, startLocalCloud } from '../../dev/localCloud';
 import { chromiumAvailable, launchChromium } from '../../harness/chromium';
 import { clientToken } from '../../tools/tokens';
 
 const screenshotDir = process.env.FIELDLINE_SCREENSHOTS;
 
 describe.skipIf(!chromiumAvailable)('the rooms page in Chromium', () => {
-  let stack: LocalStack;
+  let stack: LocalCloud;
   let browser: Browser;
   const eventually = { timeout: 30_000 };
 
   beforeAll(async () => {
-    stack = await startLocalStack({
+    stack = await startLocalCloud({
       log: () => undefined,
       dashboard: { build: true, stage: 'test' },
     });

@@ -1,15 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../dev/localCloud';
+import { type LocalCloud, startLocalCloud } from '../../dev/localCloud';
 import { joinRoomsHub, type RoomMember } from '../../simulator/roomMember';
 import { clientToken, userToken } from '../../tools/tokens';
 
-let stack: LocalStack;
+let stack: LocalCloud;
 let manager: string;
 let alice: string;
 const members: RoomMember[] = [];
 
 beforeAll(async () => {
-  stack = await startLocalStack({ log: () => undefined });
+  stack = await startLocalCloud({ log: () => undefined });
   manager = await clientToken(stack.endpoints.identity, 'Catalog.Manage');
   alice = await userToken(stack.endpoints.identity, 'alice');
 });

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../dev/localCloud';
+import { type LocalCloud, startLocalCloud } from '../../dev/localCloud';
 import { createFunctionDefinitions } from '../../functions/src/functionDefinitions';
 import { sasToken } from '../../functions/src/hosting';
 import { type HttpAccessEntry, httpAccessManifest } from '../../functions/src/httpAccess';
@@ -118,11 +118,11 @@ const query = fc.dictionary(
 );
 
 describe('bad input, tried systematically', () => {
-  let stack: LocalStack;
+  let stack: LocalCloud;
   const tokens = new Map<string, string>();
   const log: string[] = [];
   beforeAll(async () => {
-    stack = await startLocalStack({ log: (line) => log.push(line), healthCacheMs: 0 });
+    stack = await startLocalCloud({ log: (line) => log.push(line), healthCacheMs: 0 });
     const { identity } = stack.endpoints;
     for (const role of [
       'Fleet.Read',

@@ -12,11 +12,11 @@ import {
   UnsecuredJWT,
 } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../dev/localCloud';
+import { type LocalCloud, startLocalCloud } from '../../dev/localCloud';
 import { createTokenVerifier } from '../../functions/src/identity/tokenVerifier';
 import { clientToken, userToken } from '../../tools/tokens';
 
-let stack: LocalStack;
+let stack: LocalCloud;
 let reader: string;
 const now = () => Math.floor(Date.now() / 1000);
 /** The issuer's published signing key. */
@@ -28,7 +28,7 @@ const publishedKey = async () =>
   ).keys[0] as { kid: string } & Record<string, unknown>;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ log: () => undefined });
+  stack = await startLocalCloud({ log: () => undefined });
   reader = await clientToken(stack.endpoints.identity, 'Fleet.Read');
 });
 afterAll(() => stack?.stop());

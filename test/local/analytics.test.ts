@@ -1,14 +1,14 @@
 import { BlobServiceClient } from '@azure/storage-blob';
 import type { HubConnection } from '@microsoft/signalr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../dev/localCloud';
+import { type LocalCloud, startLocalCloud } from '../../dev/localCloud';
 import type { ProductActivity } from '../../functions/src/analytics/productAnalytics';
 import { runSimulation } from '../../simulator/deviceSimulator';
 import { clientToken } from '../../tools/tokens';
 import { connectAsDashboard } from '../support/dashboardConnection';
 import { hubRequests } from '../support/hubRequests';
 
-let stack: LocalStack;
+let stack: LocalCloud;
 let client: HubConnection;
 let reader = '';
 /** GET with a Fleet.Read token, as the dashboard reads. */
@@ -44,7 +44,7 @@ const eventually = async <T>(
 
 beforeAll(async () => {
   // Revalidate reference data on every read, so the update test needs no waiting.
-  stack = await startLocalStack({
+  stack = await startLocalCloud({
     log: () => undefined,
     settings: { ANALYTICS_REFERENCE_REFRESH_SECONDS: '0' },
   });

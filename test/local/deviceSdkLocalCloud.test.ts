@@ -3,19 +3,19 @@ import type { HubConnection } from '@microsoft/signalr';
 import { Client, Message } from 'azure-iot-device';
 import { Mqtt } from 'azure-iot-device-mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../dev/localCloud';
+import { type LocalCloud, startLocalCloud } from '../../dev/localCloud';
 import type { DeviceStateUpdate } from '../../functions/src/telemetry/telemetryIngestor';
 import { runSimulation } from '../../simulator/deviceSimulator';
 import { clientToken } from '../../tools/tokens';
 import { connectAsDashboard } from '../support/dashboardConnection';
 
-let stack: LocalStack;
+let stack: LocalCloud;
 let dashboard: HubConnection;
 let reader: string;
 const live: DeviceStateUpdate[] = [];
 
 beforeAll(async () => {
-  stack = await startLocalStack({ log: () => undefined });
+  stack = await startLocalCloud({ log: () => undefined });
   ({ connection: dashboard, reader } = await connectAsDashboard(stack, {
     deviceState: (batch: DeviceStateUpdate[]) => live.push(...batch),
   }));

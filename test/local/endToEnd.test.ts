@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { HubConnection } from '@microsoft/signalr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../dev/localCloud';
+import { type LocalCloud, startLocalCloud } from '../../dev/localCloud';
 import type { DeviceState } from '../../functions/src/telemetry/deviceState';
 import type { Rejection } from '../../functions/src/telemetry/rejection';
 import type { DeviceStateUpdate } from '../../functions/src/telemetry/telemetryIngestor';
@@ -11,7 +11,7 @@ import { seededRandom } from '../../harness/random';
 import { runSimulation } from '../../simulator/deviceSimulator';
 import { connectAsDashboard } from '../support/dashboardConnection';
 
-let stack: LocalStack;
+let stack: LocalCloud;
 let stateDir: string;
 let client: HubConnection;
 let reader: string;
@@ -20,7 +20,7 @@ const rejections: Rejection[] = [];
 
 beforeAll(async () => {
   stateDir = await mkdtemp(path.join(os.tmpdir(), 'fieldline-state-'));
-  stack = await startLocalStack({ log: () => undefined, stateDir });
+  stack = await startLocalCloud({ log: () => undefined, stateDir });
   // Exactly as a dashboard connects: negotiate at the function app with a Fleet.Read token, then
   // follow its redirect to the service.
   ({ connection: client, reader } = await connectAsDashboard(stack, {

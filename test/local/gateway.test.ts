@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../dev/localCloud';
+import { type LocalCloud, startLocalCloud } from '../../dev/localCloud';
 import { sasToken } from '../../functions/src/hosting';
 import { clientToken } from '../../tools/tokens';
 
-let stack: LocalStack;
+let stack: LocalCloud;
 let api: string;
 let operate: string;
 let admin: string;
@@ -11,7 +11,7 @@ let read: string;
 
 beforeAll(async () => {
   // Every health call probes afresh here, so that a dependency going down shows at once.
-  stack = await startLocalStack({ log: () => undefined, healthCacheMs: 0 });
+  stack = await startLocalCloud({ log: () => undefined, healthCacheMs: 0 });
   api = stack.endpoints.apiBaseUrl;
   const { identity } = stack.endpoints;
   [operate, admin, read] = await Promise.all([

@@ -1,18 +1,18 @@
 import { type HubConnection, HubConnectionBuilder, LogLevel } from '@microsoft/signalr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../dev/localCloud';
+import { type LocalCloud, startLocalCloud } from '../../dev/localCloud';
 import type { OutboxEntry } from '../../functions/src/encounters/smsOutbox';
 import { sasToken } from '../../functions/src/hosting';
 import { seededRandom } from '../../harness/random';
 import { outboxCodeReader, simulateUsers } from '../../simulator/userSimulator';
 import { clientToken, userToken } from '../../tools/tokens';
 
-let stack: LocalStack;
+let stack: LocalCloud;
 const connections: HubConnection[] = [];
 beforeAll(async () => {
   // The scheduler runs only when the test says so: its own timer firing at a minute boundary
   // would queue everyone again for the next window, and the counts below would be off by a window.
-  stack = await startLocalStack({
+  stack = await startLocalCloud({
     log: () => undefined,
     settings: { 'AzureWebJobs.encounterScheduler.Disabled': 'true' },
   });

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../dev/localCloud';
+import { type LocalCloud, startLocalCloud } from '../../dev/localCloud';
 import { runSimulation } from '../../simulator/deviceSimulator';
 import { clientToken } from '../../tools/tokens';
 
-let stack: LocalStack;
+let stack: LocalCloud;
 let reader: string;
 const lines: string[] = [];
 beforeAll(async () => {
-  stack = await startLocalStack({ log: (line) => lines.push(line), healthCacheMs: 0 });
+  stack = await startLocalCloud({ log: (line) => lines.push(line), healthCacheMs: 0 });
   reader = await clientToken(stack.endpoints.identity, 'Fleet.Read');
 });
 afterAll(() => stack?.stop());

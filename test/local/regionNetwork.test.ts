@@ -1,16 +1,16 @@
 import type { HubConnection } from '@microsoft/signalr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../dev/localCloud';
+import { type LocalCloud, startLocalCloud } from '../../dev/localCloud';
 import type { DeviceStateUpdate } from '../../functions/src/telemetry/telemetryIngestor';
 import { runSimulation } from '../../simulator/deviceSimulator';
 import { connectAsDashboard } from '../support/dashboardConnection';
 
-let stack: LocalStack;
+let stack: LocalCloud;
 let client: HubConnection;
 const updates: DeviceStateUpdate[] = [];
 
 beforeAll(async () => {
-  stack = await startLocalStack({ log: () => undefined, rttMs: 20 });
+  stack = await startLocalCloud({ log: () => undefined, rttMs: 20 });
   ({ connection: client } = await connectAsDashboard(stack, {
     deviceState: (batch: DeviceStateUpdate[]) => updates.push(...batch),
   }));

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../dev/localCloud';
+import { type LocalCloud, startLocalCloud } from '../../dev/localCloud';
 import { azureStage } from '../../tools/verify';
 
 const repoRoot = path.resolve(__dirname, '../..');
@@ -33,11 +33,11 @@ function runCli(args: string[], cwd: string): Promise<{ code: number; out: strin
 }
 
 describe('npm run verify -- --local, against the local cloud', () => {
-  let stack: LocalStack;
+  let stack: LocalCloud;
   let stateDir: string;
   beforeAll(async () => {
     stateDir = await mkdtemp(path.join(tmpdir(), 'fieldline-verify-'));
-    stack = await startLocalStack({
+    stack = await startLocalCloud({
       log: () => undefined,
       stateDir: path.join(stateDir, '.fieldline'),
     });

@@ -1,6 +1,6 @@
 import { QueueClient } from '@azure/storage-queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../dev/localCloud';
+import { type LocalCloud, startLocalCloud } from '../../dev/localCloud';
 import { DeadLetterStore } from '../../functions/src/platform/deadLetterStore';
 import { tableNames } from '../../functions/src/platform/settingNames';
 import { createTableClientFactory } from '../../functions/src/platform/tableClientFactory';
@@ -8,10 +8,10 @@ import { deadLetteringFunctions } from '../../functions/src/services';
 import { replayDeadLetters, replayPoisonQueue } from '../../tools/replay';
 import { clientToken } from '../../tools/tokens';
 
-let stack: LocalStack;
+let stack: LocalCloud;
 let reader: string;
 beforeAll(async () => {
-  stack = await startLocalStack({
+  stack = await startLocalCloud({
     log: () => undefined,
     // The matcher would drain the queue the poison message goes back to; this test only moves it.
     settings: { 'AzureWebJobs.encounterMatcher.Disabled': 'true' },

@@ -1,15 +1,15 @@
 import { createHash } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../dev/localCloud';
+import { type LocalCloud, startLocalCloud } from '../../dev/localCloud';
 import { joinRoomsHub, type RoomMember } from '../../simulator/roomMember';
 import { tokenClaims, userToken } from '../../tools/tokens';
 
-let stack: LocalStack;
+let stack: LocalCloud;
 const members: RoomMember[] = [];
 let tokens: Record<'alice' | 'bob' | 'carol', string>;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ log: () => undefined });
+  stack = await startLocalCloud({ log: () => undefined });
   const { identity } = stack.endpoints;
   const [alice, bob, carol] = await Promise.all(
     ['alice', 'bob', 'carol'].map((name) => userToken(identity, name)),

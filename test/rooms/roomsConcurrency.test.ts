@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../dev/localCloud';
+import { type LocalCloud, startLocalCloud } from '../../dev/localCloud';
 import { localUsers } from '../../dev/localIdentity';
 import { joinRoomsHub, type RoomMember } from '../../simulator/roomMember';
 import { userToken } from '../../tools/tokens';
@@ -11,11 +11,11 @@ const people = Array.from({ length: 20 }, (_, i) => ({
 }));
 
 describe('rooms under concurrency', () => {
-  let stack: LocalStack;
+  let stack: LocalCloud;
   let conflicts = 0;
   const members: RoomMember[] = [];
   beforeAll(async () => {
-    stack = await startLocalStack({
+    stack = await startLocalCloud({
       log: () => undefined,
       users: [...localUsers, ...people],
       onRoomConflict: () => conflicts++,
@@ -94,10 +94,10 @@ describe('rooms under concurrency', () => {
 });
 
 describe('rooms when the service delivers each upstream call twice', () => {
-  let stack: LocalStack;
+  let stack: LocalCloud;
   const members: RoomMember[] = [];
   beforeAll(async () => {
-    stack = await startLocalStack({ log: () => undefined, upstreamDeliveries: 2 });
+    stack = await startLocalCloud({ log: () => undefined, upstreamDeliveries: 2 });
   });
   afterAll(async () => {
     await Promise.all(members.map((m) => m.stop().catch(() => undefined)));

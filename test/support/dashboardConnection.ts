@@ -1,5 +1,5 @@
 import { type HubConnection, HubConnectionBuilder, LogLevel } from '@microsoft/signalr';
-import type { LocalStack } from '../../dev/localCloud';
+import type { LocalCloud } from '../../dev/localCloud';
 import { clientToken } from '../../tools/tokens';
 
 /**
@@ -8,7 +8,7 @@ import { clientToken } from '../../tools/tokens';
  * nothing sent after `start` is missed. Returns the connection and the token, for API reads.
  */
 export async function connectAsDashboard(
-  stack: LocalStack,
+  stack: LocalCloud,
   // biome-ignore lint/suspicious/noExplicitAny: each target has its own argument types
   handlers: Readonly<Record<string, (...args: any[]) => void>>,
 ): Promise<{ connection: HubConnection; reader: string }> {

@@ -1,0 +1,99 @@
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { type LocalCertificates, loadOrCreateCertificates } from '@fieldline/emulator-kit';
+import {
+  type AccessPolicy,
+  HubEventLog,
+  RegistryStore,
+  type RunningIotHub,
+  startIotHubServer,
+} from '@fieldline/iothub-emulator';
+import { type LocalCloudPorts, standardHttpsPort } from './localCloudOptions';
+
+export interface LocalHub {
+  readonly iotHub: RunningIotHub;
+  readonly log: HubEventLog;
+  readonly registry: RegistryStore;
+  readonly certificates: LocalCertificates;
+  /** What tools and the function app's event hub connection use: registry and service rights. */
+  readonly servicePolicy: AccessPolicy;
+  /** What the gateway's registration uses, like fieldline-registry in Azure. */
+  readonly registryPolicy: AccessPolicy;
+  /** The MQTT door, as device connection strings name it (`GatewayHostName`). */
+  readonly gatewayHostName: string;
+}
+
+export const randomKey = () => randomBytes(32).toString('base64');
+
+/** The IoT Hub emulator with the policies `pulumi up` gives the hub, and the local CA for its TLS doors. */
+export async function startLocalHub(options: {
+  readonly ports: Partial<LocalCloudPorts>;
+  readonly partitions: number;
+  /** Where the CA is kept; one per process, removed at exit, when absent. */
+  readonly keptIn: string | undefined;
+  readonly log: (line: string) => void;
+}): Promise<LocalHub> {
+  const { ports } = options;
+  const servicePolicy: AccessPolicy = {
+    name: 'fieldline-local',
+    key: randomKey(),
+    rights: ['RegistryRead', 'RegistryWrite', 'ServiceConnect'],
+  };
+  const registryPolicy: AccessPolicy = {
+    name: 'fieldline-registry',
+    key: randomKey(),
+    rights: ['RegistryRead', 'RegistryWrite'],
+  };
+  const policies: AccessPolicy[] = [
+    {
+      name: 'iothubowner',
+      key: randomKey(),
+      rights: ['RegistryRead', 'RegistryWrite', 'ServiceConnect', 'DeviceConnect'],
+    },
+    servicePolicy,
+    { name: 'device', key: randomKey(), rights: ['DeviceConnect'] },
+    registryPolicy,
+  ];
+  const log = new HubEventLog({ partitionCount: options.partitions });
+  const registry = new RegistryStore();
+  // Kept with --data, or else with the state (.fieldline for npm start), so a device or shell
+  // that trusts the CA keeps trusting it across restarts.
+  const certificates = await (options.keptIn
+    ? loadOrCreateCertificates(path.join(options.keptIn, 'tls'))
+    : processCertificates());
+  const iotHub = await startIotHubServer(ports.iotHub ?? 0, {
+    hostName: 'localhost',
+    registry,
+    log,
+    policies,
+    mqtt: { port: ports.mqtt ?? 0, certificates, log: options.log },
+    https: {
+      port: ports.iotHubHttps ?? 0,
+      orElseFreePort: ports.iotHubHttps === standardHttpsPort,
+      certificates,
+    },
+  });
+  return {
+    iotHub,
+    log,
+    registry,
+    certificates,
+    servicePolicy,
+    registryPolicy,
+    gatewayHostName: `127.0.0.1:${iotHub.mqttPort}`,
+  };
+}
+
+let processCertificatesOnce: Promise<LocalCertificates> | undefined;
+
+/** With neither --data nor a state folder (tests), one CA per process, made once, removed at exit. */
+function processCertificates(): Promise<LocalCertificates> {
+  processCertificatesOnce ??= mkdtemp(path.join(os.tmpdir(), 'fieldline-tls-')).then((dir) => {
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    return loadOrCreateCertificates(dir);
+  });
+  return processCertificatesOnce;
+}
