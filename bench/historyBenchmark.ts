@@ -1,8 +1,8 @@
 import { startAzurite } from '../dev/azurite';
 import { historyBuckets } from '../functions/src/fleet/deviceHistory';
-import { loadConfig } from '../functions/src/platform/config';
-import { settingNames } from '../functions/src/platform/settingNames';
 import { createServices } from '../functions/src/services';
+import { loadConfig } from '../functions/src/settings/config';
+import { settingNames } from '../functions/src/settings/settingNames';
 import { type Benchmark, median } from './benchmark';
 import { countStorageRequests } from './storageRequests';
 

@@ -1,6 +1,6 @@
 import type { TableClient } from '@azure/data-tables';
 import type { HubEvent } from '@fieldline/functions-host';
-import { sleep } from '../functions/src/platform/backoff';
+import { sleep } from '../functions/src/host/backoff';
 
 /**
  * What the seed's Python function did, transcribed for comparison: for every message, one GET of

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { TableClient } from '@azure/data-tables';
 import { QueueClient } from '@azure/storage-queue';
 import { startLocalCloud } from '../dev/localCloud';
-import { tableNames } from '../functions/src/platform/settingNames';
+import { tableNames } from '../functions/src/settings/settingNames';
 import { runSimulation } from '../simulator/deviceSimulator';
 import { readOptions } from '../tools/cliArgs';
 import { clientToken } from '../tools/tokens';

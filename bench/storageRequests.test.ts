@@ -1,8 +1,8 @@
 import { TableClient } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningAzurite, startAzurite } from '../dev/azurite';
-import { submitEntityGroup } from '../functions/src/platform/entityGroupTransaction';
-import { tableNames } from '../functions/src/platform/settingNames';
+import { tableNames } from '../functions/src/settings/settingNames';
+import { submitEntityGroup } from '../functions/src/storage/entityGroupTransaction';
 import { countStorageRequests } from './storageRequests';
 
 let azurite: RunningAzurite;

@@ -1,6 +1,6 @@
 import type { PipelineRequest } from '@azure/core-rest-pipeline';
-import { tableNames } from '../functions/src/platform/settingNames';
-import type { PipelinePolicies } from '../functions/src/platform/tableClientFactory';
+import { tableNames } from '../functions/src/settings/settingNames';
+import type { PipelinePolicies } from '../functions/src/storage/tableClientFactory';
 
 /** Where an ingest's Table requests go. */
 export const requestKinds = [

@@ -4,15 +4,15 @@ import * as pulumi from '@pulumi/pulumi';
 import { contentSecurityPolicy } from '../dashboard/staticAssets';
 import { tracksIndex } from '../functions/src/catalog/tracksIndex';
 import { httpAccessManifest } from '../functions/src/httpAccess';
+import { roomsHub } from '../functions/src/realtime/hubs';
+import { presenceTtlSeconds } from '../functions/src/rooms/roomPeople';
 import {
   collectionNames,
   consumerGroups,
   queueNames,
-  settingNames,
   tableNames,
-} from '../functions/src/platform/settingNames';
-import { roomsHub } from '../functions/src/realtime/hubs';
-import { presenceTtlSeconds } from '../functions/src/rooms/roomPeople';
+} from '../functions/src/settings/settingNames';
+import { functionAppSettings } from './appSettings';
 import { AppRegistration, apiScopeName } from './components/appRegistration';
 import { CodeDeployment } from './components/codeDeployment';
 import { CosmosMongo } from './components/cosmosMongo';
@@ -27,6 +27,7 @@ import { SignalR } from './components/signalR';
 import { SignalRUpstreamKey } from './components/signalRUpstream';
 import { packageDashboard, packageFunctions } from './packaging';
 import { type ResourceNames, resourceNames, stableSuffix } from './resourceNames';
+import { functionAppRoles } from './roleGrants';
 import { readStageConfig, StageConfigError } from './stageConfig';
 
 /**
@@ -204,84 +205,34 @@ const functions = new FunctionApp('functions', {
   ...stage.functions,
   allowedOrigins,
   // Names come from the function code's own settingNames, so the two sides cannot drift apart.
-  appSettings: {
-    AzureWebJobsStorage__accountName: storage.accountName,
-    [`${settingNames.dataStorage}__accountName`]: storage.accountName,
-    [settingNames.iotHubEventHubName]: iot.eventHubName,
-    // The gateway registers devices with the app's identity (no registry key in the app).
-    [settingNames.iotHubHostName]: iot.hostName,
-    [`${settingNames.signalR}__serviceUri`]: pulumi.interpolate`https://${realtime.hostName}`,
-    [settingNames.searchEndpoint]: searchService.endpoint,
-    [settingNames.smsMode]: stage.sms.mode,
-    [settingNames.retentionDays]: String(stage.retentionDays),
-    [settingNames.historyRetentionDays]: String(stage.historyRetentionDays),
-    ...(stage.sms.mode === 'twilio'
-      ? {
-          [settingNames.twilioAccountSid]: stage.sms.accountSid,
-          [settingNames.twilioFrom]: stage.sms.from,
-        }
-      : {}),
-    [settingNames.authIssuer]: signInAuthority,
-    // v2 access tokens name the client id; the identifier URI is accepted too.
-    [settingNames.authAudience]: pulumi.interpolate`${signIn.clientId},${signIn.identifierUri}`,
-    ...(stage.identity.users
-      ? {
-          [settingNames.userAuthIssuer]: stage.identity.users.issuer,
-          [settingNames.userAuthAudience]: stage.identity.users.audience,
-        }
-      : {}),
-    ...(stage.twilioWebhookUrl ? { [settingNames.twilioWebhookUrl]: stage.twilioWebhookUrl } : {}),
-    ...(stage.alarmWebhookUrl ? { [settingNames.alarmWebhookUrl]: stage.alarmWebhookUrl } : {}),
-    APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.connectionString,
-    APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD',
-  },
-  // Resolved by the app's Key Vault identity, which holds its role before the site is written.
-  secretSettings: {
-    [settingNames.iotHubEventHub]: reference('iothub-eventhub-connection'),
-    [settingNames.mongodbUri]: reference('mongodb-uri'),
-    ...(twilioAuthToken ? { [settingNames.twilioAuthToken]: reference('twilio-auth-token') } : {}),
-    ...(alarmWebhookSecret
-      ? { [settingNames.alarmWebhookSecret]: reference('alarm-webhook-secret') }
-      : {}),
-  },
-  keyVaultId: vault.vault.id,
-  roles: [
-    // The host's own containers (locks, keys, Event Hubs checkpoints), not the whole account:
-    // `$web` (the dashboard) stays out of the app's reach.
-    ...hostContainers.map((container) => ({
-      role: 'storageBlobDataOwner' as const,
-      scope: containerId(container),
-      target: container,
-    })),
-    // Flex Consumption reads and writes its package here.
-    {
-      role: 'storageBlobDataContributor',
-      scope: containerId('deployments'),
-      target: 'deployments',
+  ...functionAppSettings({
+    storageAccountName: storage.accountName,
+    eventHubName: iot.eventHubName,
+    iotHubHostName: iot.hostName,
+    signalRServiceUri: pulumi.interpolate`https://${realtime.hostName}`,
+    searchEndpoint: searchService.endpoint,
+    authIssuer: signInAuthority,
+    authAudience: pulumi.interpolate`${signIn.clientId},${signIn.identifierUri}`,
+    appInsightsConnectionString: monitoring.connectionString,
+    stage,
+    secrets: {
+      eventHubConnection: reference('iothub-eventhub-connection'),
+      mongodbUri: reference('mongodb-uri'),
+      ...(twilioAuthToken ? { twilioAuthToken: reference('twilio-auth-token') } : {}),
+      ...(alarmWebhookSecret ? { alarmWebhookSecret: reference('alarm-webhook-secret') } : {}),
     },
-    // Product reference data, read only.
-    { role: 'storageBlobDataReader', scope: containerId('reference'), target: 'reference' },
-    // Each queue (poison queues too) and each table the app uses, not the account: the stack
-    // declares them all, so the app never creates one in Azure.
-    ...Object.entries(storage.queueIds).map(([queue, scope]) => ({
-      role: 'storageQueueDataContributor' as const,
-      scope,
-      target: `queue-${queue}`,
-    })),
-    ...Object.entries(storage.tableIds).map(([table, scope]) => ({
-      role: 'storageTableDataContributor' as const,
-      scope,
-      target: `table-${table}`,
-    })),
-    { role: 'monitoringMetricsPublisher', scope: monitoring.appInsights.id, target: 'insights' },
-    // Serverless SignalR with local auth off: the functions call its REST API with their identity,
-    // both to send and to mint client tokens (:generateToken); no binding asks for a signing key.
-    { role: 'signalRRestApiOwner', scope: realtime.service.id, target: 'signalr' },
-    // Device registration through the registry API (POST /api/devices).
-    { role: 'iotHubRegistryContributor', scope: iot.hub.id, target: 'iothub' },
-    // The catalog's documents; the index definition is the deployment's (SearchService).
-    { role: 'searchIndexDataContributor', scope: searchService.service.id, target: 'search' },
-  ],
+  }),
+  keyVaultId: vault.vault.id,
+  roles: functionAppRoles({
+    hostContainers,
+    containerId,
+    queueIds: storage.queueIds,
+    tableIds: storage.tableIds,
+    appInsightsId: monitoring.appInsights.id,
+    signalRId: realtime.service.id,
+    iotHubId: iot.hub.id,
+    searchId: searchService.service.id,
+  }),
 });
 
 const functionPackage = pulumi.output(packageFunctions(undefined, stage.functions.nodeVersion));

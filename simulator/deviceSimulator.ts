@@ -3,6 +3,7 @@ import { sasToken } from '../functions/src/hosting';
 import { parseIotHubConnectionString } from '../tools/iotHubConnectionString';
 import type { LocalEndpoints } from '../tools/localEndpoints';
 import { type LocalDeviceTls, openDeviceClient } from './deviceClient';
+import { nextMessage } from './deviceMessages';
 
 export interface SimulationOptions {
   /** An IoT Hub connection string for a policy with RegistryWrite (local or Azure). */
@@ -160,25 +161,10 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
 
   const sendOne = async (index: number) => {
     const device = devices[index % devices.length] as (typeof devices)[number];
-    const poison = random() < (options.poisonShare ?? 0);
-    const productEvent = poison || random() < (options.productEventShare ?? 0);
-    const bad = !productEvent && random() < (options.badShare ?? 0);
-    const custom = productEvent || bad ? undefined : options.body?.(index, device.deviceId);
-    const reading =
-      productEvent || bad || custom !== undefined
-        ? undefined
-        : nextReading(device.state, index, random);
-    const body = poison
-      ? JSON.stringify(
-          index % 2 === 0
-            ? { event: 'view', product_id: `p-${'x'.repeat(200)}` }
-            : { event: 'e'.repeat(100), product_id: 'p1' },
-        )
-      : productEvent
-        ? JSON.stringify(nextProductEvent(random))
-        : bad
-          ? badMessage(random)
-          : (custom ?? JSON.stringify(reading));
+    const { body, kind, reading } = nextMessage(index, device, options, random);
+    const poison = kind === 'poison';
+    const productEvent = poison || kind === 'event';
+    const bad = kind === 'bad';
     const sentAt = performance.now();
     sent++;
     inFlight++;
@@ -304,60 +290,6 @@ async function deviceSender(
     },
   });
 }
-
-function nextReading(
-  state: { temperature: number; humidity: number; pressure: number },
-  messageId: number,
-  random: () => number,
-) {
-  state.temperature = clamp(state.temperature + (random() - 0.5) * 0.4, -10, 45);
-  state.humidity = clamp(state.humidity + (random() - 0.5) * 1.5, 5, 95);
-  state.pressure = clamp(state.pressure + (random() - 0.5) * 0.8, 950, 1050);
-  return {
-    messageId,
-    temperature: round(state.temperature),
-    humidity: round(state.humidity),
-    pressure: round(state.pressure),
-    light: Math.round(random() * 800),
-  };
-}
-
-// The sample catalogue's products (dev/sampleProducts.json), plus one the catalogue lacks.
-const productIds = [
-  'p-100',
-  'p-101',
-  'p-102',
-  'p-103',
-  'p-104',
-  'p-105',
-  'p-106',
-  'p-107',
-  'p-999',
-];
-
-function nextProductEvent(random: () => number) {
-  const roll = random();
-  const event = roll < 0.7 ? 'view' : roll < 0.9 ? 'add_to_cart' : 'purchase';
-  return {
-    event,
-    event_value: event === 'purchase' ? 1 : 0,
-    product_id: productIds[Math.floor(random() ** 1.6 * productIds.length)] as string,
-    user_id: `user-${Math.floor(random() * 40)}`,
-  };
-}
-
-function badMessage(random: () => number): string {
-  const kinds = [
-    '{"temperature": 21.5,',
-    '{"temperature": "warm"}',
-    '{"temperature": 150}',
-    '{"humidity": -5}',
-  ];
-  return kinds[Math.floor(random() * kinds.length)] as string;
-}
-
-const clamp = (value: number, min: number, max: number) => Math.min(max, Math.max(min, value));
-const round = (value: number) => Math.round(value * 100) / 100;
 
 function note(errors: string[], error: string) {
   if (errors.length < 5 && !errors.includes(error)) errors.push(error);

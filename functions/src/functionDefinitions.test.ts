@@ -1,11 +1,11 @@
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import { describe, expect, it } from 'vitest';
 import { createFunctionDefinitions } from './functionDefinitions';
+import type { HttpFunctionDefinition } from './host/functionDefinition';
+import { guardHttp } from './host/httpGuard';
 import { appRoleNames } from './identity/appRoles';
-import { loadConfig } from './platform/config';
-import type { HttpFunctionDefinition } from './platform/functionDefinition';
-import { guardHttp } from './platform/httpGuard';
 import { createServices } from './services';
+import { loadConfig } from './settings/config';
 
 const storage =
   'DefaultEndpointsProtocol=http;AccountName=dev;AccountKey=a2V5;TableEndpoint=http://127.0.0.1:1/dev';

@@ -12,16 +12,6 @@ export { createDeviceMessageProxy } from './gateway/deviceMessageProxy';
 export { createDeviceRegistry } from './gateway/deviceRegistry';
 export type { EventFeedSource, FeedEvent } from './gateway/eventFeed';
 export { createHubAuthorization, sasToken } from './gateway/iotHubRest';
-export { type AppRole, appRoleNames } from './identity/appRoles';
-export type { Authenticate } from './identity/tokenVerifier';
-export {
-  type GatewayConfig,
-  loadConfig,
-  type SearchConfig,
-  type StorageConnection,
-} from './platform/config';
-export { dataPlaneVersions } from './platform/dataPlaneVersions';
-export { type DeadLetter, DeadLetterStore } from './platform/deadLetterStore';
 export type {
   EventHubFunctionDefinition,
   FunctionDefinition,
@@ -29,14 +19,24 @@ export type {
   SignalRFunctionDefinition,
   StorageQueueFunctionDefinition,
   TimerFunctionDefinition,
-} from './platform/functionDefinition';
-export { hashGuid } from './platform/hashGuid';
-export { guardHttp } from './platform/httpGuard';
-export { createMongoDatabase } from './platform/mongoDatabase';
-export { createQueueClientFactory } from './platform/queueClientFactory';
-export { containerNames, queueNames, settingNames, tableNames } from './platform/settingNames';
-export { signalRTriggerHandler } from './platform/signalRTrigger';
-export { createTableClientFactory } from './platform/tableClientFactory';
+} from './host/functionDefinition';
+export { guardHttp } from './host/httpGuard';
+export { signalRTriggerHandler } from './host/signalRTrigger';
+export { type AppRole, appRoleNames } from './identity/appRoles';
+export type { Authenticate } from './identity/tokenVerifier';
 export { type AccessKeyClaims, signAccessToken } from './realtime/serviceToken';
 export { roomUserId } from './rooms/roomUserId';
 export { createServices, deadLetteringFunctions } from './services';
+export {
+  type GatewayConfig,
+  loadConfig,
+  type SearchConfig,
+  type StorageConnection,
+} from './settings/config';
+export { dataPlaneVersions } from './settings/dataPlaneVersions';
+export { hashGuid } from './settings/hashGuid';
+export { containerNames, queueNames, settingNames, tableNames } from './settings/settingNames';
+export { type DeadLetter, DeadLetterStore } from './storage/deadLetterStore';
+export { createMongoDatabase } from './storage/mongoDatabase';
+export { createQueueClientFactory } from './storage/queueClientFactory';
+export { createTableClientFactory } from './storage/tableClientFactory';

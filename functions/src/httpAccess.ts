@@ -1,8 +1,8 @@
 import { createFunctionDefinitions } from './functionDefinitions';
 import type { Access } from './identity/access';
-import { loadConfig } from './platform/config';
-import { settingNames } from './platform/settingNames';
 import { createServices } from './services';
+import { loadConfig } from './settings/config';
+import { settingNames } from './settings/settingNames';
 
 /** One HTTP function and who may call it, as its definition declares. */
 export interface HttpAccessEntry {

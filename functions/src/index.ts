@@ -1,8 +1,8 @@
 import { app } from '@azure/functions';
 import { createFunctionDefinitions } from './functionDefinitions';
-import { loadConfig } from './platform/config';
-import { registerFunctions } from './platform/registerFunctions';
+import { registerFunctions } from './host/registerFunctions';
 import { createServices } from './services';
+import { loadConfig } from './settings/config';
 
 // Fails the host's indexing with a message naming every missing or bad setting.
 const config = loadConfig(process.env);

@@ -17,23 +17,23 @@ import type { EventFeedSource } from './gateway/eventFeed';
 import { createEventHubsFeed } from './gateway/eventHubsFeed';
 import { createHubAuthorization } from './gateway/iotHubRest';
 import type { HealthDeps } from './health/health.function';
+import { lazy } from './host/lazy';
 import { type Authenticate, createTokenVerifier } from './identity/tokenVerifier';
 import { createRetention, type Retention } from './operations/retention';
-import { createBlobClientFactory } from './platform/blobClientFactory';
-import type { AppConfig } from './platform/config';
-import { DeadLetterStore } from './platform/deadLetterStore';
-import { lazy } from './platform/lazy';
-import { createMongoDatabase } from './platform/mongoDatabase';
-import { createQueueClientFactory } from './platform/queueClientFactory';
-import { consumerGroups, containerNames, queueNames, tableNames } from './platform/settingNames';
-import {
-  createTableClientFactory,
-  type TableClientFactoryOptions,
-} from './platform/tableClientFactory';
 import { createClientAccess, type IssueClientAccess } from './realtime/clientAccess';
 import { createRealtimeDelivery, type RealtimeDelivery } from './realtime/realtimeDelivery';
 import { roomIndexes } from './rooms/roomIndexes';
 import type { RoomService } from './rooms/roomService';
+import type { AppConfig } from './settings/config';
+import { consumerGroups, containerNames, queueNames, tableNames } from './settings/settingNames';
+import { createBlobClientFactory } from './storage/blobClientFactory';
+import { DeadLetterStore } from './storage/deadLetterStore';
+import { createMongoDatabase } from './storage/mongoDatabase';
+import { createQueueClientFactory } from './storage/queueClientFactory';
+import {
+  createTableClientFactory,
+  type TableClientFactoryOptions,
+} from './storage/tableClientFactory';
 import { CalibrationStore } from './telemetry/calibrationStore';
 import { DeviceStateStore } from './telemetry/deviceStateStore';
 import { RejectionStore } from './telemetry/rejectionStore';

@@ -2,7 +2,7 @@ import * as azuread from '@pulumi/azuread';
 import * as pulumi from '@pulumi/pulumi';
 import { dashboardPages } from '../../dashboard/staticAssets';
 import { appRoles } from '../../functions/src/identity/appRoles';
-import { hashGuid } from '../../functions/src/platform/hashGuid';
+import { hashGuid } from '../../functions/src/settings/hashGuid';
 import { refuseArgs } from './componentArgs';
 
 export interface AppRegistrationArgs {

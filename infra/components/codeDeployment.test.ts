@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { requireLikePulumi } from '../loadLikePulumi';
+import { requireLikePulumi } from '../offline/loadLikePulumi';
 import type * as codeDeployment from './codeDeployment';
 import { childrenOf, synthesizeComponent } from './componentTesting';
 

@@ -1,5 +1,5 @@
 import * as pulumi from '@pulumi/pulumi';
-import { type SynthesizedResource, synthesize } from '../synthesize';
+import { type SynthesizedResource, synthesize } from '../offline/synthesize';
 
 interface OutputsRequest {
   getUrn(): string;

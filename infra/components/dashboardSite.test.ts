@@ -1,6 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import { describe, expect, it } from 'vitest';
-import { requireLikePulumi } from '../loadLikePulumi';
+import { requireLikePulumi } from '../offline/loadLikePulumi';
 import { childrenOf, synthesizeComponent } from './componentTesting';
 import type * as dashboardSite from './dashboardSite';
 

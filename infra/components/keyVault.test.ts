@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { requireLikePulumi } from '../loadLikePulumi';
+import { requireLikePulumi } from '../offline/loadLikePulumi';
 import { childrenOf, synthesizeComponent } from './componentTesting';
 import type * as keyVault from './keyVault';
 import type { KeyVaultArgs } from './keyVault';

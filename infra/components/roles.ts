@@ -1,6 +1,6 @@
 import * as authorization from '@pulumi/azure-native/authorization';
 import * as pulumi from '@pulumi/pulumi';
-import { hashGuid } from '../../functions/src/platform/hashGuid';
+import { hashGuid } from '../../functions/src/settings/hashGuid';
 
 /**
  * Built-in Azure role definition ids, by name, for the least roles fieldline needs.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { tracksIndex } from '../../functions/src/catalog/tracksIndex';
-import { requireLikePulumi } from '../loadLikePulumi';
+import { requireLikePulumi } from '../offline/loadLikePulumi';
 import { childrenOf, synthesizeComponent } from './componentTesting';
 import { builtInRoles } from './roles';
 import type * as searchService from './searchService';

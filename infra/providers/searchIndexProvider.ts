@@ -1,6 +1,6 @@
 import type { SearchIndex, SearchIndexClient } from '@azure/search-documents';
 import type * as pulumi from '@pulumi/pulumi';
-import { dataPlaneVersions } from '../../functions/src/platform/dataPlaneVersions';
+import { dataPlaneVersions } from '../../functions/src/settings/dataPlaneVersions';
 import { createArmCredential } from './armCredential';
 import { retryWhile, statusOf } from './retryWhile';
 

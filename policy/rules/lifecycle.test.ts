@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AzureNamedKeyCredential, TableClient } from '@azure/data-tables';
 import { describe, expect, it } from 'vitest';
-import { dataPlaneVersions } from '../../functions/src/platform/dataPlaneVersions';
+import { dataPlaneVersions } from '../../functions/src/settings/dataPlaneVersions';
 import { lifecycleRules, lifecycleStatus, lifecycleTable } from './lifecycle';
 import type { PolicyResource } from './policyRule';
 

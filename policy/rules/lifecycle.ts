@@ -1,4 +1,4 @@
-import { dataPlaneVersions } from '../../functions/src/platform/dataPlaneVersions';
+import { dataPlaneVersions } from '../../functions/src/settings/dataPlaneVersions';
 import { type PolicyResource, type PolicyRule, prop } from './policyRule';
 
 /**

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { settingNames } from '../../functions/src/platform/settingNames';
+import { settingNames } from '../../functions/src/settings/settingNames';
 
 const readme = readFileSync(path.resolve(__dirname, '../../docs/configuration.md'), 'utf8');
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFunctionDefinitions } from '../../functions/src/functionDefinitions';
-import { loadConfig } from '../../functions/src/platform/config';
 import { createServices } from '../../functions/src/services';
+import { loadConfig } from '../../functions/src/settings/config';
 import {
   type BuiltFunctionApp,
   loadBuiltFunctionApp,

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requiredSettings } from '../../functions/src/platform/config';
-import { containerNames, queueNames, tableNames } from '../../functions/src/platform/settingNames';
+import { requiredSettings } from '../../functions/src/settings/config';
+import { containerNames, queueNames, tableNames } from '../../functions/src/settings/settingNames';
 import { builtInRoles } from '../../infra/components/roles';
-import type { SynthesizedResource } from '../../infra/synthesize';
+import type { SynthesizedResource } from '../../infra/offline/synthesize';
 import { input, ofType, one, stacks, synthesizeStack } from '../infra/stackGraph';
 import {
   type BuiltFunctionApp,
@@ -67,7 +67,7 @@ describe.each(stacks)('the bundle against the $stack stack', ({ stack, file }) =
     for (const name of requiredSettings) {
       expect(
         hasSetting(name),
-        `loadConfig requires "${name}" (functions/src/platform/config.ts); the function app sets neither it nor "${name}__*" (infra)`,
+        `loadConfig requires "${name}" (functions/src/settings/config.ts); the function app sets neither it nor "${name}__*" (infra)`,
       ).toBe(true);
     }
   });
@@ -125,7 +125,7 @@ describe.each(stacks)('the bundle against the $stack stack', ({ stack, file }) =
     for (const table of Object.values(tableNames)) {
       expect(
         tables,
-        `table "${table}" (functions/src/platform/settingNames.ts) is not declared in the stack, which has ${JSON.stringify(tables)} (infra)`,
+        `table "${table}" (functions/src/settings/settingNames.ts) is not declared in the stack, which has ${JSON.stringify(tables)} (infra)`,
       ).toContain(table);
     }
   });

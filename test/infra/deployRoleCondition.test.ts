@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { builtInRoles } from '../../infra/components/roles';
 import { roleAssignmentCondition } from '../../infra/deployRoleCondition';
-import type { SynthesizedResource } from '../../infra/synthesize';
+import type { SynthesizedResource } from '../../infra/offline/synthesize';
 import { ofType, stacks, synthesizeStack } from './stackGraph';
 
 describe("the deployment identity's role-assignment condition", () => {

@@ -1,6 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { SynthesizedResource } from '../../infra/synthesize';
-import { uncoveredTypes, validateArmRequest } from '../../infra/validation/armRequestValidator';
+import type { SynthesizedResource } from '../../infra/offline/synthesize';
+import {
+  uncoveredTypes,
+  validateArmRequest,
+} from '../../infra/offline/validation/armRequestValidator';
 import { fieldlineRules } from '../../policy/rules/fieldlineRules';
 import { lifecycleRules } from '../../policy/rules/lifecycle';
 import { evaluate } from '../../policy/rules/policyRule';

@@ -1,5 +1,5 @@
-import { requireLikePulumi } from '../../infra/loadLikePulumi';
-import { type SynthesizedResource, synthesize } from '../../infra/synthesize';
+import { requireLikePulumi } from '../../infra/offline/loadLikePulumi';
+import { type SynthesizedResource, synthesize } from '../../infra/offline/synthesize';
 
 /** The dev stage, and the documented prod example, as `npm run synth` would print them. */
 export const stacks = [

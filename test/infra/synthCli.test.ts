@@ -12,7 +12,7 @@ async function synth(args: string[]): Promise<{ code: number; stdout: string; st
   try {
     const { stdout, stderr } = await run(
       path.join(repoRoot, 'node_modules/.bin/ts-node'),
-      ['--project', 'tsconfig.json', 'infra/synthCli.ts', ...args],
+      ['--project', 'tsconfig.json', 'infra/offline/synthCli.ts', ...args],
       {
         cwd: repoRoot,
         maxBuffer: 64 * 1024 * 1024,

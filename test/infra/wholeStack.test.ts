@@ -4,7 +4,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { tracksIndex } from '../../functions/src/catalog/tracksIndex';
-import type { SynthesizedResource } from '../../infra/synthesize';
+import type { SynthesizedResource } from '../../infra/offline/synthesize';
 import { input, ofType, one, stacks, synthesizeStack } from './stackGraph';
 
 describe.each(stacks)('the $stack stack', ({ stack, file }) => {

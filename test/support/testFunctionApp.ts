@@ -6,19 +6,19 @@ import {
   toEventHubInvocation,
 } from '@fieldline/functions-host';
 import { createFunctionDefinitions } from '../../functions/src/functionDefinitions';
-import { appRoleNames } from '../../functions/src/identity/appRoles';
-import type { Caller } from '../../functions/src/identity/caller';
-import { unauthorized } from '../../functions/src/identity/tokenVerifier';
-import { loadConfig } from '../../functions/src/platform/config';
 import type {
   EventHubFunctionDefinition,
   FunctionDefinition,
   HttpFunctionDefinition,
-} from '../../functions/src/platform/functionDefinition';
-import { guardHttp } from '../../functions/src/platform/httpGuard';
+} from '../../functions/src/host/functionDefinition';
+import { guardHttp } from '../../functions/src/host/httpGuard';
+import { appRoleNames } from '../../functions/src/identity/appRoles';
+import type { Caller } from '../../functions/src/identity/caller';
+import { unauthorized } from '../../functions/src/identity/tokenVerifier';
 import type { RealtimeDelivery } from '../../functions/src/realtime/realtimeDelivery';
 import type { SignalRMessage } from '../../functions/src/realtime/signalRMessage';
 import { createServices, type ServiceOptions } from '../../functions/src/services';
+import { loadConfig } from '../../functions/src/settings/config';
 
 export interface TestFunctionApp {
   readonly definitions: FunctionDefinition[];

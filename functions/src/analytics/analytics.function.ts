@@ -1,16 +1,16 @@
-import type { DeadLetterStore } from '../platform/deadLetterStore';
-import { type BatchMessage, hubDeadLetter, readEventHubBatch } from '../platform/eventHubBatch';
+import { type BatchMessage, hubDeadLetter, readEventHubBatch } from '../host/eventHubBatch';
 import type {
   EventHubFunctionDefinition,
   HttpFunctionDefinition,
-} from '../platform/functionDefinition';
-import { queryInteger } from '../platform/http';
-import { iotHubBatchTrigger } from '../platform/iotHubTrigger';
-import { isolatePermanentFailures } from '../platform/isolatePermanentFailures';
-import { consumerGroups } from '../platform/settingNames';
+} from '../host/functionDefinition';
+import { queryInteger } from '../host/http';
+import { iotHubBatchTrigger } from '../host/iotHubTrigger';
+import { isolatePermanentFailures } from '../host/isolatePermanentFailures';
 import { telemetryHub } from '../realtime/hubs';
 import type { RealtimeDelivery } from '../realtime/realtimeDelivery';
 import { broadcastInChunks } from '../realtime/signalRMessage';
+import { consumerGroups } from '../settings/settingNames';
+import type { DeadLetterStore } from '../storage/deadLetterStore';
 import type { ProductAnalytics } from './productAnalytics';
 import { isProductEventMessage } from './productEvent';
 

@@ -1,4 +1,4 @@
-import type { BlobClient } from '../platform/blobClientFactory';
+import type { BlobClient } from '../storage/blobClientFactory';
 
 /** A product as `reference/products.json` lists it. */
 export interface Product {

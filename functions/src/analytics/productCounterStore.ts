@@ -1,14 +1,14 @@
 import type { TableClient, TableEntityResult } from '@azure/data-tables';
-import { doubleProperty } from '../platform/entityGroupTransaction';
-import { updatePartitionOptimistically } from '../platform/optimisticPartitionUpdate';
-import type { LazyTable } from '../platform/tableClientFactory';
-import { keyFor } from '../platform/tableLimits';
+import { doubleProperty } from '../storage/entityGroupTransaction';
+import { updatePartitionOptimistically } from '../storage/optimisticPartitionUpdate';
+import type { LazyTable } from '../storage/tableClientFactory';
+import { keyFor } from '../storage/tableLimits';
 import {
   deleteWhere,
   listAllEntities,
   odataString,
   readEntitiesByRowKey,
-} from '../platform/tableQueries';
+} from '../storage/tableQueries';
 import { HyperLogLog } from './hyperLogLog';
 
 /** What one product did in one minute. */

@@ -1,4 +1,4 @@
-import { messageTypeProperty } from '../platform/settingNames';
+import { messageTypeProperty } from '../settings/settingNames';
 
 const maxEventChars = 64;
 const maxProductIdChars = 128;

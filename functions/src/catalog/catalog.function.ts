@@ -1,9 +1,9 @@
+import { AppError } from '../host/appError';
+import type { HttpFunctionDefinition } from '../host/functionDefinition';
+import { readJsonBody } from '../host/http';
+import { createRateLimiter, type RateLimiter } from '../host/rateLimiter';
 import { type Caller, ownerKey } from '../identity/caller';
-import { AppError } from '../platform/appError';
-import type { HttpFunctionDefinition } from '../platform/functionDefinition';
-import { readJsonBody } from '../platform/http';
-import { createRateLimiter, type RateLimiter } from '../platform/rateLimiter';
-import { settingNames } from '../platform/settingNames';
+import { settingNames } from '../settings/settingNames';
 import { readCatalogQuery } from './catalogQuery';
 import type { CatalogSearch } from './catalogSearch';
 import type { CatalogStore } from './catalogStore';

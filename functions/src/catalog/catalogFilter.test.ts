@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../platform/appError';
-import { createRateLimiter } from '../platform/rateLimiter';
+import { AppError } from '../host/appError';
+import { createRateLimiter } from '../host/rateLimiter';
 import { buildCatalogFilter } from './catalogFilter';
 import { readCatalogQuery } from './catalogQuery';
 

@@ -1,4 +1,4 @@
-import { AppError } from '../platform/appError';
+import { AppError } from '../host/appError';
 
 const numberFields = new Set(['year', 'popularity', 'durationSeconds']);
 const comparisons = new Set(['eq', 'ne', 'gt', 'ge', 'lt', 'le']);

@@ -1,4 +1,4 @@
-import { AppError } from '../platform/appError';
+import { AppError } from '../host/appError';
 import { buildCatalogFilter } from './catalogFilter';
 import type { CatalogSearchQuery } from './catalogSearch';
 

@@ -4,12 +4,12 @@ import type {
   SearchOptions,
   SuggestOptions,
 } from '@azure/search-documents';
-import { AppError } from '../platform/appError';
-import { backoffDelay, sleep } from '../platform/backoff';
-import type { SearchConfig } from '../platform/config';
-import { dataPlaneVersions } from '../platform/dataPlaneVersions';
-import { appIdentity } from '../platform/identityCredential';
-import { lazy } from '../platform/lazy';
+import { AppError } from '../host/appError';
+import { backoffDelay, sleep } from '../host/backoff';
+import { appIdentity } from '../host/identityCredential';
+import { lazy } from '../host/lazy';
+import type { SearchConfig } from '../settings/config';
+import { dataPlaneVersions } from '../settings/dataPlaneVersions';
 import type { Track } from './track';
 import { trackSuggester, tracksIndex, tracksIndexName } from './tracksIndex';
 

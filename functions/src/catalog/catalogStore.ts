@@ -1,6 +1,6 @@
 import type { AnyBulkWriteOperation, Collection } from 'mongodb';
-import type { Database } from '../platform/mongoDatabase';
-import { collectionNames } from '../platform/settingNames';
+import { collectionNames } from '../settings/settingNames';
+import type { Database } from '../storage/mongoDatabase';
 import type { Track } from './track';
 
 interface TrackDocument extends Omit<Track, 'id'> {

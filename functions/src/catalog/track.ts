@@ -1,4 +1,4 @@
-import { freeTextProblem, hasUnprintable } from '../platform/freeText';
+import { freeTextProblem, hasUnprintable } from '../host/freeText';
 /** A track of the catalog, as stored in MongoDB (`catalog`, `_id` = id) and indexed for search. */
 export interface Track {
   readonly id: string;

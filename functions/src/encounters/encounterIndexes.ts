@@ -1,4 +1,4 @@
-import { collectionNames } from '../platform/settingNames';
+import { collectionNames } from '../settings/settingNames';
 
 /** What the encounter queries need (see `MongoIndex`). */
 export const encounterIndexes = {

@@ -1,4 +1,4 @@
-import { PermanentFailure } from '../platform/failureKind';
+import { PermanentFailure } from '../host/failureKind';
 import type { UserStore } from './userStore';
 
 /** What the scheduler puts on the `encounters` queue, one message per user. */

@@ -1,8 +1,8 @@
-import type { EncounterConfig, StorageConnection } from '../platform/config';
-import type { Database } from '../platform/mongoDatabase';
-import { createQueueClientFactory } from '../platform/queueClientFactory';
-import { queueNames, tableNames } from '../platform/settingNames';
-import type { LazyTable } from '../platform/tableClientFactory';
+import type { EncounterConfig, StorageConnection } from '../settings/config';
+import { queueNames, tableNames } from '../settings/settingNames';
+import type { Database } from '../storage/mongoDatabase';
+import { createQueueClientFactory } from '../storage/queueClientFactory';
+import type { LazyTable } from '../storage/tableClientFactory';
 import { createEncounterMatcher, type EncounterMatcher } from './encounterMatcher';
 import { createEncounterScheduler, type EncounterScheduler } from './encounterScheduler';
 import { NotificationLedger } from './notificationLedger';

@@ -1,5 +1,5 @@
-import { AppError } from '../platform/appError';
-import { freeTextProblem } from '../platform/freeText';
+import { AppError } from '../host/appError';
+import { freeTextProblem } from '../host/freeText';
 
 export type PhoneStatus = 'ok' | 'invalid' | 'opted_out';
 

@@ -1,6 +1,6 @@
 import type { Collection } from 'mongodb';
-import type { Database } from '../platform/mongoDatabase';
-import { collectionNames } from '../platform/settingNames';
+import { collectionNames } from '../settings/settingNames';
+import type { Database } from '../storage/mongoDatabase';
 import type { Match } from './userStore';
 
 export type SmsOutcome = 'pending' | 'sent' | 'outbox' | 'failed' | 'skipped';

@@ -1,8 +1,8 @@
 import { createHash, randomInt } from 'node:crypto';
 import type { Collection } from 'mongodb';
-import { AppError } from '../platform/appError';
-import type { Database } from '../platform/mongoDatabase';
-import { collectionNames } from '../platform/settingNames';
+import { AppError } from '../host/appError';
+import { collectionNames } from '../settings/settingNames';
+import type { Database } from '../storage/mongoDatabase';
 import type { SmsSender } from './smsSender';
 
 /** How codes are handed out and checked; a phone gets match SMS only once a code came back. */

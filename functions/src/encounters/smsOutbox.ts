@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { LazyTable } from '../platform/tableClientFactory';
-import { deleteWhere, newestFirstKey, odataString } from '../platform/tableQueries';
+import type { LazyTable } from '../storage/tableClientFactory';
+import { deleteWhere, newestFirstKey, odataString } from '../storage/tableQueries';
 import type { SmsMessage, SmsSender } from './smsSender';
 
 export interface OutboxEntry extends SmsMessage {

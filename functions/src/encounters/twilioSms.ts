@@ -1,5 +1,5 @@
-import { commonJsDefault, commonJsExports } from '../platform/commonJsModule';
-import { lazy } from '../platform/lazy';
+import { commonJsDefault, commonJsExports } from '../host/commonJsModule';
+import { lazy } from '../host/lazy';
 import {
   SmsDeliveryError,
   type SmsDeliveryError as SmsDeliveryErrorType,

@@ -1,4 +1,4 @@
-import { AppError } from '../platform/appError';
+import { AppError } from '../host/appError';
 import { validTwilioSignature } from './twilioSms';
 import type { UserStore } from './userStore';
 

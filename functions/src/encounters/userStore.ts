@@ -1,7 +1,7 @@
 import type { Collection, Document } from 'mongodb';
-import { AppError } from '../platform/appError';
-import type { Database } from '../platform/mongoDatabase';
-import { collectionNames } from '../platform/settingNames';
+import { AppError } from '../host/appError';
+import { collectionNames } from '../settings/settingNames';
+import type { Database } from '../storage/mongoDatabase';
 import type { EncounterUser, GeoPoint, PhoneStatus, ProfileInput } from './encounterUser';
 import { userLimits } from './encounterUser';
 

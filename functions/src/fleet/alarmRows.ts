@@ -1,4 +1,4 @@
-import { doubleProperty, type WireEntity } from '../platform/entityGroupTransaction';
+import { doubleProperty, type WireEntity } from '../storage/entityGroupTransaction';
 import type { AlarmState, AlarmTransition } from './alarmConditions';
 import type { Severity } from './alarmRule';
 

@@ -1,5 +1,5 @@
-import { isValidDeviceId } from '../platform/deviceId';
-import { freeTextProblem } from '../platform/freeText';
+import { isValidDeviceId } from '../host/deviceId';
+import { freeTextProblem } from '../host/freeText';
 import { type MeasurementName, measurementNames } from '../telemetry/measurements';
 
 export const comparisonOperators = ['>', '>=', '<', '<='] as const;

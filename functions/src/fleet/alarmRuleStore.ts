@@ -1,6 +1,6 @@
-import type { LazyTable } from '../platform/tableClientFactory';
-import { storageStatus } from '../platform/tableQueries';
-import { TableSnapshot } from '../platform/tableSnapshot';
+import type { LazyTable } from '../storage/tableClientFactory';
+import { storageStatus } from '../storage/tableQueries';
+import { TableSnapshot } from '../storage/tableSnapshot';
 import { type AlarmRule, parseAlarmRule, ruleApplies, type ThresholdRule } from './alarmRule';
 import type { DeviceTagStore } from './deviceTagStore';
 

@@ -1,12 +1,12 @@
 import type { TableClient } from '@azure/data-tables';
-import { AppError } from '../platform/appError';
+import { AppError } from '../host/appError';
 import {
   type EntityOperation,
   maxOperationsPerTransaction,
   submitEntityGroup,
-} from '../platform/entityGroupTransaction';
-import type { LazyTable } from '../platform/tableClientFactory';
-import { listAllEntities, odataString, storageStatus } from '../platform/tableQueries';
+} from '../storage/entityGroupTransaction';
+import type { LazyTable } from '../storage/tableClientFactory';
+import { listAllEntities, odataString, storageStatus } from '../storage/tableQueries';
 import {
   deviceRowKey,
   deviceStatePartitionKey,

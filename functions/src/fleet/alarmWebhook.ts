@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { PermanentFailure } from '../platform/failureKind';
+import { PermanentFailure } from '../host/failureKind';
 import type { AlarmTransition } from './alarmConditions';
 
 /** What a stage's alarm webhook receives: one alarm change per POST. */

@@ -1,4 +1,4 @@
-import { AppError } from '../platform/appError';
+import { AppError } from '../host/appError';
 import type { DeviceStateStore } from '../telemetry/deviceStateStore';
 import { type MeasurementName, measurementNames } from '../telemetry/measurements';
 import {

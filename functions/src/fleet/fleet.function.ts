@@ -1,19 +1,19 @@
 import type { InvocationContext } from '@azure/functions';
-import { ownerKey } from '../identity/caller';
-import { AppError } from '../platform/appError';
-import type { DeadLetterStore } from '../platform/deadLetterStore';
-import { deviceIdRule, isValidDeviceId } from '../platform/deviceId';
-import { isPermanent } from '../platform/failureKind';
+import { AppError } from '../host/appError';
+import { deviceIdRule, isValidDeviceId } from '../host/deviceId';
+import { isPermanent } from '../host/failureKind';
 import type {
   HttpFunctionDefinition,
   StorageQueueFunctionDefinition,
   TimerFunctionDefinition,
-} from '../platform/functionDefinition';
-import { queryInteger, readJsonBody, routeDeviceId } from '../platform/http';
-import { queueNames, settingNames } from '../platform/settingNames';
+} from '../host/functionDefinition';
+import { queryInteger, readJsonBody, routeDeviceId } from '../host/http';
+import { ownerKey } from '../identity/caller';
 import { telemetryHub } from '../realtime/hubs';
 import type { RealtimeDelivery } from '../realtime/realtimeDelivery';
 import { broadcastInChunks } from '../realtime/signalRMessage';
+import { queueNames, settingNames } from '../settings/settingNames';
+import type { DeadLetterStore } from '../storage/deadLetterStore';
 import type { HistoryPoint } from '../telemetry/deviceState';
 import type { DeviceStateStore } from '../telemetry/deviceStateStore';
 import type { AlarmTransition } from './alarmConditions';

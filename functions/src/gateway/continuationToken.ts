@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { AppError } from '../platform/appError';
+import { AppError } from '../host/appError';
 import type { FeedPositions } from './eventFeed';
 
 /**

@@ -1,5 +1,5 @@
-import { AppError } from '../platform/appError';
-import type { GatewayConfig } from '../platform/config';
+import { AppError } from '../host/appError';
+import type { GatewayConfig } from '../settings/config';
 import { iotHubApiVersion } from './iotHubRest';
 
 // Device-to-cloud messages are limited to 256 KB by the hub.

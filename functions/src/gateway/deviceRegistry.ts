@@ -1,6 +1,6 @@
-import { AppError } from '../platform/appError';
-import type { GatewayConfig } from '../platform/config';
-import { deviceIdRule, isValidDeviceId } from '../platform/deviceId';
+import { AppError } from '../host/appError';
+import { deviceIdRule, isValidDeviceId } from '../host/deviceId';
+import type { GatewayConfig } from '../settings/config';
 import { iotHubApiVersion } from './iotHubRest';
 
 export interface RegisteredDevice {

@@ -1,7 +1,7 @@
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import { describe, expect, it } from 'vitest';
-import type { HttpFunctionDefinition } from '../platform/functionDefinition';
-import { guardHttp } from '../platform/httpGuard';
+import type { HttpFunctionDefinition } from '../host/functionDefinition';
+import { guardHttp } from '../host/httpGuard';
 import { createGatewayFunctions } from './gateway.function';
 
 describe('sendDeviceMessage', () => {

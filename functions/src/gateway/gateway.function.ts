@@ -1,8 +1,8 @@
 import type { HttpRequest } from '@azure/functions';
-import { AppError } from '../platform/appError';
-import type { HttpFunctionDefinition } from '../platform/functionDefinition';
-import { queryInteger, readJsonBody, routeDeviceId } from '../platform/http';
-import { settingNames } from '../platform/settingNames';
+import { AppError } from '../host/appError';
+import type { HttpFunctionDefinition } from '../host/functionDefinition';
+import { queryInteger, readJsonBody, routeDeviceId } from '../host/http';
+import { settingNames } from '../settings/settingNames';
 import { decodeContinuation, encodeContinuation } from './continuationToken';
 import { type DeviceMessageProxy, maxDeviceMessageBytes } from './deviceMessageProxy';
 import type { DeviceRegistry } from './deviceRegistry';

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
-import type { GatewayConfig } from '../platform/config';
-import { dataPlaneVersions } from '../platform/dataPlaneVersions';
+import type { GatewayConfig } from '../settings/config';
+import { dataPlaneVersions } from '../settings/dataPlaneVersions';
 
 /** The IoT Hub REST API version fieldline speaks. */
 export const iotHubApiVersion = dataPlaneVersions.iotHub;

@@ -1,5 +1,5 @@
-import { ExpiringCache } from '../platform/expiringCache';
-import type { HttpFunctionDefinition } from '../platform/functionDefinition';
+import type { HttpFunctionDefinition } from '../host/functionDefinition';
+import { ExpiringCache } from '../storage/expiringCache';
 import { checkHealth, type HealthReport } from './healthCheck';
 
 export interface HealthDeps {

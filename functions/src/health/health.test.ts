@@ -1,6 +1,6 @@
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import { describe, expect, it } from 'vitest';
-import { guardHttp } from '../platform/httpGuard';
+import { guardHttp } from '../host/httpGuard';
 import { createHealthFunctions } from './health.function';
 
 describe('GET /api/health', () => {

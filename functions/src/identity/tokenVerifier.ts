@@ -1,5 +1,5 @@
 import type { JWTPayload, JWTVerifyGetKey } from 'jose';
-import { AppError } from '../platform/appError';
+import { AppError } from '../host/appError';
 import type { Caller } from './caller';
 
 /** One accepted issuer and the audiences its tokens may name. */

@@ -1,7 +1,7 @@
-import { AppError } from '../platform/appError';
-import type { DeadLetterStore } from '../platform/deadLetterStore';
-import type { HttpFunctionDefinition } from '../platform/functionDefinition';
-import { queryInteger } from '../platform/http';
+import { AppError } from '../host/appError';
+import type { HttpFunctionDefinition } from '../host/functionDefinition';
+import { queryInteger } from '../host/http';
+import type { DeadLetterStore } from '../storage/deadLetterStore';
 
 /** `GET /api/deadletters?function=&limit=`: events set aside for good, newest first, with bodies. */
 export function createDeadLettersFunctions(

@@ -1,4 +1,4 @@
-import type { TimerFunctionDefinition } from '../platform/functionDefinition';
+import type { TimerFunctionDefinition } from '../host/functionDefinition';
 import type { Retention } from './retention';
 
 /** `retention`: once a day, deletes what is older than RETENTION_DAYS (see `createRetention`). */

@@ -1,6 +1,6 @@
-import { AppError } from '../platform/appError';
-import type { RealtimeConfig } from '../platform/config';
-import { dataPlaneVersions } from '../platform/dataPlaneVersions';
+import { AppError } from '../host/appError';
+import type { RealtimeConfig } from '../settings/config';
+import { dataPlaneVersions } from '../settings/dataPlaneVersions';
 import { createServiceBearer, type ServiceBearer } from './serviceAuth';
 
 /** What negotiate answers: the service URL for one hub, and a client token for it. */

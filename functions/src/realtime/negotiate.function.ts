@@ -1,4 +1,4 @@
-import type { HttpFunctionDefinition } from '../platform/functionDefinition';
+import type { HttpFunctionDefinition } from '../host/functionDefinition';
 import type { IssueClientAccess } from './clientAccess';
 import { telemetryHub } from './hubs';
 

@@ -1,4 +1,4 @@
-import type { RealtimeConfig } from '../platform/config';
+import type { RealtimeConfig } from '../settings/config';
 import { createServiceBearer, type ServiceBearer } from './serviceAuth';
 import type { SignalRMessage } from './signalRMessage';
 

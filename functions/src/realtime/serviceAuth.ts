@@ -1,7 +1,7 @@
 import type { TokenCredential } from '@azure/identity';
-import type { RealtimeConfig } from '../platform/config';
-import { appIdentity } from '../platform/identityCredential';
-import { lazy } from '../platform/lazy';
+import { appIdentity } from '../host/identityCredential';
+import { lazy } from '../host/lazy';
+import type { RealtimeConfig } from '../settings/config';
 import { signAccessToken } from './serviceToken';
 
 /** A bearer token for one call to SignalR Service's data-plane REST API. */

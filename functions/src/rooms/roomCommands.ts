@@ -1,4 +1,4 @@
-import { freeTextProblem } from '../platform/freeText';
+import { freeTextProblem } from '../host/freeText';
 import type { RoomMethod } from './roomMethods';
 import {
   isMember,

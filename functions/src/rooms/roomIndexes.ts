@@ -1,5 +1,5 @@
-import type { MongoIndex } from '../platform/mongoDatabase';
-import { collectionNames } from '../platform/settingNames';
+import { collectionNames } from '../settings/settingNames';
+import type { MongoIndex } from '../storage/mongoDatabase';
 
 /** What the room queries need (see `MongoIndex`). */
 export const roomIndexes: Readonly<Record<string, readonly MongoIndex[]>> = {

@@ -1,6 +1,6 @@
 import type { Collection } from 'mongodb';
-import type { Database } from '../platform/mongoDatabase';
-import { collectionNames } from '../platform/settingNames';
+import { collectionNames } from '../settings/settingNames';
+import type { Database } from '../storage/mongoDatabase';
 
 interface ProfileDocument {
   /** The user id (the token's subject). */

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Track } from '../catalog/track';
-import { AppError } from '../platform/appError';
-import type { SignalRInvocation } from '../platform/functionDefinition';
+import { AppError } from '../host/appError';
+import type { SignalRInvocation } from '../host/functionDefinition';
 import { roomsHub } from '../realtime/hubs';
 import type { RealtimeDelivery } from '../realtime/realtimeDelivery';
 import type { SignalRMessage } from '../realtime/signalRMessage';

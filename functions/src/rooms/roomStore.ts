@@ -1,7 +1,7 @@
 import type { Collection, UpdateFilter } from 'mongodb';
-import { ExpiringCache } from '../platform/expiringCache';
-import type { Database } from '../platform/mongoDatabase';
-import { collectionNames } from '../platform/settingNames';
+import { collectionNames } from '../settings/settingNames';
+import { ExpiringCache } from '../storage/expiringCache';
+import type { Database } from '../storage/mongoDatabase';
 import { type Applied, RoomError } from './roomCommands';
 import { type RoomDocument, roomLimits } from './roomModel';
 

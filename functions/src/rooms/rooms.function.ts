@@ -1,9 +1,9 @@
-import { AppError } from '../platform/appError';
-import { printable } from '../platform/freeText';
-import type { FunctionDefinition, SignalRFunctionDefinition } from '../platform/functionDefinition';
-import { settingNames } from '../platform/settingNames';
+import { AppError } from '../host/appError';
+import { printable } from '../host/freeText';
+import type { FunctionDefinition, SignalRFunctionDefinition } from '../host/functionDefinition';
 import type { IssueClientAccess } from '../realtime/clientAccess';
 import { roomsHub } from '../realtime/hubs';
+import { settingNames } from '../settings/settingNames';
 import { roomMethods } from './roomMethods';
 import type { RoomService } from './roomService';
 import { roomUserId } from './roomUserId';

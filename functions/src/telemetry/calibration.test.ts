@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AppError } from '../platform/appError';
+import type { AppError } from '../host/appError';
 import { applyCalibration, parseCalibration } from './calibration';
 import { findRangeProblem } from './readingValidator';
 

@@ -1,4 +1,4 @@
-import { AppError } from '../platform/appError';
+import { AppError } from '../host/appError';
 import type { Measurements } from './measurements';
 
 export const calibratedMeasurements = ['temperature', 'humidity', 'pressure'] as const;

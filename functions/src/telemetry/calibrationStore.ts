@@ -1,5 +1,5 @@
-import type { LazyTable } from '../platform/tableClientFactory';
-import { TableSnapshot } from '../platform/tableSnapshot';
+import type { LazyTable } from '../storage/tableClientFactory';
+import { TableSnapshot } from '../storage/tableSnapshot';
 import { type Calibration, calibratedMeasurements } from './calibration';
 import { calibrationPartitionKey, deviceRowKey } from './deviceKeys';
 

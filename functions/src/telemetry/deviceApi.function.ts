@@ -1,9 +1,9 @@
 import { tagPattern } from '../fleet/alarmRule';
 import type { DeviceTagStore } from '../fleet/deviceTagStore';
-import { AppError } from '../platform/appError';
-import { deviceIdRule, isValidDeviceId } from '../platform/deviceId';
-import type { HttpFunctionDefinition } from '../platform/functionDefinition';
-import { queryInteger, readJsonBody, routeDeviceId } from '../platform/http';
+import { AppError } from '../host/appError';
+import { deviceIdRule, isValidDeviceId } from '../host/deviceId';
+import type { HttpFunctionDefinition } from '../host/functionDefinition';
+import { queryInteger, readJsonBody, routeDeviceId } from '../host/http';
 import { parseCalibration } from './calibration';
 import type { CalibrationStore } from './calibrationStore';
 import { maxHistoryLength, publicDeviceState } from './deviceState';

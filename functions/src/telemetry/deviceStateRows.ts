@@ -1,6 +1,6 @@
 import type { TableEntityResult } from '@azure/data-tables';
 import { encodeRollupRows, type HourRollup, rollupFromRows } from '../fleet/rollups';
-import type { WireEntity } from '../platform/entityGroupTransaction';
+import type { WireEntity } from '../storage/entityGroupTransaction';
 import { deviceRowKey } from './deviceKeys';
 import type { DeviceState, HistoryPoint } from './deviceState';
 import { measurementNames } from './measurements';

@@ -2,18 +2,18 @@ import type { TableClient } from '@azure/data-tables';
 import type { AlarmTransition } from '../fleet/alarmConditions';
 import { alarmEntity } from '../fleet/alarmRows';
 import { type HourRollup, rollupFromRows } from '../fleet/rollups';
-import type { BackoffOptions } from '../platform/backoff';
-import type { WireEntity } from '../platform/entityGroupTransaction';
-import { ExpiringCache } from '../platform/expiringCache';
-import { updatePartitionOptimistically } from '../platform/optimisticPartitionUpdate';
-import type { LazyTable } from '../platform/tableClientFactory';
+import type { BackoffOptions } from '../host/backoff';
+import type { WireEntity } from '../storage/entityGroupTransaction';
+import { ExpiringCache } from '../storage/expiringCache';
+import { updatePartitionOptimistically } from '../storage/optimisticPartitionUpdate';
+import type { LazyTable } from '../storage/tableClientFactory';
 import {
   deleteWhere,
   listAllEntities,
   odataString,
   readEntitiesByRowKey,
   storageStatus,
-} from '../platform/tableQueries';
+} from '../storage/tableQueries';
 import { deviceRowKey, deviceStatePartitionKey, deviceStatePartitionPrefix } from './deviceKeys';
 import { applyDelta, type DeviceDelta, type DeviceState, mergeDeviceStates } from './deviceState';
 import {

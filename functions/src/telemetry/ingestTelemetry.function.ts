@@ -1,14 +1,14 @@
 import { isProductEventMessage } from '../analytics/productEvent';
 import { type AlarmWebhook, announceAlarms } from '../fleet/fleet.function';
-import type { DeadLetterStore } from '../platform/deadLetterStore';
-import { hubDeadLetter, readEventHubBatch } from '../platform/eventHubBatch';
-import type { EventHubFunctionDefinition } from '../platform/functionDefinition';
-import { iotHubBatchTrigger } from '../platform/iotHubTrigger';
-import { isolatePermanentFailures } from '../platform/isolatePermanentFailures';
-import { consumerGroups } from '../platform/settingNames';
+import { hubDeadLetter, readEventHubBatch } from '../host/eventHubBatch';
+import type { EventHubFunctionDefinition } from '../host/functionDefinition';
+import { iotHubBatchTrigger } from '../host/iotHubTrigger';
+import { isolatePermanentFailures } from '../host/isolatePermanentFailures';
 import { telemetryHub } from '../realtime/hubs';
 import type { RealtimeDelivery } from '../realtime/realtimeDelivery';
 import { broadcastInChunks } from '../realtime/signalRMessage';
+import { consumerGroups } from '../settings/settingNames';
+import type { DeadLetterStore } from '../storage/deadLetterStore';
 import type { IngestResult, TelemetryIngestor } from './telemetryIngestor';
 
 /**

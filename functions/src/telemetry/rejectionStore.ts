@@ -4,9 +4,9 @@ import {
   type EntityOperation,
   maxOperationsPerTransaction,
   submitEntityGroup,
-} from '../platform/entityGroupTransaction';
-import type { LazyTable } from '../platform/tableClientFactory';
-import { deleteWhere, newestFirstKey, odataString } from '../platform/tableQueries';
+} from '../storage/entityGroupTransaction';
+import type { LazyTable } from '../storage/tableClientFactory';
+import { deleteWhere, newestFirstKey, odataString } from '../storage/tableQueries';
 import { deviceRowKey, fnv1a } from './deviceKeys';
 import type { Rejection, RejectionReason } from './rejection';
 
