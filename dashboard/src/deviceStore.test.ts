@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emptyDeviceState } from '../../functions/src/telemetry/deviceState';
+import { emptyDeviceState } from '../../functions/src/telemetry/contract';
 import { DeviceStore, historyLimit, mergeHistory } from './deviceStore';
 import type { DeviceState, HistoryPoint } from './telemetryTypes';
 

@@ -1,53 +1,43 @@
-import { createAnalyticsFunctions } from './analytics/analytics.function';
-import { createCatalogFunctions } from './catalog/catalog.function';
-import { createEncountersFunctions } from './encounters/encounters.function';
-import { createFleetFunctions } from './fleet/fleet.function';
-import { createGatewayFunctions } from './gateway/gateway.function';
+import * as analytics from './analytics/feature';
+import * as catalog from './catalog/feature';
+import * as encounters from './encounters/feature';
+import * as fleet from './fleet/feature';
+import * as gateway from './gateway/feature';
 import { createHealthFunctions } from './health/health.function';
+import type { FeatureParts } from './host/feature';
 import type { FunctionDefinition } from './host/functionDefinition';
-import { createDeadLettersFunctions } from './operations/deadLetters.function';
-import { createRetentionFunctions } from './operations/retention.function';
-import { createNegotiateFunctions } from './realtime/negotiate.function';
-import { createRoomsFunctions } from './rooms/rooms.function';
-import { deadLetteringFunctions, type Services } from './services';
-import { createDeviceApiFunctions } from './telemetry/deviceApi.function';
-import { createIngestTelemetryFunctions } from './telemetry/ingestTelemetry.function';
+import * as operations from './operations/feature';
+import * as realtime from './realtime/feature';
+import * as rooms from './rooms/feature';
+import type { Services } from './services';
+import * as telemetry from './telemetry/feature';
 
-/** Every function of the app. Both hosts, Azure's (`index.ts`) and the local one, start from here. */
+/**
+ * Every function of the app: each feature's, then `/api/health` over the dependencies the features
+ * name. Both hosts, Azure's (`index.ts`) and the local one, start from here.
+ */
 export function createFunctionDefinitions(services: Services): FunctionDefinition[] {
+  const { config } = services;
+  const optional = <T>(value: T | undefined, problems: readonly string[] | undefined) => ({
+    config: value,
+    ...(problems ? { problems } : {}),
+  });
+  const parts: FeatureParts[] = [
+    realtime.create(optional(config.realtime, config.misconfigured.realtime), services),
+    telemetry.create(config.telemetry, services),
+    fleet.create(config.fleet, services),
+    analytics.create(config.analytics, services),
+    operations.create({ retentionDays: config.retentionDays }, services),
+    encounters.create(optional(config.encounters, config.misconfigured.encounters), services),
+    rooms.create(optional(config.rooms, config.misconfigured.rooms), services),
+    catalog.create(optional(config.search, config.misconfigured.search), services),
+    gateway.create(optional(config.gateway, config.misconfigured.gateway), services),
+  ];
   return [
-    ...createNegotiateFunctions(services.clientAccess),
-    ...createIngestTelemetryFunctions({
-      ...services,
-      ...(services.fleet.webhook ? { alarmWebhook: services.fleet.webhook } : {}),
+    ...parts.flatMap((part) => part.functions),
+    ...createHealthFunctions({
+      ...services.health,
+      probes: Object.assign({}, ...parts.map((part) => part.probes ?? {})),
     }),
-    ...createDeviceApiFunctions({ ...services, tags: services.fleet.tags }),
-    ...createFleetFunctions({
-      ...services.fleet,
-      deviceStates: services.deviceStates,
-      realtime: services.realtime,
-      deadLetters: services.deadLetters,
-    }),
-    ...createAnalyticsFunctions(services),
-    ...createDeadLettersFunctions(services.deadLetters, deadLetteringFunctions),
-    ...createRetentionFunctions(services.retention),
-    ...createEncountersFunctions({
-      encounters: services.encounters,
-      clientAccess: services.clientAccess,
-      realtime: services.realtime,
-      deadLetters: services.deadLetters,
-      problems: services.misconfigured.encounters,
-    }),
-    ...createRoomsFunctions({
-      ...(services.rooms ? { rooms: services.rooms } : {}),
-      clientAccess: services.clientAccess,
-      ...(services.misconfigured.rooms ? { problems: services.misconfigured.rooms } : {}),
-    }),
-    ...createCatalogFunctions({
-      ...services.catalog,
-      ...(services.misconfigured.search ? { problems: services.misconfigured.search } : {}),
-    }),
-    ...createGatewayFunctions({ ...services.gateway, problems: services.misconfigured.gateway }),
-    ...createHealthFunctions(services.health),
   ];
 }

@@ -10,7 +10,7 @@ import { AlarmRuleStore, createThresholdRuleResolver } from './fleet/alarmRuleSt
 import { AlarmStore } from './fleet/alarmStore';
 import { type AlarmWebhookPayload, createAlarmWebhookSender } from './fleet/alarmWebhook';
 import { DeviceTagStore } from './fleet/deviceTagStore';
-import type { AlarmWebhook } from './fleet/fleet.function';
+import type { AlarmWebhook } from './fleet/fleetDeps';
 import { createDeviceMessageProxy, type DeviceMessageProxy } from './gateway/deviceMessageProxy';
 import { createDeviceRegistry, type DeviceRegistry } from './gateway/deviceRegistry';
 import type { EventFeedSource } from './gateway/eventFeed';
@@ -85,8 +85,10 @@ export interface Services {
   readonly misconfigured: AppConfig['misconfigured'];
   /** Releases connections held across invocations, for hosts that stop; Azure's never does. */
   close(): Promise<void>;
-  /** What `/api/health` probes, and for how long one round of probes answers. */
-  readonly health: HealthDeps;
+  /** The settings everything here was built from. */
+  readonly config: AppConfig;
+  /** For how long one round of `/api/health` probes answers; each feature names its own probes. */
+  readonly health: Omit<HealthDeps, 'probes'>;
   readonly gateway: {
     readonly registry?: DeviceRegistry;
     readonly proxy?: DeviceMessageProxy;
@@ -254,13 +256,8 @@ export function createServices(config: AppConfig, options: ServiceOptions = {}):
     clientAccess: createClientAccess(config.realtime),
     realtime,
     misconfigured: config.misconfigured,
+    config,
     health: {
-      probes: {
-        storage: () => deviceStates.probe(),
-        iotHubRegistry: registry ? () => registry.probe() : undefined,
-        eventFeed: feed ? () => feed.partitionIds().then(() => undefined) : undefined,
-        realtimeDelivery: realtime.configured ? () => realtime.check() : undefined,
-      },
       misconfigured: config.misconfigured,
       ...(options.healthCacheMs === undefined ? {} : { cacheMs: options.healthCacheMs }),
     },

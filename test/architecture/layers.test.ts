@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -126,6 +126,35 @@ describe('layers', () => {
       ),
     ).toEqual([]);
     expect(edges.some(({ from }) => within(from, 'packages/emulator-kit'))).toBe(true);
+  });
+
+  it('lets the dashboard reach the function app only through each feature’s contract.ts', () => {
+    expect(
+      violations(
+        ({ from, to }) =>
+          within(from, 'dashboard/src') &&
+          within(to, 'functions') &&
+          !/^functions\/src\/[a-z]+\/contract$/.test(to),
+      ),
+    ).toEqual([]);
+    expect(
+      edges.some(({ from, to }) => within(from, 'dashboard') && to.endsWith('/contract')),
+    ).toBe(true);
+  });
+
+  it('lists every feature once in functionDefinitions.ts, through its feature.ts', () => {
+    const wired = edges
+      .filter(({ from }) => from === 'functions/src/functionDefinitions.ts')
+      .map(({ to }) => to);
+    expect(wired.filter((to) => to.endsWith('.function')).sort()).toEqual([
+      'functions/src/health/health.function',
+    ]);
+    const features = readdirSync(path.join(root, 'functions/src'), { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name)
+      .filter((name) => existsSync(path.join(root, 'functions/src', name, 'feature.ts')));
+    expect(features.length).toBeGreaterThan(8);
+    for (const feature of features) expect(wired).toContain(`functions/src/${feature}/feature`);
   });
 
   it('keeps benchmarks and tests apart; what both need lives in harness/', () => {

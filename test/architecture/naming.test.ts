@@ -40,11 +40,13 @@ describe('naming', () => {
     }
   });
 
-  it('gives no two files one name in different folders, except entry points (index.ts, cli.ts, build.ts)', () => {
+  it('gives no two files one name in different folders, except entry points and each feature’s feature.ts, settings.ts and contract.ts', () => {
     const byName = new Map<string, string[]>();
     for (const file of all) {
       const name = path.basename(file);
-      if (['index.ts', 'build.ts', 'cli.ts', 'index.test.ts'].includes(name)) continue;
+      // Entry points, and the three files every feature has by convention.
+      const conventional = ['index.ts', 'build.ts', 'cli.ts', 'index.test.ts'];
+      if ([...conventional, 'feature.ts', 'settings.ts', 'contract.ts'].includes(name)) continue;
       byName.set(name, [...(byName.get(name) ?? []), file]);
     }
     expect([...byName.values()].filter((paths) => paths.length > 1)).toEqual([]);

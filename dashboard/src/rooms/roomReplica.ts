@@ -1,5 +1,5 @@
-import { queueOrder, type RoomChange, type RoomItem } from '../../../functions/src/rooms/roomModel';
-import type { RoomSnapshot } from '../../../functions/src/rooms/roomService';
+import type { RoomSnapshot } from '../../../functions/src/rooms/contract';
+import { queueOrder, type RoomChange, type RoomItem } from '../../../functions/src/rooms/contract';
 
 export type { RoomChange, RoomItem, RoomSnapshot };
 

@@ -1,5 +1,5 @@
-import { presenceRenewSeconds } from '../../../functions/src/rooms/roomPeople';
-import type { RoomSummary } from '../../../functions/src/rooms/roomService';
+import type { RoomSummary } from '../../../functions/src/rooms/contract';
+import { presenceRenewSeconds } from '../../../functions/src/rooms/contract';
 import { connectLive } from '../liveConnection';
 import { openSignedInPage, startPage } from '../signedInPage';
 import { showConnection } from '../view/connectionBadge';

@@ -1,4 +1,4 @@
-import type { Track } from '../../../functions/src/catalog/track';
+import type { Track } from '../../../functions/src/catalog/contract';
 import { formatDuration } from './roomView';
 
 type Found = Pick<Track, 'id' | 'title' | 'artist' | 'durationSeconds'>;

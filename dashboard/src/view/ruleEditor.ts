@@ -1,4 +1,4 @@
-import { parseAlarmRule } from '../../../functions/src/fleet/alarmRule';
+import { parseAlarmRule } from '../../../functions/src/fleet/contract';
 import type { Api } from '../api';
 import type { AlarmRule } from '../telemetryTypes';
 

@@ -1,77 +1,39 @@
-import type { TwilioSettings } from '../encounters/twilioSms';
+import type { AnalyticsConfig } from '../analytics/settings';
+import * as analytics from '../analytics/settings';
+import type { SearchConfig } from '../catalog/settings';
+import * as catalog from '../catalog/settings';
+import type { EncounterConfig } from '../encounters/settings';
+import * as encounters from '../encounters/settings';
+import type { FleetConfig } from '../fleet/settings';
+import * as fleet from '../fleet/settings';
+import type { GatewayConfig } from '../gateway/settings';
+import * as gateway from '../gateway/settings';
+import * as identity from '../identity/settings';
 import type { IdentityConfig } from '../identity/tokenVerifier';
-import { maxHistoryLength } from '../telemetry/deviceState';
-import {
-  readAlarmWebhook,
-  readEncounters,
-  readGateway,
-  readIdentity,
-  readMongodbUri,
-  readRealtime,
-  readSearch,
-  readStorageConnection,
-} from './featureSettings';
+import * as operations from '../operations/settings';
+import type { RealtimeConfig } from '../realtime/settings';
+import * as realtime from '../realtime/settings';
+import type { RoomsConfig } from '../rooms/settings';
+import * as rooms from '../rooms/settings';
+import type { TelemetryConfig } from '../telemetry/settings';
+import * as telemetry from '../telemetry/settings';
 import { settingNames } from './settingNames';
-import { type Env, readInteger } from './settingReaders';
+import type { Env } from './settingReaders';
+import { readStorageConnection, type StorageConnection } from './storageConnection';
 
-/** How the app reaches a storage account: a connection string locally, managed identity in Azure. */
-export type StorageConnection =
-  | { readonly kind: 'connectionString'; readonly connectionString: string }
-  | {
-      readonly kind: 'identity';
-      readonly tableServiceUri: string;
-      readonly queueServiceUri: string;
-      readonly blobServiceUri: string;
-      /** Client id of a user-assigned identity; absent for the system-assigned one. */
-      readonly clientId?: string;
-    };
+// The core: the storage account every feature uses, and the assembly of each feature's own
+// settings (each feature reads and checks them in its settings.ts).
+export type { SearchConfig } from '../catalog/settings';
+export type { EncounterConfig } from '../encounters/settings';
+export type { GatewayConfig } from '../gateway/settings';
+export type { RealtimeConfig } from '../realtime/settings';
+export type { StorageConnection } from './storageConnection';
 
 /**
  * Settings `loadConfig` cannot do without, by name; each may instead be given in the identity-based
  * `<name>__*` form. Every other setting it reads has a default.
  */
 export const requiredSettings: readonly string[] = [settingNames.dataStorage];
-
-/** How the gateway reaches IoT Hub; absent when the stage has no gateway settings. */
-export interface GatewayConfig {
-  readonly hubHostName: string;
-  /** `GatewayHostName` for the device connection strings handed out; absent in Azure. */
-  readonly gatewayHostName?: string;
-  /** Where the hub's REST APIs are called: `https://{hubHostName}` unless set (the local cloud). */
-  readonly endpoint: string;
-  readonly registry:
-    | { readonly kind: 'sas'; readonly policyName: string; readonly key: string }
-    | { readonly kind: 'identity' };
-  /** The built-in endpoint, for the pull feed. */
-  readonly eventHub?: { readonly connectionString: string; readonly name: string };
-}
-
-/** The encounters feature; absent when MONGODB_URI is not set. */
-export interface EncounterConfig {
-  readonly mongodbUri: string;
-  readonly maxMatches: number;
-  readonly locationFreshMs: number;
-  readonly sms:
-    | { readonly kind: 'outbox' }
-    | { readonly kind: 'twilio'; readonly twilio: TwilioSettings };
-  /** Checks the inbound webhook's signature; without it the webhook refuses every request. */
-  readonly twilioAuthToken?: string;
-  /** The URL Twilio signs, when it differs from the one the app sees (custom domain, proxy). */
-  readonly twilioWebhookUrl?: string;
-}
-
-/** How the app reaches SignalR Service's REST API: an access key locally, managed identity in Azure. */
-export type RealtimeConfig =
-  | { readonly kind: 'accessKey'; readonly endpoint: string; readonly accessKey: string }
-  | { readonly kind: 'identity'; readonly endpoint: string; readonly clientId?: string };
-
-/**
- * How the app reaches Azure AI Search: an admin key for the local stand-in, the app's managed
- * identity in Azure (where keys are disabled).
- */
-export type SearchConfig =
-  | { readonly kind: 'apiKey'; readonly endpoint: string; readonly apiKey: string }
-  | { readonly kind: 'identity'; readonly endpoint: string; readonly clientId?: string };
 
 /** Features that can be switched off by a bad setting without stopping the rest of the app. */
 export type OptionalFeature =
@@ -93,28 +55,17 @@ export interface AppConfig {
   readonly gateway?: GatewayConfig;
   readonly encounters?: EncounterConfig;
   /** Collaborative rooms; absent when MONGODB_URI is not set. */
-  readonly rooms?: { readonly mongodbUri: string };
+  readonly rooms?: RoomsConfig;
   /** The catalog's search index; absent when SEARCH_ENDPOINT is not set. */
   readonly search?: SearchConfig;
   /** Bearer-token validation; absent when AUTH_ISSUER is not set. */
   readonly identity?: IdentityConfig;
   readonly realtime?: RealtimeConfig;
-  readonly analytics: { readonly referenceRefreshMs: number };
+  readonly analytics: AnalyticsConfig;
   /** Days kept before the daily retention run deletes (default 7). */
   readonly retentionDays: number;
-  readonly telemetry: {
-    readonly calibrationCacheMs: number;
-    readonly historyLength: number;
-    readonly maxMessageBytes: number;
-  };
-  readonly fleet: {
-    /** Days of history rollups and alarms kept (default 30). */
-    readonly historyRetentionDays: number;
-    /** How long one read of the alarm rules and device tags is reused. */
-    readonly cacheMs: number;
-    /** Where alarm changes are POSTed, signed with `secret`; absent when not configured. */
-    readonly webhook?: { readonly url: string; readonly secret: string };
-  };
+  readonly telemetry: TelemetryConfig;
+  readonly fleet: FleetConfig;
 }
 
 export class ConfigError extends Error {
@@ -127,8 +78,8 @@ export class ConfigError extends Error {
 
 /**
  * Reads and validates every app setting the function code uses, reporting all problems at once.
- * Core settings (storage, telemetry, analytics) throw; an optional feature's bad settings switch
- * that feature off and are listed in `misconfigured`, so telemetry keeps running.
+ * Core settings (storage, telemetry, fleet, analytics, retention) throw; an optional feature's bad
+ * settings switch that feature off and are listed in `misconfigured`, so telemetry keeps running.
  *
  * @example
  * const config = loadConfig(process.env); // throws ConfigError naming each bad core setting
@@ -136,85 +87,41 @@ export class ConfigError extends Error {
 export function loadConfig(env: Env): AppConfig {
   const problems: string[] = [];
   const storage = readStorageConnection(env, settingNames.dataStorage, problems);
-  const telemetry = {
-    calibrationCacheMs:
-      readInteger(
-        env,
-        settingNames.calibrationCacheSeconds,
-        { min: 0, max: 86_400, fallback: 300 },
-        problems,
-      ) * 1000,
-    historyLength: readInteger(
-      env,
-      settingNames.deviceHistoryLength,
-      { min: 1, max: maxHistoryLength, fallback: 100 },
-      problems,
-    ),
-    maxMessageBytes: readInteger(
-      env,
-      settingNames.telemetryMaxMessageBytes,
-      { min: 1024, max: 262_144, fallback: 65_536 },
-      problems,
-    ),
-  };
-  const analytics = {
-    referenceRefreshMs:
-      readInteger(
-        env,
-        settingNames.referenceRefreshSeconds,
-        { min: 0, max: 3600, fallback: 30 },
-        problems,
-      ) * 1000,
-  };
-  const retentionDays = readInteger(
-    env,
-    settingNames.retentionDays,
-    { min: 1, max: 3650, fallback: 7 },
-    problems,
-  );
-  const fleet = {
-    historyRetentionDays: readInteger(
-      env,
-      settingNames.historyRetentionDays,
-      { min: 1, max: 3650, fallback: 30 },
-      problems,
-    ),
-    cacheMs:
-      readInteger(
-        env,
-        settingNames.fleetCacheSeconds,
-        { min: 0, max: 3600, fallback: 30 },
-        problems,
-      ) * 1000,
-    ...readAlarmWebhook(env, problems),
+  const core = {
+    telemetry: telemetry.readSettings(env, problems),
+    analytics: analytics.readSettings(env, problems),
+    retentionDays: operations.readSettings(env, problems).retentionDays,
+    fleet: fleet.readSettings(env, problems),
   };
   if (problems.length > 0 || storage === undefined) throw new ConfigError(problems);
   const misconfigured: Partial<Record<OptionalFeature, string[]>> = {};
-  const optional = <T>(feature: OptionalFeature, read: (found: string[]) => T | undefined) => {
+  const optional = <T>(
+    feature: OptionalFeature,
+    read: (env: Env, found: string[]) => T | undefined,
+  ) => {
     const found: string[] = [];
-    const value = read(found);
+    const value = read(env, found);
     if (found.length === 0) return value;
     misconfigured[feature] = found;
     return undefined;
   };
-  const gateway = optional('gateway', (found) => readGateway(env, found));
-  const encounters = optional('encounters', (found) => readEncounters(env, found));
-  const rooms = optional('rooms', (found) => readMongodbUri(env, found));
-  const search = optional('search', (found) => readSearch(env, found));
-  const identity = optional('identity', (found) => readIdentity(env, found));
-  const realtime = optional('realtime', (found) => readRealtime(env, found));
+  const features = {
+    gateway: optional('gateway', gateway.readSettings),
+    encounters: optional('encounters', encounters.readSettings),
+    rooms: optional('rooms', rooms.readSettings),
+    search: optional('search', catalog.readSettings),
+    identity: optional('identity', identity.readSettings),
+    realtime: optional('realtime', realtime.readSettings),
+  };
   return {
     storage,
-    telemetry,
-    analytics,
-    retentionDays,
-    fleet,
+    ...core,
     misconfigured,
-    ...(gateway ? { gateway } : {}),
-    ...(encounters ? { encounters } : {}),
-    ...(rooms ? { rooms: { mongodbUri: rooms } } : {}),
-    ...(search ? { search } : {}),
-    ...(identity ? { identity } : {}),
-    ...(realtime ? { realtime } : {}),
+    ...(features.gateway ? { gateway: features.gateway } : {}),
+    ...(features.encounters ? { encounters: features.encounters } : {}),
+    ...(features.rooms ? { rooms: features.rooms } : {}),
+    ...(features.search ? { search: features.search } : {}),
+    ...(features.identity ? { identity: features.identity } : {}),
+    ...(features.realtime ? { realtime: features.realtime } : {}),
   };
 }

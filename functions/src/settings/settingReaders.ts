@@ -1,3 +1,5 @@
+import { settingNames } from './settingNames';
+
 /** The small readers every setting goes through: each reports its problem by name. */
 /** What app settings are: names to values, any of which may be missing. */
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -37,4 +39,14 @@ export function readInteger(
 export function nonEmpty(value: string | undefined): string | undefined {
   const trimmed = value?.trim();
   return trimmed ? trimmed : undefined;
+}
+
+/** MONGODB_URI, shared by the features that use MongoDB (encounters, rooms, the catalog). */
+export function readMongodbUri(env: Env, problems: string[]): string | undefined {
+  const mongodbUri = nonEmpty(env[settingNames.mongodbUri]);
+  if (mongodbUri && !/^mongodb(\+srv)?:\/\//.test(mongodbUri))
+    problems.push(
+      `${settingNames.mongodbUri} must be a mongodb:// or mongodb+srv:// connection string`,
+    );
+  return mongodbUri;
 }

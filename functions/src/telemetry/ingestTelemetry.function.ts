@@ -1,5 +1,6 @@
 import { isProductEventMessage } from '../analytics/productEvent';
-import { type AlarmWebhook, announceAlarms } from '../fleet/fleet.function';
+import { announceAlarms } from '../fleet/alarms.function';
+import type { AlarmWebhook } from '../fleet/fleetDeps';
 import { hubDeadLetter, readEventHubBatch } from '../host/eventHubBatch';
 import type { EventHubFunctionDefinition } from '../host/functionDefinition';
 import { iotHubBatchTrigger } from '../host/iotHubTrigger';
