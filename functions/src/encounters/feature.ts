@@ -1,7 +1,10 @@
 import type { FeatureParts, OptionalSettings } from '../host/feature';
 import type { Services } from '../services';
+import { createEncounterAccess } from './encounterAccess';
+import { createEncounterMatchingFunctions } from './encounterMatching.function';
 import { createEncountersFunctions } from './encounters.function';
 import type { EncounterConfig } from './settings';
+import { createUsersFunctions } from './users.function';
 
 export { readSettings } from './settings';
 
@@ -10,13 +13,19 @@ export function create(
   settings: OptionalSettings<EncounterConfig>,
   shared: Services,
 ): FeatureParts {
+  const deps = {
+    encounters: shared.encounters,
+    clientAccess: shared.clientAccess,
+    realtime: shared.realtime,
+    deadLetters: shared.deadLetters,
+    problems: settings.problems,
+  };
+  const access = createEncounterAccess(deps);
   return {
-    functions: createEncountersFunctions({
-      encounters: shared.encounters,
-      clientAccess: shared.clientAccess,
-      realtime: shared.realtime,
-      deadLetters: shared.deadLetters,
-      problems: settings.problems,
-    }),
+    functions: [
+      ...createUsersFunctions(access, deps),
+      ...createEncountersFunctions(access),
+      ...createEncounterMatchingFunctions(access, deps),
+    ],
   };
 }

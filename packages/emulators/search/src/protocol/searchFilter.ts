@@ -143,37 +143,42 @@ export function parseFilter(text: string, filterable: (field: string) => boolean
     return (doc, vars) => compare(left(doc, vars), op.text, right(doc, vars));
   };
 
-  const operand = (
-    token: Token | undefined,
-    scope: ReadonlySet<string>,
-  ): ((doc: Document, vars: Vars) => unknown) => {
-    if (!token) throw new FilterSyntaxError('the filter ends where a value was expected');
-    if (token.type === 'string' || token.type === 'number') {
-      const value = token.value;
-      return () => value;
-    }
-    if (token.type === 'name') {
-      if (token.text === 'null') return () => null;
-      if (token.text === 'true' || token.text === 'false') {
-        const value = token.text === 'true';
-        return () => value;
-      }
-      if (scope.has(token.text)) {
-        const name = token.text;
-        return (_doc, vars) => vars.get(name);
-      }
-      if (!filterable(token.text))
-        throw new FilterSyntaxError(`the field '${token.text}' is not filterable`);
-      const field = token.text;
-      return (doc) => doc[field] ?? null;
-    }
-    throw new FilterSyntaxError(`unexpected ${describe(token)} at position ${token.at + 1}`);
-  };
+  const operand = (token: Token | undefined, scope: ReadonlySet<string>) =>
+    operandOf(token, scope, filterable);
 
   const body = orExpression(new Set());
   const rest = peek();
   if (rest) throw new FilterSyntaxError(`unexpected ${describe(rest)} at position ${rest.at + 1}`);
   return (document) => body(document, new Map());
+}
+
+/** A comparison's side: a literal, a variable bound by `any()`, or a filterable field. */
+function operandOf(
+  token: Token | undefined,
+  scope: ReadonlySet<string>,
+  filterable: (field: string) => boolean,
+): (doc: Document, vars: Vars) => unknown {
+  if (!token) throw new FilterSyntaxError('the filter ends where a value was expected');
+  if (token.type === 'string' || token.type === 'number') {
+    const value = token.value;
+    return () => value;
+  }
+  if (token.type === 'name') {
+    if (token.text === 'null') return () => null;
+    if (token.text === 'true' || token.text === 'false') {
+      const value = token.text === 'true';
+      return () => value;
+    }
+    if (scope.has(token.text)) {
+      const name = token.text;
+      return (_doc, vars) => vars.get(name);
+    }
+    if (!filterable(token.text))
+      throw new FilterSyntaxError(`the field '${token.text}' is not filterable`);
+    const field = token.text;
+    return (doc) => doc[field] ?? null;
+  }
+  throw new FilterSyntaxError(`unexpected ${describe(token)} at position ${token.at + 1}`);
 }
 
 type Vars = ReadonlyMap<string, unknown>;
