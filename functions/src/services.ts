@@ -134,27 +134,7 @@ export function createServices(config: AppConfig, options: ServiceOptions = {}):
   });
   const rejections = new RejectionStore(table(tableNames.rejections));
   const deadLetters = new DeadLetterStore(table(tableNames.deadLetters), deadLetteringFunctions);
-  const webhookConfig = config.fleet.webhook;
-  const webhookQueue = createQueueClientFactory(config.storage);
-  const fleet = {
-    ...(webhookConfig
-      ? {
-          webhook: {
-            // Base64, the encoding host.json tells the queue trigger to expect.
-            enqueue: async (payloads: readonly AlarmWebhookPayload[]) => {
-              const queue = await webhookQueue(queueNames.alarmWebhook);
-              for (const payload of payloads)
-                await queue.sendMessage(Buffer.from(JSON.stringify(payload)).toString('base64'));
-            },
-            deliver: createAlarmWebhookSender(webhookConfig),
-          },
-        }
-      : {}),
-    rules: new AlarmRuleStore({ table: table(tableNames.alarmRules), ttlMs: config.fleet.cacheMs }),
-    alarms: new AlarmStore({ table: table(tableNames.deviceState) }),
-    tags: new DeviceTagStore({ table: table(tableNames.deviceTags), ttlMs: config.fleet.cacheMs }),
-    historyRetentionDays: config.fleet.historyRetentionDays,
-  };
+  const fleet = createFleetStores(config, table);
   const ingestor = createTelemetryIngestor({
     deviceStates,
     calibrations,
@@ -277,5 +257,33 @@ export function createServices(config: AppConfig, options: ServiceOptions = {}):
       ...(gateway ? { proxy: createDeviceMessageProxy({ gateway }) } : {}),
       ...(feed ? { feed } : {}),
     },
+  };
+}
+
+/** Alarm rules, alarms, device tags, and the alarm webhook's queue and sender when the stage has one. */
+function createFleetStores(
+  config: AppConfig,
+  table: ReturnType<typeof createTableClientFactory>,
+): Services['fleet'] {
+  const webhookConfig = config.fleet.webhook;
+  const webhookQueue = createQueueClientFactory(config.storage);
+  return {
+    ...(webhookConfig
+      ? {
+          webhook: {
+            // Base64, the encoding host.json tells the queue trigger to expect.
+            enqueue: async (payloads: readonly AlarmWebhookPayload[]) => {
+              const queue = await webhookQueue(queueNames.alarmWebhook);
+              for (const payload of payloads)
+                await queue.sendMessage(Buffer.from(JSON.stringify(payload)).toString('base64'));
+            },
+            deliver: createAlarmWebhookSender(webhookConfig),
+          },
+        }
+      : {}),
+    rules: new AlarmRuleStore({ table: table(tableNames.alarmRules), ttlMs: config.fleet.cacheMs }),
+    alarms: new AlarmStore({ table: table(tableNames.deviceState) }),
+    tags: new DeviceTagStore({ table: table(tableNames.deviceTags), ttlMs: config.fleet.cacheMs }),
+    historyRetentionDays: config.fleet.historyRetentionDays,
   };
 }

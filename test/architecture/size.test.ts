@@ -20,8 +20,6 @@ const stillLongFunctions: Record<string, number> = {
   'bench/roomsBenchmark.ts#run': 218,
   'bench/soak.ts#soak': 163,
   'dashboard/src/rooms/roomsPage.ts#main': 199,
-  'functions/src/rooms/roomService.ts#createRoomService': 246,
-  'functions/src/services.ts#createServices': 158,
   'infra/stageConfig.ts#readStageConfig': 209,
   'tools/verify/stageChecks.ts#checkStage': 180,
 };
