@@ -110,36 +110,7 @@ export type ConfigReader = (key: string) => string | undefined;
 export function readStageConfig(get: ConfigReader, stackName: string): StageConfig {
   const problems: string[] = [];
   const warnings: string[] = [];
-  const text = (key: string, fallback: string, pattern?: RegExp, rule?: string) => {
-    const value = get(key) ?? fallback;
-    if (pattern && !pattern.test(value)) problems.push(`fieldline:${key} ${rule}; got "${value}"`);
-    return value;
-  };
-  const oneOf = <T extends string>(key: string, allowed: readonly T[], fallback: T): T => {
-    const value = get(key) ?? fallback;
-    if (!(allowed as readonly string[]).includes(value)) {
-      problems.push(`fieldline:${key} must be one of ${allowed.join(', ')}; got "${value}"`);
-      return fallback;
-    }
-    return value as T;
-  };
-  const integer = (key: string, min: number, max: number, fallback: number) => {
-    const raw = get(key);
-    if (raw === undefined) return fallback;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < min || value > max) {
-      problems.push(`fieldline:${key} must be a whole number from ${min} to ${max}; got "${raw}"`);
-      return fallback;
-    }
-    return value;
-  };
-  const flag = (key: string, fallback: boolean) => {
-    const raw = get(key);
-    if (raw === undefined) return fallback;
-    if (raw !== 'true' && raw !== 'false')
-      problems.push(`fieldline:${key} must be true or false; got "${raw}"`);
-    return raw === 'true';
-  };
+  const { text, oneOf, integer, flag } = stageReaders(get, problems);
 
   const stage = text(
     'stage',
@@ -159,47 +130,7 @@ export function readStageConfig(get: ConfigReader, stackName: string): StageConf
     problems.push(
       `fieldline:resourceGroupName must be 1-90 letters, digits, underscores, hyphens, periods and parentheses, not ending in a period; got "${resourceGroupName}"`,
     );
-  const hubSku = oneOf('iotHubSku', iotHubSkus, 'S1');
-  const hubCapacity = integer('iotHubCapacity', 1, 200, 1);
-  const partitions = integer('iotHubPartitions', 2, 32, hubSku === 'F1' ? 2 : 4);
-  // Documented platform limits, checked here so a stage never half-deploys.
-  if (hubSku === 'F1' && hubCapacity !== 1)
-    problems.push(
-      'fieldline:iotHubCapacity must be 1 with iotHubSku F1 (the free tier has one unit)',
-    );
-  if (hubSku === 'F1' && partitions !== 2)
-    problems.push(
-      'fieldline:iotHubPartitions must be 2 with iotHubSku F1 (the free tier has two partitions)',
-    );
-  if (hubSku !== 'F1' && hubCapacity > iotHubMaxUnits(hubSku))
-    problems.push(
-      `fieldline:iotHubCapacity can be at most ${iotHubMaxUnits(hubSku)} with iotHubSku ${hubSku}`,
-    );
-  const searchSku = oneOf('searchSku', searchSkus, 'free');
-  const searchReplicas = integer('searchReplicas', 1, 12, 1);
-  const searchPartitions = integer('searchPartitions', 1, 12, 1);
-  // https://learn.microsoft.com/azure/search/search-limits-quotas-capacity
-  if (!searchPartitionCounts.includes(searchPartitions))
-    problems.push(`fieldline:searchPartitions must be one of ${searchPartitionCounts.join(', ')}`);
-  if (searchSku === 'free' && (searchReplicas !== 1 || searchPartitions !== 1))
-    problems.push('fieldline:searchReplicas and searchPartitions must be 1 with searchSku free');
-  if (searchSku === 'basic' && (searchReplicas > 3 || searchPartitions !== 1))
-    problems.push(
-      'fieldline:searchReplicas can be at most 3, and searchPartitions only 1, with searchSku basic',
-    );
-  if (searchSku === 'standard' && searchReplicas * searchPartitions > 36)
-    problems.push(
-      'fieldline:searchReplicas × searchPartitions can be at most 36 search units with searchSku standard',
-    );
-  const signalRSku = oneOf('signalRSku', signalRSkus, 'Free_F1');
-  const signalRCapacity = integer('signalRCapacity', 1, 100, 1);
-  const signalRUnits = signalRUnitCounts(signalRSku);
-  if (!signalRUnits.includes(signalRCapacity))
-    problems.push(
-      signalRSku === 'Free_F1'
-        ? 'fieldline:signalRCapacity must be 1 with signalRSku Free_F1'
-        : `fieldline:signalRCapacity must be one of ${signalRUnits.join(', ')} with signalRSku ${signalRSku}; got "${signalRCapacity}"`,
-    );
+  const { iotHub, search, signalR } = readCapacities({ oneOf, integer }, problems);
   const memory = integer('functionsInstanceMemoryMB', 512, 4096, 2048);
   if (!(flexInstanceMemoryMB as readonly number[]).includes(memory)) {
     problems.push(
@@ -277,9 +208,9 @@ export function readStageConfig(get: ConfigReader, stackName: string): StageConf
     stage,
     location,
     ...(resourceGroupName ? { resourceGroupName } : {}),
-    iotHub: { sku: hubSku, capacity: hubCapacity, partitions },
-    signalR: { sku: signalRSku, capacity: signalRCapacity },
-    search: { sku: searchSku, replicas: searchReplicas, partitions: searchPartitions },
+    iotHub,
+    signalR,
+    search,
     cosmosServerless: flag('cosmosServerless', true),
     functions: {
       nodeVersion,
@@ -315,4 +246,97 @@ export function readStageConfig(get: ConfigReader, stackName: string): StageConf
   };
   if (problems.length > 0) throw new StageConfigError(problems);
   return config;
+}
+
+type StageReaders = ReturnType<typeof stageReaders>;
+
+/** Readers for `fieldline:*` keys: each reports a bad value by key and falls back, so every problem is listed at once. */
+function stageReaders(get: ConfigReader, problems: string[]) {
+  const text = (key: string, fallback: string, pattern?: RegExp, rule?: string) => {
+    const value = get(key) ?? fallback;
+    if (pattern && !pattern.test(value)) problems.push(`fieldline:${key} ${rule}; got "${value}"`);
+    return value;
+  };
+  const oneOf = <T extends string>(key: string, allowed: readonly T[], fallback: T): T => {
+    const value = get(key) ?? fallback;
+    if (!(allowed as readonly string[]).includes(value)) {
+      problems.push(`fieldline:${key} must be one of ${allowed.join(', ')}; got "${value}"`);
+      return fallback;
+    }
+    return value as T;
+  };
+  const integer = (key: string, min: number, max: number, fallback: number) => {
+    const raw = get(key);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`fieldline:${key} must be a whole number from ${min} to ${max}; got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  };
+  const flag = (key: string, fallback: boolean) => {
+    const raw = get(key);
+    if (raw === undefined) return fallback;
+    if (raw !== 'true' && raw !== 'false')
+      problems.push(`fieldline:${key} must be true or false; got "${raw}"`);
+    return raw === 'true';
+  };
+
+  return { text, oneOf, integer, flag };
+}
+
+/**
+ * The services' sizes, with the documented platform limits checked here so a stage never
+ * half-deploys.
+ */
+function readCapacities(
+  { oneOf, integer }: Pick<StageReaders, 'oneOf' | 'integer'>,
+  problems: string[],
+): Pick<StageConfig, 'iotHub' | 'search' | 'signalR'> {
+  const hubSku = oneOf('iotHubSku', iotHubSkus, 'S1');
+  const hubCapacity = integer('iotHubCapacity', 1, 200, 1);
+  const partitions = integer('iotHubPartitions', 2, 32, hubSku === 'F1' ? 2 : 4);
+  if (hubSku === 'F1' && hubCapacity !== 1)
+    problems.push(
+      'fieldline:iotHubCapacity must be 1 with iotHubSku F1 (the free tier has one unit)',
+    );
+  if (hubSku === 'F1' && partitions !== 2)
+    problems.push(
+      'fieldline:iotHubPartitions must be 2 with iotHubSku F1 (the free tier has two partitions)',
+    );
+  if (hubSku !== 'F1' && hubCapacity > iotHubMaxUnits(hubSku))
+    problems.push(
+      `fieldline:iotHubCapacity can be at most ${iotHubMaxUnits(hubSku)} with iotHubSku ${hubSku}`,
+    );
+  const searchSku = oneOf('searchSku', searchSkus, 'free');
+  const searchReplicas = integer('searchReplicas', 1, 12, 1);
+  const searchPartitions = integer('searchPartitions', 1, 12, 1);
+  // https://learn.microsoft.com/azure/search/search-limits-quotas-capacity
+  if (!searchPartitionCounts.includes(searchPartitions))
+    problems.push(`fieldline:searchPartitions must be one of ${searchPartitionCounts.join(', ')}`);
+  if (searchSku === 'free' && (searchReplicas !== 1 || searchPartitions !== 1))
+    problems.push('fieldline:searchReplicas and searchPartitions must be 1 with searchSku free');
+  if (searchSku === 'basic' && (searchReplicas > 3 || searchPartitions !== 1))
+    problems.push(
+      'fieldline:searchReplicas can be at most 3, and searchPartitions only 1, with searchSku basic',
+    );
+  if (searchSku === 'standard' && searchReplicas * searchPartitions > 36)
+    problems.push(
+      'fieldline:searchReplicas × searchPartitions can be at most 36 search units with searchSku standard',
+    );
+  const signalRSku = oneOf('signalRSku', signalRSkus, 'Free_F1');
+  const signalRCapacity = integer('signalRCapacity', 1, 100, 1);
+  const signalRUnits = signalRUnitCounts(signalRSku);
+  if (!signalRUnits.includes(signalRCapacity))
+    problems.push(
+      signalRSku === 'Free_F1'
+        ? 'fieldline:signalRCapacity must be 1 with signalRSku Free_F1'
+        : `fieldline:signalRCapacity must be one of ${signalRUnits.join(', ')} with signalRSku ${signalRSku}; got "${signalRCapacity}"`,
+    );
+  return {
+    iotHub: { sku: hubSku, capacity: hubCapacity, partitions },
+    signalR: { sku: signalRSku, capacity: signalRCapacity },
+    search: { sku: searchSku, replicas: searchReplicas, partitions: searchPartitions },
+  };
 }

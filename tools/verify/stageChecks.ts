@@ -37,48 +37,8 @@ export async function checkStage(
   stage: StageUnderTest,
   onResult: (result: CheckResult) => void = () => undefined,
 ): Promise<CheckResult[]> {
-  const results: CheckResult[] = [];
-  const api = (path: string) => `${stage.apiBaseUrl}${path}`;
-  async function check<T>(name: string, run: () => Promise<T>): Promise<T | undefined> {
-    const started = performance.now();
-    try {
-      const value = await run();
-      record({ check: name, ok: true, ms: Math.round(performance.now() - started) });
-      return value;
-    } catch (error) {
-      record({
-        check: name,
-        ok: false,
-        ms: Math.round(performance.now() - started),
-        error: error instanceof Error ? error.message : String(error),
-      });
-      return undefined;
-    }
-  }
-  const record = (result: CheckResult) => {
-    results.push(result);
-    onResult(result);
-  };
-  const skip = (name: string, because: string) =>
-    record({ check: name, ok: false, ms: 0, error: `not run: ${because}` });
-  const call = async (role: AppRole, path: string, init: RequestInit = {}) => {
-    const response = await fetch(api(path), {
-      ...init,
-      headers: {
-        authorization: `Bearer ${await stage.token(role)}`,
-        ...(init.body ? { 'content-type': 'application/json' } : {}),
-        ...init.headers,
-      },
-    });
-    return response;
-  };
-  const expectOk = async (response: Response, what: string) => {
-    if (!response.ok)
-      throw new Error(
-        `${what} answered ${response.status}: ${(await response.text()).slice(0, 300)}`,
-      );
-    return response;
-  };
+  const { results, check, skip } = checkRunner(onResult);
+  const { call, expectOk } = stageClient(stage);
 
   const deviceId = `verify-${randomBytes(4).toString('hex')}`;
   const temperature = Math.round((20 + Math.random() * 5) * 100) / 100;
@@ -234,4 +194,55 @@ function withTimeout(promise: Promise<void>, ms: number, message: string): Promi
 export function formatResult(result: CheckResult): string {
   const time = `${result.ms} ms`.padStart(9);
   return `${result.ok ? 'pass' : 'FAIL'}  ${result.check.padEnd(40)}${time}${result.error ? `  ${result.error}` : ''}`;
+}
+
+/** Runs named checks in turn, timing each and recording its outcome, whether it passed or not. */
+function checkRunner(onResult: (result: CheckResult) => void) {
+  const results: CheckResult[] = [];
+  const record = (result: CheckResult) => {
+    results.push(result);
+    onResult(result);
+  };
+  async function check<T>(name: string, run: () => Promise<T>): Promise<T | undefined> {
+    const started = performance.now();
+    try {
+      const value = await run();
+      record({ check: name, ok: true, ms: Math.round(performance.now() - started) });
+      return value;
+    } catch (error) {
+      record({
+        check: name,
+        ok: false,
+        ms: Math.round(performance.now() - started),
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return undefined;
+    }
+  }
+  const skip = (name: string, because: string) =>
+    record({ check: name, ok: false, ms: 0, error: `not run: ${because}` });
+  return { results, check, skip };
+}
+
+/** The stage's API, called with a token for a role; `expectOk` names what answered and how. */
+function stageClient(stage: StageUnderTest) {
+  const call = (role: AppRole, path: string, init: RequestInit = {}) =>
+    stage.token(role).then((token) =>
+      fetch(`${stage.apiBaseUrl}${path}`, {
+        ...init,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(init.body ? { 'content-type': 'application/json' } : {}),
+          ...init.headers,
+        },
+      }),
+    );
+  const expectOk = async (response: Response, what: string) => {
+    if (!response.ok)
+      throw new Error(
+        `${what} answered ${response.status}: ${(await response.text()).slice(0, 300)}`,
+      );
+    return response;
+  };
+  return { call, expectOk };
 }
