@@ -63,20 +63,7 @@ export const roomsBenchmark: Benchmark = {
         return roomUserId({ issuer: iss, subject: sub, roles: new Set() });
       });
       members.push(...(await inBatches(tokens, 20, (token) => joinRoomsHub(apiBaseUrl, token))));
-      const roomIds: string[] = [];
-      for (let r = 0; r < rooms; r++) {
-        const owner = members[r * perRoom] as RoomMember;
-        const { roomId, inviteCode } = await owner.invoke<{ roomId: string; inviteCode: string }>(
-          'createRoom',
-          { name: `room ${r}` },
-        );
-        roomIds.push(roomId);
-        await Promise.all(
-          members
-            .slice(r * perRoom + 1, (r + 1) * perRoom)
-            .map((m) => m.invoke('joinRoom', { inviteCode })),
-        );
-      }
+      const roomIds = await createRooms(members, rooms, perRoom);
       const roomOf = (index: number) => roomIds[Math.floor(index / perRoom)] as string;
       // When each member received each room version.
       const receipts = new Map<string, Map<number, number>>();
@@ -122,28 +109,8 @@ export const roomsBenchmark: Benchmark = {
               due += 1000 / perSecond;
               const items = itemsByRoom.get(roomId) as string[];
               try {
-                if (items.length === 0 || random() < 0.3) {
-                  const { itemId, version } = await member.invoke<{
-                    itemId: string;
-                    version: number;
-                  }>('addItem', {
-                    roomId,
-                    title: `t${index}-${Math.round(sentAt)}`,
-                    artist: 'a',
-                    durationSeconds: 180,
-                  });
-                  items.push(itemId);
-                  accepted.push({ roomId, version, sentAt, userId, kind: 'add', itemId });
-                } else {
-                  const itemId = items[Math.floor(random() * items.length)] as string;
-                  const value = random() < 0.7 ? 1 : -1;
-                  const { version } = await member.invoke<{ version: number }>('vote', {
-                    roomId,
-                    itemId,
-                    value,
-                  });
-                  accepted.push({ roomId, version, sentAt, userId, kind: 'vote', itemId, value });
-                }
+                const action = await act(member, { roomId, userId, index, sentAt }, items, random);
+                accepted.push(action);
               } catch {
                 refused++;
               }
@@ -156,20 +123,10 @@ export const roomsBenchmark: Benchmark = {
         return { actions: accepted.slice(first), elapsed };
       };
 
-      // Latency: from an action's scheduled time to the last of its room's members receiving it.
       let missedDeliveries = 0;
       const latencies = (actions: readonly Accepted[]) => {
-        const found: number[] = [];
-        for (const action of actions) {
-          const r = roomIds.indexOf(action.roomId);
-          let last = 0;
-          for (let m = r * perRoom; m < (r + 1) * perRoom; m++) {
-            const at = receipts.get(`${action.roomId}/${m}`)?.get(action.version);
-            if (at === undefined) missedDeliveries++;
-            else last = Math.max(last, at);
-          }
-          if (last > 0) found.push(last - action.sentAt);
-        }
+        const { found, missed } = deliveryLatencies(actions, roomIds, receipts, perRoom);
+        missedDeliveries += missed;
         return found;
       };
 
@@ -186,36 +143,14 @@ export const roomsBenchmark: Benchmark = {
           `${light.actions.length} actions at a quarter of the load: p50 ${percentile(lightLatencies, 50).toFixed(0)} ms, p99 ${percentile(lightLatencies, 99).toFixed(0)} ms`,
         );
 
-      // The rooms as stored, against the accepted log: every add there, every member's last vote counted.
-      let lostUpdates = 0;
-      let appliedTwice = 0;
       const owners = roomIds.map((_, r) => tokens[r * perRoom] as string);
-      for (const [r, roomId] of roomIds.entries()) {
-        const response = await fetch(`${apiBaseUrl}/rooms/${roomId}`, {
-          headers: { authorization: `Bearer ${owners[r]}` },
-        });
-        const state = (await response.json()) as {
-          version: number;
-          items: { itemId: string; votes: Record<string, number> }[];
-        };
-        const log = accepted.filter((a) => a.roomId === roomId);
-        const expectedVersion = 1 + (perRoom - 1) + log.length;
-        lostUpdates += Math.max(0, expectedVersion - state.version);
-        appliedTwice += Math.max(0, state.version - expectedVersion);
-        const stored = new Map(state.items.map((item) => [item.itemId, item]));
-        const lastVotes = new Map<string, Accepted>();
-        for (const action of log) {
-          if (action.kind === 'add' && !stored.has(action.itemId)) lostUpdates++;
-          if (action.kind !== 'vote') continue;
-          const key = `${action.itemId}/${action.userId}`;
-          const before = lastVotes.get(key);
-          if (!before || before.version < action.version) lastVotes.set(key, action);
-        }
-        for (const [key, vote] of lastVotes) {
-          const [itemId, userId] = key.split('/') as [string, string];
-          if (stored.get(itemId)?.votes[userId] !== vote.value) lostUpdates++;
-        }
-      }
+      const { lostUpdates, appliedTwice } = await auditRooms(
+        apiBaseUrl,
+        roomIds,
+        owners,
+        accepted,
+        perRoom,
+      );
       const resyncs = members.reduce(
         (sum, m) => sum + [...m.rooms.values()].reduce((s, copy) => s + copy.resyncs, 0),
         0,
@@ -231,15 +166,7 @@ export const roomsBenchmark: Benchmark = {
         actionsPerSecond: Number((full.actions.length / full.elapsed).toFixed(1)),
         p50Ms: Number(percentile(fullLatencies, 50).toFixed(1)),
         p99Ms: Number(percentile(fullLatencies, 99).toFixed(1)),
-        ...(light
-          ? {
-              quarterLoadActionsPerSecond: Number(
-                (light.actions.length / light.elapsed).toFixed(1),
-              ),
-              quarterLoadP50Ms: Number(percentile(lightLatencies, 50).toFixed(1)),
-              quarterLoadP99Ms: Number(percentile(lightLatencies, 99).toFixed(1)),
-            }
-          : {}),
+        ...(light ? quarterLoadFigures(light, lightLatencies) : {}),
         actionsAccepted: accepted.length,
         actionsRefused: refused,
         lostUpdates,
@@ -254,3 +181,126 @@ export const roomsBenchmark: Benchmark = {
     }
   },
 };
+
+/** Each room made by its first member, the others joining with its invite code. */
+async function createRooms(members: readonly RoomMember[], rooms: number, perRoom: number) {
+  const roomIds: string[] = [];
+  for (let r = 0; r < rooms; r++) {
+    const owner = members[r * perRoom] as RoomMember;
+    const { roomId, inviteCode } = await owner.invoke<{ roomId: string; inviteCode: string }>(
+      'createRoom',
+      { name: `room ${r}` },
+    );
+    roomIds.push(roomId);
+    await Promise.all(
+      members
+        .slice(r * perRoom + 1, (r + 1) * perRoom)
+        .map((m) => m.invoke('joinRoom', { inviteCode })),
+    );
+  }
+  return roomIds;
+}
+
+/** The rooms as stored, against the accepted log: every add there, every member's last vote counted. */
+async function auditRooms(
+  apiBaseUrl: string,
+  roomIds: readonly string[],
+  owners: readonly string[],
+  accepted: readonly Accepted[],
+  perRoom: number,
+): Promise<{ lostUpdates: number; appliedTwice: number }> {
+  let lostUpdates = 0;
+  let appliedTwice = 0;
+  for (const [r, roomId] of roomIds.entries()) {
+    const response = await fetch(`${apiBaseUrl}/rooms/${roomId}`, {
+      headers: { authorization: `Bearer ${owners[r]}` },
+    });
+    const state = (await response.json()) as {
+      version: number;
+      items: { itemId: string; votes: Record<string, number> }[];
+    };
+    const log = accepted.filter((a) => a.roomId === roomId);
+    const expectedVersion = 1 + (perRoom - 1) + log.length;
+    lostUpdates += Math.max(0, expectedVersion - state.version);
+    appliedTwice += Math.max(0, state.version - expectedVersion);
+    const stored = new Map(state.items.map((item) => [item.itemId, item]));
+    const lastVotes = new Map<string, Accepted>();
+    for (const action of log) {
+      if (action.kind === 'add' && !stored.has(action.itemId)) lostUpdates++;
+      if (action.kind !== 'vote') continue;
+      const key = `${action.itemId}/${action.userId}`;
+      const before = lastVotes.get(key);
+      if (!before || before.version < action.version) lastVotes.set(key, action);
+    }
+    for (const [key, vote] of lastVotes) {
+      const [itemId, userId] = key.split('/') as [string, string];
+      if (stored.get(itemId)?.votes[userId] !== vote.value) lostUpdates++;
+    }
+  }
+  return { lostUpdates, appliedTwice };
+}
+
+/** One member's action: an item added (always when the room has none), or a vote on one. */
+async function act(
+  member: RoomMember,
+  at: { roomId: string; userId: string; index: number; sentAt: number },
+  items: string[],
+  random: () => number,
+): Promise<Accepted> {
+  const { roomId, userId, index, sentAt } = at;
+  if (items.length === 0 || random() < 0.3) {
+    const { itemId, version } = await member.invoke<{
+      itemId: string;
+      version: number;
+    }>('addItem', {
+      roomId,
+      title: `t${index}-${Math.round(sentAt)}`,
+      artist: 'a',
+      durationSeconds: 180,
+    });
+    items.push(itemId);
+    return { roomId, version, sentAt, userId, kind: 'add', itemId };
+  } else {
+    const itemId = items[Math.floor(random() * items.length)] as string;
+    const value = random() < 0.7 ? 1 : -1;
+    const { version } = await member.invoke<{ version: number }>('vote', {
+      roomId,
+      itemId,
+      value,
+    });
+    return { roomId, version, sentAt, userId, kind: 'vote', itemId, value };
+  }
+}
+
+/** From each action's scheduled time to the last of its room's members receiving it; and receipts missed. */
+function deliveryLatencies(
+  actions: readonly Accepted[],
+  roomIds: readonly string[],
+  receipts: ReadonlyMap<string, ReadonlyMap<number, number>>,
+  perRoom: number,
+): { found: number[]; missed: number } {
+  const found: number[] = [];
+  let missed = 0;
+  for (const action of actions) {
+    const r = roomIds.indexOf(action.roomId);
+    let last = 0;
+    for (let m = r * perRoom; m < (r + 1) * perRoom; m++) {
+      const at = receipts.get(`${action.roomId}/${m}`)?.get(action.version);
+      if (at === undefined) missed++;
+      else last = Math.max(last, at);
+    }
+    if (last > 0) found.push(last - action.sentAt);
+  }
+  return { found, missed };
+}
+
+function quarterLoadFigures(
+  light: { actions: readonly Accepted[]; elapsed: number },
+  latencies: number[],
+) {
+  return {
+    quarterLoadActionsPerSecond: Number((light.actions.length / light.elapsed).toFixed(1)),
+    quarterLoadP50Ms: Number(percentile(latencies, 50).toFixed(1)),
+    quarterLoadP99Ms: Number(percentile(latencies, 99).toFixed(1)),
+  };
+}

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { TableClient } from '@azure/data-tables';
 import { QueueClient } from '@azure/storage-queue';
-import { startLocalCloud } from '../dev/localCloud';
+import { type LocalCloud, startLocalCloud } from '../dev/localCloud';
 import { tableNames } from '../functions/src/settings/settingNames';
 import { runSimulation } from '../simulator/deviceSimulator';
 import { readOptions } from '../tools/cliArgs';
@@ -48,38 +48,8 @@ async function soak(minutes: number, rate: number): Promise<number> {
   const faults: Fault[] = [];
   const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
   try {
-    const at = (share: number) => new Promise((resolve) => setTimeout(resolve, durationMs * share));
     const started = Date.now();
-    const injected = (async () => {
-      await at(0.1);
-      // A message the matcher can never read: it must end in encounters-poison, not loop forever.
-      await new QueueClient(stack.endpoints.storage.connectionString, 'encounters').sendMessage(
-        Buffer.from('this is not an encounter job').toString('base64'),
-      );
-      log('fault: one malformed queue message');
-      await at(0.05);
-      log('fault: Azurite killed');
-      await stack.faults.restartAzurite(5_000);
-      faults.push({ name: 'azurite restart 1', endedAt: Date.now() });
-      log('Azurite back');
-      await at(0.15);
-      const signalRDownMs = Math.min(60_000, durationMs * 0.15);
-      log(`fault: SignalR down for ${Math.round(signalRDownMs / 1000)} s`);
-      await stack.faults.stopSignalR();
-      await new Promise((resolve) => setTimeout(resolve, signalRDownMs));
-      await stack.faults.startSignalR();
-      faults.push({ name: 'signalr down', endedAt: Date.now() });
-      log('SignalR back');
-      await at(0.05);
-      log('fault: function host restarted');
-      await stack.faults.restartHost();
-      faults.push({ name: 'host restart', endedAt: Date.now() });
-      await at(0.15);
-      log('fault: Azurite killed again');
-      await stack.faults.restartAzurite(5_000);
-      faults.push({ name: 'azurite restart 2', endedAt: Date.now() });
-      log('Azurite back');
-    })();
+    const injected = injectFaults(stack, durationMs, faults, log);
     const summary = await runSimulation({
       connectionString: stack.endpoints.iotHub.connectionString,
       localHub: stack.endpoints.iotHub,
@@ -201,4 +171,45 @@ if (require.main === module) {
       process.exit(1);
     },
   );
+}
+
+/**
+ * The faults, in order, at set shares of the run: a malformed queue message, Azurite killed, SignalR
+ * down, the host restarted, Azurite killed again. Each is recorded when it ends.
+ */
+async function injectFaults(
+  stack: LocalCloud,
+  durationMs: number,
+  faults: Fault[],
+  log: (line: string) => void,
+): Promise<void> {
+  const at = (share: number) => new Promise((resolve) => setTimeout(resolve, durationMs * share));
+  await at(0.1);
+  // A message the matcher can never read: it must end in encounters-poison, not loop forever.
+  await new QueueClient(stack.endpoints.storage.connectionString, 'encounters').sendMessage(
+    Buffer.from('this is not an encounter job').toString('base64'),
+  );
+  log('fault: one malformed queue message');
+  await at(0.05);
+  log('fault: Azurite killed');
+  await stack.faults.restartAzurite(5_000);
+  faults.push({ name: 'azurite restart 1', endedAt: Date.now() });
+  log('Azurite back');
+  await at(0.15);
+  const signalRDownMs = Math.min(60_000, durationMs * 0.15);
+  log(`fault: SignalR down for ${Math.round(signalRDownMs / 1000)} s`);
+  await stack.faults.stopSignalR();
+  await new Promise((resolve) => setTimeout(resolve, signalRDownMs));
+  await stack.faults.startSignalR();
+  faults.push({ name: 'signalr down', endedAt: Date.now() });
+  log('SignalR back');
+  await at(0.05);
+  log('fault: function host restarted');
+  await stack.faults.restartHost();
+  faults.push({ name: 'host restart', endedAt: Date.now() });
+  await at(0.15);
+  log('fault: Azurite killed again');
+  await stack.faults.restartAzurite(5_000);
+  faults.push({ name: 'azurite restart 2', endedAt: Date.now() });
+  log('Azurite back');
 }

@@ -22,19 +22,7 @@ async function main(): Promise<void> {
   const say = (text: string) => {
     status.textContent = text;
   };
-  const api = async <T>(path: string): Promise<T> => {
-    const response = await fetch(`${config.apiBaseUrl}${path}`, {
-      headers: { authorization: `Bearer ${await session.accessToken()}` },
-    });
-    if (!response.ok) {
-      // The API's own words, when it refuses (a query it cannot run names the problem).
-      const body = (await response.json().catch(() => undefined)) as
-        | { error?: { message?: string } }
-        | undefined;
-      throw new Error(body?.error?.message ?? `GET ${path} answered ${response.status}`);
-    }
-    return (await response.json()) as T;
-  };
+  const api = apiReader(config.apiBaseUrl, () => session.accessToken());
 
   const replicas = new Map<string, RoomReplica>();
   let summaries: RoomSummary[] = [];
@@ -119,20 +107,7 @@ async function main(): Promise<void> {
     draw();
   };
 
-  const drawList = () => {
-    element('room-list').replaceChildren(
-      ...summaries.map((summary) => {
-        const item = document.createElement('li');
-        const button = document.createElement('button');
-        button.type = 'button';
-        button.textContent = summary.name;
-        button.setAttribute('aria-current', String(summary.roomId === current));
-        button.addEventListener('click', () => choose(summary.roomId));
-        item.append(button);
-        return item;
-      }),
-    );
-  };
+  const drawList = () => renderRoomList(summaries, current, choose);
 
   const draw = () => {
     const state = current ? replicas.get(current)?.state : undefined;
@@ -158,6 +133,74 @@ async function main(): Promise<void> {
     );
   };
 
+  bindRoomForms({ act, say, refreshList, choose, current: () => current });
+  bindTrackSearch({
+    form: element<HTMLFormElement>('track-search'),
+    results: element('track-results'),
+    get: api,
+    say,
+    add: (track) => {
+      if (current) void act('addItem', { roomId: current, catalogId: track.id });
+    },
+  });
+  element('leave-room').addEventListener('click', async () => {
+    if (!current) return;
+    const left = current;
+    if ((await act('leaveRoom', { roomId: left })) === undefined) return;
+    replicas.get(left)?.close();
+    replicas.delete(left);
+    sessionStorage.removeItem('fieldline.room');
+    current = undefined;
+    await refreshList();
+  });
+}
+
+/** GETs from the API with the signed-in person's token; a refusal throws the API's own words. */
+function apiReader(apiBaseUrl: string, accessToken: () => Promise<string>) {
+  return async <T>(path: string): Promise<T> => {
+    const response = await fetch(`${apiBaseUrl}${path}`, {
+      headers: { authorization: `Bearer ${await accessToken()}` },
+    });
+    if (!response.ok) {
+      // The API's own words, when it refuses (a query it cannot run names the problem).
+      const body = (await response.json().catch(() => undefined)) as
+        | { error?: { message?: string } }
+        | undefined;
+      throw new Error(body?.error?.message ?? `GET ${path} answered ${response.status}`);
+    }
+    return (await response.json()) as T;
+  };
+}
+
+/** The rooms a person is in, as buttons; the current one marked. */
+function renderRoomList(
+  summaries: readonly RoomSummary[],
+  current: string | undefined,
+  choose: (roomId: string) => void,
+): void {
+  element('room-list').replaceChildren(
+    ...summaries.map((summary) => {
+      const item = document.createElement('li');
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.textContent = summary.name;
+      button.setAttribute('aria-current', String(summary.roomId === current));
+      button.addEventListener('click', () => choose(summary.roomId));
+      item.append(button);
+      return item;
+    }),
+  );
+}
+
+/** The create, join and add forms, each an invocation of the rooms hub. */
+function bindRoomForms(page: {
+  act: <T>(method: string, args: Record<string, unknown>) => Promise<T | undefined>;
+  say: (text: string) => void;
+  refreshList: () => Promise<void>;
+  choose: (roomId: string) => void;
+  current: () => string | undefined;
+}): void {
+  const { act, say, refreshList, choose } = page;
   const form = (id: string, submit: (data: FormData, form: HTMLFormElement) => Promise<void>) => {
     const target = element<HTMLFormElement>(id);
     target.addEventListener('submit', (event) => {
@@ -182,6 +225,7 @@ async function main(): Promise<void> {
     choose(joined.roomId);
   });
   form('add-item', async (data, target) => {
+    const current = page.current();
     if (!current) return;
     const durationSeconds = parseDuration(String(data.get('duration')));
     if (durationSeconds === undefined) return say('type the duration as m:ss, such as 3:30');
@@ -192,25 +236,6 @@ async function main(): Promise<void> {
       durationSeconds,
     });
     if (added) target.reset();
-  });
-  bindTrackSearch({
-    form: element<HTMLFormElement>('track-search'),
-    results: element('track-results'),
-    get: api,
-    say,
-    add: (track) => {
-      if (current) void act('addItem', { roomId: current, catalogId: track.id });
-    },
-  });
-  element('leave-room').addEventListener('click', async () => {
-    if (!current) return;
-    const left = current;
-    if ((await act('leaveRoom', { roomId: left })) === undefined) return;
-    replicas.get(left)?.close();
-    replicas.delete(left);
-    sessionStorage.removeItem('fieldline.room');
-    current = undefined;
-    await refreshList();
   });
 }
 

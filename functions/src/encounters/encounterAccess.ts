@@ -73,17 +73,7 @@ export function createEncounterAccess(deps: EncountersDeps): EncounterAccess {
       throw new AppError('forbidden', `user ${username} belongs to another account`);
   };
   /** A function that acts as the route's user: `actAs` passes, then `handle` answers. */
-  const asUser: EncounterAccess['asUser'] = (
-    name: string,
-    route: string,
-    method: 'GET' | 'PUT' | 'POST',
-    handle: (
-      services: EncounterServices,
-      username: string,
-      request: HttpRequest,
-      caller: Caller,
-    ) => Promise<unknown>,
-  ): HttpFunctionDefinition => ({
+  const asUser: EncounterAccess['asUser'] = (name, route, method, handle) => ({
     kind: 'http',
     name,
     route,
