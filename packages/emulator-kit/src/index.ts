@@ -5,3 +5,4 @@ export * from './emulatorProcess';
 export * from './freePort';
 export * from './httpServer';
 export * from './localCertificates';
+export * from './serviceErrors';

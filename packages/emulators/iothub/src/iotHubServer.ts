@@ -1,12 +1,18 @@
 import http from 'node:http';
-import { BodyTooLargeError, close, type LocalCertificates, listen } from '@fieldline/emulator-kit';
+import {
+  BodyTooLargeError,
+  close,
+  type LocalCertificates,
+  listen,
+  serviceRequestListener,
+} from '@fieldline/emulator-kit';
 import { type AccessPolicy, createAuthorizer } from './handlers/authorization';
 import { createDeviceGate } from './handlers/deviceGate';
 import { startMqttFrontDoor } from './handlers/mqttFrontDoor';
 import { handleRegistryRequest } from './handlers/registryApi';
 import { handleTelemetryRequest } from './handlers/telemetryApi';
 import { startHttpsDoor } from './httpsDoor';
-import { type HubError, sendHubError } from './protocol/hubErrors';
+import { sendHubError } from './protocol/hubErrors';
 import type { HubEventLog } from './state/hubEventLog';
 import type { RegistryStore } from './state/registryStore';
 
@@ -102,20 +108,22 @@ export async function startIotHubServer(
       message: `no route for ${request.method} ${url.pathname}`,
     });
   }
-  const onRequest = (request: http.IncomingMessage, response: http.ServerResponse) => {
-    handle(request, response).catch((error: unknown) => {
-      const hubError: HubError =
-        error instanceof BodyTooLargeError
-          ? {
-              status: 413,
-              code: 'MessageTooLarge',
-              message: `Message size exceeds ${maxMessageBytes} bytes`,
-            }
-          : { status: 500, code: 'ServerError', message: 'internal error in the IoT Hub stand-in' };
-      sendHubError(response, hubError);
-    });
-  };
-
+  const onRequest = serviceRequestListener(handle, {
+    send: sendHubError,
+    classify: (thrown) =>
+      thrown instanceof BodyTooLargeError
+        ? {
+            status: 413,
+            code: 'MessageTooLarge',
+            message: `Message size exceeds ${maxMessageBytes} bytes`,
+          }
+        : undefined,
+    internal: {
+      status: 500,
+      code: 'ServerError',
+      message: 'internal error in the IoT Hub stand-in',
+    },
+  });
   const server = http.createServer(onRequest);
   const boundPort = await listen(server, port, 'IoT Hub');
   const secure = options.https ? await startHttpsDoor(options.https, onRequest) : undefined;

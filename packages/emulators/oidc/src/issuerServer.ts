@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { close, listen, readBody, sendJson } from '@fieldline/emulator-kit';
+import { close, listen, readBody, sendJson, serviceRequestListener } from '@fieldline/emulator-kit';
 import type { JWTPayload } from 'jose';
 import { createTokenMinter } from './handlers/accessTokens';
 import { authorize } from './handlers/authorize';
@@ -79,14 +79,19 @@ export async function startOidcIssuer(options: OidcIssuerOptions): Promise<Runni
     }
   }
 
-  const server = http.createServer((request, response) => {
-    handle(request, response).catch((error: unknown) =>
-      sendJson(response, 500, {
-        error: 'server_error',
-        error_description: error instanceof Error ? error.message : String(error),
+  const server = http.createServer(
+    serviceRequestListener(handle, {
+      // OAuth 2.0's error shape; the description says what failed, as the original code did.
+      send: (response, error) =>
+        sendJson(response, error.status, { error: error.code, error_description: error.message }),
+      classify: (thrown) => ({
+        status: 500,
+        code: 'server_error',
+        message: thrown instanceof Error ? thrown.message : String(thrown),
       }),
-    );
-  });
+      internal: { status: 500, code: 'server_error', message: 'the issuer failed' },
+    }),
+  );
   const port = await listen(server, options.port ?? 0, 'identity issuer');
   issuer = `http://127.0.0.1:${port}`;
   return {

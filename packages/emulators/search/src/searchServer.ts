@@ -1,6 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
-import { BodyTooLargeError, close, listen, sendJson } from '@fieldline/emulator-kit';
+import { close, listen, sendJson, serviceRequestListener } from '@fieldline/emulator-kit';
 import { indexDocuments, search, suggest } from './handlers/documentsApi';
 import { putIndex } from './handlers/indexApi';
 import { fail } from './handlers/requests';
@@ -33,17 +33,22 @@ export async function startSearchServer(
   const apiKey = options.apiKey ?? randomBytes(24).toString('base64url');
   const indexes = new Map<string, SearchIndex>();
 
-  const server = http.createServer((request, response) => {
-    handle(request, response).catch((error: unknown) => {
-      if (error instanceof SearchRequestError)
-        fail(response, error.status, error.code, error.message);
-      else if (error instanceof QuerySyntaxError || error instanceof FilterSyntaxError)
-        fail(response, 400, 'InvalidRequestParameter', error.message);
-      else if (error instanceof BodyTooLargeError)
-        fail(response, 413, 'RequestEntityTooLarge', error.message);
-      else fail(response, 500, 'InternalServerError', 'the search stand-in failed; see its log');
-    });
-  });
+  const server = http.createServer(
+    serviceRequestListener(handle, {
+      send: (response, error) => fail(response, error.status, error.code, error.message),
+      classify: (thrown) =>
+        thrown instanceof SearchRequestError
+          ? { status: thrown.status, code: thrown.code, message: thrown.message }
+          : thrown instanceof QuerySyntaxError || thrown instanceof FilterSyntaxError
+            ? { status: 400, code: 'InvalidRequestParameter', message: thrown.message }
+            : undefined,
+      internal: {
+        status: 500,
+        code: 'InternalServerError',
+        message: 'the search stand-in failed; see its log',
+      },
+    }),
+  );
 
   function keyMatches(presented: string | undefined): boolean {
     const a = Buffer.from(presented ?? '');

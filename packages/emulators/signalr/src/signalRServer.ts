@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
-import { BodyTooLargeError, close, listen, sendJson } from '@fieldline/emulator-kit';
+import { close, listen, sendJson, serviceRequestListener } from '@fieldline/emulator-kit';
 import { WebSocketServer } from 'ws';
 import { serveClient, upgradeClient } from './handlers/clientSocket';
 import { negotiate, sendWithCors } from './handlers/negotiate';
@@ -75,12 +75,16 @@ export async function startSignalRServer(
     sendJson(response, 404, { error: `no route for ${request.method} ${url.pathname}` });
   }
 
-  const server = http.createServer((request, response) => {
-    handle(request, response).catch((error: unknown) => {
-      if (error instanceof BodyTooLargeError) sendJson(response, 413, { error: error.message });
-      else sendJson(response, 500, { error: 'internal error in the SignalR stand-in' });
-    });
-  });
+  const server = http.createServer(
+    serviceRequestListener(handle, {
+      send: (response, error) => sendJson(response, error.status, { error: error.message }),
+      internal: {
+        status: 500,
+        code: 'InternalError',
+        message: 'internal error in the SignalR stand-in',
+      },
+    }),
+  );
   const sockets = new WebSocketServer({ noServer: true });
   const pingIntervalMs = options.pingIntervalMs ?? 15_000;
   server.on('upgrade', (request, socket, head) =>

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
-import { sendJson } from '@fieldline/emulator-kit';
+import { type ServiceError, sendJson } from '@fieldline/emulator-kit';
 
-export type HubError = { status: number; code: string; message: string };
+/** An error as IoT Hub reports it (the kit's shape for any service's error). */
+export type HubError = ServiceError;
 
 export function unauthorized(detail: string): HubError {
   return { status: 401, code: 'IotHubUnauthorizedAccess', message: `Unauthorized: ${detail}` };
