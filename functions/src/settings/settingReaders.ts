@@ -1,6 +1,7 @@
 import { settingNames } from './settingNames';
 
-/** The small readers every setting goes through: each reports its problem by name. */
+// The small readers every setting goes through: each reports its problem by name.
+
 /** What app settings are: names to values, any of which may be missing. */
 export type Env = Readonly<Record<string, string | undefined>>;
 
