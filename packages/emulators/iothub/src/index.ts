@@ -17,6 +17,7 @@ export {
 } from './iotHubServer';
 export { type HubEvent, HubEventLog, type HubEventLogOptions } from './state/hubEventLog';
 export { type DeviceIdentity, RegistryStore } from './state/registryStore';
+export { TwinStore } from './state/twinStore';
 
 export interface IotHubEmulatorOptions {
   /** The plain-HTTP REST port; 0 (the default) picks a free one. */

@@ -7,14 +7,17 @@ import {
   serviceRequestListener,
 } from '@fieldline/emulator-kit';
 import { type AccessPolicy, createAuthorizer } from './handlers/authorization';
+import type { DeviceChannels } from './handlers/deviceChannels';
 import { createDeviceGate } from './handlers/deviceGate';
 import { startMqttFrontDoor } from './handlers/mqttFrontDoor';
 import { handleRegistryRequest } from './handlers/registryApi';
 import { handleTelemetryRequest } from './handlers/telemetryApi';
+import { handleTwinRequest, twinRoute } from './handlers/twinApi';
 import { startHttpsDoor } from './httpsDoor';
 import { sendHubError } from './protocol/hubErrors';
 import type { HubEventLog } from './state/hubEventLog';
 import type { RegistryStore } from './state/registryStore';
+import { TwinStore } from './state/twinStore';
 
 export type { AccessPolicy, PolicyRight } from './handlers/authorization';
 export type { DeviceGate } from './handlers/deviceGate';
@@ -28,6 +31,8 @@ export interface IotHubServerOptions {
   readonly hostName: string;
   readonly registry: RegistryStore;
   readonly log: HubEventLog;
+  /** The devices' twins; a new, empty store unless given. */
+  readonly twins?: TwinStore;
   readonly policies: readonly AccessPolicy[];
   readonly now?: () => number;
   /** Also accept devices over MQTT 3.1.1 over TLS (IoT Hub's device protocol) on this port. */
@@ -82,6 +87,9 @@ export async function startIotHubServer(
     now: options.now ?? (() => Date.now()),
   });
   const gate = createDeviceGate({ hostName, registry, log, authorizer });
+  const twins = options.twins ?? new TwinStore(options.now);
+  // Set once the MQTT door listens: twins and methods reach devices through it.
+  let channels: DeviceChannels | undefined;
 
   async function handle(request: http.IncomingMessage, response: http.ServerResponse) {
     const url = new URL(request.url ?? '/', 'http://localhost');
@@ -97,10 +105,21 @@ export async function startIotHubServer(
       const deviceId = decodeURIComponent(events[1] ?? '');
       return handleTelemetryRequest(deviceId, request, response, { gate, maxMessageBytes });
     }
+    const twin = twinRoute.exec(url.pathname);
+    if (twin) {
+      const deviceId = decodeURIComponent(twin[1] ?? '');
+      const deps = { hostName, registry, twins, authorizer, channels };
+      return handleTwinRequest(deviceId, twin[2] !== undefined, request, response, deps);
+    }
     const device = devicePath.exec(url.pathname);
     if (device) {
       const deviceId = decodeURIComponent(device[1] ?? '');
-      return handleRegistryRequest(deviceId, request, response, { hostName, registry, authorizer });
+      return handleRegistryRequest(deviceId, request, response, {
+        hostName,
+        registry,
+        authorizer,
+        twins,
+      });
     }
     sendHubError(response, {
       status: 404,
@@ -133,8 +152,10 @@ export async function startIotHubServer(
         certificates: options.mqtt.certificates,
         maxMessageBytes,
         log: options.mqtt.log ?? (() => undefined),
+        twins,
       })
     : undefined;
+  channels = mqtt?.channels;
   return {
     port: boundPort,
     url: `http://127.0.0.1:${boundPort}`,

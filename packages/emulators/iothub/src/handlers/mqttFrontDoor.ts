@@ -1,6 +1,9 @@
 import tls from 'node:tls';
 import { listen } from '@fieldline/emulator-kit';
+import type { Client } from 'aedes';
 import { parseSasToken } from '../protocol/sharedAccessSignature';
+import type { TwinStore } from '../state/twinStore';
+import { createDeviceChannels, type DeviceChannels, deviceSubscriptions } from './deviceChannels';
 import type { DeviceGate } from './deviceGate';
 
 export interface MqttFrontDoorOptions {
@@ -8,6 +11,7 @@ export interface MqttFrontDoorOptions {
   readonly certificates: { readonly certPem: string; readonly keyPem: string };
   readonly maxMessageBytes: number;
   readonly log: (line: string) => void;
+  readonly twins: TwinStore;
 }
 
 /**
@@ -15,19 +19,46 @@ export interface MqttFrontDoorOptions {
  * (https://learn.microsoft.com/azure/iot/iot-mqtt-connect-to-iot-hub): the client id is the device
  * id, the user name `{hub host}/{device id}/?api-version=...`, the password a SAS token checked as
  * the HTTPS path checks it. A device publishes telemetry to
- * `devices/{device id}/messages/events/{property bag}`, and only as itself. Cloud-to-device
- * messages, twins and direct methods are not emulated: their subscriptions are refused in the
- * SUBACK and logged, never accepted silently. The broker is Aedes.
+ * `devices/{device id}/messages/events/{property bag}`, and only as itself; it reads and reports
+ * its twin, hears desired-property changes, and answers direct methods on the `$iothub/` topics
+ * (`deviceChannels.ts`). Cloud-to-device subscriptions are refused in the SUBACK and logged,
+ * never accepted silently. The broker is Aedes.
  */
 export async function startMqttFrontDoor(
   port: number,
   options: MqttFrontDoorOptions,
-): Promise<{ readonly port: number; stop(): Promise<void> }> {
+): Promise<{ readonly port: number; readonly channels: DeviceChannels; stop(): Promise<void> }> {
   // Aedes is an ES module; this package is CommonJS.
   const { Aedes } = await import('aedes');
   const broker = await Aedes.createBroker({ drainTimeout: 30_000 });
   // By connection, not by device id: a device that reconnects takes its id over from the old one.
   const tokens = new WeakMap<object, NonNullable<ReturnType<typeof parseSasToken>>>();
+  const subscriptions = new WeakMap<object, Set<string>>();
+  // The current connection of each device: a reconnect takes the id over from the old one.
+  const connected = new Map<string, Client>();
+  broker.on('client', (client) => connected.set(client.id, client));
+  const channels = createDeviceChannels(options.twins, {
+    send(deviceId, topic, payload) {
+      const client = connected.get(deviceId);
+      if (!client) return false;
+      client.publish(
+        { cmd: 'publish', topic, payload: Buffer.from(payload), qos: 0, retain: false, dup: false },
+        () => undefined,
+      );
+      return true;
+    },
+    isConnected: (deviceId) => connected.has(deviceId),
+    listens: (deviceId, filter) => {
+      const client = connected.get(deviceId);
+      return client !== undefined && (subscriptions.get(client)?.has(filter) ?? false);
+    },
+  });
+  broker.on('clientDisconnect', (client) => {
+    // A device that reconnected has a new client already; only the current one's calls fail.
+    if (connected.get(client.id) !== client) return;
+    connected.delete(client.id);
+    channels.disconnected(client.id);
+  });
 
   broker.authenticate = (client, username, password, callback) => {
     const refuse = (why: string) => {
@@ -52,6 +83,12 @@ export async function startMqttFrontDoor(
     const deviceId = client?.id ?? '';
     const token = client ? tokens.get(client) : undefined;
     const prefix = `devices/${deviceId}/messages/events/`;
+    if (client && token && packet.topic.startsWith('$iothub/')) {
+      const payload = Buffer.isBuffer(packet.payload)
+        ? packet.payload
+        : Buffer.from(packet.payload);
+      if (channels.fromDevice(deviceId, packet.topic, payload)) return callback(null);
+    }
     // IoT Hub closes the connection of a device that publishes anywhere else.
     if (!client || !token || !packet.topic.startsWith(prefix)) {
       options.log(`MQTT: ${deviceId} may not publish to ${packet.topic}; disconnected`);
@@ -74,8 +111,13 @@ export async function startMqttFrontDoor(
   };
 
   broker.authorizeSubscribe = (client, subscription, callback) => {
+    if (deviceSubscriptions.includes(subscription.topic)) {
+      const mine = subscriptions.get(client) ?? new Set<string>();
+      subscriptions.set(client, mine.add(subscription.topic));
+      return callback(null, subscription);
+    }
     options.log(
-      `MQTT: ${client.id} subscribed to ${subscription.topic}: cloud-to-device messages, twins and direct methods are not emulated; refused`,
+      `MQTT: ${client.id} subscribed to ${subscription.topic}: cloud-to-device messages are not emulated; refused`,
     );
     callback(null, null);
   };
@@ -92,6 +134,7 @@ export async function startMqttFrontDoor(
   const boundPort = await listen(server, port, 'IoT Hub MQTT');
   return {
     port: boundPort,
+    channels,
     async stop() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Connected devices are cut, as a restart of the hub would.

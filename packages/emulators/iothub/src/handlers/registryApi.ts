@@ -4,6 +4,7 @@ import { deviceIdPattern, parseDeviceBody, toDeviceJson } from '../protocol/devi
 import { argumentInvalid, deviceNotFound, sendHubError } from '../protocol/hubErrors';
 import { parseSasToken } from '../protocol/sharedAccessSignature';
 import type { RegistryStore } from '../state/registryStore';
+import type { TwinStore } from '../state/twinStore';
 import type { Authorizer, PolicyRight } from './authorization';
 
 /** `PUT/GET/DELETE /devices/{id}`: the identity registry, with a service policy's rights. */
@@ -15,6 +16,7 @@ export async function handleRegistryRequest(
     readonly hostName: string;
     readonly registry: RegistryStore;
     readonly authorizer: Authorizer;
+    readonly twins: TwinStore;
   },
 ): Promise<void> {
   const right: PolicyRight = request.method === 'GET' ? 'RegistryRead' : 'RegistryWrite';
@@ -50,6 +52,7 @@ export async function handleRegistryRequest(
     case 'DELETE': {
       const result = deps.registry.delete(deviceId, ifMatch);
       if (!result.ok) return sendHubError(response, result);
+      deps.twins.remove(deviceId);
       response.writeHead(204).end();
       return;
     }

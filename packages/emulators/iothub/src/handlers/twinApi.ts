@@ -1,0 +1,153 @@
+import type http from 'node:http';
+import { BodyTooLargeError, readBody, sendJson } from '@fieldline/emulator-kit';
+import {
+  argumentInvalid,
+  deviceNotFound,
+  type HubError,
+  sendHubError,
+} from '../protocol/hubErrors';
+import { parseSasToken } from '../protocol/sharedAccessSignature';
+import type { RegistryStore } from '../state/registryStore';
+import { TwinError, type TwinStore } from '../state/twinStore';
+import type { Authorizer, PolicyRight } from './authorization';
+import type { DeviceChannels } from './deviceChannels';
+
+export interface TwinApiDeps {
+  readonly hostName: string;
+  readonly registry: RegistryStore;
+  readonly twins: TwinStore;
+  readonly authorizer: Authorizer;
+  /** Absent without the MQTT door: then no device listens, and methods find none online. */
+  readonly channels: DeviceChannels | undefined;
+}
+
+/** `/twins/{id}` and `/twins/{id}/methods`, as the service REST API (2021-04-12) has them. */
+export const twinRoute = /^\/twins\/([^/]+)(\/methods)?$/;
+
+/**
+ * Twins and direct methods for a back end: `GET`, `PATCH` (merge tags and desired properties) and
+ * `PUT` (replace them) on `/twins/{id}`, with ETags; `POST /twins/{id}/methods` to invoke one.
+ * Reads take RegistryRead or ServiceConnect, writes RegistryWrite or ServiceConnect, methods ServiceConnect.
+ */
+export async function handleTwinRequest(
+  deviceId: string,
+  methods: boolean,
+  request: http.IncomingMessage,
+  response: http.ServerResponse,
+  deps: TwinApiDeps,
+): Promise<void> {
+  const rights: PolicyRight[] = methods
+    ? ['ServiceConnect']
+    : request.method === 'GET'
+      ? ['RegistryRead', 'ServiceConnect']
+      : ['RegistryWrite', 'ServiceConnect'];
+  const token = parseSasToken(request.headers.authorization);
+  const resource = `${deps.hostName}/twins/${deviceId}`;
+  const refusals = rights.map((right) => deps.authorizer.policy(token, right, resource));
+  const denied = refusals.every((refusal) => refusal !== undefined) ? refusals[0] : undefined;
+  if (denied) return sendHubError(response, denied);
+  const device = deps.registry.get(deviceId);
+  if (!device) return sendHubError(response, deviceNotFound(deviceId));
+  try {
+    if (methods) {
+      if (request.method !== 'POST') return sendHubError(response, notAllowed(request.method));
+      return await invokeMethod(deviceId, await jsonBody(request), response, deps);
+    }
+    if (request.method === 'GET') return sendTwin(response, deviceId, deps);
+    if (request.method !== 'PATCH' && request.method !== 'PUT')
+      return sendHubError(response, notAllowed(request.method));
+    const mode = request.method === 'PUT' ? 'replace' : 'merge';
+    const { desiredPatch } = deps.twins.update(
+      deviceId,
+      await jsonBody(request),
+      request.headers['if-match'],
+      mode,
+    );
+    if (desiredPatch) deps.channels?.desiredChanged(deviceId, desiredPatch);
+    return sendTwin(response, deviceId, deps);
+  } catch (error) {
+    if (error instanceof TwinError)
+      return sendHubError(response, {
+        status: error.status,
+        code: error.code,
+        message: error.message,
+      });
+    throw error;
+  }
+}
+
+function sendTwin(response: http.ServerResponse, deviceId: string, deps: TwinApiDeps) {
+  const device = deps.registry.get(deviceId);
+  const twin = deps.twins.serviceView(deviceId);
+  const connected = deps.channels?.isConnected(deviceId) ?? false;
+  sendJson(
+    response,
+    200,
+    {
+      deviceId,
+      etag: twin.etag,
+      deviceEtag: device?.etag,
+      version: twin.version,
+      status: device?.status,
+      statusUpdateTime: device?.statusUpdatedTime,
+      connectionState: connected ? 'Connected' : 'Disconnected',
+      lastActivityTime: '0001-01-01T00:00:00Z',
+      cloudToDeviceMessageCount: 0,
+      authenticationType: 'sas',
+      x509Thumbprint: { primaryThumbprint: null, secondaryThumbprint: null },
+      modelId: '',
+      tags: twin.tags,
+      properties: twin.properties,
+      capabilities: { iotEdge: false },
+    },
+    { etag: `"${twin.etag}"` },
+  );
+}
+
+async function invokeMethod(
+  deviceId: string,
+  body: unknown,
+  response: http.ServerResponse,
+  deps: TwinApiDeps,
+) {
+  const { methodName, payload, responseTimeoutInSeconds } = (body ?? {}) as Record<string, unknown>;
+  if (typeof methodName !== 'string' || methodName === '' || methodName.length > 128)
+    return sendHubError(
+      response,
+      argumentInvalid('methodName must be a string of 1 to 128 characters'),
+    );
+  // The docs bound the response timeout to 5..300 s; 30 s unless given.
+  const timeout = responseTimeoutInSeconds === undefined ? 30 : Number(responseTimeoutInSeconds);
+  if (!Number.isInteger(timeout) || timeout < 5 || timeout > 300)
+    return sendHubError(response, argumentInvalid('responseTimeoutInSeconds must be 5 to 300'));
+  const offline: HubError = {
+    status: 404,
+    code: 'DeviceNotOnline',
+    message: `Timed out waiting for device ${deviceId} to connect (404103)`,
+  };
+  const result = deps.channels
+    ? await deps.channels.invoke(deviceId, { name: methodName, payload, timeoutSeconds: timeout })
+    : offline;
+  if ('code' in result) return sendHubError(response, result);
+  sendJson(response, 200, { status: result.status, payload: result.payload });
+}
+
+async function jsonBody(request: http.IncomingMessage): Promise<unknown> {
+  let raw: Buffer;
+  try {
+    raw = await readBody(request, 128 * 1024);
+  } catch (error) {
+    if (error instanceof BodyTooLargeError)
+      throw new TwinError(413, 'MessageTooLarge', error.message);
+    throw error;
+  }
+  try {
+    return JSON.parse(raw.toString('utf8') || '{}') as unknown;
+  } catch {
+    throw new TwinError(400, 'ArgumentInvalid', 'the body is not JSON');
+  }
+}
+
+function notAllowed(method: string | undefined): HubError {
+  return { status: 405, code: 'MethodNotAllowed', message: `${method} is not supported` };
+}
