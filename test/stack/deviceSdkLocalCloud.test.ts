@@ -77,6 +77,61 @@ describe('the local cloud with a device written against the Azure IoT device SDK
     });
   });
 
+  it("never takes the hub's own events (connect, twin report, disconnect) for readings", async () => {
+    const operator = await clientToken(stack.endpoints.identity, 'Fleet.Operate');
+    const registered = await fetch(`${stack.endpoints.apiBaseUrl}/devices`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ deviceId: 'twin-reporter' }),
+    });
+    const { connectionString } = (await registered.json()) as { connectionString: string };
+    const client = Client.fromConnectionString(connectionString, Mqtt);
+    await client.setOptions({ ca: await readFile(stack.endpoints.iotHub.caPath, 'utf8') });
+    await client.open();
+    const twin = await client.getTwin();
+    await new Promise<void>((resolve, reject) =>
+      twin.properties.reported.update({ firmware: '1.0.0' }, (error?: Error) =>
+        error ? reject(error) : resolve(),
+      ),
+    );
+    await client.sendEvent(new Message(JSON.stringify({ temperature: 20.5 })));
+    await client.close();
+    const { log } = stack.iotHub;
+    const logged = () =>
+      log
+        .read(log.partitionFor('twin-reporter'), -1, 100)
+        .map((event) => event.systemProperties['iothub-message-source']);
+    const deadline = Date.now() + 10_000;
+    let state: { count?: number } = {};
+    while (Date.now() < deadline) {
+      const response = await fetch(`${stack.endpoints.apiBaseUrl}/devices/twin-reporter`, {
+        headers: { authorization: `Bearer ${reader}` },
+      });
+      if (response.status === 200) state = (await response.json()) as typeof state;
+      if (
+        state.count === 1 &&
+        logged().includes('deviceConnectionStateEvents') &&
+        logged().length >= 4
+      )
+        break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    // The log has the connect, the twin change, the reading and the disconnect.
+    expect(new Set(logged())).toEqual(
+      new Set(['deviceConnectionStateEvents', 'twinChangeEvents', 'Telemetry']),
+    );
+    expect(state.count).toBe(1);
+    // Ingest has read past all four by now (the reading is after the twin change); none is a rejection.
+    const rejections = await fetch(
+      `${stack.endpoints.apiBaseUrl}/rejections?deviceId=twin-reporter`,
+      {
+        headers: { authorization: `Bearer ${reader}` },
+      },
+    );
+    const rejected = (await rejections.json()) as { deviceId?: string }[];
+    expect(rejected.filter((r) => r.deviceId === 'twin-reporter')).toEqual([]);
+  });
+
   it.each(['mqtt', 'https'] as const)(
     "drives the simulator through the device SDK over %s: every message accepted, counted once, with the Pi's temperatureAlert",
     async (transport) => {
@@ -95,10 +150,12 @@ describe('the local cloud with a device written against the Azure IoT device SDK
       const events = [0, 1, 2, 3].flatMap((partition) =>
         stack.iotHub.log
           .read(partition, -1, 10_000)
-          .filter((e) =>
-            String(e.systemProperties?.['iothub-connection-device-id']).startsWith(
-              `${transport}-sim`,
-            ),
+          // The readings: MQTT devices' connection events share the log.
+          .filter(
+            (e) =>
+              String(e.systemProperties?.['iothub-connection-device-id']).startsWith(
+                `${transport}-sim`,
+              ) && e.systemProperties?.['iothub-message-source'] === 'Telemetry',
           ),
       );
       expect(events).toHaveLength(60);

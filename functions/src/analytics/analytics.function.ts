@@ -1,4 +1,9 @@
-import { type BatchMessage, hubDeadLetter, readEventHubBatch } from '../host/eventHubBatch';
+import {
+  type BatchMessage,
+  hubDeadLetter,
+  isDeviceMessage,
+  readEventHubBatch,
+} from '../host/eventHubBatch';
 import type {
   EventHubFunctionDefinition,
   HttpFunctionDefinition,
@@ -31,7 +36,9 @@ export function createAnalyticsFunctions(deps: {
       ...iotHubBatchTrigger(consumerGroups.analytics),
       name,
       handler: async (bodies, context) => {
-        const batch = readEventHubBatch(bodies, context).filter(isProductEventMessage);
+        const batch = readEventHubBatch(bodies, context).filter(
+          (message) => isDeviceMessage(message) && isProductEventMessage(message),
+        );
         if (batch.length === 0) return;
         const setAside = async (message: BatchMessage, reason: string) => {
           await deps.deadLetters.save(hubDeadLetter(name, message, reason));

@@ -10,6 +10,21 @@ export interface BatchMessage {
   readonly enqueuedTime: string;
   /** Application properties (`iothub-app-*` on the HTTPS device API). */
   readonly properties: Readonly<Record<string, unknown>>;
+  /**
+   * What the hub says the message is (`iothub-message-source`): `Telemetry` from a device, or one
+   * of the hub's own events a route brings (`twinChangeEvents`, `deviceConnectionStateEvents`).
+   */
+  readonly source: string;
+}
+
+/** A device's own message, not an event of the hub's: what ingest and analytics read. */
+export const isDeviceMessage = (message: { readonly source: string }) =>
+  message.source === 'Telemetry';
+
+/** The hub's source of an event, from its system properties; `Telemetry` when it names none. */
+export function messageSource(system: Readonly<Record<string, unknown>> | undefined): string {
+  const source = system?.['iothub-message-source'];
+  return typeof source === 'string' && source !== '' ? source : 'Telemetry';
 }
 
 /**
@@ -40,6 +55,7 @@ export function readEventHubBatch(bodies: unknown[], context: InvocationContext)
       sequenceNumber: Number.isFinite(sequenceNumber) ? sequenceNumber : -1,
       enqueuedTime: toIsoTime(enqueued),
       properties: { ...((applicationProperties[index] ?? {}) as Record<string, unknown>) },
+      source: messageSource(system),
     };
   });
 }

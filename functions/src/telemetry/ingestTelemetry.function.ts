@@ -1,7 +1,7 @@
 import { isProductEventMessage } from '../analytics/productEvent';
 import { announceAlarms } from '../fleet/alarms.function';
 import type { AlarmWebhook } from '../fleet/fleetDeps';
-import { hubDeadLetter, readEventHubBatch } from '../host/eventHubBatch';
+import { hubDeadLetter, isDeviceMessage, readEventHubBatch } from '../host/eventHubBatch';
 import type { EventHubFunctionDefinition } from '../host/functionDefinition';
 import { iotHubBatchTrigger } from '../host/iotHubTrigger';
 import { isolatePermanentFailures } from '../host/isolatePermanentFailures';
@@ -34,10 +34,14 @@ export function createIngestTelemetryFunctions(deps: {
       ...iotHubBatchTrigger(consumerGroups.ingest),
       name,
       handler: async (messages, context) => {
-        // Product events share the hub and belong to analyticsEvents.
-        const batch = readEventHubBatch(messages, context).filter(
-          (message) => !isProductEventMessage(message),
+        // Product events share the hub and belong to analyticsEvents; the hub's own events (twin
+        // changes, connection state) are not readings, and are never taken for bad ones.
+        const all = readEventHubBatch(messages, context);
+        const batch = all.filter(
+          (message) => isDeviceMessage(message) && !isProductEventMessage(message),
         );
+        const hubEvents = all.filter((message) => !isDeviceMessage(message)).length;
+        if (hubEvents > 0) context.log(`${hubEvents} twin or connection events are not readings`);
         let results: IngestResult[];
         try {
           // A message storage refuses for good goes to dead letters; the rest of the batch is applied.

@@ -9,6 +9,7 @@ import {
 import { type AccessPolicy, createAuthorizer } from './handlers/authorization';
 import type { DeviceChannels } from './handlers/deviceChannels';
 import { createDeviceGate } from './handlers/deviceGate';
+import { createHubEvents } from './handlers/hubEvents';
 import { startMqttFrontDoor } from './handlers/mqttFrontDoor';
 import { handleRegistryRequest } from './handlers/registryApi';
 import { handleTelemetryRequest } from './handlers/telemetryApi';
@@ -88,6 +89,11 @@ export async function startIotHubServer(
   });
   const gate = createDeviceGate({ hostName, registry, log, authorizer });
   const twins = options.twins ?? new TwinStore(options.now);
+  const hubEvents = createHubEvents({
+    log,
+    hostName,
+    ...(options.now ? { now: options.now } : {}),
+  });
   // Set once the MQTT door listens: twins and methods reach devices through it.
   let channels: DeviceChannels | undefined;
 
@@ -108,7 +114,7 @@ export async function startIotHubServer(
     const twin = twinRoute.exec(url.pathname);
     if (twin) {
       const deviceId = decodeURIComponent(twin[1] ?? '');
-      const deps = { hostName, registry, twins, authorizer, channels };
+      const deps = { hostName, registry, twins, authorizer, channels, events: hubEvents };
       return handleTwinRequest(deviceId, twin[2] !== undefined, request, response, deps);
     }
     const device = devicePath.exec(url.pathname);
@@ -153,6 +159,7 @@ export async function startIotHubServer(
         maxMessageBytes,
         log: options.mqtt.log ?? (() => undefined),
         twins,
+        events: hubEvents,
       })
     : undefined;
   channels = mqtt?.channels;

@@ -24,6 +24,7 @@ let hub: RunningIotHub;
 let certificates: LocalCertificates;
 let certificateDir: string;
 const registry = new RegistryStore();
+const log = new HubEventLog({ partitionCount: 2 });
 const owner = {
   name: 'iothubowner',
   key: randomBytes(32).toString('base64'),
@@ -41,7 +42,7 @@ beforeAll(async () => {
   hub = await startIotHubServer(0, {
     hostName: 'localhost',
     registry,
-    log: new HubEventLog({ partitionCount: 2 }),
+    log,
     policies: [owner, readOnly],
     mqtt: { port: 0, certificates },
     https: { port: 443, orElseFreePort: true, certificates },
@@ -182,6 +183,50 @@ describe('IoT Hub emulator: device twins', () => {
     const reader = await service('PATCH', '/twins/twin-2', { tags: { a: 3 } }, readOnly);
     expect(reader).toMatchObject({ status: 401, code: 'IotHubUnauthorizedAccess' });
     expect((await service('GET', '/twins/twin-2', undefined, readOnly)).status).toBe(200);
+  });
+});
+
+describe('IoT Hub emulator: twin change and connection events in the built-in endpoint', () => {
+  const eventsOf = (deviceId: string, source: string) =>
+    log
+      .read(log.partitionFor(deviceId), -1, 1000)
+      .filter(
+        (event) =>
+          event.systemProperties['iothub-connection-device-id'] === deviceId &&
+          event.systemProperties['iothub-message-source'] === source,
+      )
+      .map((event) => ({ properties: event.properties, body: JSON.parse(event.body.toString()) }));
+
+  it('logs connects, disconnects and twin changes with the properties routes give them', async () => {
+    const client = await connect('events-1');
+    const twin = await client.getTwin();
+    await report(twin, { battery: 71 });
+    await service('PATCH', '/twins/events-1', { tags: { site: 'east' } });
+    await client.close();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    const connections = eventsOf('events-1', 'deviceConnectionStateEvents');
+    expect(connections.map((e) => e.properties.opType)).toEqual([
+      'deviceConnected',
+      'deviceDisconnected',
+    ]);
+    expect(connections[0]?.properties).toMatchObject({
+      hubName: 'localhost',
+      deviceId: 'events-1',
+      'iothub-message-schema': 'deviceConnectionStateNotification',
+    });
+    const [first, second] = connections.map((e) => e.body.sequenceNumber as string);
+    expect(first).toMatch(/^[0-9A-F]{64}$/);
+    expect((second ?? '') > (first ?? '')).toBe(true);
+
+    const changes = eventsOf('events-1', 'twinChangeEvents');
+    expect(changes.map((e) => e.properties.opType)).toEqual(['updateTwin', 'updateTwin']);
+    expect(changes[0]?.properties['iothub-message-schema']).toBe('twinChangeNotification');
+    expect(changes[0]?.body).toMatchObject({
+      properties: { reported: { battery: 71, $version: 2 } },
+    });
+    expect(changes[1]?.body).toMatchObject({ tags: { site: 'east' } });
+    expect(changes[1]?.body.version).toBeGreaterThan(changes[0]?.body.version);
   });
 });
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { HubError } from '../protocol/hubErrors';
 import { TwinError, type TwinStore } from '../state/twinStore';
+import type { HubEvents } from './hubEvents';
 
 // The hub's side of the MQTT topics for twins and direct methods:
 // https://learn.microsoft.com/azure/iot/iot-mqtt-connect-to-iot-hub#retrieving-a-device-twins-properties
@@ -39,7 +40,11 @@ export interface DeviceChannels {
   isConnected(deviceId: string): boolean;
 }
 
-export function createDeviceChannels(twins: TwinStore, link: DeviceLink): DeviceChannels {
+export function createDeviceChannels(
+  twins: TwinStore,
+  link: DeviceLink,
+  events: HubEvents,
+): DeviceChannels {
   const pending = new Map<
     string,
     { deviceId: string; settle: (result: MethodResult | HubError) => void }
@@ -64,8 +69,12 @@ export function createDeviceChannels(twins: TwinStore, link: DeviceLink): Device
       if (lower === '$iothub/twin/patch/properties/reported/') {
         try {
           const patch = JSON.parse(payload.toString('utf8') || 'null') as unknown;
-          const version = twins.patchReported(deviceId, patch);
+          const { version, twinVersion } = twins.patchReported(deviceId, patch);
           respond(deviceId, 204, rid, undefined, `&$version=${version}`);
+          events.twinChanged(deviceId, 'updateTwin', {
+            version: twinVersion,
+            properties: { reported: { ...(patch as object), $version: version } },
+          });
         } catch (error) {
           const status = error instanceof TwinError ? error.status : 400;
           const message = error instanceof Error ? error.message : String(error);

@@ -5,6 +5,7 @@ import { parseSasToken } from '../protocol/sharedAccessSignature';
 import type { TwinStore } from '../state/twinStore';
 import { createDeviceChannels, type DeviceChannels, deviceSubscriptions } from './deviceChannels';
 import type { DeviceGate } from './deviceGate';
+import type { HubEvents } from './hubEvents';
 
 export interface MqttFrontDoorOptions {
   readonly gate: DeviceGate;
@@ -12,6 +13,7 @@ export interface MqttFrontDoorOptions {
   readonly maxMessageBytes: number;
   readonly log: (line: string) => void;
   readonly twins: TwinStore;
+  readonly events: HubEvents;
 }
 
 /**
@@ -36,28 +38,43 @@ export async function startMqttFrontDoor(
   const subscriptions = new WeakMap<object, Set<string>>();
   // The current connection of each device: a reconnect takes the id over from the old one.
   const connected = new Map<string, Client>();
-  broker.on('client', (client) => connected.set(client.id, client));
-  const channels = createDeviceChannels(options.twins, {
-    send(deviceId, topic, payload) {
-      const client = connected.get(deviceId);
-      if (!client) return false;
-      client.publish(
-        { cmd: 'publish', topic, payload: Buffer.from(payload), qos: 0, retain: false, dup: false },
-        () => undefined,
-      );
-      return true;
-    },
-    isConnected: (deviceId) => connected.has(deviceId),
-    listens: (deviceId, filter) => {
-      const client = connected.get(deviceId);
-      return client !== undefined && (subscriptions.get(client)?.has(filter) ?? false);
-    },
+  broker.on('client', (client) => {
+    connected.set(client.id, client);
+    options.events.connectionChanged(client.id, true);
   });
+  const channels = createDeviceChannels(
+    options.twins,
+    {
+      send(deviceId, topic, payload) {
+        const client = connected.get(deviceId);
+        if (!client) return false;
+        client.publish(
+          {
+            cmd: 'publish',
+            topic,
+            payload: Buffer.from(payload),
+            qos: 0,
+            retain: false,
+            dup: false,
+          },
+          () => undefined,
+        );
+        return true;
+      },
+      isConnected: (deviceId) => connected.has(deviceId),
+      listens: (deviceId, filter) => {
+        const client = connected.get(deviceId);
+        return client !== undefined && (subscriptions.get(client)?.has(filter) ?? false);
+      },
+    },
+    options.events,
+  );
   broker.on('clientDisconnect', (client) => {
     // A device that reconnected has a new client already; only the current one's calls fail.
     if (connected.get(client.id) !== client) return;
     connected.delete(client.id);
     channels.disconnected(client.id);
+    options.events.connectionChanged(client.id, false);
   });
 
   broker.authenticate = (client, username, password, callback) => {

@@ -11,6 +11,7 @@ import type { RegistryStore } from '../state/registryStore';
 import { TwinError, type TwinStore } from '../state/twinStore';
 import type { Authorizer, PolicyRight } from './authorization';
 import type { DeviceChannels } from './deviceChannels';
+import type { HubEvents } from './hubEvents';
 
 export interface TwinApiDeps {
   readonly hostName: string;
@@ -19,6 +20,7 @@ export interface TwinApiDeps {
   readonly authorizer: Authorizer;
   /** Absent without the MQTT door: then no device listens, and methods find none online. */
   readonly channels: DeviceChannels | undefined;
+  readonly events: HubEvents;
 }
 
 /** `/twins/{id}` and `/twins/{id}/methods`, as the service REST API (2021-04-12) has them. */
@@ -57,13 +59,19 @@ export async function handleTwinRequest(
     if (request.method !== 'PATCH' && request.method !== 'PUT')
       return sendHubError(response, notAllowed(request.method));
     const mode = request.method === 'PUT' ? 'replace' : 'merge';
-    const { desiredPatch } = deps.twins.update(
+    const { desiredPatch, tags, twinVersion } = deps.twins.update(
       deviceId,
       await jsonBody(request),
       request.headers['if-match'],
       mode,
     );
     if (desiredPatch) deps.channels?.desiredChanged(deviceId, desiredPatch);
+    if (desiredPatch || tags)
+      deps.events.twinChanged(deviceId, mode === 'replace' ? 'replaceTwin' : 'updateTwin', {
+        version: twinVersion,
+        ...(tags ? { tags } : {}),
+        ...(desiredPatch ? { properties: { desired: desiredPatch } } : {}),
+      });
     return sendTwin(response, deviceId, deps);
   } catch (error) {
     if (error instanceof TwinError)

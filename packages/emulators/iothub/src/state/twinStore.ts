@@ -98,15 +98,16 @@ export class TwinStore {
     };
   }
 
-  /** A device's reported patch (`null` deletes): the new reported version. */
-  patchReported(deviceId: string, patch: unknown): number {
+  /** A device's reported patch (`null` deletes): the new reported and twin versions. */
+  patchReported(deviceId: string, patch: unknown): { version: number; twinVersion: number } {
     const twin = this.twin(deviceId);
     const checked = checkedObject(patch, 'reported', twinLimits.reportedBytes);
     const trial = structuredClone(twin.reported.values);
     mergeInto(trial, checked);
     checkSize(trial, 'reported', twinLimits.reportedBytes);
     applyPatch(twin.reported, checked, this.now());
-    return twin.reported.version;
+    twin.version++;
+    return { version: twin.reported.version, twinVersion: twin.version };
   }
 
   /**
@@ -118,7 +119,7 @@ export class TwinStore {
     body: unknown,
     ifMatch: string | undefined,
     mode: 'merge' | 'replace',
-  ): { desiredPatch?: TwinObject & { $version: number } } {
+  ): { desiredPatch?: TwinObject & { $version: number }; tags?: TwinObject; twinVersion: number } {
     const twin = this.twin(deviceId);
     if (ifMatch && ifMatch !== '*' && ifMatch.replaceAll('"', '') !== twin.etag)
       throw new TwinError(412, 'PreconditionFailed', `the twin's etag is not ${ifMatch}`);
@@ -152,7 +153,11 @@ export class TwinStore {
       twin.version++;
       twin.etag = newEtag();
     }
-    return desiredPatch ? { desiredPatch } : {};
+    return {
+      ...(desiredPatch ? { desiredPatch } : {}),
+      ...(tags ? { tags: structuredClone(tags) } : {}),
+      twinVersion: twin.version,
+    };
   }
 }
 
