@@ -20,7 +20,7 @@ export interface LocalHub {
   readonly certificates: LocalCertificates;
   /** What tools and the function app's event hub connection use: registry and service rights. */
   readonly servicePolicy: AccessPolicy;
-  /** What the gateway's registration uses, like fieldline-registry in Azure. */
+  /** What the app's gateway uses: registration, twins and commands. */
   readonly registryPolicy: AccessPolicy;
   /** The MQTT door, as device connection strings name it (`GatewayHostName`). */
   readonly gatewayHostName: string;
@@ -42,10 +42,12 @@ export async function startLocalHub(options: {
     key: randomKey(),
     rights: ['RegistryRead', 'RegistryWrite', 'ServiceConnect'],
   };
+  // The app's door to the hub's service API: the registry, and twins and direct methods, which
+  // take ServiceConnect (in Azure the app uses its managed identity and data roles instead).
   const registryPolicy: AccessPolicy = {
     name: 'fieldline-registry',
     key: randomKey(),
-    rights: ['RegistryRead', 'RegistryWrite'],
+    rights: ['RegistryRead', 'RegistryWrite', 'ServiceConnect'],
   };
   const policies: AccessPolicy[] = [
     {

@@ -13,6 +13,7 @@ import { DeviceTagStore } from './fleet/deviceTagStore';
 import type { AlarmWebhook } from './fleet/fleetDeps';
 import { createDeviceMessageProxy, type DeviceMessageProxy } from './gateway/deviceMessageProxy';
 import { createDeviceRegistry, type DeviceRegistry } from './gateway/deviceRegistry';
+import { createDeviceTwins, type DeviceTwins } from './gateway/deviceTwins';
 import type { EventFeedSource } from './gateway/eventFeed';
 import { createEventHubsFeed } from './gateway/eventHubsFeed';
 import { createHubAuthorization } from './gateway/iotHubRest';
@@ -93,6 +94,8 @@ export interface Services {
     readonly registry?: DeviceRegistry;
     readonly proxy?: DeviceMessageProxy;
     readonly feed?: EventFeedSource;
+    /** Twins and direct methods through the hub's service API. */
+    readonly twins?: DeviceTwins;
     /** Removes a device's rows from every table that keeps them: how many went. */
     readonly eraseDeviceData: (deviceId: string) => Promise<number>;
   };
@@ -200,9 +203,15 @@ export function createServices(config: AppConfig, options: ServiceOptions = {}):
           });
         })
       : undefined;
-  const registry = gateway
-    ? createDeviceRegistry({ gateway, authorization: createHubAuthorization(gateway) })
-    : undefined;
+  const hubAuthorization = gateway ? createHubAuthorization(gateway) : undefined;
+  const registry =
+    gateway && hubAuthorization
+      ? createDeviceRegistry({ gateway, authorization: hubAuthorization })
+      : undefined;
+  const twins =
+    gateway && hubAuthorization
+      ? createDeviceTwins({ gateway, authorization: hubAuthorization })
+      : undefined;
   return {
     deviceStates,
     calibrations,
@@ -246,6 +255,7 @@ export function createServices(config: AppConfig, options: ServiceOptions = {}):
     },
     gateway: {
       ...(registry ? { registry } : {}),
+      ...(twins ? { twins } : {}),
       eraseDeviceData: async (deviceId: string) => {
         const [rows] = await Promise.all([
           deviceStates.erase(deviceId),

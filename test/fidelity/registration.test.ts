@@ -86,6 +86,30 @@ const contract: Record<
   registerDevice: {
     trigger: { type: 'httpTrigger', route: 'devices', methods: ['POST'], authLevel: 'anonymous' },
   },
+  getDeviceTwin: {
+    trigger: {
+      type: 'httpTrigger',
+      route: 'devices/{id}/twin',
+      methods: ['GET'],
+      authLevel: 'anonymous',
+    },
+  },
+  patchDeviceDesired: {
+    trigger: {
+      type: 'httpTrigger',
+      route: 'devices/{id}/twin/desired',
+      methods: ['PATCH'],
+      authLevel: 'anonymous',
+    },
+  },
+  invokeDeviceCommand: {
+    trigger: {
+      type: 'httpTrigger',
+      route: 'devices/{id}/commands/{name}',
+      methods: ['POST'],
+      authLevel: 'anonymous',
+    },
+  },
   getDeviceConnectionString: {
     trigger: {
       type: 'httpTrigger',

@@ -1,6 +1,7 @@
 import type { FeatureParts, OptionalSettings } from '../host/feature';
 import type { Services } from '../services';
-import { createGatewayFunctions } from './gateway.function';
+import { createDeviceTwinFunctions } from './deviceTwin.function';
+import { createGatewayFunctions, gatewayUnavailable } from './gateway.function';
 import type { GatewayConfig } from './settings';
 
 export { readSettings } from './settings';
@@ -9,7 +10,13 @@ export { readSettings } from './settings';
 export function create(settings: OptionalSettings<GatewayConfig>, shared: Services): FeatureParts {
   const { registry, feed } = shared.gateway;
   return {
-    functions: createGatewayFunctions({ ...shared.gateway, problems: settings.problems }),
+    functions: [
+      ...createGatewayFunctions({ ...shared.gateway, problems: settings.problems }),
+      ...createDeviceTwinFunctions({
+        ...(shared.gateway.twins ? { twins: shared.gateway.twins } : {}),
+        notConfigured: () => gatewayUnavailable(settings.problems),
+      }),
+    ],
     probes: {
       iotHubRegistry: registry ? () => registry.probe() : undefined,
       eventFeed: feed ? () => feed.partitionIds().then(() => undefined) : undefined,

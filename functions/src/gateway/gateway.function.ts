@@ -18,16 +18,20 @@ export interface GatewayDeps {
   readonly problems?: readonly string[];
 }
 
+/** The 503 of every gateway function when the stage has no gateway, or a broken one. */
+export function gatewayUnavailable(problems: readonly string[] | undefined): AppError {
+  return new AppError(
+    'unavailable',
+    problems
+      ? `the device gateway is misconfigured: ${problems.join('; ')}`
+      : `the device gateway is not configured for this stage: set ${settingNames.iotHubHostName} (see docs/configuration.md)`,
+  );
+}
+
 /** Device registration, the browser proxy and the pull feed. */
 export function createGatewayFunctions(deps: GatewayDeps): HttpFunctionDefinition[] {
   const { problems } = deps;
-  const notConfigured = () =>
-    new AppError(
-      'unavailable',
-      problems
-        ? `the device gateway is misconfigured: ${problems.join('; ')}`
-        : `the device gateway is not configured for this stage: set ${settingNames.iotHubHostName} (see docs/configuration.md)`,
-    );
+  const notConfigured = () => gatewayUnavailable(problems);
   return [
     {
       kind: 'http',

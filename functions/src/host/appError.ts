@@ -14,7 +14,11 @@ export type AppErrorCode =
   | 'unsupported_media_type'
   | 'too_many_requests'
   | 'internal'
-  | 'unavailable';
+  | 'unavailable'
+  /** A command for a device that is not connected. */
+  | 'device_offline'
+  /** A device that did not answer a command in time. */
+  | 'device_timeout';
 
 export class AppError extends Error {
   override readonly name = 'AppError';

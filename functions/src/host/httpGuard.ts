@@ -21,6 +21,8 @@ export const httpStatusByCode: Readonly<Record<AppErrorCode, number>> = {
   too_many_requests: 429,
   internal: 500,
   unavailable: 503,
+  device_offline: 409,
+  device_timeout: 504,
 };
 
 /**

@@ -1,0 +1,114 @@
+import { AppError } from '../host/appError';
+import type { HttpFunctionDefinition } from '../host/functionDefinition';
+import { readJsonBody, routeDeviceId } from '../host/http';
+import type { DeviceTwins } from './deviceTwins';
+
+/** Method names as the device SDKs accept them: letters, digits, `_ - .`, up to 128. */
+const commandNamePattern = /^[A-Za-z0-9_.-]{1,128}$/;
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new AppError('invalid_json', 'body is not valid JSON');
+  }
+}
+
+/** A whole-second setting of a command within its documented range, or its default. */
+function seconds(
+  value: unknown,
+  name: string,
+  range: { min: number; max: number; fallback: number },
+) {
+  if (value === undefined) return range.fallback;
+  if (!Number.isInteger(value) || (value as number) < range.min || (value as number) > range.max)
+    throw new AppError(
+      'validation_failed',
+      `${name} must be a whole number from ${range.min} to ${range.max}`,
+    );
+  return value as number;
+}
+
+/**
+ * A device's twin and its commands, through IoT Hub: `GET /api/devices/{id}/twin` (Fleet.Read),
+ * `PATCH /api/devices/{id}/twin/desired` and `POST /api/devices/{id}/commands/{name}` (Fleet.Operate).
+ */
+export function createDeviceTwinFunctions(deps: {
+  readonly twins?: DeviceTwins;
+  readonly notConfigured: () => AppError;
+}): HttpFunctionDefinition[] {
+  const twins = () => {
+    if (!deps.twins) throw deps.notConfigured();
+    return deps.twins;
+  };
+  return [
+    {
+      kind: 'http',
+      name: 'getDeviceTwin',
+      route: 'devices/{id}/twin',
+      methods: ['GET'],
+      access: { kind: 'roles', anyOf: ['Fleet.Read'] },
+      handler: async (request) => ({ jsonBody: await twins().get(routeDeviceId(request)) }),
+    },
+    {
+      kind: 'http',
+      name: 'patchDeviceDesired',
+      route: 'devices/{id}/twin/desired',
+      methods: ['PATCH'],
+      access: { kind: 'roles', anyOf: ['Fleet.Operate'] },
+      // The hub keeps at most 32 KB of desired properties.
+      maxBodyBytes: 32 * 1024,
+      handler: async (request) => {
+        const deviceId = routeDeviceId(request);
+        const patch = await readJsonBody(request);
+        if (typeof patch !== 'object' || patch === null || Array.isArray(patch))
+          throw new AppError(
+            'validation_failed',
+            'send the desired patch as a JSON object; null deletes a property',
+          );
+        return { jsonBody: await twins().patchDesired(deviceId, patch as Record<string, unknown>) };
+      },
+    },
+    {
+      kind: 'http',
+      name: 'invokeDeviceCommand',
+      route: 'devices/{id}/commands/{name}',
+      methods: ['POST'],
+      access: { kind: 'roles', anyOf: ['Fleet.Operate'] },
+      // A direct method's payload is at most 128 KB.
+      maxBodyBytes: 130 * 1024,
+      handler: async (request) => {
+        const deviceId = routeDeviceId(request);
+        const name = request.params.name ?? '';
+        if (!commandNamePattern.test(name))
+          throw new AppError(
+            'validation_failed',
+            'a command name is 1 to 128 letters, digits, "_", "-" or "."',
+          );
+        // The body is optional: a command without a payload takes the defaults.
+        const text = await request.text();
+        const body = (text.trim() === '' ? {} : (parseJson(text) ?? {})) as Record<string, unknown>;
+        if (typeof body !== 'object' || Array.isArray(body))
+          throw new AppError(
+            'validation_failed',
+            'send {"payload"?, "responseTimeoutInSeconds"?, "connectTimeoutInSeconds"?}',
+          );
+        const outcome = await twins().invoke(deviceId, {
+          name,
+          payload: body.payload,
+          responseTimeoutInSeconds: seconds(
+            body.responseTimeoutInSeconds,
+            'responseTimeoutInSeconds',
+            { min: 5, max: 300, fallback: 30 },
+          ),
+          connectTimeoutInSeconds: seconds(
+            body.connectTimeoutInSeconds,
+            'connectTimeoutInSeconds',
+            { min: 0, max: 300, fallback: 0 },
+          ),
+        });
+        return { jsonBody: outcome };
+      },
+    },
+  ];
+}
