@@ -1,7 +1,7 @@
 import { AppError } from '../host/appError';
 import { deviceIdRule, isValidDeviceId } from '../host/deviceId';
 import type { GatewayConfig } from '../settings/config';
-import { iotHubApiVersion } from './iotHubRest';
+import { createHubRestCall, iotHubApiVersion } from './iotHubRest';
 
 export interface RegisteredDevice {
   readonly deviceId: string;
@@ -19,26 +19,12 @@ export function createDeviceRegistry(options: {
   authorization: () => Promise<string>;
   fetch?: typeof fetch;
 }) {
-  const request =
-    options.fetch ?? ((url: string | URL | Request, init?: RequestInit) => fetch(url, init));
+  const hub = createHubRestCall(options);
   const { hubHostName, gatewayHostName, endpoint } = options.gateway;
   const deviceUrl = (deviceId: string) =>
     `${endpoint}/devices/${encodeURIComponent(deviceId)}?api-version=${iotHubApiVersion}`;
-
-  async function call(method: string, deviceId: string, body?: unknown): Promise<Response> {
-    try {
-      return await request(deviceUrl(deviceId), {
-        method,
-        headers: {
-          authorization: await options.authorization(),
-          'content-type': 'application/json',
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-    } catch (error) {
-      throw new AppError('unavailable', 'IoT Hub did not answer; try again', { cause: error });
-    }
-  }
+  const call = (method: string, deviceId: string, body?: unknown) =>
+    hub(method, deviceUrl(deviceId), body === undefined ? {} : { body });
 
   function toDevice(identity: {
     deviceId: string;
@@ -92,13 +78,8 @@ export function createDeviceRegistry(options: {
     /** Deletes a device identity; false when the registry did not know it. */
     async remove(deviceId: string): Promise<boolean> {
       if (!isValidDeviceId(deviceId)) throw new AppError('validation_failed', deviceIdRule);
-      const response = await request(deviceUrl(deviceId), {
-        method: 'DELETE',
-        // Unconditionally: the operator means whatever version the registry holds.
-        headers: { authorization: await options.authorization(), 'if-match': '*' },
-      }).catch((error: unknown) => {
-        throw new AppError('unavailable', 'IoT Hub did not answer; try again', { cause: error });
-      });
+      // Unconditionally: the operator means whatever version the registry holds.
+      const response = await hub('DELETE', deviceUrl(deviceId), { headers: { 'if-match': '*' } });
       if (response.status === 404) return false;
       if (!response.ok) {
         const status = response.status === 429 ? 'too_many_requests' : 'unavailable';

@@ -1,6 +1,6 @@
 import { AppError } from '../host/appError';
 import { deviceIdRule, isValidDeviceId } from '../host/deviceId';
-import { iotHubApiVersion } from './iotHubRest';
+import { createHubRestCall, iotHubApiVersion } from './iotHubRest';
 import type { GatewayConfig } from './settings';
 
 /** A twin as IoT Hub's service API answers with it, as far as fieldline passes it on. */
@@ -32,26 +32,11 @@ export function createDeviceTwins(options: {
   authorization: () => Promise<string>;
   fetch?: typeof fetch;
 }) {
-  const request =
-    options.fetch ?? ((url: string | URL | Request, init?: RequestInit) => fetch(url, init));
+  const hub = createHubRestCall(options);
   const url = (deviceId: string, rest = '') =>
     `${options.gateway.endpoint}/twins/${encodeURIComponent(deviceId)}${rest}?api-version=${iotHubApiVersion}`;
-
-  async function call(method: string, target: string, body?: unknown, timeoutMs = 30_000) {
-    try {
-      return await request(target, {
-        method,
-        headers: {
-          authorization: await options.authorization(),
-          'content-type': 'application/json',
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-    } catch (error) {
-      throw new AppError('unavailable', 'IoT Hub did not answer; try again', { cause: error });
-    }
-  }
+  const call = (method: string, target: string, body?: unknown, timeoutMs = 30_000) =>
+    hub(method, target, { ...(body === undefined ? {} : { body }), timeoutMs });
 
   async function refusal(response: Response, deviceId: string, what: string): Promise<AppError> {
     const code = response.headers.get('iothub-errorcode') ?? '';

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { AppError } from '../host/appError';
 import type { GatewayConfig } from '../settings/config';
 import { dataPlaneVersions } from '../settings/dataPlaneVersions';
 
@@ -51,5 +52,37 @@ export function createHubAuthorization(
     const token = await credential.getToken('https://iothubs.azure.net/.default');
     if (!token) throw new Error('no Entra ID token for IoT Hub');
     return `Bearer ${token.token}`;
+  };
+}
+
+/**
+ * One call to the hub's service REST API with the app's authorization; a hub that does not answer
+ * is a 503 to the caller. The registry and the twins clients share it.
+ */
+export function createHubRestCall(options: {
+  readonly authorization: () => Promise<string>;
+  readonly fetch?: typeof fetch;
+}) {
+  const request =
+    options.fetch ?? ((url: string | URL | Request, init?: RequestInit) => fetch(url, init));
+  return async (
+    method: string,
+    url: string,
+    extra: { body?: unknown; headers?: Record<string, string>; timeoutMs?: number } = {},
+  ): Promise<Response> => {
+    try {
+      return await request(url, {
+        method,
+        headers: {
+          authorization: await options.authorization(),
+          ...(extra.body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...extra.headers,
+        },
+        ...(extra.body === undefined ? {} : { body: JSON.stringify(extra.body) }),
+        ...(extra.timeoutMs ? { signal: AbortSignal.timeout(extra.timeoutMs) } : {}),
+      });
+    } catch (error) {
+      throw new AppError('unavailable', 'IoT Hub did not answer; try again', { cause: error });
+    }
   };
 }
