@@ -112,6 +112,8 @@ export const dashboardBenchmark: Benchmark = {
             count: 1 + Math.floor(sent / devices),
             rejected: 0,
             lastSeen: t,
+            connection: { state: 'connected', since: t },
+            reported: null,
             lastSequenceNumbers: {},
             history: [{ t, seq: sent, temperature, humidity: 50, pressure: 1010, light: 100 }],
           };

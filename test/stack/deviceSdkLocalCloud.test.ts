@@ -66,18 +66,20 @@ describe('the local cloud with a device written against the Azure IoT device SDK
       });
       if (response.status === 200) {
         state = (await response.json()) as typeof state;
-        if (state.count === 1 && live.some((u) => u.deviceId === 'raspberry-pi')) break;
+        if (state.count === 1 && live.some((u) => u.deviceId === 'raspberry-pi' && u.count === 1))
+          break;
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     expect(state).toMatchObject({ count: 1, temperature: 24.5 });
-    expect(live.find((u) => u.deviceId === 'raspberry-pi')).toMatchObject({
+    // The device's connect comes first, as a state of its own; its reading follows.
+    expect(live.find((u) => u.deviceId === 'raspberry-pi' && u.count === 1)).toMatchObject({
       temperature: 24.5,
       humidity: 51,
     });
   });
 
-  it("never takes the hub's own events (connect, twin report, disconnect) for readings", async () => {
+  it("keeps the hub's own events (connect, twin report, disconnect) as the device's state, never as readings", async () => {
     const operator = await clientToken(stack.endpoints.identity, 'Fleet.Operate');
     const registered = await fetch(`${stack.endpoints.apiBaseUrl}/devices`, {
       method: 'POST',
@@ -102,7 +104,7 @@ describe('the local cloud with a device written against the Azure IoT device SDK
         .read(log.partitionFor('twin-reporter'), -1, 100)
         .map((event) => event.systemProperties['iothub-message-source']);
     const deadline = Date.now() + 10_000;
-    let state: { count?: number } = {};
+    let state: Partial<DeviceStateUpdate> = {};
     while (Date.now() < deadline) {
       const response = await fetch(`${stack.endpoints.apiBaseUrl}/devices/twin-reporter`, {
         headers: { authorization: `Bearer ${reader}` },
@@ -110,8 +112,8 @@ describe('the local cloud with a device written against the Azure IoT device SDK
       if (response.status === 200) state = (await response.json()) as typeof state;
       if (
         state.count === 1 &&
-        logged().includes('deviceConnectionStateEvents') &&
-        logged().length >= 4
+        state.connection?.state === 'disconnected' &&
+        live.some((u) => u.deviceId === 'twin-reporter' && u.connection?.state === 'disconnected')
       )
         break;
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -121,6 +123,13 @@ describe('the local cloud with a device written against the Azure IoT device SDK
       new Set(['deviceConnectionStateEvents', 'twinChangeEvents', 'Telemetry']),
     );
     expect(state.count).toBe(1);
+    // The connection state comes from the hub's events, and the reported properties from its twin
+    // change event, in the API and to a live dashboard.
+    expect(state.connection).toEqual({ state: 'disconnected', since: expect.any(String) });
+    expect(state.reported).toMatchObject({ properties: { firmware: '1.0.0' } });
+    expect(live.filter((u) => u.deviceId === 'twin-reporter').at(-1)?.reported?.properties).toEqual(
+      { firmware: '1.0.0' },
+    );
     // Ingest has read past all four by now (the reading is after the twin change); none is a rejection.
     const rejections = await fetch(
       `${stack.endpoints.apiBaseUrl}/rejections?deviceId=twin-reporter`,

@@ -61,7 +61,11 @@ export function createDeviceApiFunctions(deps: DeviceApiDeps): HttpFunctionDefin
       handler: async (request) => {
         const deviceId = routeDeviceId(request);
         const [state, tags] = await Promise.all([deps.deviceStates.get(deviceId), deps.tags.all()]);
-        if (!state) throw new AppError('not_found', `no device "${deviceId}" has sent telemetry`);
+        if (!state)
+          throw new AppError(
+            'not_found',
+            `no device "${deviceId}" has sent telemetry or connected`,
+          );
         return { jsonBody: { ...publicDeviceState(state), tags: tags.get(deviceId) ?? [] } };
       },
     },

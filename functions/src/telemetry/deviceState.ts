@@ -5,6 +5,12 @@ import {
 } from '../fleet/alarmConditions';
 import type { ThresholdRule } from '../fleet/alarmRule';
 import { addToRollups, type HourRollup } from '../fleet/rollups';
+import {
+  applyHubEvent,
+  type ConnectionState,
+  type HubEvent,
+  type ReportedProperties,
+} from './hubEventState';
 import { type Measurements, measurementNames } from './measurements';
 
 /** One accepted reading as kept in a device's history. */
@@ -34,6 +40,10 @@ export interface DeviceState {
   /** Rejected readings. */
   readonly rejected: number;
   readonly lastSeen: string | null;
+  /** From the hub's connection events; null until one arrives (devices on HTTPS send none). */
+  readonly connection: ConnectionState | null;
+  /** From the hub's twin change events; null until the device reports a property. */
+  readonly reported: ReportedProperties | null;
   /**
    * Highest hub sequence number applied, per hub partition. Sequence numbers are only ordered
    * within a partition; keeping one per partition makes any replay a no-op.
@@ -69,6 +79,8 @@ export interface DeviceMessage {
   readonly enqueuedTime: string;
   readonly accepted: readonly Measurements[];
   readonly rejectedCount: number;
+  /** Set when the message is one of the hub's own events rather than a device's reading. */
+  readonly hubEvent?: HubEvent;
 }
 
 export function emptyDeviceState(deviceId: string): DeviceState {
@@ -81,6 +93,8 @@ export function emptyDeviceState(deviceId: string): DeviceState {
     count: 0,
     rejected: 0,
     lastSeen: null,
+    connection: null,
+    reported: null,
     lastSequenceNumbers: {},
     history: [],
     alarmConditions: {},
@@ -114,11 +128,17 @@ export function applyDelta(
   };
   const history = [...base.history];
   let { count, rejected, lastSeen } = base;
+  let twinState = { connection: base.connection, reported: base.reported };
   let lastSequenceNumber = lastApplied;
   for (const message of fresh) {
+    lastSequenceNumber = Math.max(lastSequenceNumber, message.sequenceNumber);
+    // The hub's events say nothing of readings: lastSeen stays the time of the last one.
+    if (message.hubEvent) {
+      twinState = applyHubEvent(twinState, message.hubEvent);
+      continue;
+    }
     count += message.accepted.length;
     rejected += message.rejectedCount;
-    lastSequenceNumber = Math.max(lastSequenceNumber, message.sequenceNumber);
     if (lastSeen === null || message.enqueuedTime > lastSeen) lastSeen = message.enqueuedTime;
     for (const reading of message.accepted) {
       for (const name of measurementNames) {
@@ -156,6 +176,7 @@ export function applyDelta(
       count,
       rejected,
       lastSeen,
+      ...twinState,
       lastSequenceNumbers: { ...base.lastSequenceNumbers, [delta.partitionId]: lastSequenceNumber },
       history: history.length > historyLength ? history.slice(-historyLength) : history,
       alarmConditions: alarms.conditions,
@@ -202,10 +223,25 @@ export function mergeDeviceStates(
     count: rows.reduce((sum, row) => sum + row.count, 0),
     rejected: rows.reduce((sum, row) => sum + row.rejected, 0),
     lastSeen: byLastSeen.at(-1)?.lastSeen ?? null,
+    connection: latestBy(rows, (row) => row.connection?.since)?.connection ?? null,
+    reported: latestBy(rows, (row) => row.reported?.version)?.reported ?? null,
     lastSequenceNumbers: Object.assign({}, ...rows.map((row) => row.lastSequenceNumbers)),
     history: history.slice(-historyLength),
     alarmConditions: byLastSeen.at(-1)?.alarmConditions ?? {},
     // Each partition's rollups of an hour add up when bucketed.
     rollups: rows.flatMap((row) => row.rollups),
   };
+}
+
+/** The row whose key is highest (rows without one are passed over). */
+function latestBy<K extends string | number>(
+  rows: readonly DeviceState[],
+  key: (row: DeviceState) => K | undefined,
+): DeviceState | undefined {
+  let best: { row: DeviceState; key: K } | undefined;
+  for (const row of rows) {
+    const value = key(row);
+    if (value !== undefined && (!best || value > best.key)) best = { row, key: value };
+  }
+  return best?.row;
 }

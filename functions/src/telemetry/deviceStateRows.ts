@@ -23,6 +23,9 @@ export interface DeviceStateEntity {
   history: string;
   alarmConditions?: string;
   rollups?: string;
+  /** JSON of the device's connection state and reported properties, when the hub has told of them. */
+  connection?: string;
+  reported?: string;
 }
 
 /**
@@ -72,6 +75,9 @@ export function toEntity(state: DeviceState, partitionKey: string): WireEntity {
     entity[doubleType[name]] = 'Edm.Double';
   }
   if (state.lastSeen) entity.lastSeen = state.lastSeen;
+  if (state.connection) entity.connection = JSON.stringify(state.connection);
+  // At most 32 KB of JSON (the twin's limit), so within a string property's 64 KiB.
+  if (state.reported) entity.reported = JSON.stringify(state.reported);
   return entity as WireEntity;
 }
 
@@ -132,6 +138,8 @@ export function fromEntity(entity: TableEntityResult<DeviceStateEntity>): Device
     count: num(entity.count) ?? 0,
     rejected: num(entity.rejected) ?? 0,
     lastSeen: entity.lastSeen ?? null,
+    connection: parseJson(entity.connection, isConnection) ?? null,
+    reported: parseJson(entity.reported, isReported) ?? null,
     lastSequenceNumbers: parseJson(entity.lastSequenceNumbers, isSequenceMap) ?? {},
     history: decodeHistory(entity.history),
     alarmConditions: parseJson(entity.alarmConditions, isObject) ?? {},
@@ -153,6 +161,18 @@ export function parseJson<T>(text: unknown, accept: (value: unknown) => boolean)
 
 function isObject(value: unknown): boolean {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isConnection(value: unknown): boolean {
+  return isObject(value) && typeof (value as { since?: unknown }).since === 'string';
+}
+
+function isReported(value: unknown): boolean {
+  return (
+    isObject(value) &&
+    typeof (value as { version?: unknown }).version === 'number' &&
+    isObject((value as { properties?: unknown }).properties)
+  );
 }
 
 function isSequenceMap(value: unknown): boolean {

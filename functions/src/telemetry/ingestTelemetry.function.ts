@@ -14,6 +14,8 @@ import type { IngestResult, TelemetryIngestor } from './telemetryIngestor';
 
 /**
  * `ingestTelemetry`: IoT Hub built-in endpoint -> device state -> one SignalR broadcast per batch.
+ * Device readings and the hub's connection and twin change events build the same state, in hub
+ * order, so a replayed batch changes nothing twice whatever it holds.
  *
  * The Event Hubs trigger checkpoints a batch even when the handler throws, so a storage failure
  * would skip the batch. The retry policy re-runs it instead, indefinitely and with backoff: the
@@ -34,14 +36,12 @@ export function createIngestTelemetryFunctions(deps: {
       ...iotHubBatchTrigger(consumerGroups.ingest),
       name,
       handler: async (messages, context) => {
-        // Product events share the hub and belong to analyticsEvents; the hub's own events (twin
-        // changes, connection state) are not readings, and are never taken for bad ones.
-        const all = readEventHubBatch(messages, context);
-        const batch = all.filter(
-          (message) => isDeviceMessage(message) && !isProductEventMessage(message),
+        // Product events share the hub and belong to analyticsEvents. The hub's own events (twin
+        // changes, connection state) go to the ingestor, which keeps what they say of each device
+        // and never takes one for a reading.
+        const batch = readEventHubBatch(messages, context).filter(
+          (message) => !(isDeviceMessage(message) && isProductEventMessage(message)),
         );
-        const hubEvents = all.filter((message) => !isDeviceMessage(message)).length;
-        if (hubEvents > 0) context.log(`${hubEvents} twin or connection events are not readings`);
         let results: IngestResult[];
         try {
           // A message storage refuses for good goes to dead letters; the rest of the batch is applied.
@@ -64,7 +64,8 @@ export function createIngestTelemetryFunctions(deps: {
         const rejections = results.flatMap((r) => r.rejections);
         context.log(
           `ingested ${batch.length} messages: ${results.reduce((sum, r) => sum + r.accepted, 0)} readings accepted, ` +
-            `${rejections.length} rejected, ${updates.length} devices updated`,
+            `${rejections.length} rejected, ${results.reduce((sum, r) => sum + r.hubEvents, 0)} hub events, ` +
+            `${updates.length} devices updated`,
         );
         // Together, so alarms cost the batch no extra round trip.
         await Promise.all([

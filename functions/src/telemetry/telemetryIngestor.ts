@@ -10,6 +10,7 @@ import {
   publicDeviceState,
 } from './deviceState';
 import type { DeviceStateStore } from './deviceStateStore';
+import { type HubEvent, readHubEvent } from './hubEventState';
 import type { Measurements } from './measurements';
 import { findRangeProblem } from './readingValidator';
 import { type Rejection, unknownDeviceId } from './rejection';
@@ -24,6 +25,12 @@ export interface TelemetryMessage {
   readonly partitionId: string;
   readonly sequenceNumber: number;
   readonly enqueuedTime: string;
+  /**
+   * `iothub-message-source`: `Telemetry` (the default) for a device's reading, or one of the hub's
+   * own events (`twinChangeEvents`, `deviceConnectionStateEvents`), read with its properties.
+   */
+  readonly source?: string;
+  readonly properties?: Readonly<Record<string, unknown>>;
 }
 
 /** A device as broadcast after a batch: its current values and only the readings this batch added. */
@@ -35,6 +42,8 @@ export interface IngestResult {
   readonly updates: DeviceStateUpdate[];
   readonly rejections: Rejection[];
   readonly accepted: number;
+  /** The hub's own events read (connection state, reported properties), replays included. */
+  readonly hubEvents: number;
   /** Alarms raised or cleared by this batch (none on redelivery). */
   readonly alarms: AlarmTransition[];
 }
@@ -56,7 +65,9 @@ export interface TelemetryIngestorDeps {
  */
 export function createTelemetryIngestor(deps: TelemetryIngestorDeps) {
   return {
-    async ingest(messages: readonly TelemetryMessage[]): Promise<IngestResult> {
+    async ingest(all: readonly TelemetryMessage[]): Promise<IngestResult> {
+      const messages = all.filter((message) => (message.source ?? 'Telemetry') === 'Telemetry');
+      const events = readHubEvents(all);
       const parsed = messages.map((message) => ({
         message,
         ...parseTelemetryBody(message.body, deps.limits),
@@ -114,6 +125,26 @@ export function createTelemetryIngestor(deps: TelemetryIngestorDeps) {
         deltas.set(key, delta);
       }
 
+      for (const { message, deviceId, event } of events) {
+        const key = deltaKey(message.partitionId, deviceId);
+        const delta = deltas.get(key) ?? {
+          deviceId,
+          partitionId: message.partitionId,
+          messages: [],
+        };
+        delta.messages.push({
+          sequenceNumber: message.sequenceNumber,
+          enqueuedTime: message.enqueuedTime,
+          accepted: [],
+          rejectedCount: 0,
+          hubEvent: event,
+        });
+        deltas.set(key, delta);
+      }
+      // A delta's messages in hub order, whichever kind each is.
+      for (const delta of deltas.values())
+        delta.messages.sort((a, b) => a.sequenceNumber - b.sequenceNumber);
+
       // Rejections first: their keys are idempotent, so a retried batch cannot duplicate them,
       // and a device's count never claims a rejection that was not kept.
       await deps.rejections.save(rejections);
@@ -127,12 +158,27 @@ export function createTelemetryIngestor(deps: TelemetryIngestorDeps) {
         ),
       }));
       const alarms = applied.flatMap((result) => (result.changed ? result.transitions : []));
-      return { updates, rejections, accepted, alarms };
+      return { updates, rejections, accepted, hubEvents: events.length, alarms };
     },
   };
 }
 
 export type TelemetryIngestor = ReturnType<typeof createTelemetryIngestor>;
+
+/** The hub's events that say something of a device; the rest are passed over, never rejected. */
+function readHubEvents(messages: readonly TelemetryMessage[]) {
+  return messages.flatMap((message) => {
+    const source = message.source ?? 'Telemetry';
+    if (source === 'Telemetry' || !message.deviceId) return [];
+    const event: HubEvent | undefined = readHubEvent({
+      source,
+      body: message.body,
+      properties: message.properties ?? {},
+      enqueuedTime: message.enqueuedTime,
+    });
+    return event ? [{ message, deviceId: message.deviceId, event }] : [];
+  });
+}
 
 function deltaKey(partitionId: string, deviceId: string): string {
   return `${partitionId}/${deviceId}`;
