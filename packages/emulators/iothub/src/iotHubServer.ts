@@ -11,6 +11,7 @@ import type { DeviceChannels } from './handlers/deviceChannels';
 import { createDeviceGate } from './handlers/deviceGate';
 import { createHubEvents } from './handlers/hubEvents';
 import { startMqttFrontDoor } from './handlers/mqttFrontDoor';
+import { handleQueryRequest, queryRoute } from './handlers/queryApi';
 import { handleRegistryRequest } from './handlers/registryApi';
 import { handleTelemetryRequest } from './handlers/telemetryApi';
 import { handleTwinRequest, twinRoute } from './handlers/twinApi';
@@ -111,6 +112,14 @@ export async function startIotHubServer(
       const deviceId = decodeURIComponent(events[1] ?? '');
       return handleTelemetryRequest(deviceId, request, response, { gate, maxMessageBytes });
     }
+    if (queryRoute.test(url.pathname))
+      return handleQueryRequest(request, response, {
+        hostName,
+        registry,
+        twins,
+        authorizer,
+        channels,
+      });
     const twin = twinRoute.exec(url.pathname);
     if (twin) {
       const deviceId = decodeURIComponent(twin[1] ?? '');

@@ -290,7 +290,129 @@ function needsPort443(context: TestContext): void {
   context.skip();
 }
 
+describe('IoT Hub emulator: twin queries', () => {
+  const fleet = ['q-a', 'q-b', 'q-c', 'q-d', 'q-e'];
+  beforeAll(async () => {
+    const tags: Record<string, object> = {
+      'q-a': { site: 'berlin', zones: ['cold', 'dock'] },
+      'q-b': { site: 'berlin', zones: ['dock'] },
+      'q-c': { site: 'paris', floor: 2 },
+      'q-d': { site: 'berlin', floor: 3 },
+    };
+    for (const deviceId of fleet) {
+      registry.put(deviceId, {}, undefined);
+      if (tags[deviceId]) await service('PATCH', `/twins/${deviceId}`, { tags: tags[deviceId] });
+    }
+    const client = await connect('q-f');
+    const twin = await client.getTwin();
+    await report(twin, { firmware: '2.1.0', battery: 40 });
+    await client.close();
+  });
+  const ids = async (query: string) => {
+    const response = await service('POST', '/devices/query', { query });
+    expect(response.status).toBe(200);
+    return (response.body as unknown as { deviceId: string }[]).map((twin) => twin.deviceId);
+  };
+
+  it('filters on tags and properties with comparisons, AND, OR, NOT, IN and the functions', async () => {
+    expect(await ids("SELECT * FROM devices WHERE tags.site = 'berlin'")).toEqual([
+      'q-a',
+      'q-b',
+      'q-d',
+    ]);
+    expect(
+      await ids("SELECT * FROM devices WHERE tags.site = 'berlin' AND tags.floor >= 3"),
+    ).toEqual(['q-d']);
+    expect(await ids("SELECT * FROM devices WHERE tags.site = 'paris' OR tags.floor > 2")).toEqual([
+      'q-c',
+      'q-d',
+    ]);
+    expect(
+      await ids(
+        "SELECT * FROM devices WHERE ARRAY_CONTAINS(tags.zones, 'cold') OR deviceId IN ['q-e']",
+      ),
+    ).toEqual(['q-a', 'q-e']);
+    expect(
+      await ids(
+        "SELECT * FROM devices WHERE STARTSWITH(deviceId, 'q-') AND NOT IS_DEFINED(tags.site)",
+      ),
+    ).toEqual(['q-e', 'q-f']);
+    expect(
+      await ids(
+        "SELECT * FROM devices WHERE properties.reported.firmware = '2.1.0' AND properties.reported.battery < 50",
+      ),
+    ).toEqual(['q-f']);
+    const projected = await service('POST', '/devices/query', {
+      query: "SELECT deviceId, tags.site FROM devices WHERE deviceId = 'q-c'",
+    });
+    expect(projected.body).toEqual([{ deviceId: 'q-c', site: 'paris' }]);
+  });
+
+  it('pages with a continuation, and names what is wrong with a query it cannot run', async () => {
+    const first = await fetch(`${hub.url}/devices/query?api-version=2021-04-12`, {
+      method: 'POST',
+      headers: {
+        authorization: SharedAccessSignature.create(
+          hub.hostName,
+          owner.name,
+          owner.key,
+          anHourFromNow(),
+        ).toString(),
+        'content-type': 'application/json',
+        'x-ms-max-item-count': '2',
+      },
+      body: JSON.stringify({ query: "SELECT * FROM devices WHERE tags.site = 'berlin'" }),
+    });
+    expect(((await first.json()) as { deviceId: string }[]).map((t) => t.deviceId)).toEqual([
+      'q-a',
+      'q-b',
+    ]);
+    const continuation = first.headers.get('x-ms-continuation');
+    expect(continuation).toBeTruthy();
+    const second = await service(
+      'POST',
+      '/devices/query',
+      { query: "SELECT * FROM devices WHERE tags.site = 'berlin'" },
+      owner,
+      { 'x-ms-max-item-count': '2', 'x-ms-continuation': continuation as string },
+    );
+    expect((second.body as unknown as { deviceId: string }[]).map((t) => t.deviceId)).toEqual([
+      'q-d',
+    ]);
+    for (const bad of [
+      'SELECT * FROM devices.jobs',
+      "SELECT * FROM devices WHERE tags.site = 'berlin' GROUP BY tags.site",
+      'SELECT * FROM devices WHERE LOWER(deviceId) = 1',
+      "SELECT * FROM devices WHERE tags.site = 'open",
+    ]) {
+      const refused = await service('POST', '/devices/query', { query: bad });
+      expect(refused.status, bad).toBe(400);
+      expect(refused.code).toBe('BadRequest');
+    }
+  });
+});
+
 describe('IoT Hub emulator: azure-iothub unchanged', () => {
+  it('Registry.createQuery pages through twins with nextAsTwin', async (context) => {
+    needsPort443(context);
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [
+        path.join(__dirname, '../test/queryScript.cjs'),
+        "SELECT * FROM devices WHERE tags.site = 'berlin'",
+        '2',
+      ],
+      {
+        env: {
+          ...process.env,
+          IOTHUB_CONNECTION_STRING: `HostName=${hub.hostName};SharedAccessKeyName=${owner.name};SharedAccessKey=${owner.key}`,
+          NODE_EXTRA_CA_CERTS: certificates.caPath,
+        },
+      },
+    );
+    expect(JSON.parse(stdout)).toEqual({ pages: [['q-a', 'q-b'], ['q-d']] });
+  }, 30_000);
+
   it('Registry.getTwin and updateTwin, and Client.invokeDeviceMethod, from a script', async (context) => {
     needsPort443(context);
     const client = await connect('service-sdk');

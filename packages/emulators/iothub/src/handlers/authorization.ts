@@ -17,6 +17,12 @@ export interface Authorizer {
     right: PolicyRight,
     resource: string,
   ): HubError | undefined;
+  /** Like `policy`, satisfied by any one of the rights; the first right's refusal otherwise. */
+  anyOf(
+    token: ParsedSasToken | undefined,
+    rights: readonly PolicyRight[],
+    resource: string,
+  ): HubError | undefined;
   /** A device token (its own key, or a policy with DeviceConnect), for an enabled device. */
   device(
     token: ParsedSasToken,
@@ -46,6 +52,10 @@ export function createAuthorizer(options: {
       if (!policy.rights.includes(right))
         return unauthorized(`policy ${policy.name} lacks ${right}`);
       return undefined;
+    },
+    anyOf(token, rights, resource) {
+      const refusals = rights.map((right) => authorizer.policy(token, right, resource));
+      return refusals.every((refusal) => refusal !== undefined) ? refusals[0] : undefined;
     },
     device(token, deviceId, device) {
       const resource = `${options.hostName}/devices/${deviceId}`;

@@ -43,10 +43,11 @@ export async function handleTwinRequest(
     : request.method === 'GET'
       ? ['RegistryRead', 'ServiceConnect']
       : ['RegistryWrite', 'ServiceConnect'];
-  const token = parseSasToken(request.headers.authorization);
-  const resource = `${deps.hostName}/twins/${deviceId}`;
-  const refusals = rights.map((right) => deps.authorizer.policy(token, right, resource));
-  const denied = refusals.every((refusal) => refusal !== undefined) ? refusals[0] : undefined;
+  const denied = deps.authorizer.anyOf(
+    parseSasToken(request.headers.authorization),
+    rights,
+    `${deps.hostName}/twins/${deviceId}`,
+  );
   if (denied) return sendHubError(response, denied);
   const device = deps.registry.get(deviceId);
   if (!device) return sendHubError(response, deviceNotFound(deviceId));
@@ -84,32 +85,35 @@ export async function handleTwinRequest(
   }
 }
 
-function sendTwin(response: http.ServerResponse, deviceId: string, deps: TwinApiDeps) {
+function sendTwin(response: http.ServerResponse, deviceId: string, deps: TwinReadDeps) {
+  const twin = twinDocument(deviceId, deps);
+  sendJson(response, 200, twin, { etag: `"${twin.etag}"` });
+}
+
+export type TwinReadDeps = Pick<TwinApiDeps, 'registry' | 'twins' | 'channels'>;
+
+/** A twin as the service API shows it (`GET /twins/{id}`, and each result of a query). */
+export function twinDocument(deviceId: string, deps: TwinReadDeps) {
   const device = deps.registry.get(deviceId);
   const twin = deps.twins.serviceView(deviceId);
   const connected = deps.channels?.isConnected(deviceId) ?? false;
-  sendJson(
-    response,
-    200,
-    {
-      deviceId,
-      etag: twin.etag,
-      deviceEtag: device?.etag,
-      version: twin.version,
-      status: device?.status,
-      statusUpdateTime: device?.statusUpdatedTime,
-      connectionState: connected ? 'Connected' : 'Disconnected',
-      lastActivityTime: '0001-01-01T00:00:00Z',
-      cloudToDeviceMessageCount: 0,
-      authenticationType: 'sas',
-      x509Thumbprint: { primaryThumbprint: null, secondaryThumbprint: null },
-      modelId: '',
-      tags: twin.tags,
-      properties: twin.properties,
-      capabilities: { iotEdge: false },
-    },
-    { etag: `"${twin.etag}"` },
-  );
+  return {
+    deviceId,
+    etag: twin.etag,
+    deviceEtag: device?.etag,
+    version: twin.version,
+    status: device?.status,
+    statusUpdateTime: device?.statusUpdatedTime,
+    connectionState: connected ? 'Connected' : 'Disconnected',
+    lastActivityTime: '0001-01-01T00:00:00Z',
+    cloudToDeviceMessageCount: 0,
+    authenticationType: 'sas',
+    x509Thumbprint: { primaryThumbprint: null, secondaryThumbprint: null },
+    modelId: '',
+    tags: twin.tags,
+    properties: twin.properties,
+    capabilities: { iotEdge: false },
+  };
 }
 
 async function invokeMethod(
@@ -140,7 +144,7 @@ async function invokeMethod(
   sendJson(response, 200, { status: result.status, payload: result.payload });
 }
 
-async function jsonBody(request: http.IncomingMessage): Promise<unknown> {
+export async function jsonBody(request: http.IncomingMessage): Promise<unknown> {
   let raw: Buffer;
   try {
     raw = await readBody(request, 128 * 1024);

@@ -25,6 +25,11 @@ export class RegistryStore {
     return this.devices.get(deviceId);
   }
 
+  /** Every registered device's id, in id order (queries page through them in this order). */
+  ids(): string[] {
+    return [...this.devices.keys()].sort();
+  }
+
   /**
    * Creates a device, or updates it when `ifMatch` names its ETag (or `*`). Like the hub, a create
    * for an id that exists is a 409, and an update with a stale ETag a 412.

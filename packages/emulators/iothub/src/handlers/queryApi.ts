@@ -1,0 +1,106 @@
+import type http from 'node:http';
+import { sendJson } from '@fieldline/emulator-kit';
+import { argumentInvalid, sendHubError } from '../protocol/hubErrors';
+import { parseSasToken } from '../protocol/sharedAccessSignature';
+import { parseTwinQuery, QueryError } from '../protocol/twinQuery';
+import { TwinError } from '../state/twinStore';
+import type { Authorizer } from './authorization';
+import { jsonBody, type TwinReadDeps, twinDocument } from './twinApi';
+
+export const queryRoute = /^\/devices\/query$/;
+
+const defaultPageSize = 100;
+const maxPageSize = 1000;
+
+/**
+ * `POST /devices/query`: twins matching a query, a page at a time (`x-ms-max-item-count`), with
+ * `x-ms-continuation` naming the next page and absent on the last, which is how azure-iothub's
+ * `Query` tells that no results remain.
+ */
+export async function handleQueryRequest(
+  request: http.IncomingMessage,
+  response: http.ServerResponse,
+  deps: TwinReadDeps & { readonly hostName: string; readonly authorizer: Authorizer },
+): Promise<void> {
+  const denied = deps.authorizer.anyOf(
+    parseSasToken(request.headers.authorization),
+    ['RegistryRead', 'ServiceConnect'],
+    `${deps.hostName}/devices`,
+  );
+  if (denied) return sendHubError(response, denied);
+  if (request.method !== 'POST')
+    return sendHubError(response, {
+      status: 405,
+      code: 'MethodNotAllowed',
+      message: `${request.method} is not supported`,
+    });
+  const pageSize = Number(request.headers['x-ms-max-item-count'] ?? defaultPageSize);
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > maxPageSize)
+    return sendHubError(
+      response,
+      argumentInvalid(`x-ms-max-item-count must be 1 to ${maxPageSize}`),
+    );
+  const after = readContinuation(request.headers['x-ms-continuation']);
+  if (after === null)
+    return sendHubError(response, argumentInvalid('the continuation token is not valid'));
+  let body: unknown;
+  try {
+    body = await jsonBody(request);
+  } catch (error) {
+    if (error instanceof TwinError)
+      return sendHubError(response, {
+        status: error.status,
+        code: error.code,
+        message: error.message,
+      });
+    throw error;
+  }
+  const text = (body as { query?: unknown } | null)?.query;
+  if (typeof text !== 'string')
+    return sendHubError(response, argumentInvalid('the body needs a query'));
+  let query: ReturnType<typeof parseTwinQuery>;
+  try {
+    query = parseTwinQuery(text);
+  } catch (error) {
+    if (error instanceof QueryError)
+      return sendHubError(response, {
+        status: 400,
+        code: 'BadRequest',
+        message: `Query: ${error.message}`,
+      });
+    throw error;
+  }
+  const page = selectPage(query, after, pageSize, deps);
+  sendJson(response, 200, page.items, {
+    'x-ms-item-type': query.select ? 'Raw' : 'Twin',
+    ...(page.next ? { 'x-ms-continuation': Buffer.from(page.next).toString('base64url') } : {}),
+  });
+}
+
+/** The matching twins after the id `after`, in id order, and the last id when more may follow. */
+export function selectPage(
+  query: ReturnType<typeof parseTwinQuery>,
+  after: string,
+  pageSize: number,
+  deps: TwinReadDeps,
+): { items: object[]; next: string | undefined } {
+  const items: object[] = [];
+  let last = after;
+  for (const deviceId of deps.registry.ids()) {
+    if (deviceId <= after) continue;
+    const twin = twinDocument(deviceId, deps);
+    if (!query.matches(twin)) continue;
+    if (items.length === pageSize) return { items, next: last };
+    items.push(query.project(twin));
+    last = deviceId;
+  }
+  return { items, next: undefined };
+}
+
+/** The id the previous page ended at; '' for the first page; null for a token we did not issue. */
+function readContinuation(header: string | string[] | undefined): string | null {
+  if (header === undefined || header === '') return '';
+  if (typeof header !== 'string') return null;
+  const decoded = Buffer.from(header, 'base64url').toString('utf8');
+  return decoded === '' ? null : decoded;
+}
