@@ -55,7 +55,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     await uploadSampleProducts(azurite.connectionString);
 
     const keptIn = options.dataDir ?? options.stateDir;
-    const hub = await startLocalHub({ ports, partitions, keptIn, log });
+    const hub = await startLocalHub({ ports, partitions, keptIn, log, tier: options.hubTier });
     const { iotHub } = hub;
     started.push(iotHub);
 

@@ -1,5 +1,10 @@
 import type { FunctionKeys, RunningFunctionHost } from '@fieldline/functions-host';
-import type { HubEventLog, RegistryStore, RunningIotHub } from '@fieldline/iothub-emulator';
+import type {
+  HubEventLog,
+  HubTier,
+  RegistryStore,
+  RunningIotHub,
+} from '@fieldline/iothub-emulator';
 import type { RunningMongo } from '@fieldline/mongo-emulator';
 import type { RunningSearch } from '@fieldline/search-emulator';
 import type { RunningSignalR } from '@fieldline/signalr-emulator';
@@ -54,6 +59,8 @@ export interface LocalCloudOptions {
    * not delayed. For benchmarks (`npm run bench -- --rtt <ms>`).
    */
   readonly rttMs?: number;
+  /** The IoT Hub tier whose throttles the emulator enforces (`--hub-tier`); none by default. */
+  readonly hubTier?: HubTier;
   /** The SignalR stand-in delivers every upstream call this many times (a retrying service); 1 when absent. */
   readonly upstreamDeliveries?: number;
   /** Who can sign in to the local issuer; the standard local users when absent. */

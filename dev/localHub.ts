@@ -7,6 +7,7 @@ import { type LocalCertificates, loadOrCreateCertificates } from '@fieldline/emu
 import {
   type AccessPolicy,
   HubEventLog,
+  type HubTier,
   RegistryStore,
   type RunningIotHub,
   startIotHubServer,
@@ -35,6 +36,8 @@ export async function startLocalHub(options: {
   /** Where the CA is kept; one per process, removed at exit, when absent. */
   readonly keptIn: string | undefined;
   readonly log: (line: string) => void;
+  /** `npm start -- --hub-tier S1|S2|S3`: that tier's throttles; none by default. */
+  readonly tier?: HubTier | undefined;
 }): Promise<LocalHub> {
   const { ports } = options;
   const servicePolicy: AccessPolicy = {
@@ -77,6 +80,7 @@ export async function startLocalHub(options: {
       orElseFreePort: ports.iotHubHttps === standardHttpsPort,
       certificates,
     },
+    ...(options.tier ? { tier: options.tier } : {}),
   });
   return {
     iotHub,

@@ -1,13 +1,14 @@
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
+import { type HubTier, hubTiers } from '@fieldline/iothub-emulator';
 import { simulateFromCli } from '../simulator/simulate';
 import { readOptions } from '../tools/cliArgs';
 import { type LocalCloud, standardHttpsPort, startLocalCloud } from './localCloud';
 
 const usage =
   'npm start -- [--port 7071] [--dashboard-port 7070] [--iothub-port 7081] [--iothub-https-port 443] [--mqtt-port 8883] [--signalr-port 7082] [--mongo-port 7083] [--blob-port 10000] [--queue-port 10001] ' +
-  '[--table-port 10002] [--identity-port 7084] [--search-port 7085] [--data <dir>] [--open-as operator] [--partitions 4] [--verbose] [--simulate [--devices 20] [--rate 5] [--bad 0.02] [--events] [--users 50]]';
+  '[--table-port 10002] [--identity-port 7084] [--search-port 7085] [--data <dir>] [--open-as operator] [--partitions 4] [--hub-tier S1|S2|S3] [--verbose] [--simulate [--devices 20] [--rate 5] [--bad 0.02] [--events] [--users 50]]';
 
 const portFlags = [
   ['port', 7071, 'function host'],
@@ -128,6 +129,7 @@ async function main(): Promise<void> {
       'open-as': 'string',
       data: 'string',
       partitions: 'number',
+      'hub-tier': 'string',
       verbose: 'boolean',
       simulate: 'boolean',
       devices: 'number',
@@ -144,6 +146,14 @@ async function main(): Promise<void> {
     return;
   }
   const args = read.values;
+  const hubTier = args['hub-tier'];
+  if (hubTier !== undefined && !hubTiers.includes(hubTier as HubTier)) {
+    console.error(
+      `--hub-tier must be one of ${hubTiers.join(', ')} (the IoT Hub tier whose throttles to enforce); got "${hubTier}"\nusage: ${usage}`,
+    );
+    process.exitCode = 2;
+    return;
+  }
   const ports = Object.fromEntries(
     portFlags.map(([flag, fallback]) => [flag, args[flag] ?? fallback]),
   ) as Record<(typeof portFlags)[number][0], number>;
@@ -182,6 +192,7 @@ async function main(): Promise<void> {
       stateDir: path.resolve('.fieldline'),
       ...(process.env.MONGODB_URI ? { mongodbUri: process.env.MONGODB_URI } : {}),
       partitions: args.partitions ?? 4,
+      ...(hubTier ? { hubTier: hubTier as HubTier } : {}),
       dashboard: { build: true },
       log,
     });

@@ -113,6 +113,12 @@ describe('npm start', () => {
     expect(run.output()).toMatch(/unknown argument "--colour"\nusage: npm start --/);
   });
 
+  it('rejects a --hub-tier that is not S1, S2 or S3, naming the ones it takes', async () => {
+    const run = start(['--hub-tier', 'S9']);
+    expect(await run.exited).toBe(2);
+    expect(run.output()).toContain('--hub-tier must be one of S1, S2, S3');
+  });
+
   it('with --simulate shows live counts through the API for a token from npm run token, and Ctrl-C stops everything', async () => {
     const { args, api, table } = await ports();
     const run = start([...args, '--simulate', '--devices', '3', '--rate', '5']);

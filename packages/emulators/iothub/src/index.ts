@@ -7,6 +7,7 @@ import type { AccessPolicy } from './handlers/authorization';
 import { startIotHubServer } from './iotHubServer';
 import { HubEventLog } from './state/hubEventLog';
 import { RegistryStore } from './state/registryStore';
+import type { HubTier } from './state/throttles';
 
 export {
   type AccessPolicy,
@@ -17,6 +18,7 @@ export {
 } from './iotHubServer';
 export { type HubEvent, HubEventLog, type HubEventLogOptions } from './state/hubEventLog';
 export { type DeviceIdentity, RegistryStore } from './state/registryStore';
+export { type HubTier, hubTiers } from './state/throttles';
 export { TwinStore } from './state/twinStore';
 
 export interface IotHubEmulatorOptions {
@@ -32,6 +34,8 @@ export interface IotHubEmulatorOptions {
   readonly policies?: readonly AccessPolicy[];
   /** Where the local CA and server certificate are kept and reused; a new temporary folder unless given. */
   readonly certificatesDir?: string;
+  /** Enforce this tier's throttles on twin, method, query and job operations; none unless given. */
+  readonly tier?: HubTier;
 }
 
 /**
@@ -58,6 +62,7 @@ export async function start(options: IotHubEmulatorOptions = {}): Promise<Runnin
     policies,
     mqtt: { port: options.mqttPort ?? 0, certificates },
     https: { port: options.httpsPort ?? 0, certificates },
+    ...(options.tier ? { tier: options.tier } : {}),
   });
   return {
     urls: {

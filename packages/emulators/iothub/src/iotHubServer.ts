@@ -10,6 +10,8 @@ import { type AccessPolicy, createAuthorizer } from './handlers/authorization';
 import type { DeviceChannels } from './handlers/deviceChannels';
 import { createDeviceGate } from './handlers/deviceGate';
 import { createHubEvents } from './handlers/hubEvents';
+import { handleJobRequest, jobRoute } from './handlers/jobApi';
+import { createJobEngine } from './handlers/jobEngine';
 import { startMqttFrontDoor } from './handlers/mqttFrontDoor';
 import { handleQueryRequest, queryRoute } from './handlers/queryApi';
 import { handleRegistryRequest } from './handlers/registryApi';
@@ -18,7 +20,9 @@ import { handleTwinRequest, twinRoute } from './handlers/twinApi';
 import { startHttpsDoor } from './httpsDoor';
 import { sendHubError } from './protocol/hubErrors';
 import type { HubEventLog } from './state/hubEventLog';
+import { JobStore } from './state/jobStore';
 import type { RegistryStore } from './state/registryStore';
+import { createThrottles, type HubTier } from './state/throttles';
 import { TwinStore } from './state/twinStore';
 
 export type { AccessPolicy, PolicyRight } from './handlers/authorization';
@@ -37,6 +41,11 @@ export interface IotHubServerOptions {
   readonly twins?: TwinStore;
   readonly policies: readonly AccessPolicy[];
   readonly now?: () => number;
+  /**
+   * Enforce this tier's throttles (one unit) on twin, method, query and job operations, answering
+   * 429 as the hub does, and pace jobs at its rate. Off (nothing throttled) unless given.
+   */
+  readonly tier?: HubTier;
   /** Also accept devices over MQTT 3.1.1 over TLS (IoT Hub's device protocol) on this port. */
   readonly mqtt?: {
     readonly port: number;
@@ -97,6 +106,18 @@ export async function startIotHubServer(
   });
   // Set once the MQTT door listens: twins and methods reach devices through it.
   let channels: DeviceChannels | undefined;
+  const now = options.now ?? (() => Date.now());
+  const throttles = createThrottles(options.tier, now);
+  const jobs = new JobStore();
+  const engine = createJobEngine({
+    jobs,
+    registry,
+    twins,
+    events: hubEvents,
+    throttles,
+    channels: () => channels,
+    now,
+  });
 
   async function handle(request: http.IncomingMessage, response: http.ServerResponse) {
     const url = new URL(request.url ?? '/', 'http://localhost');
@@ -119,11 +140,27 @@ export async function startIotHubServer(
         twins,
         authorizer,
         channels,
+        jobs,
+        throttles,
       });
+    const job = jobRoute.exec(url.pathname);
+    if (job) {
+      const jobId = decodeURIComponent(job[1] ?? '');
+      const deps = { hostName, authorizer, jobs, engine, throttles, now };
+      return handleJobRequest(jobId, job[2] !== undefined, request, response, deps);
+    }
     const twin = twinRoute.exec(url.pathname);
     if (twin) {
       const deviceId = decodeURIComponent(twin[1] ?? '');
-      const deps = { hostName, registry, twins, authorizer, channels, events: hubEvents };
+      const deps = {
+        hostName,
+        registry,
+        twins,
+        authorizer,
+        channels,
+        events: hubEvents,
+        throttles,
+      };
       return handleTwinRequest(deviceId, twin[2] !== undefined, request, response, deps);
     }
     const device = devicePath.exec(url.pathname);
@@ -182,6 +219,7 @@ export async function startIotHubServer(
       ...(secure.problem ? { problem: secure.problem } : {}),
     },
     async stop() {
+      engine.stop();
       await mqtt?.stop();
       if (secure) await close(secure.server);
       await close(server);

@@ -53,11 +53,14 @@ afterAll(async () => {
   await rm(certificateDir, { recursive: true, force: true });
 });
 
+/** Connects a device over MQTT, registering it first unless it is registered. */
 async function connect(deviceId: string) {
-  const added = registry.put(deviceId, {}, undefined);
-  if (!added.ok) throw new Error(`could not add ${deviceId}`);
+  const added = registry.get(deviceId) ?? registry.put(deviceId, {}, undefined);
+  const key =
+    'ok' in added ? (added.ok ? added.value.device.primaryKey : undefined) : added.primaryKey;
+  if (!key) throw new Error(`could not add ${deviceId}`);
   const client = Client.fromConnectionString(
-    `HostName=${hub.hostName};DeviceId=${deviceId};SharedAccessKey=${added.value.device.primaryKey};GatewayHostName=127.0.0.1:${hub.mqttPort}`,
+    `HostName=${hub.hostName};DeviceId=${deviceId};SharedAccessKey=${key};GatewayHostName=127.0.0.1:${hub.mqttPort}`,
     Mqtt,
   );
   await client.setOptions({ ca: certificates.caPem });
@@ -380,7 +383,7 @@ describe('IoT Hub emulator: twin queries', () => {
       'q-d',
     ]);
     for (const bad of [
-      'SELECT * FROM devices.jobs',
+      'SELECT * FROM devices.modules',
       "SELECT * FROM devices WHERE tags.site = 'berlin' GROUP BY tags.site",
       'SELECT * FROM devices WHERE LOWER(deviceId) = 1',
       "SELECT * FROM devices WHERE tags.site = 'open",
@@ -392,7 +395,242 @@ describe('IoT Hub emulator: twin queries', () => {
   });
 });
 
+interface JobReply {
+  status: string;
+  deviceJobStatistics: {
+    deviceCount: number;
+    succeededCount: number;
+    failedCount: number;
+    pendingCount: number;
+  };
+}
+
+async function finishedJob(jobId: string): Promise<JobReply> {
+  for (;;) {
+    const { body } = await service('GET', `/jobs/v2/${jobId}`);
+    const job = body as unknown as JobReply;
+    if (['completed', 'failed', 'cancelled'].includes(job.status)) return job;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('IoT Hub emulator: jobs', () => {
+  it('updates the twins a condition selects, and records each device', async () => {
+    for (const deviceId of ['j-1', 'j-2', 'j-3']) {
+      registry.put(deviceId, {}, undefined);
+      await service('PATCH', `/twins/${deviceId}`, {
+        tags: { group: deviceId === 'j-3' ? 'b' : 'a' },
+      });
+    }
+    const scheduled = await service('PUT', '/jobs/v2/twin-job', {
+      jobId: 'twin-job',
+      type: 'scheduleUpdateTwin',
+      queryCondition: "tags.group = 'a'",
+      updateTwin: { properties: { desired: { sampleIntervalSeconds: 20 } } },
+      maxExecutionTimeInSeconds: 60,
+    });
+    expect(scheduled.status).toBe(200);
+    const job = await finishedJob('twin-job');
+    expect(job.status).toBe('completed');
+    expect(job.deviceJobStatistics).toMatchObject({
+      deviceCount: 2,
+      succeededCount: 2,
+      failedCount: 0,
+    });
+    expect((await service('GET', '/twins/j-1')).body.properties.desired.sampleIntervalSeconds).toBe(
+      20,
+    );
+    expect(
+      (await service('GET', '/twins/j-3')).body.properties.desired.sampleIntervalSeconds,
+    ).toBeUndefined();
+    const results = await service('POST', '/devices/query', {
+      query: "SELECT * FROM devices.jobs WHERE devices.jobs.jobId = 'twin-job'",
+    });
+    expect(results.body).toEqual([
+      expect.objectContaining({ deviceId: 'j-1', jobId: 'twin-job', status: 'completed' }),
+      expect.objectContaining({ deviceId: 'j-2', jobId: 'twin-job', status: 'completed' }),
+    ]);
+  });
+
+  it('calls a method on each device, failing the ones that are not there, and cancels a job that has not run', async () => {
+    const online = await connect('m-on');
+    registry.put('m-off', {}, undefined);
+    online.onDeviceMethod(
+      'reboot',
+      (_request: DeviceMethodRequest, response: DeviceMethodResponse) => {
+        response.send(200, { rebooting: true });
+      },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    try {
+      await service('PUT', '/jobs/v2/method-job', {
+        type: 'scheduleDeviceMethod',
+        queryCondition: "deviceId IN ['m-on', 'm-off']",
+        cloudToDeviceMethod: { methodName: 'reboot', payload: {}, responseTimeoutInSeconds: 5 },
+      });
+      const job = await finishedJob('method-job');
+      expect(job.deviceJobStatistics).toMatchObject({
+        deviceCount: 2,
+        succeededCount: 1,
+        failedCount: 1,
+      });
+      const results = await service('POST', '/devices/query', {
+        query: "SELECT * FROM devices.jobs WHERE jobId = 'method-job'",
+      });
+      expect(results.body).toEqual([
+        expect.objectContaining({
+          deviceId: 'm-off',
+          status: 'failed',
+          error: expect.objectContaining({ code: 'DeviceNotOnline' }),
+        }),
+        expect.objectContaining({
+          deviceId: 'm-on',
+          status: 'completed',
+          outcome: { deviceMethodResponse: { status: 200, payload: { rebooting: true } } },
+        }),
+      ]);
+    } finally {
+      await online.close();
+    }
+    await service('PUT', '/jobs/v2/later-job', {
+      type: 'scheduleUpdateTwin',
+      queryCondition: "deviceId = 'm-off'",
+      updateTwin: { tags: { touched: true } },
+      startTime: new Date(Date.now() + 60_000).toISOString(),
+    });
+    expect((await service('GET', '/jobs/v2/later-job')).body.status).toBe('scheduled');
+    expect((await service('POST', '/jobs/v2/later-job/cancel')).body.status).toBe('cancelled');
+    expect((await service('GET', '/twins/m-off')).body.tags.touched).toBeUndefined();
+    const refused = await service('PUT', '/jobs/v2/bad-job', {
+      type: 'scheduleUpdateTwin',
+      queryCondition: 'tags.group = ',
+      updateTwin: { tags: { x: 1 } },
+    });
+    expect(refused.status).toBe(400);
+  });
+});
+
+describe('IoT Hub emulator: connectTimeoutInSeconds', () => {
+  it('waits that long for a disconnected device to connect, then calls it', async () => {
+    registry.put('late-comer', {}, undefined);
+    const call = service('POST', '/twins/late-comer/methods', {
+      methodName: 'ping',
+      payload: null,
+      responseTimeoutInSeconds: 5,
+      connectTimeoutInSeconds: 10,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const device = await connect('late-comer');
+    device.onDeviceMethod(
+      'ping',
+      (_request: DeviceMethodRequest, response: DeviceMethodResponse) => {
+        response.send(200, 'pong');
+      },
+    );
+    try {
+      expect((await call).body).toEqual({ status: 200, payload: 'pong' });
+    } finally {
+      await device.close();
+    }
+  }, 20_000);
+});
+
+describe('IoT Hub emulator: --hub-tier throttles', () => {
+  it("answers 429 with the hub's error past S1's twin-read rate and its one active job, and paces a job's devices at 10/s", async () => {
+    const tiered = await startIotHubServer(0, {
+      hostName: 'localhost',
+      registry,
+      log,
+      policies: [owner],
+      tier: 'S1',
+    });
+    const call = (method: string, route: string, body?: unknown) =>
+      fetch(`${tiered.url}${route}?api-version=2021-04-12`, {
+        method,
+        headers: {
+          authorization: SharedAccessSignature.create(
+            tiered.hostName,
+            owner.name,
+            owner.key,
+            anHourFromNow(),
+          ).toString(),
+          'content-type': 'application/json',
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    try {
+      const reads = await Promise.all(Array.from({ length: 130 }, () => call('GET', '/twins/j-1')));
+      const throttled = reads.filter((r) => r.status === 429);
+      expect(throttled.length).toBeGreaterThan(0);
+      expect(reads.filter((r) => r.status === 200).length).toBeGreaterThanOrEqual(100);
+      expect(throttled[0]?.headers.get('iothub-errorcode')).toBe('ThrottlingException');
+      expect(((await (throttled[0] as Response).json()) as { Message: string }).Message).toMatch(
+        /^ErrorCode:ThrottlingException;/,
+      );
+
+      for (let i = 0; i < 15; i++) registry.put(`paced-${i}`, {}, undefined);
+      const first = await call('PUT', '/jobs/v2/paced', {
+        type: 'scheduleUpdateTwin',
+        queryCondition: "STARTSWITH(deviceId, 'paced-')",
+        updateTwin: { tags: { paced: true } },
+      });
+      expect(first.status).toBe(200);
+      const second = await call('PUT', '/jobs/v2/second', {
+        type: 'scheduleUpdateTwin',
+        queryCondition: "deviceId = 'j-1'",
+        updateTwin: { tags: { x: 1 } },
+      });
+      expect(second.status).toBe(429);
+      expect(second.headers.get('iothub-errorcode')).toBe('ThrottlingMaxActiveJobCountExceeded');
+      let job: { status: string } = { status: '' };
+      while (job.status !== 'completed') {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        const reply = await call('GET', '/jobs/v2/paced');
+        if (reply.status === 200) job = (await reply.json()) as typeof job;
+      }
+      const query = await call('POST', '/devices/query', {
+        query: "SELECT * FROM devices.jobs WHERE jobId = 'paced'",
+      });
+      const starts = ((await query.json()) as { startTimeUtc: string }[])
+        .map((d) => Date.parse(d.startTimeUtc))
+        .sort();
+      // A second's worth (10) at once, then 10 a second: the last five start half a second later.
+      expect(starts).toHaveLength(15);
+      expect((starts.at(-1) as number) - (starts[0] as number)).toBeGreaterThanOrEqual(400);
+    } finally {
+      await tiered.stop();
+    }
+  }, 20_000);
+});
+
 describe('IoT Hub emulator: azure-iothub unchanged', () => {
+  it('JobClient.scheduleTwinUpdate and getJob', async (context) => {
+    needsPort443(context);
+    for (const deviceId of ['sdk-job-1', 'sdk-job-2']) registry.put(deviceId, {}, undefined);
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [
+        path.join(__dirname, '../test/jobScript.cjs'),
+        'sdk-job',
+        "STARTSWITH(deviceId, 'sdk-job-')",
+      ],
+      {
+        env: {
+          ...process.env,
+          IOTHUB_CONNECTION_STRING: `HostName=${hub.hostName};SharedAccessKeyName=${owner.name};SharedAccessKey=${owner.key}`,
+          NODE_EXTRA_CA_CERTS: certificates.caPath,
+        },
+      },
+    );
+    expect(JSON.parse(stdout)).toMatchObject({
+      status: 'completed',
+      statistics: { deviceCount: 2, succeededCount: 2 },
+    });
+    expect(
+      (await service('GET', '/twins/sdk-job-2')).body.properties.desired.sampleIntervalSeconds,
+    ).toBe(15);
+  }, 30_000);
+
   it('Registry.createQuery pages through twins with nextAsTwin', async (context) => {
     needsPort443(context);
     const { stdout } = await promisify(execFile)(

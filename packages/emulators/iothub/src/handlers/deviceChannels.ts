@@ -33,7 +33,13 @@ export interface DeviceChannels {
   /** A direct method, answered by the device within the timeout, or a hub error. */
   invoke(
     deviceId: string,
-    method: { name: string; payload: unknown; timeoutSeconds: number },
+    method: {
+      name: string;
+      payload: unknown;
+      timeoutSeconds: number;
+      /** How long to wait for a disconnected device to connect (0: fail at once). */
+      connectTimeoutSeconds?: number;
+    },
   ): Promise<MethodResult | HubError>;
   /** The device's connection ended: its pending methods fail as the hub fails them. */
   disconnected(deviceId: string): void;
@@ -108,16 +114,20 @@ export function createDeviceChannels(
         JSON.stringify(patch),
       );
     },
-    invoke(deviceId, method) {
-      // The hub answers at once when the device is not there to take the call.
+    async invoke(deviceId, method) {
+      // The hub waits connectTimeoutInSeconds for the device to be there to take the call, and
+      // answers at once without one.
+      const connectBy = Date.now() + (method.connectTimeoutSeconds ?? 0) * 1000;
+      while (!link.listens(deviceId, methodRequests) && Date.now() < connectBy)
+        await new Promise((resolve) => setTimeout(resolve, 100));
       if (!link.listens(deviceId, methodRequests))
-        return Promise.resolve({
+        return {
           status: 404,
           code: 'DeviceNotOnline',
           message: `Timed out waiting for device ${deviceId} to connect (404103)`,
-        });
+        };
       const rid = randomUUID().replaceAll('-', '').slice(0, 16);
-      return new Promise((resolve) => {
+      return new Promise<MethodResult | HubError>((resolve) => {
         const timer = setTimeout(() => {
           pending.delete(rid);
           resolve({

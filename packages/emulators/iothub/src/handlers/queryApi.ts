@@ -3,6 +3,8 @@ import { sendJson } from '@fieldline/emulator-kit';
 import { argumentInvalid, sendHubError } from '../protocol/hubErrors';
 import { parseSasToken } from '../protocol/sharedAccessSignature';
 import { parseTwinQuery, QueryError } from '../protocol/twinQuery';
+import { deviceJobDocument, type JobStore } from '../state/jobStore';
+import type { Throttles } from '../state/throttles';
 import { TwinError } from '../state/twinStore';
 import type { Authorizer } from './authorization';
 import { jsonBody, type TwinReadDeps, twinDocument } from './twinApi';
@@ -17,10 +19,17 @@ const maxPageSize = 1000;
  * `x-ms-continuation` naming the next page and absent on the last, which is how azure-iothub's
  * `Query` tells that no results remain.
  */
+export type QueryDeps = TwinReadDeps & {
+  readonly hostName: string;
+  readonly authorizer: Authorizer;
+  readonly jobs: JobStore;
+  readonly throttles: Throttles;
+};
+
 export async function handleQueryRequest(
   request: http.IncomingMessage,
   response: http.ServerResponse,
-  deps: TwinReadDeps & { readonly hostName: string; readonly authorizer: Authorizer },
+  deps: QueryDeps,
 ): Promise<void> {
   const denied = deps.authorizer.anyOf(
     parseSasToken(request.headers.authorization),
@@ -28,6 +37,8 @@ export async function handleQueryRequest(
     `${deps.hostName}/devices`,
   );
   if (denied) return sendHubError(response, denied);
+  const throttled = deps.throttles.take('queries');
+  if (throttled) return sendHubError(response, throttled);
   if (request.method !== 'POST')
     return sendHubError(response, {
       status: 405,
@@ -72,29 +83,44 @@ export async function handleQueryRequest(
   }
   const page = selectPage(query, after, pageSize, deps);
   sendJson(response, 200, page.items, {
-    'x-ms-item-type': query.select ? 'Raw' : 'Twin',
+    'x-ms-item-type': query.select ? 'Raw' : query.source === 'devices' ? 'Twin' : 'DeviceJob',
     ...(page.next ? { 'x-ms-continuation': Buffer.from(page.next).toString('base64url') } : {}),
   });
 }
 
-/** The matching twins after the id `after`, in id order, and the last id when more may follow. */
-export function selectPage(
+/** The matching documents after the key `after`, in key order, and the last key when more may follow. */
+function selectPage(
   query: ReturnType<typeof parseTwinQuery>,
   after: string,
   pageSize: number,
-  deps: TwinReadDeps,
+  deps: QueryDeps,
 ): { items: object[]; next: string | undefined } {
   const items: object[] = [];
   let last = after;
-  for (const deviceId of deps.registry.ids()) {
-    if (deviceId <= after) continue;
-    const twin = twinDocument(deviceId, deps);
-    if (!query.matches(twin)) continue;
+  for (const [key, document] of documents(query.source, deps)) {
+    if (key <= after) continue;
+    const found = document();
+    if (!query.matches(found)) continue;
     if (items.length === pageSize) return { items, next: last };
-    items.push(query.project(twin));
-    last = deviceId;
+    items.push(query.project(found));
+    last = key;
   }
   return { items, next: undefined };
+}
+
+/** What a query runs over, by a key in paging order, each built only when it is reached. */
+function documents(source: 'devices' | 'devices.jobs', deps: QueryDeps): [string, () => object][] {
+  if (source === 'devices')
+    return deps.registry.ids().map((deviceId) => [deviceId, () => twinDocument(deviceId, deps)]);
+  return deps.jobs
+    .all()
+    .flatMap((job) =>
+      [...job.devices.values()].map((device): [string, () => object] => [
+        `${job.request.jobId}\u0000${device.deviceId}`,
+        () => deviceJobDocument(job, device),
+      ]),
+    )
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /** The id the previous page ended at; '' for the first page; null for a token we did not issue. */

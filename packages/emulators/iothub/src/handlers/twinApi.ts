@@ -8,6 +8,7 @@ import {
 } from '../protocol/hubErrors';
 import { parseSasToken } from '../protocol/sharedAccessSignature';
 import type { RegistryStore } from '../state/registryStore';
+import type { Throttles } from '../state/throttles';
 import { TwinError, type TwinStore } from '../state/twinStore';
 import type { Authorizer, PolicyRight } from './authorization';
 import type { DeviceChannels } from './deviceChannels';
@@ -21,6 +22,7 @@ export interface TwinApiDeps {
   /** Absent without the MQTT door: then no device listens, and methods find none online. */
   readonly channels: DeviceChannels | undefined;
   readonly events: HubEvents;
+  readonly throttles: Throttles;
 }
 
 /** `/twins/{id}` and `/twins/{id}/methods`, as the service REST API (2021-04-12) has them. */
@@ -51,6 +53,10 @@ export async function handleTwinRequest(
   if (denied) return sendHubError(response, denied);
   const device = deps.registry.get(deviceId);
   if (!device) return sendHubError(response, deviceNotFound(deviceId));
+  if (!methods) {
+    const throttled = deps.throttles.take(request.method === 'GET' ? 'twinReads' : 'twinUpdates');
+    if (throttled) return sendHubError(response, throttled);
+  }
   try {
     if (methods) {
       if (request.method !== 'POST') return sendHubError(response, notAllowed(request.method));
@@ -122,7 +128,8 @@ async function invokeMethod(
   response: http.ServerResponse,
   deps: TwinApiDeps,
 ) {
-  const { methodName, payload, responseTimeoutInSeconds } = (body ?? {}) as Record<string, unknown>;
+  const { methodName, payload, responseTimeoutInSeconds, connectTimeoutInSeconds } = (body ??
+    {}) as Record<string, unknown>;
   if (typeof methodName !== 'string' || methodName === '' || methodName.length > 128)
     return sendHubError(
       response,
@@ -132,13 +139,27 @@ async function invokeMethod(
   const timeout = responseTimeoutInSeconds === undefined ? 30 : Number(responseTimeoutInSeconds);
   if (!Number.isInteger(timeout) || timeout < 5 || timeout > 300)
     return sendHubError(response, argumentInvalid('responseTimeoutInSeconds must be 5 to 300'));
+  const connectTimeout =
+    connectTimeoutInSeconds === undefined ? 0 : Number(connectTimeoutInSeconds);
+  if (!Number.isInteger(connectTimeout) || connectTimeout < 0 || connectTimeout > 300)
+    return sendHubError(response, argumentInvalid('connectTimeoutInSeconds must be 0 to 300'));
+  // Direct methods are metered in 4 KB steps of their payload.
+  const meteredKilobytes =
+    4 * Math.max(1, Math.ceil(Buffer.byteLength(JSON.stringify(payload ?? null)) / 4096));
+  const throttled = deps.throttles.take('methodKilobytes', meteredKilobytes);
+  if (throttled) return sendHubError(response, throttled);
   const offline: HubError = {
     status: 404,
     code: 'DeviceNotOnline',
     message: `Timed out waiting for device ${deviceId} to connect (404103)`,
   };
   const result = deps.channels
-    ? await deps.channels.invoke(deviceId, { name: methodName, payload, timeoutSeconds: timeout })
+    ? await deps.channels.invoke(deviceId, {
+        name: methodName,
+        payload,
+        timeoutSeconds: timeout,
+        connectTimeoutSeconds: connectTimeout,
+      })
     : offline;
   if ('code' in result) return sendHubError(response, result);
   sendJson(response, 200, { status: result.status, payload: result.payload });

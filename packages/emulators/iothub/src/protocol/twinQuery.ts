@@ -19,6 +19,8 @@ type Expression =
   | { kind: 'call'; name: string; args: Expression[] };
 
 export interface TwinQuery {
+  /** `devices` (twins) or `devices.jobs` (each device's part in each job). */
+  readonly source: 'devices' | 'devices.jobs';
   /** Null for `SELECT *`; else the paths kept in each result. */
   readonly select: readonly string[][] | null;
   /** Whether a twin (as the service API shows it) is in the result. */
@@ -76,9 +78,16 @@ export function parseTwinQuery(text: string): TwinQuery {
     } while (peek()?.text === ',' && position++);
   }
   expect('FROM');
-  const source = tokens[position++];
-  if (source?.text.toLowerCase() !== 'devices')
-    throw new QueryError('only FROM devices is supported (not devices.modules or devices.jobs)');
+  const sourceText = tokens[position++]?.text.toLowerCase();
+  if (sourceText !== 'devices' && sourceText !== 'devices.jobs')
+    throw new QueryError('only FROM devices and FROM devices.jobs are supported');
+  const source: 'devices' | 'devices.jobs' = sourceText;
+  // In a jobs query, `devices.jobs.status` and `status` name the same field.
+  const pathOf = (text: string) =>
+    (source === 'devices.jobs' && text.toLowerCase().startsWith('devices.jobs.')
+      ? text.slice('devices.jobs.'.length)
+      : text
+    ).split('.');
   let where: Expression | undefined;
   if (isWord('WHERE')) {
     position++;
@@ -166,10 +175,11 @@ export function parseTwinQuery(text: string): TwinQuery {
       position++;
       return { kind: 'call', name: upper, args: listUntil(')') };
     }
-    return { kind: 'path', path: token.text.split('.') };
+    return { kind: 'path', path: pathOf(token.text) };
   }
 
   return {
+    source,
     select,
     matches: (twin) => where === undefined || evaluate(where, twin) === true,
     project: (twin) => (select ? projection(twin, select) : twin),
