@@ -11,6 +11,8 @@ import { AlarmStore } from './fleet/alarmStore';
 import { type AlarmWebhookPayload, createAlarmWebhookSender } from './fleet/alarmWebhook';
 import { DeviceTagStore } from './fleet/deviceTagStore';
 import type { AlarmWebhook } from './fleet/fleetDeps';
+import { DeviceActivityStore } from './gateway/deviceActivityStore';
+import { createDeviceJobs, type DeviceJobs } from './gateway/deviceJobs';
 import { createDeviceMessageProxy, type DeviceMessageProxy } from './gateway/deviceMessageProxy';
 import { createDeviceRegistry, type DeviceRegistry } from './gateway/deviceRegistry';
 import { createDeviceTwins, type DeviceTwins } from './gateway/deviceTwins';
@@ -96,6 +98,10 @@ export interface Services {
     readonly feed?: EventFeedSource;
     /** Twins and direct methods through the hub's service API. */
     readonly twins?: DeviceTwins;
+    /** Jobs over many devices, through the hub's job engine. */
+    readonly jobs?: DeviceJobs;
+    /** Who did what to each device: desired changes, commands, jobs. */
+    readonly activity: DeviceActivityStore;
     /** Removes a device's rows from every table that keeps them: how many went. */
     readonly eraseDeviceData: (deviceId: string) => Promise<number>;
   };
@@ -203,15 +209,7 @@ export function createServices(config: AppConfig, options: ServiceOptions = {}):
           });
         })
       : undefined;
-  const hubAuthorization = gateway ? createHubAuthorization(gateway) : undefined;
-  const registry =
-    gateway && hubAuthorization
-      ? createDeviceRegistry({ gateway, authorization: hubAuthorization })
-      : undefined;
-  const twins =
-    gateway && hubAuthorization
-      ? createDeviceTwins({ gateway, authorization: hubAuthorization })
-      : undefined;
+  const { registry, twins, jobs } = createHubClients(gateway);
   return {
     deviceStates,
     calibrations,
@@ -256,6 +254,8 @@ export function createServices(config: AppConfig, options: ServiceOptions = {}):
     gateway: {
       ...(registry ? { registry } : {}),
       ...(twins ? { twins } : {}),
+      ...(jobs ? { jobs } : {}),
+      activity: new DeviceActivityStore(table(tableNames.deviceActivity)),
       eraseDeviceData: async (deviceId: string) => {
         const [rows] = await Promise.all([
           deviceStates.erase(deviceId),
@@ -267,6 +267,17 @@ export function createServices(config: AppConfig, options: ServiceOptions = {}):
       ...(gateway ? { proxy: createDeviceMessageProxy({ gateway }) } : {}),
       ...(feed ? { feed } : {}),
     },
+  };
+}
+
+/** The hub's service API clients, sharing one authorization; none without the gateway's settings. */
+function createHubClients(gateway: AppConfig['gateway']) {
+  if (!gateway) return {};
+  const authorization = createHubAuthorization(gateway);
+  return {
+    registry: createDeviceRegistry({ gateway, authorization }),
+    twins: createDeviceTwins({ gateway, authorization }),
+    jobs: createDeviceJobs({ gateway, authorization }),
   };
 }
 

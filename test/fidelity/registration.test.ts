@@ -110,6 +110,38 @@ const contract: Record<
       authLevel: 'anonymous',
     },
   },
+  listDeviceActivity: {
+    trigger: {
+      type: 'httpTrigger',
+      route: 'devices/{id}/activity',
+      methods: ['GET'],
+      authLevel: 'anonymous',
+    },
+  },
+  createJob: {
+    trigger: {
+      type: 'httpTrigger',
+      route: 'jobs',
+      methods: ['POST'],
+      authLevel: 'anonymous',
+    },
+  },
+  getJob: {
+    trigger: {
+      type: 'httpTrigger',
+      route: 'jobs/{jobId}',
+      methods: ['GET'],
+      authLevel: 'anonymous',
+    },
+  },
+  cancelJob: {
+    trigger: {
+      type: 'httpTrigger',
+      route: 'jobs/{jobId}/cancel',
+      methods: ['POST'],
+      authLevel: 'anonymous',
+    },
+  },
   getDeviceConnectionString: {
     trigger: {
       type: 'httpTrigger',

@@ -21,5 +21,7 @@ export interface FleetDeps {
   readonly historyRetentionDays: number;
   readonly webhook?: AlarmWebhook;
   readonly deadLetters: Pick<DeadLetterStore, 'save'>;
+  /** Copies a device's tags into its twin, for job conditions; absent without the hub. */
+  readonly mirrorTags?: (deviceId: string, tags: readonly string[]) => Promise<void>;
   readonly now?: () => number;
 }

@@ -1,12 +1,13 @@
 import { AppError } from '../host/appError';
 import type { HttpFunctionDefinition } from '../host/functionDefinition';
-import { readJsonBody, routeDeviceId } from '../host/http';
+import { queryInteger, readJsonBody, routeDeviceId } from '../host/http';
+import type { DeviceActivityStore } from './deviceActivityStore';
 import type { DeviceTwins } from './deviceTwins';
 
 /** Method names as the device SDKs accept them: letters, digits, `_ - .`, up to 128. */
-const commandNamePattern = /^[A-Za-z0-9_.-]{1,128}$/;
+export const commandNamePattern = /^[A-Za-z0-9_.-]{1,128}$/;
 
-function parseJson(text: string): unknown {
+export function parseJson(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {
@@ -15,7 +16,7 @@ function parseJson(text: string): unknown {
 }
 
 /** A whole-second setting of a command within its documented range, or its default. */
-function seconds(
+export function seconds(
   value: unknown,
   name: string,
   range: { min: number; max: number; fallback: number },
@@ -31,10 +32,13 @@ function seconds(
 
 /**
  * A device's twin and its commands, through IoT Hub: `GET /api/devices/{id}/twin` (Fleet.Read),
- * `PATCH /api/devices/{id}/twin/desired` and `POST /api/devices/{id}/commands/{name}` (Fleet.Operate).
+ * `PATCH /api/devices/{id}/twin/desired` and `POST /api/devices/{id}/commands/{name}`
+ * (Fleet.Operate), each change and command recorded with who made it, and that record as
+ * `GET /api/devices/{id}/activity` (Fleet.Read).
  */
 export function createDeviceTwinFunctions(deps: {
   readonly twins?: DeviceTwins;
+  readonly activity: Pick<DeviceActivityStore, 'record' | 'list'>;
   readonly notConfigured: () => AppError;
 }): HttpFunctionDefinition[] {
   const twins = () => {
@@ -58,7 +62,7 @@ export function createDeviceTwinFunctions(deps: {
       access: { kind: 'roles', anyOf: ['Fleet.Operate'] },
       // The hub keeps at most 32 KB of desired properties.
       maxBodyBytes: 32 * 1024,
-      handler: async (request) => {
+      handler: async (request, _context, caller) => {
         const deviceId = routeDeviceId(request);
         const patch = await readJsonBody(request);
         if (typeof patch !== 'object' || patch === null || Array.isArray(patch))
@@ -66,7 +70,10 @@ export function createDeviceTwinFunctions(deps: {
             'validation_failed',
             'send the desired patch as a JSON object; null deletes a property',
           );
-        return { jsonBody: await twins().patchDesired(deviceId, patch as Record<string, unknown>) };
+        const twin = await twins().patchDesired(deviceId, patch as Record<string, unknown>);
+        const version = (twin.properties.desired as { $version?: unknown }).$version;
+        await deps.activity.record([deviceId], caller, 'desired', { patch, version });
+        return { jsonBody: twin };
       },
     },
     {
@@ -77,7 +84,7 @@ export function createDeviceTwinFunctions(deps: {
       access: { kind: 'roles', anyOf: ['Fleet.Operate'] },
       // A direct method's payload is at most 128 KB.
       maxBodyBytes: 130 * 1024,
-      handler: async (request) => {
+      handler: async (request, _context, caller) => {
         const deviceId = routeDeviceId(request);
         const name = request.params.name ?? '';
         if (!commandNamePattern.test(name))
@@ -93,7 +100,7 @@ export function createDeviceTwinFunctions(deps: {
             'validation_failed',
             'send {"payload"?, "responseTimeoutInSeconds"?, "connectTimeoutInSeconds"?}',
           );
-        const outcome = await twins().invoke(deviceId, {
+        const command = {
           name,
           payload: body.payload,
           responseTimeoutInSeconds: seconds(
@@ -106,8 +113,37 @@ export function createDeviceTwinFunctions(deps: {
             'connectTimeoutInSeconds',
             { min: 0, max: 300, fallback: 0 },
           ),
-        });
-        return { jsonBody: outcome };
+        };
+        // Recorded however it ends: a command to a device that is offline was still asked for.
+        try {
+          const outcome = await twins().invoke(deviceId, command);
+          await deps.activity.record([deviceId], caller, 'command', {
+            name,
+            payload: command.payload ?? null,
+            status: outcome.status,
+          });
+          return { jsonBody: outcome };
+        } catch (error) {
+          if (error instanceof AppError && error.code !== 'validation_failed')
+            await deps.activity.record([deviceId], caller, 'command', {
+              name,
+              payload: command.payload ?? null,
+              error: error.code,
+            });
+          throw error;
+        }
+      },
+    },
+    {
+      kind: 'http',
+      name: 'listDeviceActivity',
+      route: 'devices/{id}/activity',
+      methods: ['GET'],
+      access: { kind: 'roles', anyOf: ['Fleet.Read'] },
+      handler: async (request) => {
+        const deviceId = routeDeviceId(request);
+        const limit = queryInteger(request, 'limit', { min: 1, max: 500, fallback: 50 });
+        return { jsonBody: await deps.activity.list(deviceId, limit) };
       },
     },
   ];

@@ -1,5 +1,7 @@
 import { AppError } from '../host/appError';
 import { deviceIdRule, isValidDeviceId } from '../host/deviceId';
+import { mirroredTagsTag } from './deviceJobs';
+import { hubRefusal } from './hubRefusal';
 import { createHubRestCall, iotHubApiVersion } from './iotHubRest';
 import type { GatewayConfig } from './settings';
 
@@ -38,30 +40,6 @@ export function createDeviceTwins(options: {
   const call = (method: string, target: string, body?: unknown, timeoutMs = 30_000) =>
     hub(method, target, { ...(body === undefined ? {} : { body }), timeoutMs });
 
-  async function refusal(response: Response, deviceId: string, what: string): Promise<AppError> {
-    const code = response.headers.get('iothub-errorcode') ?? '';
-    const text = ((await response.json().catch(() => ({}))) as { Message?: string }).Message ?? '';
-    if (code === 'DeviceNotFound' || (response.status === 404 && code !== 'DeviceNotOnline'))
-      return new AppError('not_found', `no device ${deviceId}`);
-    if (code === 'DeviceNotOnline')
-      return new AppError(
-        'device_offline',
-        `device ${deviceId} is not connected, so it cannot take ${what}`,
-      );
-    if (response.status === 504 || code === 'GatewayTimeout')
-      return new AppError('device_timeout', `device ${deviceId} did not answer ${what} in time`);
-    if (response.status === 412)
-      return new AppError('conflict', `the twin of ${deviceId} changed meanwhile; read it again`);
-    if (response.status === 429)
-      return new AppError('too_many_requests', `IoT Hub is throttling ${what}; try again later`);
-    if (response.status === 400)
-      return new AppError(
-        'validation_failed',
-        text.replace(/^ErrorCode:[^;]*;/, '') || `IoT Hub refused ${what}`,
-      );
-    return new AppError('unavailable', `IoT Hub answered ${response.status} to ${what}`);
-  }
-
   const checked = (deviceId: string) => {
     if (!isValidDeviceId(deviceId)) throw new AppError('validation_failed', deviceIdRule);
     return deviceId;
@@ -70,7 +48,7 @@ export function createDeviceTwins(options: {
   return {
     async get(deviceId: string): Promise<DeviceTwin> {
       const response = await call('GET', url(checked(deviceId)));
-      if (!response.ok) throw await refusal(response, deviceId, 'the twin read');
+      if (!response.ok) throw await hubRefusal(response, 'the twin read', deviceId);
       return (await response.json()) as DeviceTwin;
     },
 
@@ -79,8 +57,24 @@ export function createDeviceTwins(options: {
       const response = await call('PATCH', url(checked(deviceId)), {
         properties: { desired: patch },
       });
-      if (!response.ok) throw await refusal(response, deviceId, 'the desired properties');
+      if (!response.ok) throw await hubRefusal(response, 'the desired properties', deviceId);
       return (await response.json()) as DeviceTwin;
+    },
+
+    /**
+     * Mirrors fieldline's tags for a device into its twin's tags, so that a job's condition can
+     * select them; none removes the tag. A device the hub does not know has no twin to mirror to.
+     */
+    async mirrorTags(deviceId: string, tags: readonly string[]): Promise<void> {
+      const response = await call('PATCH', url(checked(deviceId)), {
+        tags: { [mirroredTagsTag]: tags.length > 0 ? tags : null },
+      });
+      if (response.status === 404) {
+        await response.body?.cancel();
+        return;
+      }
+      if (!response.ok) throw await hubRefusal(response, 'the tags', deviceId);
+      await response.body?.cancel();
     },
 
     async invoke(
@@ -104,7 +98,7 @@ export function createDeviceTwins(options: {
         // The hub answers within the two timeouts; a little more for the trip.
         (command.responseTimeoutInSeconds + command.connectTimeoutInSeconds + 5) * 1000,
       );
-      if (!response.ok) throw await refusal(response, deviceId, `the command ${command.name}`);
+      if (!response.ok) throw await hubRefusal(response, `the command ${command.name}`, deviceId);
       const answer = (await response.json()) as { status?: unknown; payload?: unknown };
       return { status: Number(answer.status), payload: answer.payload ?? null };
     },

@@ -1,5 +1,6 @@
 import type { FeatureParts, OptionalSettings } from '../host/feature';
 import type { Services } from '../services';
+import { createDeviceJobsFunctions } from './deviceJobs.function';
 import { createDeviceTwinFunctions } from './deviceTwin.function';
 import { createGatewayFunctions, gatewayUnavailable } from './gateway.function';
 import type { GatewayConfig } from './settings';
@@ -14,6 +15,13 @@ export function create(settings: OptionalSettings<GatewayConfig>, shared: Servic
       ...createGatewayFunctions({ ...shared.gateway, problems: settings.problems }),
       ...createDeviceTwinFunctions({
         ...(shared.gateway.twins ? { twins: shared.gateway.twins } : {}),
+        activity: shared.gateway.activity,
+        notConfigured: () => gatewayUnavailable(settings.problems),
+      }),
+      ...createDeviceJobsFunctions({
+        ...(shared.gateway.jobs ? { jobs: shared.gateway.jobs } : {}),
+        activity: shared.gateway.activity,
+        tags: shared.fleet.tags,
         notConfigured: () => gatewayUnavailable(settings.problems),
       }),
     ],

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { AppError } from '../host/appError';
+import { backoffDelay, sleep } from '../host/backoff';
 import type { GatewayConfig } from '../settings/config';
 import { dataPlaneVersions } from '../settings/dataPlaneVersions';
 
@@ -55,34 +56,53 @@ export function createHubAuthorization(
   };
 }
 
+/** How often a throttled call is tried in all, and the longest it waits between tries. */
+export const throttleRetry = { attempts: 3, baseMs: 200, capMs: 1_000 } as const;
+
 /**
  * One call to the hub's service REST API with the app's authorization; a hub that does not answer
- * is a 503 to the caller. The registry and the twins clients share it.
+ * is a 503 to the caller. A 429 (the hub's throttles, which refuse before acting, so a retry is
+ * safe) is tried again after a jittered backoff, or the hub's `Retry-After` when it gives one up
+ * to a second, at most `throttleRetry.attempts` times in all; the last answer is returned as it
+ * came. The registry, twins and jobs clients share it.
  */
 export function createHubRestCall(options: {
   readonly authorization: () => Promise<string>;
   readonly fetch?: typeof fetch;
+  readonly sleep?: (ms: number) => Promise<void>;
 }) {
   const request =
     options.fetch ?? ((url: string | URL | Request, init?: RequestInit) => fetch(url, init));
+  const wait = options.sleep ?? sleep;
   return async (
     method: string,
     url: string,
     extra: { body?: unknown; headers?: Record<string, string>; timeoutMs?: number } = {},
   ): Promise<Response> => {
-    try {
-      return await request(url, {
-        method,
-        headers: {
-          authorization: await options.authorization(),
-          ...(extra.body === undefined ? {} : { 'content-type': 'application/json' }),
-          ...extra.headers,
-        },
-        ...(extra.body === undefined ? {} : { body: JSON.stringify(extra.body) }),
-        ...(extra.timeoutMs ? { signal: AbortSignal.timeout(extra.timeoutMs) } : {}),
-      });
-    } catch (error) {
-      throw new AppError('unavailable', 'IoT Hub did not answer; try again', { cause: error });
+    for (let attempt = 1; ; attempt++) {
+      let response: Response;
+      try {
+        response = await request(url, {
+          method,
+          headers: {
+            authorization: await options.authorization(),
+            ...(extra.body === undefined ? {} : { 'content-type': 'application/json' }),
+            ...extra.headers,
+          },
+          ...(extra.body === undefined ? {} : { body: JSON.stringify(extra.body) }),
+          ...(extra.timeoutMs ? { signal: AbortSignal.timeout(extra.timeoutMs) } : {}),
+        });
+      } catch (error) {
+        throw new AppError('unavailable', 'IoT Hub did not answer; try again', { cause: error });
+      }
+      if (response.status !== 429 || attempt >= throttleRetry.attempts) return response;
+      await response.body?.cancel();
+      const retryAfterMs = Number(response.headers.get('retry-after')) * 1000;
+      await wait(
+        retryAfterMs > 0 && retryAfterMs <= throttleRetry.capMs
+          ? retryAfterMs
+          : backoffDelay(attempt, throttleRetry),
+      );
     }
   };
 }

@@ -113,6 +113,8 @@ export const tableNames = {
   alarmRules: 'alarmrules',
   /** Device groups: each tagged device's tags. */
   deviceTags: 'devicetags',
+  /** Who changed a device's desired properties, sent it a command or a job, and when. */
+  deviceActivity: 'deviceactivity',
 } as const;
 
 /** MongoDB collections the encounters feature uses. The app ensures their indexes at start. */
