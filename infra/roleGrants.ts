@@ -49,8 +49,8 @@ export function functionAppRoles(parts: {
     // Serverless SignalR with local auth off: the functions call its REST API with their identity,
     // both to send and to mint client tokens (:generateToken); no binding asks for a signing key.
     { role: 'signalRRestApiOwner', scope: parts.signalRId, target: 'signalr' },
-    // Device registration through the registry API (POST /api/devices).
-    { role: 'iotHubRegistryContributor', scope: parts.iotHubId, target: 'iothub' },
+    // The registry (POST /api/devices), twins, direct methods and jobs, on this hub only.
+    { role: 'iotHubDataContributor', scope: parts.iotHubId, target: 'iothub' },
     // The catalog's documents; the index definition is the deployment's (SearchService).
     { role: 'searchIndexDataContributor', scope: parts.searchId, target: 'search' },
   ];

@@ -37,6 +37,24 @@ describe('IotHub', () => {
     expect(registeredOutputs.iot).toEqual(['eventHubName', 'hostName']);
   });
 
+  it("routes the hub's twin and connection events to the built-in endpoint, except on basic tiers, which have none", async () => {
+    const routesOf = async (sku: IotHubArgs['sku']) => {
+      const { resources } = await synthesizeComponent(() => new IotHub('iot', { ...args, sku }));
+      const hub = childrenOf(resources, 'iot').find(
+        (r) => r.type === 'azure-native:iothub:IotHubResource',
+      );
+      const routing = (hub?.inputs.properties as { routing: { routes: { source: string }[] } })
+        .routing;
+      return routing.routes.map((route) => route.source);
+    };
+    expect(await routesOf('S1')).toEqual([
+      'DeviceMessages',
+      'TwinChangeEvents',
+      'DeviceConnectionStateEvents',
+    ]);
+    expect(await routesOf('B1')).toEqual(['DeviceMessages']);
+  });
+
   it('refuses what IoT Hub does not allow, naming each problem, before creating anything', async () => {
     const { error, resources } = await synthesizeComponent(
       () =>

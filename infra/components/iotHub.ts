@@ -34,6 +34,9 @@ export interface IotHubArgs {
 /** The policy the function app's Event Hubs trigger reads with: ServiceConnect, nothing else. */
 export const ingestPolicyName = 'fieldline-ingest';
 
+/** Tiers with twins, methods, jobs and their events: not the basic ones. https://learn.microsoft.com/azure/iot-hub/iot-hub-scaling */
+export const hasDeviceTwins = (sku: IotHubSku) => !sku.startsWith('B');
+
 /**
  * IoT Hub with least-privilege shared access policies (no iothubowner), TLS 1.2, module SAS off,
  * one consumer group per reader, and the built-in endpoint as the telemetry route.
@@ -57,6 +60,27 @@ export class IotHub extends pulumi.ComponentResource {
         endpointNames: ['events'],
         isEnabled: true,
       },
+      // Once any route exists, the built-in endpoint gets only what routes send it: the device
+      // messages route above, and the hub's own events for ingest (connection state, reported
+      // properties). https://learn.microsoft.com/azure/iot-hub/iot-hub-devguide-messages-d2c#non-telemetry-events
+      ...(hasDeviceTwins(args.sku)
+        ? [
+            {
+              name: 'twin-changes',
+              source: iothub.RoutingSource.TwinChangeEvents,
+              condition: 'true',
+              endpointNames: ['events'],
+              isEnabled: true,
+            },
+            {
+              name: 'connection-state',
+              source: iothub.RoutingSource.DeviceConnectionStateEvents,
+              condition: 'true',
+              endpointNames: ['events'],
+              isEnabled: true,
+            },
+          ]
+        : []),
     ];
     if (args.archive) {
       routes.push({

@@ -17,7 +17,12 @@ export const builtInRoles = {
   // The REST API's sends and `:generateToken` (negotiate): REST API Owner holds both
   // (`auth/clientToken/action`). https://learn.microsoft.com/azure/azure-signalr/signalr-howto-authorize-managed-identity
   signalRRestApiOwner: 'fd53cd77-2268-407a-8f46-7e7863d0f521',
-  iotHubRegistryContributor: '4ea46cd5-c1b2-4a8e-910b-273211f9ce47',
+  // The app's whole use of the hub's service API: the registry, twins and twin queries, direct
+  // methods and jobs. No narrower built-in role holds methods and jobs (Registry Contributor has
+  // devices only, Twin Contributor twins only), and a custom role would need the deployer to write
+  // role definitions, which would let it rewrite a role it may assign and so escape its condition
+  // (see deployRoleCondition). https://learn.microsoft.com/azure/iot-hub/authenticate-authorize-azure-ad#permissions-for-iot-hub-service-apis
+  iotHubDataContributor: '4fc6c259-987e-4a07-842e-c321cc9d413f',
   // The catalog's index: documents (data plane) and the index definition (control plane, which
   // createOrUpdateIndex needs). https://learn.microsoft.com/azure/search/search-security-rbac
   searchIndexDataContributor: '8ebe5a00-799e-43f5-93ac-243d3dce84a7',

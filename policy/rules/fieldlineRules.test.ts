@@ -167,6 +167,32 @@ const violations: Record<string, PolicyResource> = {
       properties: { eventHubEndpoints: { events: { partitionCount: 4 } } },
     },
   },
+  'iot-hub-device-messages-to-built-in-endpoint': {
+    type: 'azure-native:iothub:IotHubResource',
+    name: 'h',
+    props: {
+      properties: {
+        routing: {
+          routes: [
+            {
+              name: 'twin-changes',
+              source: 'TwinChangeEvents',
+              condition: 'true',
+              endpointNames: ['events'],
+              isEnabled: true,
+            },
+            {
+              name: 'archive',
+              source: 'DeviceMessages',
+              condition: 'true',
+              endpointNames: ['archive'],
+              isEnabled: true,
+            },
+          ],
+        },
+      },
+    },
+  },
   'signalr-units': {
     type: 'azure-native:signalrservice:SignalR',
     name: 'r',

@@ -145,6 +145,32 @@ export const platformRules: readonly PolicyRule[] = [
     },
   },
   {
+    name: 'iot-hub-device-messages-to-built-in-endpoint',
+    description:
+      'An IoT hub with routes keeps an enabled route of every device message (source DeviceMessages, condition true) to the built-in endpoint "events": once any route exists, device messages reach it only through a route of their own, and ingest reads them there.',
+    source:
+      'https://learn.microsoft.com/azure/iot-hub/iot-hub-devguide-messages-d2c#built-in-endpoint-as-a-routing-endpoint',
+    category: 'platform',
+    resourceTypes: ['azure-native:iothub:IotHubResource'],
+    check: (r) => {
+      const routes = (prop(r, 'properties.routing.routes') ?? []) as Record<string, unknown>[];
+      if (routes.length === 0) return [];
+      const kept = routes.some(
+        (route) =>
+          route.source === 'DeviceMessages' &&
+          route.isEnabled !== false &&
+          (route.condition ?? 'true') === 'true' &&
+          Array.isArray(route.endpointNames) &&
+          route.endpointNames.includes('events'),
+      );
+      return kept
+        ? []
+        : [
+            'no enabled route sends every device message (DeviceMessages, condition true) to "events": add one, or telemetry stops reaching ingest',
+          ];
+    },
+  },
+  {
     name: 'signalr-units',
     description: `SignalR Free has one unit; Standard and Premium take ${signalRUnitCounts('Standard_S1').join(', ')}.`,
     source: 'https://learn.microsoft.com/azure/azure-signalr/signalr-howto-scale-signalr',

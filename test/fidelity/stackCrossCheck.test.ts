@@ -182,8 +182,8 @@ describe.each(stacks)('the bundle against the $stack stack', ({ stack, file }) =
         scope: id('azure-native:applicationinsights:Component'),
       },
       {
-        why: 'device registration (registerDevice) with the identity: IOTHUB_HOSTNAME without IOTHUB_REGISTRY_CONNECTION',
-        role: 'iotHubRegistryContributor',
+        why: 'device registration, twins, commands and jobs with the identity: IOTHUB_HOSTNAME without IOTHUB_REGISTRY_CONNECTION',
+        role: 'iotHubDataContributor',
         scope: id('azure-native:iothub:IotHubResource'),
       },
       {

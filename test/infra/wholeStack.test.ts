@@ -54,6 +54,7 @@ describe.each(stacks)('the $stack stack', ({ stack, file }) => {
       'alarmrules',
       'calibration',
       'deadletters',
+      'deviceactivity',
       'devicestate',
       'devicetags',
       'productminutes',
@@ -97,10 +98,21 @@ describe.each(stacks)('the $stack stack', ({ stack, file }) => {
         (g) => g.inputs.name,
       ),
     ).toEqual(['ingest', 'analytics', 'feed']);
-    const routes = (input(hub, 'properties.routing.routes') as { name: string }[]).map(
-      (r) => r.name,
-    );
-    expect(routes).toEqual(prod ? ['telemetry', 'archive'] : ['telemetry']);
+    // Device messages, and the hub's twin change and connection events, reach the built-in
+    // endpoint each by a route of its own; the archive takes device messages too in prod.
+    const routes = (
+      input(hub, 'properties.routing.routes') as {
+        name: string;
+        source: string;
+        endpointNames: string[];
+      }[]
+    ).map((r) => `${r.name}:${r.source}->${r.endpointNames.join(',')}`);
+    expect(routes).toEqual([
+      'telemetry:DeviceMessages->events',
+      'twin-changes:TwinChangeEvents->events',
+      'connection-state:DeviceConnectionStateEvents->events',
+      ...(prod ? ['archive:DeviceMessages->archive'] : []),
+    ]);
   });
 
   it('SignalR, Cosmos and monitoring follow the stage', () => {

@@ -60,7 +60,7 @@ export const settingNames = {
   iotHubEndpoint: 'IOTHUB_ENDPOINT',
   /**
    * Registry access for device registration: a connection string for a policy with registry rights
-   * (a Key Vault reference). Absent in Azure, where the app's identity holds IoT Hub Registry Contributor.
+   * (a Key Vault reference). Absent in Azure, where the app's identity holds IoT Hub Data Contributor.
    */
   iotHubRegistryConnection: 'IOTHUB_REGISTRY_CONNECTION',
   /** How often product reference data is revalidated (by ETag), in seconds. */
