@@ -11,6 +11,10 @@ export interface LocalDeviceTls {
 export interface OpenDeviceClient {
   sendEvent(body: string, properties: Record<string, string>): Promise<void>;
   close(): Promise<void>;
+  /** The SDK's client, for its twin and direct methods (MQTT only: the HTTP transport has neither). */
+  readonly sdk: import('azure-iot-device').Client;
+  /** Opens the client again, after the device dropped its connection (a reboot). */
+  reopen(): Promise<void>;
 }
 
 /**
@@ -44,6 +48,10 @@ export async function openDeviceClient(
     },
     async close() {
       await client.close();
+    },
+    sdk: client,
+    async reopen() {
+      await client.open();
     },
   };
 }

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { sasToken } from '../functions/src/hosting';
 import { parseIotHubConnectionString } from '../tools/iotHubConnectionString';
 import type { LocalEndpoints } from '../tools/localEndpoints';
-import { type LocalDeviceTls, openDeviceClient } from './deviceClient';
+import type { LocalDeviceTls } from './deviceClient';
 import { nextMessage } from './deviceMessages';
+import { connectDevices } from './simulatedDevices';
 
 export interface SimulationOptions {
   /** An IoT Hub connection string for a policy with RegistryWrite (local or Azure). */
@@ -42,6 +42,12 @@ export interface SimulationOptions {
    * local CA. Absent for a deployed hub.
    */
   readonly localHub?: LocalHubAddresses;
+  /**
+   * SDK devices over MQTT also act on their twin and methods (see deviceBehaviour): they report
+   * firmware and battery, follow a desired sampleIntervalSeconds, and answer reboot and
+   * getDiagnostics. On unless false.
+   */
+  readonly twins?: boolean;
   /** Called once per message with its fate, for latency measurements. */
   readonly onMessage?: (message: {
     index: number;
@@ -75,7 +81,6 @@ export interface SimulationSummary extends SimulationProgress {
   readonly errors: readonly string[];
 }
 
-const apiVersion = '2021-04-12';
 const maxInFlight = 64;
 
 export type DeviceTransport = 'rest' | 'mqtt' | 'https';
@@ -99,43 +104,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     { length: options.devices },
     (_, i) => `${prefix}-${String(i + 1).padStart(3, '0')}`,
   );
-  const expiresAt = () => Math.floor(Date.now() / 1000) + 3600;
-  const serviceToken = sasToken({
-    resourceUri: hub.hostName,
-    key: hub.sharedAccessKey,
-    ...(hub.sharedAccessKeyName ? { policyName: hub.sharedAccessKeyName } : {}),
-    expiresAt: expiresAt(),
-  });
-
-  const devices = await mapLimit(ids, 16, async (deviceId) => {
-    const url = `${base}/devices/${encodeURIComponent(deviceId)}?api-version=${apiVersion}`;
-    const headers = { authorization: serviceToken, 'content-type': 'application/json' };
-    let response = await fetch(url, { method: 'PUT', headers, body: JSON.stringify({ deviceId }) });
-    if (response.status === 409) response = await fetch(url, { headers });
-    if (!response.ok)
-      throw new Error(
-        `registering ${deviceId} failed: ${response.status} ${await response.text()}`,
-      );
-    const identity = (await response.json()) as {
-      authentication: { symmetricKey: { primaryKey: string } };
-    };
-    const key = identity.authentication.symmetricKey.primaryKey;
-    const token = sasToken({
-      resourceUri: `${hub.hostName}/devices/${deviceId}`,
-      key,
-      expiresAt: expiresAt(),
-    });
-    return {
-      deviceId,
-      token,
-      send: await deviceSender(options, hub.hostName, base, deviceId, key, token, tls),
-      state: {
-        temperature: 18 + random() * 6,
-        humidity: 40 + random() * 20,
-        pressure: 1000 + random() * 25,
-      },
-    };
-  });
+  const devices = await connectDevices(ids, options, { hub, base, tls, random });
 
   const perDevice = new Map(ids.map((id) => [id, { good: 0, bad: 0, events: 0, poison: 0 }]));
   const errors: string[] = [];
@@ -159,8 +128,20 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     sent >= limit ||
     (options.durationSeconds !== undefined && elapsed() >= options.durationSeconds);
 
-  const sendOne = async (index: number) => {
-    const device = devices[index % devices.length] as (typeof devices)[number];
+  // Devices take turns; one whose twin says it is not due (rebooting, or its desired interval has
+  // not passed) is passed over for this turn.
+  let turn = 0;
+  const sendOne = (index: number): Promise<void> | undefined => {
+    for (let tries = 0; tries < devices.length; tries++) {
+      const device = devices[turn++ % devices.length] as (typeof devices)[number];
+      const now = Date.now();
+      if (device.send.behaviour && !device.send.behaviour.due(now)) continue;
+      device.send.behaviour?.sent(now);
+      return sendFrom(device, index);
+    }
+    return undefined;
+  };
+  const sendFrom = async (device: (typeof devices)[number], index: number) => {
     const { body, kind, reading } = nextMessage(index, device, options, random);
     const poison = kind === 'poison';
     const productEvent = poison || kind === 'event';
@@ -214,6 +195,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     const due = Math.min(limit, Math.floor(elapsed() * totalRate) + 1);
     while (sent < due && inFlight < maxInFlight && !done()) {
       const sending = sendOne(sent);
+      if (!sending) break;
       pending.add(sending);
       sending.finally(() => pending.delete(sending));
     }
@@ -229,86 +211,6 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   return summary;
 }
 
-type DeviceSend = ((
-  body: string,
-  properties: Record<string, string>,
-) => Promise<{ ok: true } | { ok: false; error: string }>) & { close(): Promise<void> };
-
-/** One device's way of sending, by transport; an SDK device is connected before the clock starts. */
-async function deviceSender(
-  options: SimulationOptions,
-  hostName: string,
-  base: string,
-  deviceId: string,
-  key: string,
-  token: string,
-  tls: LocalDeviceTls | undefined,
-): Promise<DeviceSend> {
-  const transport = options.transport ?? 'rest';
-  if (transport === 'rest') {
-    const send = async (body: string, properties: Record<string, string>) => {
-      const response = await fetch(
-        `${base}/devices/${encodeURIComponent(deviceId)}/messages/events?api-version=${apiVersion}`,
-        {
-          method: 'POST',
-          headers: {
-            authorization: token,
-            'content-type': 'application/json',
-            ...Object.fromEntries(
-              Object.entries(properties).map(([name, value]) => [`iothub-app-${name}`, value]),
-            ),
-          },
-          body,
-        },
-      );
-      return response.status === 204
-        ? ({ ok: true } as const)
-        : ({
-            ok: false,
-            error: `${response.status} ${(await response.text()).slice(0, 160)}`,
-          } as const);
-    };
-    return Object.assign(send, { close: async () => undefined });
-  }
-  const local = options.localHub;
-  const client = await openDeviceClient(
-    transport,
-    `HostName=${hostName};DeviceId=${deviceId};SharedAccessKey=${key}${local ? `;GatewayHostName=${local.mqtt.gatewayHostName}` : ''}`,
-    local && tls,
-  );
-  const send = async (body: string, properties: Record<string, string>) => {
-    try {
-      await client.sendEvent(body, properties);
-      return { ok: true } as const;
-    } catch (error) {
-      return { ok: false, error: error instanceof Error ? error.message : String(error) } as const;
-    }
-  };
-  return Object.assign(send, {
-    close: async () => {
-      await client.close().catch(() => undefined);
-    },
-  });
-}
-
 function note(errors: string[], error: string) {
   if (errors.length < 5 && !errors.includes(error)) errors.push(error);
-}
-
-export async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  map: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const index = next++;
-        results[index] = await map(items[index] as T);
-      }
-    }),
-  );
-  return results;
 }

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { mapLimit } from './deviceSimulator';
+import { mapLimit } from './simulatedDevices';
 
 export interface UserSimulationOptions {
   /** The function app's API, e.g. http://127.0.0.1:7071/api. */
