@@ -1,9 +1,13 @@
 import type {
   Alarm,
   AlarmRule,
+  CommandOutcome,
+  DeviceActivity,
   DeviceState,
+  DeviceTwin,
   HistoryBucket,
   HistoryInterval,
+  JobView,
   Rejection,
 } from './telemetryTypes';
 
@@ -28,6 +32,16 @@ export function createApi(
     });
     if (!response.ok) throw new Error(await errorMessage(response));
   };
+  /** A write whose answer the caller reads; refused as `send` is. */
+  const exchange = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const response = await call(path, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body ?? {}),
+    });
+    if (!response.ok) throw new Error(await errorMessage(response));
+    return (await response.json()) as T;
+  };
   const get = async <T>(path: string): Promise<T> => {
     const response = await call(path);
     if (!response.ok) throw new Error(`GET ${path} answered ${response.status}`);
@@ -42,6 +56,23 @@ export function createApi(
     /** Needs Fleet.Operate; the answer's error message says what was wrong. */
     putCalibration: (id: string, calibration: unknown) =>
       send('PUT', `/devices/${encodeURIComponent(id)}/calibration`, calibration),
+    twin: (id: string) => get<DeviceTwin>(`/devices/${encodeURIComponent(id)}/twin`),
+    /** Needs Fleet.Operate: the twin after the change. */
+    patchDesired: (id: string, patch: unknown) =>
+      exchange<DeviceTwin>('PATCH', `/devices/${encodeURIComponent(id)}/twin/desired`, patch),
+    /** Needs Fleet.Operate: the device's answer, or the API's reason it has none. */
+    runCommand: (id: string, name: string, payload: unknown) =>
+      exchange<CommandOutcome>(
+        'POST',
+        `/devices/${encodeURIComponent(id)}/commands/${encodeURIComponent(name)}`,
+        { payload },
+      ),
+    activity: (id: string) =>
+      get<DeviceActivity[]>(`/devices/${encodeURIComponent(id)}/activity?limit=20`),
+    createJob: (spec: unknown) => exchange<{ jobId: string }>('POST', '/jobs', spec),
+    job: (jobId: string) => get<JobView>(`/jobs/${encodeURIComponent(jobId)}`),
+    cancelJob: (jobId: string) =>
+      exchange<JobView>('POST', `/jobs/${encodeURIComponent(jobId)}/cancel`),
     alarms: (state: 'active' | 'all') => get<Alarm[]>(`/alarms?state=${state}&limit=200`),
     acknowledgeAlarm: (alarmId: string) =>
       send('POST', `/alarms/${encodeURIComponent(alarmId)}/ack`),

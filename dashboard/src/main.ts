@@ -8,6 +8,7 @@ import { createAlertsPanel } from './view/alertsPanel';
 import { showConnection } from './view/connectionBadge';
 import { createDetailView } from './view/detailView';
 import { createDeviceList } from './view/deviceList';
+import { createJobsPanel } from './view/jobsPanel';
 import { bindListControls, showTagOptions } from './view/listControls';
 import { startOptionalPanels } from './view/optionalPanels';
 import { createRuleEditor } from './view/ruleEditor';
@@ -54,6 +55,7 @@ async function main(): Promise<void> {
   const canOperate = session.roles.has('Fleet.Operate');
   const alarms = createAlarmsPanel({ root: element('panel-alarms'), api, canOperate });
   const rules = createRuleEditor({ root: element('panel-rules'), api, canOperate });
+  createJobsPanel({ root: element('panel-jobs'), api, canOperate });
   const alerts = createAlertsPanel({
     list: element('alert-list'),
     empty: element('alerts-empty'),

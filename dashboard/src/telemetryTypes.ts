@@ -9,5 +9,12 @@ export type {
   HistoryBucket,
   HistoryInterval,
 } from '../../functions/src/fleet/contract';
+export type {
+  CommandOutcome,
+  DeviceActivity,
+  DeviceTwin,
+  JobSpec,
+  JobView,
+} from '../../functions/src/gateway/contract';
 export type { HistoryPoint, Rejection } from '../../functions/src/telemetry/contract';
 export { type MeasurementName, measurementNames } from '../../functions/src/telemetry/contract';

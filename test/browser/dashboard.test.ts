@@ -18,6 +18,7 @@ describe.skipIf(!chromiumAvailable)('the dashboard in Chromium', () => {
   let page: Page;
   const simulation = new AbortController();
   let simulating: Promise<unknown>;
+  let sdkSimulating: Promise<unknown> | undefined;
   let sendAsProbe: (body: string) => Promise<Response>;
   const hostLog: string[] = [];
   // Eventual conditions get room on a loaded CI machine; this bounds waiting, it measures nothing.
@@ -77,6 +78,7 @@ describe.skipIf(!chromiumAvailable)('the dashboard in Chromium', () => {
   afterAll(async () => {
     simulation.abort();
     await simulating;
+    await sdkSimulating;
     await browser?.close();
     await stack?.stop();
   });
@@ -178,7 +180,7 @@ describe.skipIf(!chromiumAvailable)('the dashboard in Chromium', () => {
     await page.keyboard.press('Enter');
     await expect.poll(() => page.locator('#detail').getAttribute('open')).not.toBeNull();
     await page.keyboard.press('Escape');
-  });
+  }, 90_000);
 
   /** The API as an operator's tool calls it (Fleet.Operate), for what the test sets up. */
   const asOperator = async (method: string, path: string, body?: unknown) => {
@@ -313,7 +315,7 @@ describe.skipIf(!chromiumAvailable)('the dashboard in Chromium', () => {
     expect(lines[0]).toMatch(/^bucket_start,temperature_count,temperature_min,/);
     expect(lines.length).toBeGreaterThan(1);
     await page.keyboard.press('Escape');
-  });
+  }, 90_000);
 
   it('shows recent rejections in a page opened after they happened', async () => {
     const late = await signedInPage('operator');
@@ -374,6 +376,83 @@ describe.skipIf(!chromiumAvailable)('the dashboard in Chromium', () => {
     }
   });
 
+  it("shows an SDK device's connection and reported properties, sets its desired properties, runs a command, and lists the activity", async () => {
+    // Two devices on the SDK over MQTT, which act on their twins (see simulator/deviceBehaviour).
+    sdkSimulating = runSimulation({
+      connectionString: stack.endpoints.iotHub.connectionString,
+      localHub: stack.endpoints.iotHub,
+      transport: 'mqtt',
+      devices: 2,
+      rate: 1,
+      devicePrefix: 'sdk-sim',
+      signal: simulation.signal,
+    });
+    await expect.poll(() => row('sdk-sim-001').count(), eventually).toBe(1);
+    await row('sdk-sim-001').click();
+    const panel = page.locator('#detail[open] #detail-device');
+    await expect
+      .poll(() => panel.locator('.device-connection').textContent(), eventually)
+      .toMatch(/^connected since/);
+    await expect
+      .poll(() => panel.locator('.reported tr', { hasText: 'firmware' }).textContent(), eventually)
+      .toContain('"1.4.2"');
+    await panel.locator('.desired-form textarea').fill('{"sampleIntervalSeconds": 30}');
+    await panel.getByRole('button', { name: 'Send desired' }).click();
+    await expect
+      .poll(() => panel.locator('.desired-result').textContent(), eventually)
+      .toMatch(/^Sent: desired version \d+/);
+    // The device follows it and reports it back, live.
+    await expect
+      .poll(
+        () => panel.locator('.reported tr', { hasText: 'sampleIntervalSeconds' }).textContent(),
+        eventually,
+      )
+      .toContain('30');
+    await panel.locator('.command-form input[name="command"]').fill('getDiagnostics');
+    await panel.getByRole('button', { name: 'Run command' }).click();
+    await expect
+      .poll(() => panel.locator('.command-answer').textContent(), eventually)
+      .toMatch(/^status 200\n[\s\S]*"firmware": "1.4.2"/);
+    await expect
+      .poll(() => panel.locator('.activity li').allTextContents(), eventually)
+      .toEqual([
+        expect.stringContaining('operator@fieldline.local ran getDiagnostics: status 200'),
+        expect.stringContaining(
+          'operator@fieldline.local set desired {"sampleIntervalSeconds":30}',
+        ),
+      ]);
+    if (screenshotDir)
+      await page
+        .locator('#detail')
+        .screenshot({ path: path.join(screenshotDir, 'dashboard-device.png') });
+    await page.keyboard.press('Escape');
+  }, 90_000);
+
+  it('starts a job for a tag in the jobs panel and shows its progress to the end', async () => {
+    const operator = await clientToken(stack.endpoints.identity, 'Fleet.Operate');
+    for (const deviceId of ['sdk-sim-001', 'sdk-sim-002']) {
+      const tagged = await fetch(`${stack.endpoints.apiBaseUrl}/devices/${deviceId}/tags`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ tags: ['lab'] }),
+      });
+      expect(tagged.status).toBe(200);
+    }
+    const jobs = page.locator('#panel-jobs');
+    expect(await jobs.isVisible()).toBe(true);
+    await jobs.locator('input[name="tag"]').fill('lab');
+    await jobs.locator('textarea[name="body"]').fill('{"sampleIntervalSeconds": 20}');
+    await jobs.getByRole('button', { name: 'Start job' }).click();
+    await expect
+      .poll(() => jobs.locator('output').textContent(), eventually)
+      .toMatch(/^Started fl-/);
+    await expect
+      .poll(() => jobs.locator('.jobs li .job-status').first().textContent(), eventually)
+      .toBe(' desired on lab: completed, 2 of 2 done, 0 failed, 0 pending');
+    if (screenshotDir)
+      await jobs.screenshot({ path: path.join(screenshotDir, 'dashboard-jobs.png') });
+  });
+
   it('shows a viewer the data but no calibration control', async () => {
     const viewer = await signedInPage('viewer');
     try {
@@ -386,6 +465,14 @@ describe.skipIf(!chromiumAvailable)('the dashboard in Chromium', () => {
         .poll(() => viewer.locator('#detail[open] #detail-title').textContent())
         .toBe('browser-probe');
       expect(await viewer.locator('#calibration').count()).toBe(0);
+      // The device's state to read, no desired editor, no commands, no jobs.
+      await expect
+        .poll(() => viewer.locator('#detail-device .device-connection').textContent())
+        .not.toBe('');
+      expect(await viewer.locator('#detail-device .desired-form').count()).toBe(0);
+      expect(await viewer.locator('#detail-device .command-form').count()).toBe(0);
+      expect(await viewer.locator('#panel-jobs form').count()).toBe(0);
+      expect(await viewer.locator('#panel-jobs').isVisible()).toBe(false);
       // Alarms and rules to read, nothing to acknowledge or edit.
       expect(await viewer.locator('#rule-form').count()).toBe(0);
       expect(await viewer.locator('#alarm-list button').count()).toBe(0);

@@ -4,6 +4,7 @@ import type { DeviceStore } from '../deviceStore';
 import { formatAge, formatCount, formatMeasurement } from '../format';
 import { type MeasurementName, measurementNames, type Rejection } from '../telemetryTypes';
 import { renderRejection } from './alertsPanel';
+import { createDevicePanel } from './devicePanel';
 import { createHistoryChart } from './historyChart';
 
 const charted: readonly { name: MeasurementName; label: string; color: string }[] = [
@@ -27,6 +28,11 @@ export function createDetailView(options: {
     (calibrationBody) =>
       deviceId ? api.putCalibration(deviceId, calibrationBody) : Promise.resolve(),
   );
+  const devicePanel = createDevicePanel({
+    root: dialog.querySelector('#detail-device') as HTMLElement,
+    api,
+    canOperate: options.canOperate,
+  });
   const title = dialog.querySelector('#detail-title') as HTMLElement;
   const values = dialog.querySelector('#detail-values') as HTMLElement;
   const chartsRoot = dialog.querySelector('#detail-charts') as HTMLElement;
@@ -79,6 +85,7 @@ export function createDetailView(options: {
       chartsRoot.replaceChildren();
       rejectionList.replaceChildren();
       calibration.reset();
+      devicePanel.open(id, store.get(id));
       if (!dialog.open) dialog.showModal();
       const width = Math.max(280, chartsRoot.clientWidth || 880);
       charts = charted.map(({ name, label, color }) => {
@@ -129,6 +136,7 @@ export function createDetailView(options: {
     update(changed?: Set<string>) {
       if (!deviceId || (changed && !changed.has(deviceId))) return;
       renderValues();
+      devicePanel.update(store.get(deviceId));
       for (const { name, plot } of charts) plot.setData(series(name));
     },
     addRejections(rejections: readonly Rejection[]) {

@@ -1,19 +1,20 @@
-import type { Api, DeviceActivity } from '../api';
+import type { Api } from '../api';
 import { formatAge } from '../format';
-import type { DeviceState } from '../telemetryTypes';
+import type { DeviceActivity, DeviceState } from '../telemetryTypes';
 
 /** Commands the simulated and sample devices answer; any other name may be typed. */
 const knownCommands = ['getDiagnostics', 'reboot'];
 
-const make = <K extends keyof HTMLElementTagNameMap>(
+function make<K extends keyof HTMLElementTagNameMap>(
   tag: K,
-  props: Partial<HTMLElementTagNameMap[K]> = {},
+  props: Record<string, unknown> = {},
   ...children: (Node | string)[]
-) => {
-  const node = Object.assign(document.createElement(tag), props);
+): HTMLElementTagNameMap[K] {
+  const node: HTMLElementTagNameMap[K] = document.createElement(tag);
+  Object.assign(node, props);
   node.append(...children);
   return node;
-};
+}
 
 /**
  * The device's side of the detail dialog: its connection, its reported properties with when each
@@ -45,7 +46,11 @@ export function createDevicePanel(options: {
     make('button', { type: 'submit' }, 'Send desired'),
     desiredResult,
   );
-  const commandName = make('input', { name: 'command', value: 'getDiagnostics', ariaLabel: 'Command name' });
+  const commandName = make('input', {
+    name: 'command',
+    value: 'getDiagnostics',
+    ariaLabel: 'Command name',
+  });
   commandName.setAttribute('list', 'known-commands');
   const commandPayload = make('textarea', {
     name: 'payload',
@@ -59,7 +64,11 @@ export function createDevicePanel(options: {
     'form',
     { className: 'command-form' },
     make('h4', {}, 'Command'),
-    make('datalist', { id: 'known-commands' }, ...knownCommands.map((name) => make('option', { value: name }))),
+    make(
+      'datalist',
+      { id: 'known-commands' },
+      ...knownCommands.map((name) => make('option', { value: name })),
+    ),
     commandName,
     commandPayload,
     make('button', { type: 'submit' }, 'Run command'),
@@ -118,7 +127,9 @@ export function createDevicePanel(options: {
     if (!id) return;
     commandAnswer.textContent = 'waiting for the device…';
     Promise.resolve()
-      .then(() => api.runCommand(id, commandName.value, readJson(commandPayload.value, 'The payload')))
+      .then(() =>
+        api.runCommand(id, commandName.value, readJson(commandPayload.value, 'The payload')),
+      )
       .then(
         (answer) => {
           commandAnswer.textContent = `status ${answer.status}\n${JSON.stringify(answer.payload, null, 2)}`;

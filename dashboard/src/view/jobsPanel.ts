@@ -1,4 +1,5 @@
-import type { Api, JobView } from '../api';
+import type { Api } from '../api';
+import type { JobView } from '../telemetryTypes';
 
 /** How often a running job's progress is read (the API caches it for two seconds). */
 const pollMs = 2_000;
@@ -26,7 +27,9 @@ export function createJobsPanel(options: {
   const body = form.elements.namedItem('body') as HTMLTextAreaElement;
   kind.addEventListener('change', () => {
     body.value =
-      kind.value === 'command' ? '{"name": "getDiagnostics", "payload": {}}' : '{"sampleIntervalSeconds": 30}';
+      kind.value === 'command'
+        ? '{"name": "getDiagnostics", "payload": {}}'
+        : '{"sampleIntervalSeconds": 30}';
   });
 
   form.addEventListener('submit', (event) => {
@@ -68,7 +71,8 @@ export function createJobsPanel(options: {
         return;
       }
       render(job, item, tag);
-      if (job.status === 'completed' || job.status === 'failed' || job.status === 'cancelled') return;
+      if (job.status === 'completed' || job.status === 'failed' || job.status === 'cancelled')
+        return;
       await new Promise((resolve) => setTimeout(resolve, pollMs));
     }
   }
@@ -83,7 +87,10 @@ export function createJobsPanel(options: {
     text.className = 'job-status';
     text.dataset.status = job.status;
     text.textContent = ` ${job.type} on ${tag}: ${job.status}, ${succeeded} of ${total} done, ${failed} failed, ${pending} pending`;
-    const cancel = Object.assign(document.createElement('button'), { type: 'button', textContent: 'Cancel' });
+    const cancel = Object.assign(document.createElement('button'), {
+      type: 'button',
+      textContent: 'Cancel',
+    });
     cancel.hidden = job.status !== 'queued' && job.status !== 'running';
     cancel.addEventListener('click', () => {
       void api.cancelJob(job.jobId).then((cancelled) => render(cancelled, item, tag));
@@ -92,7 +99,9 @@ export function createJobsPanel(options: {
     failures.className = 'job-failures';
     for (const failure of job.failures)
       failures.append(
-        Object.assign(document.createElement('li'), { textContent: `${failure.deviceId}: ${failure.code}` }),
+        Object.assign(document.createElement('li'), {
+          textContent: `${failure.deviceId}: ${failure.code}`,
+        }),
       );
     item.replaceChildren(progress, text, cancel, failures);
   }
