@@ -30,50 +30,15 @@ export function createDevicePanel(options: {
   const connection = make('p', { className: 'device-connection', role: 'status' });
   const reported = make('table', { className: 'reported' });
   const activity = make('ol', { className: 'activity' });
-  const desiredText = make('textarea', {
-    name: 'desired',
-    rows: 4,
-    spellcheck: false,
-    ariaLabel: 'Desired properties patch (JSON)',
-  });
-  const desiredResult = make('output', { className: 'desired-result' });
-  const desiredForm = make(
-    'form',
-    { className: 'desired-form' },
-    make('h4', {}, 'Desired properties'),
-    make('p', { className: 'muted' }, 'A JSON patch: keys merge, null deletes.'),
+  const {
     desiredText,
-    make('button', { type: 'submit' }, 'Send desired'),
     desiredResult,
-  );
-  const commandName = make('input', {
-    name: 'command',
-    value: 'getDiagnostics',
-    ariaLabel: 'Command name',
-  });
-  commandName.setAttribute('list', 'known-commands');
-  const commandPayload = make('textarea', {
-    name: 'payload',
-    rows: 2,
-    spellcheck: false,
-    value: '{}',
-    ariaLabel: 'Command payload (JSON)',
-  });
-  const commandAnswer = make('pre', { className: 'command-answer' });
-  const commandForm = make(
-    'form',
-    { className: 'command-form' },
-    make('h4', {}, 'Command'),
-    make(
-      'datalist',
-      { id: 'known-commands' },
-      ...knownCommands.map((name) => make('option', { value: name })),
-    ),
+    desiredForm,
     commandName,
     commandPayload,
-    make('button', { type: 'submit' }, 'Run command'),
     commandAnswer,
-  );
+    commandForm,
+  } = buildForms();
   root.replaceChildren(
     make('h3', {}, 'Device'),
     connection,
@@ -184,6 +149,63 @@ export function createDevicePanel(options: {
       if (Object.keys(properties).length === 0)
         reported.append(make('tr', {}, make('td', { className: 'muted' }, 'None reported.')));
     },
+  };
+}
+
+/** The operators' two forms: a desired-properties patch, and a command with its payload. */
+function buildForms() {
+  const desiredText = make('textarea', {
+    name: 'desired',
+    rows: 4,
+    spellcheck: false,
+    ariaLabel: 'Desired properties patch (JSON)',
+  });
+  const desiredResult = make('output', { className: 'desired-result' });
+  const desiredForm = make(
+    'form',
+    { className: 'desired-form' },
+    make('h4', {}, 'Desired properties'),
+    make('p', { className: 'muted' }, 'A JSON patch: keys merge, null deletes.'),
+    desiredText,
+    make('button', { type: 'submit' }, 'Send desired'),
+    desiredResult,
+  );
+  const commandName = make('input', {
+    name: 'command',
+    value: 'getDiagnostics',
+    ariaLabel: 'Command name',
+  });
+  commandName.setAttribute('list', 'known-commands');
+  const commandPayload = make('textarea', {
+    name: 'payload',
+    rows: 2,
+    spellcheck: false,
+    value: '{}',
+    ariaLabel: 'Command payload (JSON)',
+  });
+  const commandAnswer = make('pre', { className: 'command-answer' });
+  const commandForm = make(
+    'form',
+    { className: 'command-form' },
+    make('h4', {}, 'Command'),
+    make(
+      'datalist',
+      { id: 'known-commands' },
+      ...knownCommands.map((name) => make('option', { value: name })),
+    ),
+    commandName,
+    commandPayload,
+    make('button', { type: 'submit' }, 'Run command'),
+    commandAnswer,
+  );
+  return {
+    desiredText,
+    desiredResult,
+    desiredForm,
+    commandName,
+    commandPayload,
+    commandAnswer,
+    commandForm,
   };
 }
 
