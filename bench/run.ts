@@ -6,6 +6,7 @@ import type { Benchmark, BenchmarkFigures } from './benchmark';
 import { coldstartBenchmark } from './coldstartBenchmark';
 import { costBenchmark } from './costModel';
 import { dashboardBenchmark } from './dashboardBenchmark';
+import { devicesBenchmark } from './devicesBenchmark';
 import { e2eBenchmark } from './e2eBenchmark';
 import { encountersBenchmark } from './encountersBenchmark';
 import { historyBenchmark } from './historyBenchmark';
@@ -23,6 +24,7 @@ const benchmarks: readonly Benchmark[] = [
   historyBenchmark,
   roomsBenchmark,
   searchBenchmark,
+  devicesBenchmark,
 ];
 
 const usage = `npm run bench -- [--quick] [--rtt <ms>] [--only ${benchmarks.map((b) => b.name).join(',')}]`;

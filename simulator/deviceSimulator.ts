@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseIotHubConnectionString } from '../tools/iotHubConnectionString';
 import type { LocalEndpoints } from '../tools/localEndpoints';
-import type { LocalDeviceTls } from './deviceClient';
+import type { LocalDeviceTls, OpenDeviceClient } from './deviceClient';
 import { nextMessage } from './deviceMessages';
 import { connectDevices } from './simulatedDevices';
 
@@ -48,6 +48,8 @@ export interface SimulationOptions {
    * getDiagnostics. On unless false.
    */
   readonly twins?: boolean;
+  /** Called once per SDK device when it is connected, for benchmarks that drive devices themselves. */
+  readonly onConnected?: (deviceId: string, client: OpenDeviceClient) => void;
   /** Called once per message with its fate, for latency measurements. */
   readonly onMessage?: (message: {
     index: number;

@@ -111,6 +111,7 @@ async function deviceSender(
     `HostName=${hostName};DeviceId=${deviceId};SharedAccessKey=${key}${local ? `;GatewayHostName=${local.mqtt.gatewayHostName}` : ''}`,
     local && tls,
   );
+  options.onConnected?.(deviceId, client);
   const send = async (body: string, properties: Record<string, string>) => {
     try {
       await client.sendEvent(body, properties);
