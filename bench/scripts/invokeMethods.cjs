@@ -1,10 +1,11 @@
 // azure-iothub's Client.invokeDeviceMethod straight to a hub, one call at a time, timed here.
-// Run with IOTHUB_CONNECTION_STRING and NODE_EXTRA_CA_CERTS; args: method name, then device ids.
+// Run with IOTHUB_CONNECTION_STRING and NODE_EXTRA_CA_CERTS; args: method name, milliseconds
+// between calls' starts, then device ids.
 // Prints {"latenciesMs": [...], "failed": n}.
 const { Client } = require('azure-iothub');
 
 async function main() {
-  const [methodName, ...deviceIds] = process.argv.slice(2);
+  const [methodName, pace, ...deviceIds] = process.argv.slice(2);
   const client = Client.fromConnectionString(process.env.IOTHUB_CONNECTION_STRING);
   const latenciesMs = [];
   let failed = 0;
@@ -20,6 +21,8 @@ async function main() {
     } catch {
       failed++;
     }
+    const rest = Number(pace) - (performance.now() - started);
+    if (rest > 0) await new Promise((resolve) => setTimeout(resolve, rest));
   }
   console.log(JSON.stringify({ latenciesMs, failed }));
 }

@@ -134,6 +134,28 @@ describe('commands through the API', () => {
     }
   });
 
+  it('ends a command the device does not handle within its timeout, with a code', async () => {
+    const client = await device('thermostat-5');
+    try {
+      client.onDeviceMethod(
+        'reboot',
+        (_request: DeviceMethodRequest, response: DeviceMethodResponse) => {
+          response.send(200, null);
+        },
+      );
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const started = Date.now();
+      const unknown = await api(operator, 'POST', '/devices/thermostat-5/commands/selfDestruct', {
+        responseTimeoutInSeconds: 5,
+      });
+      // The SDK answers no method it has no handler for: the hub's timeout ends it.
+      expect(unknown).toMatchObject({ status: 504, body: { error: { code: 'device_timeout' } } });
+      expect(Date.now() - started).toBeLessThan(9000);
+    } finally {
+      await client.close();
+    }
+  }, 20_000);
+
   it('says when the device is not connected, and when it does not answer in time', async () => {
     const offline = await device('thermostat-3');
     await offline.close();
