@@ -23,7 +23,7 @@ import type { HubEventLog } from './state/hubEventLog';
 import { JobStore } from './state/jobStore';
 import type { RegistryStore } from './state/registryStore';
 import { createThrottles, type HubTier } from './state/throttles';
-import { TwinStore } from './state/twinStore';
+import { TwinError, TwinStore } from './state/twinStore';
 
 export type { AccessPolicy, PolicyRight } from './handlers/authorization';
 export type { DeviceGate } from './handlers/deviceGate';
@@ -181,14 +181,17 @@ export async function startIotHubServer(
   }
   const onRequest = serviceRequestListener(handle, {
     send: sendHubError,
+    // A bad body or a twin limit, from any handler, is answered in the hub's shape.
     classify: (thrown) =>
-      thrown instanceof BodyTooLargeError
-        ? {
-            status: 413,
-            code: 'MessageTooLarge',
-            message: `Message size exceeds ${maxMessageBytes} bytes`,
-          }
-        : undefined,
+      thrown instanceof TwinError
+        ? { status: thrown.status, code: thrown.code, message: thrown.message }
+        : thrown instanceof BodyTooLargeError
+          ? {
+              status: 413,
+              code: 'MessageTooLarge',
+              message: `Message size exceeds ${maxMessageBytes} bytes`,
+            }
+          : undefined,
     internal: {
       status: 500,
       code: 'ServerError',

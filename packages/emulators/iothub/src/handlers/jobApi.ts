@@ -5,7 +5,6 @@ import { parseSasToken } from '../protocol/sharedAccessSignature';
 import { parseTwinQuery, QueryError } from '../protocol/twinQuery';
 import { type JobRequest, type JobStore, jobResponse } from '../state/jobStore';
 import type { Throttles } from '../state/throttles';
-import { TwinError } from '../state/twinStore';
 import type { Authorizer } from './authorization';
 import type { JobEngine } from './jobEngine';
 import { jsonBody } from './twinApi';
@@ -58,18 +57,7 @@ export async function handleJobRequest(
       : sendHubError(response, jobNotFound(jobId));
   }
   if (request.method !== 'PUT') return sendHubError(response, notAllowed(request.method));
-  let body: unknown;
-  try {
-    body = await jsonBody(request);
-  } catch (error) {
-    if (error instanceof TwinError)
-      return sendHubError(response, {
-        status: error.status,
-        code: error.code,
-        message: error.message,
-      });
-    throw error;
-  }
+  const body = await jsonBody(request);
   const parsed = readJobRequest(jobId, body, deps.now());
   if ('code' in parsed) return sendHubError(response, parsed);
   if (deps.jobs.get(jobId))

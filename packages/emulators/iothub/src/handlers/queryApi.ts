@@ -5,7 +5,6 @@ import { parseSasToken } from '../protocol/sharedAccessSignature';
 import { parseTwinQuery, QueryError } from '../protocol/twinQuery';
 import { deviceJobDocument, type JobStore } from '../state/jobStore';
 import type { Throttles } from '../state/throttles';
-import { TwinError } from '../state/twinStore';
 import type { Authorizer } from './authorization';
 import { jsonBody, type TwinReadDeps, twinDocument } from './twinApi';
 
@@ -54,18 +53,7 @@ export async function handleQueryRequest(
   const after = readContinuation(request.headers['x-ms-continuation']);
   if (after === null)
     return sendHubError(response, argumentInvalid('the continuation token is not valid'));
-  let body: unknown;
-  try {
-    body = await jsonBody(request);
-  } catch (error) {
-    if (error instanceof TwinError)
-      return sendHubError(response, {
-        status: error.status,
-        code: error.code,
-        message: error.message,
-      });
-    throw error;
-  }
+  const body = await jsonBody(request);
   const text = (body as { query?: unknown } | null)?.query;
   if (typeof text !== 'string')
     return sendHubError(response, argumentInvalid('the body needs a query'));

@@ -29,7 +29,8 @@ export interface TwinApiDeps {
 export const twinRoute = /^\/twins\/([^/]+)(\/methods)?$/;
 
 /**
- * Twins and direct methods for a back end: `GET`, `PATCH` (merge tags and desired properties) and
+ * Twins and direct methods for a back end (a TwinError thrown here, a bad body or a twin limit,
+ * is answered by the server's error mapping): `GET`, `PATCH` (merge tags and desired properties) and
  * `PUT` (replace them) on `/twins/{id}`, with ETags; `POST /twins/{id}/methods` to invoke one.
  * Reads take RegistryRead or ServiceConnect, writes RegistryWrite or ServiceConnect, methods ServiceConnect.
  */
@@ -53,42 +54,30 @@ export async function handleTwinRequest(
   if (denied) return sendHubError(response, denied);
   const device = deps.registry.get(deviceId);
   if (!device) return sendHubError(response, deviceNotFound(deviceId));
-  if (!methods) {
-    const throttled = deps.throttles.take(request.method === 'GET' ? 'twinReads' : 'twinUpdates');
-    if (throttled) return sendHubError(response, throttled);
+  if (methods) {
+    if (request.method !== 'POST') return sendHubError(response, notAllowed(request.method));
+    return invokeMethod(deviceId, await jsonBody(request), response, deps);
   }
-  try {
-    if (methods) {
-      if (request.method !== 'POST') return sendHubError(response, notAllowed(request.method));
-      return await invokeMethod(deviceId, await jsonBody(request), response, deps);
-    }
-    if (request.method === 'GET') return sendTwin(response, deviceId, deps);
-    if (request.method !== 'PATCH' && request.method !== 'PUT')
-      return sendHubError(response, notAllowed(request.method));
-    const mode = request.method === 'PUT' ? 'replace' : 'merge';
-    const { desiredPatch, tags, twinVersion } = deps.twins.update(
-      deviceId,
-      await jsonBody(request),
-      request.headers['if-match'],
-      mode,
-    );
-    if (desiredPatch) deps.channels?.desiredChanged(deviceId, desiredPatch);
-    if (desiredPatch || tags)
-      deps.events.twinChanged(deviceId, mode === 'replace' ? 'replaceTwin' : 'updateTwin', {
-        version: twinVersion,
-        ...(tags ? { tags } : {}),
-        ...(desiredPatch ? { properties: { desired: desiredPatch } } : {}),
-      });
-    return sendTwin(response, deviceId, deps);
-  } catch (error) {
-    if (error instanceof TwinError)
-      return sendHubError(response, {
-        status: error.status,
-        code: error.code,
-        message: error.message,
-      });
-    throw error;
-  }
+  const throttled = deps.throttles.take(request.method === 'GET' ? 'twinReads' : 'twinUpdates');
+  if (throttled) return sendHubError(response, throttled);
+  if (request.method === 'GET') return sendTwin(response, deviceId, deps);
+  if (request.method !== 'PATCH' && request.method !== 'PUT')
+    return sendHubError(response, notAllowed(request.method));
+  const mode = request.method === 'PUT' ? 'replace' : 'merge';
+  const { desiredPatch, tags, twinVersion } = deps.twins.update(
+    deviceId,
+    await jsonBody(request),
+    request.headers['if-match'],
+    mode,
+  );
+  if (desiredPatch) deps.channels?.desiredChanged(deviceId, desiredPatch);
+  if (desiredPatch || tags)
+    deps.events.twinChanged(deviceId, mode === 'replace' ? 'replaceTwin' : 'updateTwin', {
+      version: twinVersion,
+      ...(tags ? { tags } : {}),
+      ...(desiredPatch ? { properties: { desired: desiredPatch } } : {}),
+    });
+  return sendTwin(response, deviceId, deps);
 }
 
 function sendTwin(response: http.ServerResponse, deviceId: string, deps: TwinReadDeps) {
