@@ -210,6 +210,7 @@ export function createServices(config: AppConfig, options: ServiceOptions = {}):
         })
       : undefined;
   const { registry, twins, jobs } = createHubClients(gateway);
+  const activity = new DeviceActivityStore(table(tableNames.deviceActivity));
   return {
     deviceStates,
     calibrations,
@@ -225,6 +226,8 @@ export function createServices(config: AppConfig, options: ServiceOptions = {}):
         deadletters: deadLetters,
         // Finished hours of history and cleared alarms, kept in devicestate beside the states.
         devicestate: { store: deviceStates, retentionDays: config.fleet.historyRetentionDays },
+        // Who did what to a device: kept as long as its history.
+        deviceactivity: { store: activity, retentionDays: config.fleet.historyRetentionDays },
       },
       retentionDays: config.retentionDays,
     }),
@@ -255,7 +258,7 @@ export function createServices(config: AppConfig, options: ServiceOptions = {}):
       ...(registry ? { registry } : {}),
       ...(twins ? { twins } : {}),
       ...(jobs ? { jobs } : {}),
-      activity: new DeviceActivityStore(table(tableNames.deviceActivity)),
+      activity,
       eraseDeviceData: async (deviceId: string) => {
         const [rows] = await Promise.all([
           deviceStates.erase(deviceId),

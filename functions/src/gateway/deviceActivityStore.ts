@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Caller } from '../identity/caller';
 import type { LazyTable } from '../storage/tableClientFactory';
-import { newestFirstKey, odataString } from '../storage/tableQueries';
+import { deleteWhere, newestFirstKey, odataString } from '../storage/tableQueries';
 import { deviceRowKey } from '../telemetry/deviceKeys';
 
 /** What was done to a device through fieldline: a desired change, a command, or a job. */
@@ -60,6 +60,15 @@ export class DeviceActivityStore {
         });
     };
     await Promise.all(Array.from({ length: Math.min(writeConcurrency, queue.length) }, worker));
+  }
+
+  /**
+   * Deletes what is older than the cutoff, at most `limit` rows: row keys lead with the inverted
+   * time, so every partition's old rows are the keys above the cutoff's.
+   */
+  async deleteOlderThan(cutoffMs: number, limit: number) {
+    const client = await this.table.client();
+    return deleteWhere(client, `RowKey gt ${odataString(newestFirstKey(cutoffMs))}`, limit);
   }
 
   /** A device's latest activity, newest first. */

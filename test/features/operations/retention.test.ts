@@ -4,6 +4,7 @@ import {
   ProductCounterStore,
 } from '../../../functions/src/analytics/productCounterStore';
 import { SmsOutbox } from '../../../functions/src/encounters/smsOutbox';
+import { DeviceActivityStore } from '../../../functions/src/gateway/deviceActivityStore';
 import { tableNames } from '../../../functions/src/settings/settingNames';
 import { DeadLetterStore } from '../../../functions/src/storage/deadLetterStore';
 import { createTableClientFactory } from '../../../functions/src/storage/tableClientFactory';
@@ -72,5 +73,28 @@ describe('the retention timer', () => {
       expect.objectContaining({ sequenceNumber: 1 }),
     ]);
     expect(app.logs.some((line) => /retention deleted rejections \d+/.test(line))).toBe(true);
+  });
+
+  it("deletes a device's activity past HISTORY_RETENTION_DAYS, and nothing newer", async () => {
+    const connectionString = azurite().connectionString;
+    const table = createTableClientFactory({ kind: 'connectionString', connectionString });
+    const app = createTestFunctionApp(connectionString, { env: { HISTORY_RETENTION_DAYS: '10' } });
+    const device = `audited-${Date.now().toString(36)}`;
+    const caller = { issuer: 'https://issuer.test', subject: 'op', roles: new Set<string>() };
+    for (const [at, name] of [
+      [Date.now() - 12 * day, 'old'],
+      [Date.now() - 8 * day, 'recent'],
+    ] as const)
+      await new DeviceActivityStore(table(tableNames.deviceActivity), () => at).record(
+        [device],
+        caller,
+        'command',
+        { name },
+      );
+
+    await app.timer('retention');
+
+    const kept = await new DeviceActivityStore(table(tableNames.deviceActivity)).list(device, 10);
+    expect(kept.map((entry) => entry.detail.name)).toEqual(['recent']);
   });
 });
