@@ -43,8 +43,8 @@ describe('IotHub', () => {
       const hub = childrenOf(resources, 'iot').find(
         (r) => r.type === 'azure-native:iothub:IotHubResource',
       );
-      const routing = (hub?.inputs.properties as { routing: { routes: { source: string }[] } })
-        .routing;
+      if (!hub) throw new Error('the component declares no hub');
+      const { routing } = hub.inputs.properties as { routing: { routes: { source: string }[] } };
       return routing.routes.map((route) => route.source);
     };
     expect(await routesOf('S1')).toEqual([
