@@ -1,5 +1,6 @@
 import * as analytics from './analytics/feature';
 import * as catalog from './catalog/feature';
+import * as devices from './devices/feature';
 import * as encounters from './encounters/feature';
 import * as fleet from './fleet/feature';
 import * as gateway from './gateway/feature';
@@ -32,6 +33,7 @@ export function createFunctionDefinitions(services: Services): FunctionDefinitio
     rooms.create(optional(config.rooms, config.misconfigured.rooms), services),
     catalog.create(optional(config.search, config.misconfigured.search), services),
     gateway.create(optional(config.gateway, config.misconfigured.gateway), services),
+    devices.create(optional(config.gateway, config.misconfigured.gateway), services),
   ];
   return [
     ...parts.flatMap((part) => part.functions),

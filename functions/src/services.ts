@@ -3,6 +3,9 @@ import { ProductCatalog } from './analytics/productCatalog';
 import { ProductCounterStore } from './analytics/productCounterStore';
 import type { CatalogSearch } from './catalog/catalogSearch';
 import { CatalogStore } from './catalog/catalogStore';
+import { DeviceActivityStore } from './devices/deviceActivityStore';
+import { createDeviceJobs, type DeviceJobs } from './devices/deviceJobs';
+import { createDeviceTwins, type DeviceTwins } from './devices/deviceTwins';
 import { encounterIndexes } from './encounters/encounterIndexes';
 import type { EncounterServices } from './encounters/encounterServices';
 import { SmsOutbox } from './encounters/smsOutbox';
@@ -11,11 +14,8 @@ import { AlarmStore } from './fleet/alarmStore';
 import { type AlarmWebhookPayload, createAlarmWebhookSender } from './fleet/alarmWebhook';
 import { DeviceTagStore } from './fleet/deviceTagStore';
 import type { AlarmWebhook } from './fleet/fleetDeps';
-import { DeviceActivityStore } from './gateway/deviceActivityStore';
-import { createDeviceJobs, type DeviceJobs } from './gateway/deviceJobs';
 import { createDeviceMessageProxy, type DeviceMessageProxy } from './gateway/deviceMessageProxy';
 import { createDeviceRegistry, type DeviceRegistry } from './gateway/deviceRegistry';
-import { createDeviceTwins, type DeviceTwins } from './gateway/deviceTwins';
 import type { EventFeedSource } from './gateway/eventFeed';
 import { createEventHubsFeed } from './gateway/eventHubsFeed';
 import { createHubAuthorization } from './gateway/iotHubRest';
@@ -92,16 +92,19 @@ export interface Services {
   readonly config: AppConfig;
   /** For how long one round of `/api/health` probes answers; each feature names its own probes. */
   readonly health: Omit<HealthDeps, 'probes'>;
-  readonly gateway: {
-    readonly registry?: DeviceRegistry;
-    readonly proxy?: DeviceMessageProxy;
-    readonly feed?: EventFeedSource;
+  /** Devices you talk back to: twins, commands and jobs through the hub, and the audit. */
+  readonly devices: {
     /** Twins and direct methods through the hub's service API. */
     readonly twins?: DeviceTwins;
     /** Jobs over many devices, through the hub's job engine. */
     readonly jobs?: DeviceJobs;
     /** Who did what to each device: desired changes, commands, jobs. */
     readonly activity: DeviceActivityStore;
+  };
+  readonly gateway: {
+    readonly registry?: DeviceRegistry;
+    readonly proxy?: DeviceMessageProxy;
+    readonly feed?: EventFeedSource;
     /** Removes a device's rows from every table that keeps them: how many went. */
     readonly eraseDeviceData: (deviceId: string) => Promise<number>;
   };
@@ -254,11 +257,13 @@ export function createServices(config: AppConfig, options: ServiceOptions = {}):
     close: async () => {
       await database?.close();
     },
-    gateway: {
-      ...(registry ? { registry } : {}),
+    devices: {
       ...(twins ? { twins } : {}),
       ...(jobs ? { jobs } : {}),
       activity,
+    },
+    gateway: {
+      ...(registry ? { registry } : {}),
       eraseDeviceData: async (deviceId: string) => {
         const [rows] = await Promise.all([
           deviceStates.erase(deviceId),

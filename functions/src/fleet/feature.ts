@@ -17,7 +17,7 @@ export function create(settings: FleetConfig, shared: Services): FeatureParts {
     deviceStates: shared.deviceStates,
     realtime: shared.realtime,
     deadLetters: shared.deadLetters,
-    ...(shared.gateway.twins ? { mirrorTags: shared.gateway.twins.mirrorTags } : {}),
+    ...(shared.devices.twins ? { mirrorTags: shared.devices.twins.mirrorTags } : {}),
   };
   return {
     functions: [

@@ -3,8 +3,8 @@ import {
   minuteOf,
   ProductCounterStore,
 } from '../../../functions/src/analytics/productCounterStore';
+import { DeviceActivityStore } from '../../../functions/src/devices/deviceActivityStore';
 import { SmsOutbox } from '../../../functions/src/encounters/smsOutbox';
-import { DeviceActivityStore } from '../../../functions/src/gateway/deviceActivityStore';
 import { tableNames } from '../../../functions/src/settings/settingNames';
 import { DeadLetterStore } from '../../../functions/src/storage/deadLetterStore';
 import { createTableClientFactory } from '../../../functions/src/storage/tableClientFactory';

@@ -1,9 +1,9 @@
+import { createHubRestCall, iotHubApiVersion } from '../gateway/iotHubRest';
+import type { GatewayConfig } from '../gateway/settings';
 import { AppError } from '../host/appError';
 import { deviceIdRule, isValidDeviceId } from '../host/deviceId';
 import { mirroredTagsTag } from './deviceJobs';
 import { hubRefusal } from './hubRefusal';
-import { createHubRestCall, iotHubApiVersion } from './iotHubRest';
-import type { GatewayConfig } from './settings';
 
 /** A twin as IoT Hub's service API answers with it, as far as fieldline passes it on. */
 export interface DeviceTwin {

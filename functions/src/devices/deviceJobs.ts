@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { createHubRestCall, iotHubApiVersion } from '../gateway/iotHubRest';
+import type { GatewayConfig } from '../gateway/settings';
 import { AppError } from '../host/appError';
 import { ExpiringCache } from '../storage/expiringCache';
 import { hubRefusal } from './hubRefusal';
-import { createHubRestCall, iotHubApiVersion } from './iotHubRest';
-import type { GatewayConfig } from './settings';
 
 /** The twin tag fieldline mirrors a device's tags into, so that a job's condition can select them. */
 export const mirroredTagsTag = 'fieldlineTags';

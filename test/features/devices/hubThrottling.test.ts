@@ -6,7 +6,7 @@ import {
   startIotHubServer,
 } from '@fieldline/iothub-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDeviceTwins } from '../../../functions/src/gateway/deviceTwins';
+import { createDeviceTwins } from '../../../functions/src/devices/deviceTwins';
 import { createHubAuthorization, throttleRetry } from '../../../functions/src/gateway/iotHubRest';
 import { AppError } from '../../../functions/src/host/appError';
 
