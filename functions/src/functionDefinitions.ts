@@ -7,6 +7,7 @@ import * as gateway from './gateway/feature';
 import { createHealthFunctions } from './health/health.function';
 import type { FeatureParts } from './host/feature';
 import type { FunctionDefinition } from './host/functionDefinition';
+import * as models from './models/feature';
 import * as operations from './operations/feature';
 import * as realtime from './realtime/feature';
 import * as rooms from './rooms/feature';
@@ -34,6 +35,7 @@ export function createFunctionDefinitions(services: Services): FunctionDefinitio
     catalog.create(optional(config.search, config.misconfigured.search), services),
     gateway.create(optional(config.gateway, config.misconfigured.gateway), services),
     devices.create(optional(config.gateway, config.misconfigured.gateway), services),
+    models.create(undefined, services),
   ];
   return [
     ...parts.flatMap((part) => part.functions),

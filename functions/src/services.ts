@@ -22,6 +22,7 @@ import { createHubAuthorization } from './gateway/iotHubRest';
 import type { HealthDeps } from './health/health.function';
 import { lazy } from './host/lazy';
 import { type Authenticate, createTokenVerifier } from './identity/tokenVerifier';
+import { ModelStore } from './models/modelStore';
 import { createRetention, type Retention } from './operations/retention';
 import { createClientAccess, type IssueClientAccess } from './realtime/clientAccess';
 import { createRealtimeDelivery, type RealtimeDelivery } from './realtime/realtimeDelivery';
@@ -92,6 +93,8 @@ export interface Services {
   readonly config: AppConfig;
   /** For how long one round of `/api/health` probes answers; each feature names its own probes. */
   readonly health: Omit<HealthDeps, 'probes'>;
+  /** Device models (DTDL interfaces). */
+  readonly models: ModelStore;
   /** Devices you talk back to: twins, commands and jobs through the hub, and the audit. */
   readonly devices: {
     /** Twins and direct methods through the hub's service API. */
@@ -257,6 +260,7 @@ export function createServices(config: AppConfig, options: ServiceOptions = {}):
     close: async () => {
       await database?.close();
     },
+    models: new ModelStore(table(tableNames.models)),
     devices: {
       ...(twins ? { twins } : {}),
       ...(jobs ? { jobs } : {}),

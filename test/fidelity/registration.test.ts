@@ -118,6 +118,38 @@ const contract: Record<
       authLevel: 'anonymous',
     },
   },
+  putModel: {
+    trigger: {
+      type: 'httpTrigger',
+      route: 'models/{dtmi}',
+      methods: ['PUT'],
+      authLevel: 'anonymous',
+    },
+  },
+  getModel: {
+    trigger: {
+      type: 'httpTrigger',
+      route: 'models/{dtmi}',
+      methods: ['GET'],
+      authLevel: 'anonymous',
+    },
+  },
+  listModels: {
+    trigger: {
+      type: 'httpTrigger',
+      route: 'models',
+      methods: ['GET'],
+      authLevel: 'anonymous',
+    },
+  },
+  deleteModel: {
+    trigger: {
+      type: 'httpTrigger',
+      route: 'models/{dtmi}',
+      methods: ['DELETE'],
+      authLevel: 'anonymous',
+    },
+  },
   createJob: {
     trigger: {
       type: 'httpTrigger',

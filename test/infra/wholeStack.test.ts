@@ -57,6 +57,7 @@ describe.each(stacks)('the $stack stack', ({ stack, file }) => {
       'deviceactivity',
       'devicestate',
       'devicetags',
+      'models',
       'productminutes',
       'rejections',
       'smsoutbox',

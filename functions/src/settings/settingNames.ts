@@ -115,6 +115,8 @@ export const tableNames = {
   deviceTags: 'devicetags',
   /** Who changed a device's desired properties, sent it a command or a job, and when. */
   deviceActivity: 'deviceactivity',
+  /** Device models (DTDL interfaces), one row each. */
+  models: 'models',
 } as const;
 
 /** MongoDB collections the encounters feature uses. The app ensures their indexes at start. */

@@ -1,0 +1,80 @@
+import { AppError } from '../host/appError';
+import type { HttpFunctionDefinition } from '../host/functionDefinition';
+import { readJsonBody } from '../host/http';
+import type { ModelStore } from './modelStore';
+import { checkModel, dtmiPattern } from './modelValidation';
+
+function routeDtmi(dtmi: string | undefined): string {
+  const value = dtmi ?? '';
+  if (!dtmiPattern.test(value))
+    throw new AppError(
+      'validation_failed',
+      `"${value}" is not a valid DTMI (dtmi:<path>;<version>)`,
+    );
+  return value;
+}
+
+/**
+ * Device models (DTDL v2 and v3 interfaces): `PUT /api/models/{dtmi}` and `DELETE` (Fleet.Admin),
+ * `GET /api/models/{dtmi}` and `GET /api/models` (Fleet.Read). A model is checked by Microsoft's
+ * DTDL parser, with the stored models it may extend or use as components.
+ */
+export function createModelsFunctions(deps: {
+  readonly models: ModelStore;
+}): HttpFunctionDefinition[] {
+  return [
+    {
+      kind: 'http',
+      name: 'putModel',
+      route: 'models/{dtmi}',
+      methods: ['PUT'],
+      access: { kind: 'roles', anyOf: ['Fleet.Admin'] },
+      maxBodyBytes: 30_000,
+      handler: async (request) => {
+        const dtmi = routeDtmi(request.params.dtmi);
+        const model = await readJsonBody(request);
+        const others = (await deps.models.list()).filter((stored) => stored.dtmi !== dtmi);
+        await checkModel(
+          dtmi,
+          model,
+          others.map((stored) => stored.model),
+        );
+        const stored = await deps.models.put(dtmi, model as Record<string, unknown>);
+        return { status: 200, jsonBody: stored };
+      },
+    },
+    {
+      kind: 'http',
+      name: 'getModel',
+      route: 'models/{dtmi}',
+      methods: ['GET'],
+      access: { kind: 'roles', anyOf: ['Fleet.Read'] },
+      handler: async (request) => {
+        const dtmi = routeDtmi(request.params.dtmi);
+        const stored = await deps.models.get(dtmi);
+        if (!stored) throw new AppError('not_found', `no model ${dtmi}`);
+        return { jsonBody: stored };
+      },
+    },
+    {
+      kind: 'http',
+      name: 'listModels',
+      route: 'models',
+      methods: ['GET'],
+      access: { kind: 'roles', anyOf: ['Fleet.Read'] },
+      handler: async () => ({ jsonBody: await deps.models.list() }),
+    },
+    {
+      kind: 'http',
+      name: 'deleteModel',
+      route: 'models/{dtmi}',
+      methods: ['DELETE'],
+      access: { kind: 'roles', anyOf: ['Fleet.Admin'] },
+      handler: async (request) => {
+        const dtmi = routeDtmi(request.params.dtmi);
+        if (!(await deps.models.delete(dtmi))) throw new AppError('not_found', `no model ${dtmi}`);
+        return { status: 204 };
+      },
+    },
+  ];
+}
