@@ -10,7 +10,7 @@ import { commonJsExports } from '../host/commonJsModule';
 export const dtmiPattern =
   /^dtmi:[A-Za-z](?:[A-Za-z0-9_]*[A-Za-z0-9])?(?::[A-Za-z](?:[A-Za-z0-9_]*[A-Za-z0-9])?)*(?:;[1-9][0-9]{0,8}(?:\.[1-9][0-9]{0,5})?)?$/;
 
-/** The most of a model's JSON kept: one table property holds 32K characters. */
+/** The most of a model's JSON taken, in bytes: one table property holds 32K characters. */
 export const maxModelChars = 30_000;
 
 interface ParsingError {

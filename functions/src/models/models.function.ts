@@ -2,7 +2,7 @@ import { AppError } from '../host/appError';
 import type { HttpFunctionDefinition } from '../host/functionDefinition';
 import { readJsonBody } from '../host/http';
 import type { ModelStore } from './modelStore';
-import { checkModel, dtmiPattern } from './modelValidation';
+import { checkModel, dtmiPattern, maxModelChars } from './modelValidation';
 
 function routeDtmi(dtmi: string | undefined): string {
   const value = dtmi ?? '';
@@ -29,7 +29,8 @@ export function createModelsFunctions(deps: {
       route: 'models/{dtmi}',
       methods: ['PUT'],
       access: { kind: 'roles', anyOf: ['Fleet.Admin'] },
-      maxBodyBytes: 30_000,
+      // One table property holds the model: a body over this is a 413 before it is read.
+      maxBodyBytes: maxModelChars,
       handler: async (request) => {
         const dtmi = routeDtmi(request.params.dtmi);
         const model = await readJsonBody(request);
