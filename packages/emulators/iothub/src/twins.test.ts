@@ -54,7 +54,7 @@ afterAll(async () => {
 });
 
 /** Connects a device over MQTT, registering it first unless it is registered. */
-async function connect(deviceId: string) {
+async function connect(deviceId: string, options: { modelId?: string } = {}) {
   const added = registry.get(deviceId) ?? registry.put(deviceId, {}, undefined);
   const key =
     'ok' in added ? (added.ok ? added.value.device.primaryKey : undefined) : added.primaryKey;
@@ -63,7 +63,7 @@ async function connect(deviceId: string) {
     `HostName=${hub.hostName};DeviceId=${deviceId};SharedAccessKey=${key};GatewayHostName=127.0.0.1:${hub.mqttPort}`,
     Mqtt,
   );
-  await client.setOptions({ ca: certificates.caPem });
+  await client.setOptions({ ca: certificates.caPem, ...options });
   await client.open();
   return client;
 }
@@ -112,6 +112,7 @@ interface TwinReply {
   };
   status: number;
   payload: unknown;
+  modelId: string;
 }
 
 const desiredOnce = (twin: Twin, until: (desired: Record<string, unknown>) => boolean) =>
@@ -186,6 +187,30 @@ describe('IoT Hub emulator: device twins', () => {
     const reader = await service('PATCH', '/twins/twin-2', { tags: { a: 3 } }, readOnly);
     expect(reader).toMatchObject({ status: 401, code: 'IotHubUnauthorizedAccess' });
     expect((await service('GET', '/twins/twin-2', undefined, readOnly)).status).toBe(200);
+  });
+});
+
+describe('IoT Hub emulator: IoT Plug and Play model announcement', () => {
+  it("keeps the model-id a device names as it connects in its twin's modelId, until it names another", async () => {
+    registry.put('pnp-1', {}, undefined);
+    expect((await service('GET', '/twins/pnp-1')).body.modelId).toBe('');
+    const first = await connect('pnp-1', { modelId: 'dtmi:com:example:Thermostat;1' });
+    await first.close();
+    expect((await service('GET', '/twins/pnp-1')).body.modelId).toBe(
+      'dtmi:com:example:Thermostat;1',
+    );
+    // A device that connects without announcing one leaves the model as it was.
+    await (await connect('pnp-1')).close();
+    expect((await service('GET', '/twins/pnp-1')).body.modelId).toBe(
+      'dtmi:com:example:Thermostat;1',
+    );
+    const second = await connect('pnp-1', { modelId: 'dtmi:com:example:Thermostat;2' });
+    await second.close();
+    expect((await service('GET', '/twins/pnp-1')).body.modelId).toBe(
+      'dtmi:com:example:Thermostat;2',
+    );
+    // A model id that is not a DTMI is refused at the door.
+    await expect(connect('pnp-1', { modelId: 'thermostat' })).rejects.toThrow();
   });
 });
 

@@ -1,6 +1,7 @@
 import tls from 'node:tls';
 import { listen } from '@fieldline/emulator-kit';
 import type { Client } from 'aedes';
+import { dtmiPattern } from '../protocol/dtmi';
 import { parseSasToken } from '../protocol/sharedAccessSignature';
 import type { TwinStore } from '../state/twinStore';
 import { createDeviceChannels, type DeviceChannels, deviceSubscriptions } from './deviceChannels';
@@ -83,7 +84,7 @@ export async function startMqttFrontDoor(
       callback(Object.assign(new Error(why), { returnCode: 5 }), false);
     };
     const deviceId = client.id;
-    const [host, userDevice] = (username ?? '').split('/');
+    const [host, userDevice, ...rest] = (username ?? '').split('/');
     if (host?.toLowerCase() !== options.gate.hostName().toLowerCase() || userDevice !== deviceId)
       return refuse(
         `the user name must be ${options.gate.hostName()}/${deviceId}/?api-version=...`,
@@ -92,6 +93,10 @@ export async function startMqttFrontDoor(
     if (!token) return refuse('the password must be a SharedAccessSignature token');
     const denied = options.gate.authorize(token, deviceId);
     if (denied) return refuse(denied.message);
+    const modelId = announcedModel(rest.join('/'));
+    if (modelId !== undefined && !dtmiPattern.test(modelId))
+      return refuse(`the model-id "${modelId.slice(0, 80)}" is not a DTMI (dtmi:<path>;<version>)`);
+    if (modelId !== undefined) options.twins.announceModel(deviceId, modelId);
     tokens.set(client, token);
     callback(null, true);
   };
@@ -160,6 +165,25 @@ export async function startMqttFrontDoor(
       await closed;
     },
   };
+}
+
+/**
+ * The `model-id` an IoT Plug and Play device names after the api-version in its user name
+ * (`api-version=...&model-id=dtmi:...`; the SDK does not escape it).
+ * https://learn.microsoft.com/azure/iot/concepts-developer-guide-device#model-id-announcement
+ */
+function announcedModel(query: string): string | undefined {
+  const pair = query
+    .replace(/^\?/, '')
+    .split('&')
+    .find((part) => part.startsWith('model-id='));
+  if (pair === undefined) return undefined;
+  const value = pair.slice('model-id='.length);
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
 }
 
 // System properties a device may set in the property bag, as the hub names them on the message.

@@ -104,7 +104,7 @@ export function twinDocument(deviceId: string, deps: TwinReadDeps) {
     cloudToDeviceMessageCount: 0,
     authenticationType: 'sas',
     x509Thumbprint: { primaryThumbprint: null, secondaryThumbprint: null },
-    modelId: '',
+    modelId: twin.modelId,
     tags: twin.tags,
     properties: twin.properties,
     capabilities: { iotEdge: false },

@@ -41,6 +41,8 @@ interface Twin {
   reported: Section;
   version: number;
   etag: string;
+  /** The model the device last announced when it connected (IoT Plug and Play); '' if none. */
+  modelId: string;
 }
 
 const section = (at: string): Section => ({
@@ -67,6 +69,7 @@ export class TwinStore {
         reported: section(at),
         version: 1,
         etag: newEtag(),
+        modelId: '',
       };
       this.twins.set(deviceId, found);
     }
@@ -78,12 +81,21 @@ export class TwinStore {
     this.twins.delete(deviceId);
   }
 
+  /**
+   * A device announced its model as it connected (`model-id` in its MQTT user name); the twin keeps
+   * it until the device announces another.
+   */
+  announceModel(deviceId: string, modelId: string): void {
+    this.twin(deviceId).modelId = modelId;
+  }
+
   /** The twin as the service API answers with it (`GET /twins/{id}`), without the registry's fields. */
   serviceView(deviceId: string) {
     const twin = this.twin(deviceId);
     return {
       etag: twin.etag,
       version: twin.version,
+      modelId: twin.modelId,
       tags: structuredClone(twin.tags),
       properties: { desired: sectionView(twin.desired), reported: sectionView(twin.reported) },
     };
