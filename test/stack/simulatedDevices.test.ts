@@ -3,6 +3,7 @@ import { type LocalCloud, startLocalCloud } from '../../dev/localCloud';
 import type { DeviceState } from '../../functions/src/telemetry/deviceState';
 import { runSimulation } from '../../simulator/deviceSimulator';
 import { clientToken } from '../../tools/tokens';
+import { apiCalls } from '../support/apiCalls';
 
 // The simulator's SDK devices act on their twin and methods as firmware would, seen only through
 // fieldline's API: reported properties, a desired interval they follow, reboot and diagnostics.
@@ -33,17 +34,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const api = async (token: string, method: string, path: string, body?: unknown) => {
-  const response = await fetch(`${stack.endpoints.apiBaseUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return {
-    status: response.status,
-    body: (await response.json().catch(() => undefined)) as Record<string, unknown>,
-  };
-};
+const api = apiCalls<Record<string, unknown>>(() => stack.endpoints.apiBaseUrl);
 
 async function stateOf(
   deviceId: string,

@@ -4,9 +4,10 @@ import { AppError } from '../host/appError';
 import { deviceIdRule, isValidDeviceId } from '../host/deviceId';
 import type { HttpFunctionDefinition } from '../host/functionDefinition';
 import { readJsonBody } from '../host/http';
+import type { ModelChecks } from '../models/modelChecks';
 import type { DeviceActivityStore } from './deviceActivityStore';
 import type { DeviceJobs, JobSpec, JobTarget } from './deviceJobs';
-import { commandNamePattern, seconds } from './deviceTwin.function';
+import { commandNamePattern, commandNameRule, seconds } from './deviceTwin.function';
 
 /** A job names at most this many devices by id; a tag selects any number. */
 const maxDeviceIds = 100;
@@ -61,10 +62,7 @@ export function parseJobSpec(body: unknown): JobSpec {
   }
   const command = (input.command ?? {}) as Record<string, unknown>;
   if (typeof command.name !== 'string' || !commandNamePattern.test(command.name))
-    throw new AppError(
-      'validation_failed',
-      'command.name is 1 to 128 letters, digits, "_", "-" or "."',
-    );
+    throw new AppError('validation_failed', `command.name: ${commandNameRule}`);
   return {
     target,
     command: {
@@ -93,12 +91,29 @@ export function createDeviceJobsFunctions(deps: {
   readonly jobs?: DeviceJobs;
   readonly activity: Pick<DeviceActivityStore, 'record'>;
   readonly tags: Pick<DeviceTagStore, 'all'>;
+  readonly checks: Pick<ModelChecks, 'command' | 'desired'>;
   readonly notConfigured: () => AppError;
 }): HttpFunctionDefinition[] {
   const jobs = () => {
     if (!deps.jobs) throw deps.notConfigured();
     return deps.jobs;
   };
+  /** A job is refused when any model among its devices would refuse it; the refusal says which. */
+  async function checkAgainstModels(spec: JobSpec): Promise<void> {
+    for (const [modelId, count] of await jobs().modelsOf(spec.target)) {
+      try {
+        if (spec.command)
+          await deps.checks.command(modelId, spec.command.name, spec.command.payload);
+        if (spec.desired) await deps.checks.desired(modelId, spec.desired);
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error;
+        throw new AppError(
+          'validation_failed',
+          `${count} of the job's devices use ${modelId}: ${error.message}`,
+        );
+      }
+    }
+  }
   return [
     {
       kind: 'http',
@@ -109,6 +124,7 @@ export function createDeviceJobsFunctions(deps: {
       maxBodyBytes: 64 * 1024,
       handler: async (request, _context, caller) => {
         const spec = parseJobSpec(await readJsonBody(request));
+        await checkAgainstModels(spec);
         const job = await jobs().schedule(spec);
         const { target } = spec;
         const targeted =

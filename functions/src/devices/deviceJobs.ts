@@ -134,6 +134,35 @@ export function createDeviceJobs(options: {
   }
 
   return {
+    /**
+     * How many of the target's devices announce each model (devices without one are left out):
+     * one twin query per 1,000 devices, so that a job is checked against every model it reaches.
+     */
+    async modelsOf(target: JobTarget): Promise<Map<string, number>> {
+      const counts = new Map<string, number>();
+      let continuation: string | undefined;
+      do {
+        const response = await hub(
+          'POST',
+          `${options.gateway.endpoint}/devices/query?api-version=${iotHubApiVersion}`,
+          {
+            body: {
+              query: `SELECT deviceId, modelId FROM devices WHERE (${queryCondition(target)}) AND modelId != ''`,
+            },
+            headers: {
+              'x-ms-max-item-count': '1000',
+              ...(continuation ? { 'x-ms-continuation': continuation } : {}),
+            },
+          },
+        );
+        if (!response.ok) throw await hubRefusal(response, "the job's device models");
+        continuation = response.headers.get('x-ms-continuation') ?? undefined;
+        for (const row of (await response.json()) as { modelId?: string }[])
+          if (row.modelId) counts.set(row.modelId, (counts.get(row.modelId) ?? 0) + 1);
+      } while (continuation);
+      return counts;
+    },
+
     async schedule(spec: JobSpec): Promise<JobView> {
       const jobId = `fl-${randomUUID()}`;
       const body = {

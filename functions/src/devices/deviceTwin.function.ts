@@ -1,11 +1,17 @@
 import { AppError } from '../host/appError';
 import type { HttpFunctionDefinition } from '../host/functionDefinition';
 import { queryInteger, readJsonBody, routeDeviceId } from '../host/http';
+import type { ModelChecks } from '../models/modelChecks';
 import type { DeviceActivityStore } from './deviceActivityStore';
 import type { DeviceTwins } from './deviceTwins';
 
-/** Method names as the device SDKs accept them: letters, digits, `_ - .`, up to 128. */
-export const commandNamePattern = /^[A-Za-z0-9_.-]{1,128}$/;
+/**
+ * Method names as the device SDKs accept them: letters, digits, `_ - .`, up to 128; a component's
+ * command is `component*command`, as IoT Plug and Play names it.
+ */
+export const commandNamePattern = /^(?=.{1,128}$)[A-Za-z0-9_.-]+(?:\*[A-Za-z0-9_.-]+)?$/;
+export const commandNameRule =
+  'a command name is 1 to 128 letters, digits, "_", "-" or ".", or component*command';
 
 export function parseJson(text: string): unknown {
   try {
@@ -39,6 +45,8 @@ export function seconds(
 export function createDeviceTwinFunctions(deps: {
   readonly twins?: DeviceTwins;
   readonly activity: Pick<DeviceActivityStore, 'record' | 'list'>;
+  /** Commands and desired values are checked against the model the device announced. */
+  readonly checks: Pick<ModelChecks, 'command' | 'desired'>;
   readonly notConfigured: () => AppError;
 }): HttpFunctionDefinition[] {
   const twins = () => {
@@ -70,6 +78,8 @@ export function createDeviceTwinFunctions(deps: {
             'validation_failed',
             'send the desired patch as a JSON object; null deletes a property',
           );
+        const { modelId } = await twins().get(deviceId);
+        await deps.checks.desired(modelId, patch as Record<string, unknown>);
         const twin = await twins().patchDesired(deviceId, patch as Record<string, unknown>);
         const version = (twin.properties.desired as { $version?: unknown }).$version;
         await deps.activity.record([deviceId], caller, 'desired', { patch, version });
@@ -88,10 +98,7 @@ export function createDeviceTwinFunctions(deps: {
         const deviceId = routeDeviceId(request);
         const name = request.params.name ?? '';
         if (!commandNamePattern.test(name))
-          throw new AppError(
-            'validation_failed',
-            'a command name is 1 to 128 letters, digits, "_", "-" or "."',
-          );
+          throw new AppError('validation_failed', commandNameRule);
         // The body is optional: a command without a payload takes the defaults.
         const text = await request.text();
         const body = (text.trim() === '' ? {} : (parseJson(text) ?? {})) as Record<string, unknown>;
@@ -114,6 +121,7 @@ export function createDeviceTwinFunctions(deps: {
             { min: 0, max: 300, fallback: 0 },
           ),
         };
+        await deps.checks.command((await twins().get(deviceId)).modelId, name, command.payload);
         // Recorded however it ends: a command to a device that is offline was still asked for.
         try {
           const outcome = await twins().invoke(deviceId, command);

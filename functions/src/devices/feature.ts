@@ -1,6 +1,7 @@
 import { gatewayUnavailable } from '../gateway/gateway.function';
 import type { GatewayConfig } from '../gateway/settings';
 import type { FeatureParts, OptionalSettings } from '../host/feature';
+import { createModelChecks } from '../models/modelChecks';
 import type { Services } from '../services';
 import { createDeviceJobsFunctions } from './deviceJobs.function';
 import { createDeviceTwinFunctions } from './deviceTwin.function';
@@ -12,13 +13,20 @@ export { readSettings } from '../gateway/settings';
 export function create(settings: OptionalSettings<GatewayConfig>, shared: Services): FeatureParts {
   const { twins, jobs, activity } = shared.devices;
   const notConfigured = () => gatewayUnavailable(settings.problems);
+  const checks = createModelChecks(shared.models);
   return {
     functions: [
-      ...createDeviceTwinFunctions({ ...(twins ? { twins } : {}), activity, notConfigured }),
+      ...createDeviceTwinFunctions({
+        ...(twins ? { twins } : {}),
+        activity,
+        checks,
+        notConfigured,
+      }),
       ...createDeviceJobsFunctions({
         ...(jobs ? { jobs } : {}),
         activity,
         tags: shared.fleet.tags,
+        checks,
         notConfigured,
       }),
     ],

@@ -4,6 +4,7 @@ import { Mqtt } from 'azure-iot-device-mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalCloud, startLocalCloud } from '../../../dev/localCloud';
 import { clientToken } from '../../../tools/tokens';
+import { apiCalls } from '../../support/apiCalls';
 
 // Jobs over many devices through fieldline's API and the hub's job engine, tags mirrored into
 // twins so a job can select them, and the activity audit; devices are SDK clients.
@@ -31,17 +32,7 @@ interface JobBody {
   error: { code: string };
 }
 
-const api = async (token: string, method: string, path: string, body?: unknown) => {
-  const response = await fetch(`${stack.endpoints.apiBaseUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return {
-    status: response.status,
-    body: (await response.json().catch(() => undefined)) as JobBody,
-  };
-};
+const api = apiCalls<JobBody>(() => stack.endpoints.apiBaseUrl);
 
 async function register(deviceId: string, tags: string[], connect: boolean) {
   const registered = await api(operator, 'POST', '/devices', { deviceId });

@@ -9,6 +9,7 @@ import { Mqtt } from 'azure-iot-device-mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalCloud, startLocalCloud } from '../../../dev/localCloud';
 import { clientToken } from '../../../tools/tokens';
+import { apiCalls } from '../../support/apiCalls';
 
 // A device script written only against the SDK, and fieldline's API in front of the hub.
 
@@ -33,17 +34,7 @@ interface ApiBody {
   error: { code: string };
 }
 
-const api = async (token: string, method: string, path: string, body?: unknown) => {
-  const response = await fetch(`${stack.endpoints.apiBaseUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-  });
-  return {
-    status: response.status,
-    body: (await response.json().catch(() => undefined)) as ApiBody,
-  };
-};
+const api = apiCalls<ApiBody>(() => stack.endpoints.apiBaseUrl);
 
 async function device(deviceId: string) {
   const registered = await api(operator, 'POST', '/devices', { deviceId });
