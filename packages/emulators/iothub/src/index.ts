@@ -16,6 +16,7 @@ export {
   type RunningIotHub,
   startIotHubServer,
 } from './iotHubServer';
+export { EnrollmentStore } from './provisioning/enrollmentStore';
 export { type HubEvent, HubEventLog, type HubEventLogOptions } from './state/hubEventLog';
 export { type DeviceIdentity, RegistryStore } from './state/registryStore';
 export { type HubTier, hubTiers } from './state/throttles';

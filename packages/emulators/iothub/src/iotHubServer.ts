@@ -19,6 +19,10 @@ import { handleTelemetryRequest } from './handlers/telemetryApi';
 import { handleTwinRequest, twinRoute } from './handlers/twinApi';
 import { startHttpsDoor } from './httpsDoor';
 import { sendHubError } from './protocol/hubErrors';
+import {
+  createProvisioningDoors,
+  type ProvisioningDoorOptions,
+} from './provisioning/provisioningDoors';
 import type { HubEventLog } from './state/hubEventLog';
 import { JobStore } from './state/jobStore';
 import type { RegistryStore } from './state/registryStore';
@@ -62,6 +66,13 @@ export interface IotHubServerOptions {
     readonly orElseFreePort?: boolean;
     readonly certificates: Pick<LocalCertificates, 'certPem' | 'keyPem'>;
   };
+  /**
+   * Also be the hub's Device Provisioning Service, on the same doors: its device registration
+   * API over MQTT and HTTPS, and its service API (enrollments) with its own shared access policies.
+   * The provisioning device SDK's HTTP transport takes a host and no port, so DPS and the hub
+   * share one host, as both SDKs reach it.
+   */
+  readonly provisioning?: ProvisioningDoorOptions;
 }
 
 export interface RunningIotHub {
@@ -109,6 +120,9 @@ export async function startIotHubServer(
   const now = options.now ?? (() => Date.now());
   const throttles = createThrottles(options.tier, now);
   const jobs = new JobStore();
+  const provisioning =
+    options.provisioning &&
+    createProvisioningDoors(options.provisioning, { hostName, registry, twins, now });
   const engine = createJobEngine({
     jobs,
     registry,
@@ -128,6 +142,8 @@ export async function startIotHubServer(
         message: 'api-version is required',
       });
     }
+    const dps = provisioning?.serve(request, response, url.pathname);
+    if (dps) return dps;
     const events = eventsPath.exec(url.pathname);
     if (events && request.method === 'POST') {
       const deviceId = decodeURIComponent(events[1] ?? '');
@@ -209,6 +225,7 @@ export async function startIotHubServer(
         log: options.mqtt.log ?? (() => undefined),
         twins,
         events: hubEvents,
+        ...(provisioning ? { provisioning: provisioning.mqtt } : {}),
       })
     : undefined;
   channels = mqtt?.channels;

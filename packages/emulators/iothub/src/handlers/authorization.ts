@@ -2,7 +2,16 @@ import { deviceNotFound, type HubError, unauthorized } from '../protocol/hubErro
 import { type ParsedSasToken, signatureMatches } from '../protocol/sharedAccessSignature';
 import type { DeviceIdentity } from '../state/registryStore';
 
-export type PolicyRight = 'RegistryRead' | 'RegistryWrite' | 'ServiceConnect' | 'DeviceConnect';
+/** A hub policy's rights, and a provisioning service policy's (EnrollmentRead onwards). */
+export type PolicyRight =
+  | 'RegistryRead'
+  | 'RegistryWrite'
+  | 'ServiceConnect'
+  | 'DeviceConnect'
+  | 'EnrollmentRead'
+  | 'EnrollmentWrite'
+  | 'RegistrationStatusRead'
+  | 'RegistrationStatusWrite';
 
 export interface AccessPolicy {
   readonly name: string;

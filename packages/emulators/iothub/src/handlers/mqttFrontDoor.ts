@@ -3,6 +3,12 @@ import { listen } from '@fieldline/emulator-kit';
 import type { Client } from 'aedes';
 import { dtmiPattern } from '../protocol/dtmi';
 import { parseSasToken } from '../protocol/sharedAccessSignature';
+import {
+  type createProvisioningMqtt,
+  isProvisioningUserName,
+  type ProvisioningSession,
+  provisioningSubscription,
+} from '../provisioning/provisioningMqtt';
 import type { TwinStore } from '../state/twinStore';
 import { createDeviceChannels, type DeviceChannels, deviceSubscriptions } from './deviceChannels';
 import type { DeviceGate } from './deviceGate';
@@ -15,6 +21,8 @@ export interface MqttFrontDoorOptions {
   readonly log: (line: string) => void;
   readonly twins: TwinStore;
   readonly events: HubEvents;
+  /** DPS's device registration, served on the same door and told apart by the user name. */
+  readonly provisioning?: ReturnType<typeof createProvisioningMqtt>;
 }
 
 /**
@@ -39,7 +47,10 @@ export async function startMqttFrontDoor(
   const subscriptions = new WeakMap<object, Set<string>>();
   // The current connection of each device: a reconnect takes the id over from the old one.
   const connected = new Map<string, Client>();
+  // DPS connections: a registration id is no device's connection, even when the ids are the same.
+  const provisioning = new WeakMap<object, ProvisioningSession>();
   broker.on('client', (client) => {
+    if (provisioning.has(client)) return;
     connected.set(client.id, client);
     options.events.connectionChanged(client.id, true);
   });
@@ -49,17 +60,7 @@ export async function startMqttFrontDoor(
       send(deviceId, topic, payload) {
         const client = connected.get(deviceId);
         if (!client) return false;
-        client.publish(
-          {
-            cmd: 'publish',
-            topic,
-            payload: Buffer.from(payload),
-            qos: 0,
-            retain: false,
-            dup: false,
-          },
-          () => undefined,
-        );
+        publishTo(client, topic, Buffer.from(payload));
         return true;
       },
       isConnected: (deviceId) => connected.has(deviceId),
@@ -71,6 +72,7 @@ export async function startMqttFrontDoor(
     options.events,
   );
   broker.on('clientDisconnect', (client) => {
+    if (provisioning.has(client)) return;
     // A device that reconnected has a new client already; only the current one's calls fail.
     if (connected.get(client.id) !== client) return;
     connected.delete(client.id);
@@ -84,6 +86,16 @@ export async function startMqttFrontDoor(
       callback(Object.assign(new Error(why), { returnCode: 5 }), false);
     };
     const deviceId = client.id;
+    if (options.provisioning && isProvisioningUserName(username ?? '')) {
+      const session = options.provisioning.connect(
+        client.id,
+        username ?? '',
+        password?.toString('utf8'),
+      );
+      if (typeof session === 'string') return refuse(`DPS: ${session}`);
+      provisioning.set(client, session);
+      return callback(null, true);
+    }
     const [host, userDevice, ...rest] = (username ?? '').split('/');
     if (host?.toLowerCase() !== options.gate.hostName().toLowerCase() || userDevice !== deviceId)
       return refuse(
@@ -103,20 +115,24 @@ export async function startMqttFrontDoor(
 
   broker.authorizePublish = (client, packet, callback) => {
     const deviceId = client?.id ?? '';
+    const session = client ? provisioning.get(client) : undefined;
+    if (client && session && options.provisioning) {
+      if (answerProvisioning(options.provisioning, session, client, packet)) return callback(null);
+      options.log(`MQTT: DPS client ${deviceId} may not publish to ${packet.topic}; disconnected`);
+      return callback(new Error(`not authorized to publish to ${packet.topic}`));
+    }
     const token = client ? tokens.get(client) : undefined;
     const prefix = `devices/${deviceId}/messages/events/`;
     if (client && token && packet.topic.startsWith('$iothub/')) {
-      const payload = Buffer.isBuffer(packet.payload)
-        ? packet.payload
-        : Buffer.from(packet.payload);
-      if (channels.fromDevice(deviceId, packet.topic, payload)) return callback(null);
+      if (channels.fromDevice(deviceId, packet.topic, asBuffer(packet.payload)))
+        return callback(null);
     }
     // IoT Hub closes the connection of a device that publishes anywhere else.
     if (!client || !token || !packet.topic.startsWith(prefix)) {
       options.log(`MQTT: ${deviceId} may not publish to ${packet.topic}; disconnected`);
       return callback(new Error(`not authorized to publish to ${packet.topic}`));
     }
-    const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+    const payload = asBuffer(packet.payload);
     if (payload.length > options.maxMessageBytes) {
       options.log(
         `MQTT: ${deviceId} sent ${payload.length} bytes; the limit is ${options.maxMessageBytes}`,
@@ -133,6 +149,8 @@ export async function startMqttFrontDoor(
   };
 
   broker.authorizeSubscribe = (client, subscription, callback) => {
+    if (provisioning.has(client))
+      return callback(null, subscription.topic === provisioningSubscription ? subscription : null);
     if (deviceSubscriptions.includes(subscription.topic)) {
       const mine = subscriptions.get(client) ?? new Set<string>();
       subscriptions.set(client, mine.add(subscription.topic));
@@ -225,4 +243,28 @@ function readPropertyBag(
     else if (!key.startsWith('$.')) properties[key] = value;
   }
   return { properties, system };
+}
+
+/** Answers a DPS request straight to the client that sent it; false if it is none. */
+function answerProvisioning(
+  provisioning: ReturnType<typeof createProvisioningMqtt>,
+  session: ProvisioningSession,
+  client: Client,
+  packet: { readonly topic: string; readonly payload: Buffer | string },
+): boolean {
+  return provisioning.publish(session, packet.topic, asBuffer(packet.payload), (topic, body) =>
+    publishTo(client, topic, Buffer.from(JSON.stringify(body))),
+  );
+}
+
+/** Sends one message to one connection, at most once, as the hub sends to devices. */
+function publishTo(client: Client, topic: string, payload: Buffer): void {
+  client.publish(
+    { cmd: 'publish', topic, payload, qos: 0, retain: false, dup: false },
+    () => undefined,
+  );
+}
+
+function asBuffer(payload: Buffer | string): Buffer {
+  return Buffer.isBuffer(payload) ? payload : Buffer.from(payload);
 }
