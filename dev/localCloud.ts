@@ -17,7 +17,7 @@ import type { LocalEndpoints } from '../tools/localEndpoints';
 import { type RunningAzurite, startAzurite } from './azurite';
 import { type RunningDashboard, startDashboardServer } from './dashboardServer';
 import { createHubEventFeed } from './hubEventFeed';
-import type { LocalCloud, LocalCloudOptions } from './localCloudOptions';
+import { type LocalCloud, type LocalCloudOptions, standardMqttPort } from './localCloudOptions';
 import { startLocalFunctionApp } from './localFunctionApp';
 import { type LocalHub, randomKey, startLocalHub } from './localHub';
 import {
@@ -266,6 +266,7 @@ function describeEndpoints(parts: {
       mqtt: { port: iotHub.mqttPort ?? 0, gatewayHostName: parts.hub.gatewayHostName },
       https: iotHub.https ?? { port: 0 },
     },
+    provisioning: describeProvisioning(parts.hub),
     storage: { connectionString: parts.storage },
     signalR: { endpoint: parts.signalR.endpoint, connectionString: parts.signalR.connectionString },
     functions: { masterKey: parts.keys.masterKey },
@@ -273,6 +274,23 @@ function describeEndpoints(parts: {
     mongodbUri: parts.mongodbUri,
     search: { endpoint: parts.search.endpoint, apiKey: parts.search.apiKey },
     sms: { mode: 'outbox', twilioAuthToken: parts.twilioAuthToken },
+  };
+}
+
+/**
+ * DPS as a device reaches it. The MQTT transport takes `host[:port]` (8883 when none); the HTTP
+ * transport and the service client take a host alone and use 443, which the banner speaks for.
+ */
+function describeProvisioning(hub: LocalHub): LocalEndpoints['provisioning'] {
+  const { iotHub, provisioning } = hub;
+  return {
+    host:
+      iotHub.mqttPort === standardMqttPort
+        ? iotHub.hostName
+        : `${iotHub.hostName}:${iotHub.mqttPort}`,
+    idScope: provisioning.idScope,
+    enrollmentGroup: provisioning.enrollmentGroup,
+    connectionString: `HostName=${iotHub.hostName};SharedAccessKeyName=${provisioning.ownerPolicy.name};SharedAccessKey=${provisioning.ownerPolicy.key}`,
   };
 }
 

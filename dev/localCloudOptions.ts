@@ -16,6 +16,8 @@ import type { RegionNetwork } from './network/regionNetwork';
 
 /** IoT Hub's HTTPS port, the only one azure-iothub's Registry and the device HTTP transport use. */
 export const standardHttpsPort = 443;
+/** IoT Hub's and DPS's MQTT over TLS port, which the SDKs use when a host names none. */
+export const standardMqttPort = 8883;
 
 export interface LocalCloudPorts {
   readonly api: number;

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { type LocalCertificates, loadOrCreateCertificates } from '@fieldline/emulator-kit';
 import {
   type AccessPolicy,
+  EnrollmentStore,
   HubEventLog,
   type HubTier,
   RegistryStore,
@@ -25,7 +26,24 @@ export interface LocalHub {
   readonly registryPolicy: AccessPolicy;
   /** The MQTT door, as device connection strings name it (`GatewayHostName`). */
   readonly gatewayHostName: string;
+  readonly provisioning: LocalProvisioning;
 }
+
+/** The stage's Device Provisioning Service, which the hub's doors also serve. */
+export interface LocalProvisioning {
+  readonly idScope: string;
+  readonly enrollments: EnrollmentStore;
+  /** Every right, as DPS's own `provisioningserviceowner`: for tools (local.json). */
+  readonly ownerPolicy: AccessPolicy;
+  /** What the app's enrollment-group API uses: enrollments only, as its data role in Azure. */
+  readonly enrollmentPolicy: AccessPolicy;
+  /** The enrollment group every local device may provision through. */
+  readonly enrollmentGroup: { readonly id: string; readonly primaryKey: string };
+}
+
+// A fixed ID scope, so a device's configuration survives restarts; Azure's all start `0ne`.
+export const localIdScope = '0ne00F1E1D0';
+export const localEnrollmentGroupId = 'fieldline-devices';
 
 export const randomKey = () => randomBytes(32).toString('base64');
 
@@ -64,6 +82,7 @@ export async function startLocalHub(options: {
   ];
   const log = new HubEventLog({ partitionCount: options.partitions });
   const registry = new RegistryStore();
+  const provisioning = localProvisioning();
   // Kept with --data, or else with the state (.fieldline for npm start), so a device or shell
   // that trusts the CA keeps trusting it across restarts.
   const certificates = await (options.keptIn
@@ -81,6 +100,11 @@ export async function startLocalHub(options: {
       certificates,
     },
     ...(options.tier ? { tier: options.tier } : {}),
+    provisioning: {
+      idScope: provisioning.idScope,
+      enrollments: provisioning.enrollments,
+      policies: [provisioning.ownerPolicy, provisioning.enrollmentPolicy],
+    },
   });
   return {
     iotHub,
@@ -90,6 +114,38 @@ export async function startLocalHub(options: {
     servicePolicy,
     registryPolicy,
     gatewayHostName: `127.0.0.1:${iotHub.mqttPort}`,
+    provisioning,
+  };
+}
+
+/** The enrollments, with one symmetric-key group that any local device may provision through. */
+function localProvisioning(): LocalProvisioning {
+  const enrollments = new EnrollmentStore();
+  const group = enrollments.putGroup(
+    localEnrollmentGroupId,
+    { enrollmentGroupId: localEnrollmentGroupId, attestation: { type: 'symmetricKey' } },
+    undefined,
+  );
+  const primaryKey = group.attestation.symmetricKey.primaryKey;
+  return {
+    idScope: localIdScope,
+    enrollments,
+    ownerPolicy: {
+      name: 'provisioningserviceowner',
+      key: randomKey(),
+      rights: [
+        'EnrollmentRead',
+        'EnrollmentWrite',
+        'RegistrationStatusRead',
+        'RegistrationStatusWrite',
+      ],
+    },
+    enrollmentPolicy: {
+      name: 'fieldline-enrollments',
+      key: randomKey(),
+      rights: ['EnrollmentRead', 'EnrollmentWrite'],
+    },
+    enrollmentGroup: { id: localEnrollmentGroupId, primaryKey },
   };
 }
 

@@ -50,6 +50,20 @@ export interface LocalEndpoints {
     /** The same REST APIs over TLS; at port 443 unless `problem` says why not. */
     readonly https: { readonly port: number; readonly problem?: string };
   };
+  /** The Device Provisioning Service, on the hub's MQTT and HTTPS doors. */
+  readonly provisioning: {
+    /**
+     * What a device passes to `ProvisioningDeviceClient.create`: `localhost` when MQTT is on
+     * 8883, as in Azure; else `localhost:{mqtt port}`, which only the MQTT transport takes. The
+     * HTTP transport and the service client take no port and need HTTPS on 443.
+     */
+    readonly host: string;
+    readonly idScope: string;
+    /** Devices derive their keys from this group key (HMAC-SHA256 of the registration id). */
+    readonly enrollmentGroup: { readonly id: string; readonly primaryKey: string };
+    /** For `azure-iot-provisioning-service` (which reaches `HostName` at 443 only). */
+    readonly connectionString: string;
+  };
   readonly storage: { readonly connectionString: string };
   readonly signalR: { readonly endpoint: string; readonly connectionString: string };
   /** The master key, for the admin API only (`POST /admin/functions/{name}`). */
