@@ -17,9 +17,15 @@ import type { LocalEndpoints } from '../tools/localEndpoints';
 import { type RunningAzurite, startAzurite } from './azurite';
 import { type RunningDashboard, startDashboardServer } from './dashboardServer';
 import { createHubEventFeed } from './hubEventFeed';
-import { type LocalCloud, type LocalCloudOptions, standardMqttPort } from './localCloudOptions';
+import type { LocalCloud, LocalCloudOptions } from './localCloudOptions';
 import { startLocalFunctionApp } from './localFunctionApp';
-import { type LocalHub, randomKey, startLocalHub } from './localHub';
+import {
+  describeProvisioning,
+  type LocalHub,
+  provisioningSettings,
+  randomKey,
+  startLocalHub,
+} from './localHub';
 import {
   localAudience,
   localClients,
@@ -227,6 +233,7 @@ function appSettings(parts: {
     [settingNames.iotHubEndpoint]: iotHub.url,
     [settingNames.iotHubGatewayHostName]: parts.hub.gatewayHostName,
     [settingNames.iotHubRegistryConnection]: `HostName=${iotHub.hostName};SharedAccessKeyName=${registryPolicy.name};SharedAccessKey=${registryPolicy.key}`,
+    ...provisioningSettings(parts.hub),
     [settingNames.mongodbUri]: parts.appEndpoints.mongodbUri,
     [settingNames.searchEndpoint]: parts.search.endpoint,
     [settingNames.searchApiKey]: parts.search.apiKey,
@@ -274,23 +281,6 @@ function describeEndpoints(parts: {
     mongodbUri: parts.mongodbUri,
     search: { endpoint: parts.search.endpoint, apiKey: parts.search.apiKey },
     sms: { mode: 'outbox', twilioAuthToken: parts.twilioAuthToken },
-  };
-}
-
-/**
- * DPS as a device reaches it. The MQTT transport takes `host[:port]` (8883 when none); the HTTP
- * transport and the service client take a host alone and use 443, which the banner speaks for.
- */
-function describeProvisioning(hub: LocalHub): LocalEndpoints['provisioning'] {
-  const { iotHub, provisioning } = hub;
-  return {
-    host:
-      iotHub.mqttPort === standardMqttPort
-        ? iotHub.hostName
-        : `${iotHub.hostName}:${iotHub.mqttPort}`,
-    idScope: provisioning.idScope,
-    enrollmentGroup: provisioning.enrollmentGroup,
-    connectionString: `HostName=${iotHub.hostName};SharedAccessKeyName=${provisioning.ownerPolicy.name};SharedAccessKey=${provisioning.ownerPolicy.key}`,
   };
 }
 

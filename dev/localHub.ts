@@ -13,7 +13,9 @@ import {
   type RunningIotHub,
   startIotHubServer,
 } from '@fieldline/iothub-emulator';
-import { type LocalCloudPorts, standardHttpsPort } from './localCloudOptions';
+import { settingNames } from '../functions/src/hosting';
+import type { LocalEndpoints } from '../tools/localEndpoints';
+import { type LocalCloudPorts, standardHttpsPort, standardMqttPort } from './localCloudOptions';
 
 export interface LocalHub {
   readonly iotHub: RunningIotHub;
@@ -158,4 +160,34 @@ function processCertificates(): Promise<LocalCertificates> {
     return loadOrCreateCertificates(dir);
   });
   return processCertificatesOnce;
+}
+
+/**
+ * DPS as a device reaches it. The MQTT transport takes `host[:port]` (8883 when none); the HTTP
+ * transport and the service client take a host alone and use 443, which the banner speaks for.
+ */
+export function describeProvisioning(hub: LocalHub): LocalEndpoints['provisioning'] {
+  const { iotHub, provisioning } = hub;
+  return {
+    host:
+      iotHub.mqttPort === standardMqttPort
+        ? iotHub.hostName
+        : `${iotHub.hostName}:${iotHub.mqttPort}`,
+    idScope: provisioning.idScope,
+    enrollmentGroup: provisioning.enrollmentGroup,
+    connectionString: `HostName=${iotHub.hostName};SharedAccessKeyName=${provisioning.ownerPolicy.name};SharedAccessKey=${provisioning.ownerPolicy.key}`,
+  };
+}
+
+/** The enrollment-group API's settings, as `pulumi up` sets them, pointing at the hub's door. */
+export function provisioningSettings(hub: LocalHub): Record<string, string> {
+  const { iotHub, provisioning } = hub;
+  const policy = provisioning.enrollmentPolicy;
+  return {
+    [settingNames.dpsHostName]: iotHub.hostName,
+    [settingNames.dpsEndpoint]: iotHub.url,
+    [settingNames.dpsIdScope]: provisioning.idScope,
+    [settingNames.dpsDeviceHost]: describeProvisioning(hub).host,
+    [settingNames.dpsServiceConnection]: `HostName=${iotHub.hostName};SharedAccessKeyName=${policy.name};SharedAccessKey=${policy.key}`,
+  };
 }

@@ -9,6 +9,7 @@ import type { FeatureParts } from './host/feature';
 import type { FunctionDefinition } from './host/functionDefinition';
 import * as models from './models/feature';
 import * as operations from './operations/feature';
+import * as provisioning from './provisioning/feature';
 import * as realtime from './realtime/feature';
 import * as rooms from './rooms/feature';
 import type { Services } from './services';
@@ -36,6 +37,7 @@ export function createFunctionDefinitions(services: Services): FunctionDefinitio
     gateway.create(optional(config.gateway, config.misconfigured.gateway), services),
     devices.create(optional(config.gateway, config.misconfigured.gateway), services),
     models.create(undefined, services),
+    provisioning.create(optional(config.provisioning, config.misconfigured.provisioning), services),
   ];
   return [
     ...parts.flatMap((part) => part.functions),

@@ -1,11 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createHmac } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalCloud, startLocalCloud } from '../../dev/localCloud';
 import { clientToken } from '../../tools/tokens';
 import { apiCalls } from '../support/apiCalls';
+import { deriveDeviceKey, runThermostat } from '../support/exampleThermostat';
 
 // The acceptance path of zero-touch provisioning: examples/thermostat.cjs, written only against
 // the provisioning and device SDKs, is given the ID scope and its derived key, provisions itself
@@ -34,33 +33,6 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** What an operator hands a device: its key, derived from the group key for its id alone. */
-function deriveKey(groupKey: string, registrationId: string): string {
-  return createHmac('sha256', Buffer.from(groupKey, 'base64'))
-    .update(registrationId)
-    .digest('base64');
-}
-
-function runThermostat(deviceId: string, key: string): { child: ChildProcess; output: string[] } {
-  const { provisioning, iotHub } = stack.endpoints;
-  const output: string[] = [];
-  const child = spawn(process.execPath, [path.join(repo, 'examples/thermostat.cjs')], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      NODE_EXTRA_CA_CERTS: iotHub.caPath,
-      DPS_HOST: provisioning.host,
-      DPS_ID_SCOPE: provisioning.idScope,
-      DEVICE_ID: deviceId,
-      DEVICE_KEY: key,
-      INTERVAL_MS: '200',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  return { child, output };
-}
-
 async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
   const deadline = Date.now() + 20_000;
   let value = await read();
@@ -75,8 +47,9 @@ describe('a device that provisions itself through the local DPS', () => {
   it('provisions with its derived key, connects, and shows its model, telemetry and commands', async () => {
     const { enrollmentGroup } = stack.endpoints.provisioning;
     const { child, output } = runThermostat(
+      stack,
       'thermostat-17',
-      deriveKey(enrollmentGroup.primaryKey, 'thermostat-17'),
+      deriveDeviceKey(enrollmentGroup.primaryKey, 'thermostat-17'),
     );
     try {
       const state = await eventually(
@@ -111,8 +84,9 @@ describe('a device that provisions itself through the local DPS', () => {
   it('refuses a key derived for another registration id', async () => {
     const { enrollmentGroup } = stack.endpoints.provisioning;
     const { child, output } = runThermostat(
+      stack,
       'thermostat-18',
-      deriveKey(enrollmentGroup.primaryKey, 'thermostat-17'),
+      deriveDeviceKey(enrollmentGroup.primaryKey, 'thermostat-17'),
     );
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     expect(code).toBe(1);

@@ -34,13 +34,37 @@ export function createHubAuthorization(
   gateway: GatewayConfig,
   now: () => number = Date.now,
 ): () => Promise<string> {
-  const { registry } = gateway;
-  if (registry.kind === 'sas') {
+  return createServiceAuthorization(
+    {
+      hostName: gateway.hubHostName,
+      access: gateway.registry,
+      scope: 'https://iothubs.azure.net/.default',
+    },
+    now,
+  );
+}
+
+/**
+ * The same for any Azure IoT service that takes both (IoT Hub, DPS): a SAS token scoped to
+ * `hostName` and signed with the policy's key, or the managed identity's token for `scope`.
+ */
+export function createServiceAuthorization(
+  service: {
+    readonly hostName: string;
+    readonly access:
+      | { readonly kind: 'sas'; readonly policyName: string; readonly key: string }
+      | { readonly kind: 'identity' };
+    readonly scope: string;
+  },
+  now: () => number = Date.now,
+): () => Promise<string> {
+  const { access } = service;
+  if (access.kind === 'sas') {
     return async () =>
       sasToken({
-        resourceUri: gateway.hubHostName,
-        key: registry.key,
-        policyName: registry.policyName,
+        resourceUri: service.hostName,
+        key: access.key,
+        policyName: access.policyName,
         expiresAt: Math.floor(now() / 1000) + 3600,
       });
   }
@@ -50,8 +74,8 @@ export function createHubAuthorization(
       const { DefaultAzureCredential } = await import('@azure/identity');
       credential = new DefaultAzureCredential();
     }
-    const token = await credential.getToken('https://iothubs.azure.net/.default');
-    if (!token) throw new Error('no Entra ID token for IoT Hub');
+    const token = await credential.getToken(service.scope);
+    if (!token) throw new Error(`no Entra ID token for ${service.scope}`);
     return `Bearer ${token.token}`;
   };
 }
@@ -68,6 +92,8 @@ export const throttleRetry = { attempts: 3, baseMs: 200, capMs: 1_000 } as const
  */
 export function createHubRestCall(options: {
   readonly authorization: () => Promise<string>;
+  /** Named when the service does not answer; IoT Hub unless given. */
+  readonly service?: string;
   readonly fetch?: typeof fetch;
   readonly sleep?: (ms: number) => Promise<void>;
 }) {
@@ -93,7 +119,13 @@ export function createHubRestCall(options: {
           ...(extra.timeoutMs ? { signal: AbortSignal.timeout(extra.timeoutMs) } : {}),
         });
       } catch (error) {
-        throw new AppError('unavailable', 'IoT Hub did not answer; try again', { cause: error });
+        throw new AppError(
+          'unavailable',
+          `${options.service ?? 'IoT Hub'} did not answer; try again`,
+          {
+            cause: error,
+          },
+        );
       }
       if (response.status !== 429 || attempt >= throttleRetry.attempts) return response;
       await response.body?.cancel();

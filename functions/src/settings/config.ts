@@ -11,6 +11,8 @@ import * as gateway from '../gateway/settings';
 import * as identity from '../identity/settings';
 import type { IdentityConfig } from '../identity/tokenVerifier';
 import * as operations from '../operations/settings';
+import type { ProvisioningConfig } from '../provisioning/settings';
+import * as provisioning from '../provisioning/settings';
 import type { RealtimeConfig } from '../realtime/settings';
 import * as realtime from '../realtime/settings';
 import type { RoomsConfig } from '../rooms/settings';
@@ -38,6 +40,7 @@ export const requiredSettings: readonly string[] = [settingNames.dataStorage];
 /** Features that can be switched off by a bad setting without stopping the rest of the app. */
 export type OptionalFeature =
   | 'gateway'
+  | 'provisioning'
   | 'encounters'
   | 'rooms'
   | 'search'
@@ -53,6 +56,8 @@ export interface AppConfig {
    */
   readonly misconfigured: Readonly<Partial<Record<OptionalFeature, readonly string[]>>>;
   readonly gateway?: GatewayConfig;
+  /** The enrollment-group API's DPS; absent when DPS_HOSTNAME is not set. */
+  readonly provisioning?: ProvisioningConfig;
   readonly encounters?: EncounterConfig;
   /** Collaborative rooms; absent when MONGODB_URI is not set. */
   readonly rooms?: RoomsConfig;
@@ -107,6 +112,7 @@ export function loadConfig(env: Env): AppConfig {
   };
   const features = {
     gateway: optional('gateway', gateway.readSettings),
+    provisioning: optional('provisioning', provisioning.readSettings),
     encounters: optional('encounters', encounters.readSettings),
     rooms: optional('rooms', rooms.readSettings),
     search: optional('search', catalog.readSettings),
@@ -118,6 +124,7 @@ export function loadConfig(env: Env): AppConfig {
     ...core,
     misconfigured,
     ...(features.gateway ? { gateway: features.gateway } : {}),
+    ...(features.provisioning ? { provisioning: features.provisioning } : {}),
     ...(features.encounters ? { encounters: features.encounters } : {}),
     ...(features.rooms ? { rooms: features.rooms } : {}),
     ...(features.search ? { search: features.search } : {}),

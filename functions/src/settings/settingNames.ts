@@ -63,6 +63,22 @@ export const settingNames = {
    * (a Key Vault reference). Absent in Azure, where the app's identity holds IoT Hub Data Contributor.
    */
   iotHubRegistryConnection: 'IOTHUB_REGISTRY_CONNECTION',
+  /**
+   * The Device Provisioning Service's service host, e.g. `fl-dev-dps.azure-devices-provisioning.net`:
+   * what its tokens are scoped to. The enrollment-group API's target; absent, that API is off.
+   */
+  dpsHostName: 'DPS_HOSTNAME',
+  /** Where the app calls DPS's service API, when not `https://{DPS_HOSTNAME}`: the local cloud's door. */
+  dpsEndpoint: 'DPS_ENDPOINT',
+  /**
+   * Enrollment rights on DPS: a connection string for a policy with EnrollmentRead and
+   * EnrollmentWrite. Local only; in Azure the app's identity holds DPS Data Contributor.
+   */
+  dpsServiceConnection: 'DPS_SERVICE_CONNECTION',
+  /** The ID scope devices provision in (`0ne…`), handed out with an enrollment group. */
+  dpsIdScope: 'DPS_ID_SCOPE',
+  /** What devices pass to the provisioning SDK: `global.azure-devices-provisioning.net` in Azure. */
+  dpsDeviceHost: 'DPS_DEVICE_HOST',
   /** How often product reference data is revalidated (by ETag), in seconds. */
   referenceRefreshSeconds: 'ANALYTICS_REFERENCE_REFRESH_SECONDS',
   calibrationCacheSeconds: 'CALIBRATION_CACHE_SECONDS',
