@@ -10,6 +10,11 @@ function settingsFor(stageKeys: Record<string, string>, secrets: { twilio?: bool
     storageAccountName: 'stfldev',
     eventHubName: 'iothub-ehub-fl-dev',
     iotHubHostName: 'iot-fl-dev.azure-devices.net',
+    provisioning: {
+      serviceHostName: 'fl-dev-dps-k3x9qa.azure-devices-provisioning.net',
+      idScope: '0ne00A1B2C3',
+      globalEndpoint: 'global.azure-devices-provisioning.net',
+    },
     signalRServiceUri: 'https://sigr-fl-dev.service.signalr.net',
     searchEndpoint: 'https://srch-fl-dev.search.windows.net',
     authIssuer: 'https://login.microsoftonline.com/00000000-0000-0000-0000-000000000001/v2.0',
@@ -38,6 +43,11 @@ describe('the function app settings the stack writes', () => {
     expect(config.search).toMatchObject({ kind: 'identity' });
     expect(config.identity).toBeDefined();
     expect(config.gateway).toBeDefined();
+    // Enrollments with the app's identity: no DPS key among the settings.
+    expect(config.provisioning).toMatchObject({
+      access: { kind: 'identity' },
+      idScope: '0ne00A1B2C3',
+    });
     expect(config.encounters).toBeDefined();
     expect(config.rooms).toBeDefined();
   });

@@ -9,6 +9,12 @@ export interface AppSettingInputs {
   readonly storageAccountName: Text;
   readonly eventHubName: Text;
   readonly iotHubHostName: Text;
+  /** The stage's DPS: its service host, ID scope and the global endpoint devices register at. */
+  readonly provisioning: {
+    readonly serviceHostName: Text;
+    readonly idScope: Text;
+    readonly globalEndpoint: Text;
+  };
   /** `https://{SignalR host name}`: the app reaches SignalR with its identity, not a key. */
   readonly signalRServiceUri: Text;
   readonly searchEndpoint: Text;
@@ -50,6 +56,10 @@ export function functionAppSettings(inputs: AppSettingInputs): {
       [settingNames.iotHubEventHubName]: inputs.eventHubName,
       // The gateway registers devices with the app's identity (no registry key in the app).
       [settingNames.iotHubHostName]: inputs.iotHubHostName,
+      // Enrollment groups with the app's identity too (no DPS key in the app).
+      [settingNames.dpsHostName]: inputs.provisioning.serviceHostName,
+      [settingNames.dpsIdScope]: inputs.provisioning.idScope,
+      [settingNames.dpsDeviceHost]: inputs.provisioning.globalEndpoint,
       [`${settingNames.signalR}__serviceUri`]: inputs.signalRServiceUri,
       [settingNames.searchEndpoint]: inputs.searchEndpoint,
       [settingNames.smsMode]: inputs.stage.sms.mode,

@@ -22,6 +22,7 @@ import { FunctionApp } from './components/functionApp';
 import { IotHub } from './components/iotHub';
 import { KeyVault } from './components/keyVault';
 import { Monitoring } from './components/monitoring';
+import { ProvisioningService } from './components/provisioningService';
 import { SearchService } from './components/searchService';
 import { SignalR } from './components/signalR';
 import { SignalRUpstreamKey } from './components/signalRUpstream';
@@ -107,6 +108,11 @@ const iot = new IotHub('iot', {
       }
     : {}),
   protect: stage.protect,
+});
+const provisioning = new ProvisioningService('provisioning', {
+  ...placement,
+  serviceName: name('provisioning'),
+  hub: { connectionString: iot.provisioningConnectionString, location: placement.location },
 });
 const cosmos = new CosmosMongo('cosmos', {
   ...placement,
@@ -209,6 +215,7 @@ const functions = new FunctionApp('functions', {
     storageAccountName: storage.accountName,
     eventHubName: iot.eventHubName,
     iotHubHostName: iot.hostName,
+    provisioning,
     signalRServiceUri: pulumi.interpolate`https://${realtime.hostName}`,
     searchEndpoint: searchService.endpoint,
     authIssuer: signInAuthority,
@@ -231,6 +238,7 @@ const functions = new FunctionApp('functions', {
     appInsightsId: monitoring.appInsights.id,
     signalRId: realtime.service.id,
     iotHubId: iot.hub.id,
+    provisioningId: provisioning.service.id,
     searchId: searchService.service.id,
   }),
 });
@@ -280,6 +288,9 @@ new DashboardSite('dashboard', {
 export const dashboardUrl = storage.webEndpoint;
 export { apiUrl };
 export const iotHubHostName = iot.hostName;
+/** What a device needs besides its key: the ID scope, and the endpoint it registers at. */
+export const provisioningIdScope = provisioning.idScope;
+export const provisioningGlobalEndpoint = provisioning.globalEndpoint;
 export const signalrHostName = realtime.hostName;
 export const searchEndpoint = searchService.endpoint;
 export const functionAppName = functions.name;

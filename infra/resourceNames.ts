@@ -15,6 +15,8 @@ export interface ResourceNames {
   readonly cosmosAccount: string;
   /** IoT Hub: 3-50 letters, digits and hyphens, not ending in a hyphen, unique across Azure. */
   readonly iotHub: string;
+  /** Device Provisioning Service: 3-64 letters, digits and hyphens, unique across Azure. */
+  readonly provisioning: string;
   /** SignalR: 3-63 letters, digits and hyphens, starting with a letter, unique across Azure. */
   readonly signalR: string;
   readonly search: string;
@@ -50,6 +52,7 @@ export function resourceNames(stage: string, suffix: string): ResourceNames {
     keyVault: unique('kv'),
     cosmosAccount: unique('db'),
     iotHub: unique('hub'),
+    provisioning: unique('dps'),
     signalR: unique('rt'),
     search: unique('search'),
     functionApp: unique('api'),

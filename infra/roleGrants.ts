@@ -15,6 +15,7 @@ export function functionAppRoles(parts: {
   readonly appInsightsId: Id;
   readonly signalRId: Id;
   readonly iotHubId: Id;
+  readonly provisioningId: Id;
   readonly searchId: Id;
 }): FunctionAppArgs['roles'] {
   return [
@@ -51,6 +52,8 @@ export function functionAppRoles(parts: {
     { role: 'signalRRestApiOwner', scope: parts.signalRId, target: 'signalr' },
     // The registry (POST /api/devices), twins, direct methods and jobs, on this hub only.
     { role: 'iotHubDataContributor', scope: parts.iotHubId, target: 'iothub' },
+    // Enrollment groups (PUT/GET/DELETE /api/enrollment-groups), on this DPS only.
+    { role: 'dpsDataContributor', scope: parts.provisioningId, target: 'dps' },
     // The catalog's documents; the index definition is the deployment's (SearchService).
     { role: 'searchIndexDataContributor', scope: parts.searchId, target: 'search' },
   ];

@@ -14,7 +14,7 @@ const args: IotHubArgs = {
 };
 
 describe('IotHub', () => {
-  it('declares the hub with its partitions, one ingest-only policy and a consumer group per reader', async () => {
+  it('declares the hub with its partitions, an ingest-only and a DPS-link policy, and a consumer group per reader', async () => {
     const { resources, registeredOutputs } = await synthesizeComponent(
       () => new IotHub('iot', args),
     );
@@ -26,7 +26,10 @@ describe('IotHub', () => {
         minTlsVersion: '1.2',
         disableModuleSAS: true,
         eventHubEndpoints: { events: { partitionCount: 4 } },
-        authorizationPolicies: [{ rights: 'ServiceConnect' }],
+        authorizationPolicies: [
+          { keyName: 'fieldline-ingest', rights: 'ServiceConnect' },
+          { keyName: 'fieldline-dps', rights: 'RegistryWrite, ServiceConnect' },
+        ],
       },
     });
     expect(

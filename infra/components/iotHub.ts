@@ -34,6 +34,13 @@ export interface IotHubArgs {
 /** The policy the function app's Event Hubs trigger reads with: ServiceConnect, nothing else. */
 export const ingestPolicyName = 'fieldline-ingest';
 
+/**
+ * The policy the stage's DPS links the hub with: the rights DPS needs and no more.
+ * https://learn.microsoft.com/azure/iot-dps/how-to-manage-linked-iot-hubs ("DPS needs the
+ * following permissions on the IoT hub: RegistryWrite and ServiceConnect")
+ */
+export const provisioningPolicyName = 'fieldline-dps';
+
 /** Tiers with twins, methods, jobs and their events: not the basic ones. https://learn.microsoft.com/azure/iot-hub/iot-hub-scaling */
 export const hasDeviceTwins = (sku: IotHubSku) => !sku.startsWith('B');
 
@@ -47,6 +54,8 @@ export class IotHub extends pulumi.ComponentResource {
   readonly eventHubName: pulumi.Output<string>;
   /** `Endpoint=sb://...;SharedAccessKeyName=fieldline-ingest;...;EntityPath=...`, a secret. */
   readonly eventHubConnectionString: pulumi.Output<string>;
+  /** `HostName=...;SharedAccessKeyName=fieldline-dps;SharedAccessKey=...`, a secret, for DPS's link. */
+  readonly provisioningConnectionString: pulumi.Output<string>;
 
   constructor(name: string, args: IotHubArgs, opts?: pulumi.ComponentResourceOptions) {
     super('fieldline:iot:IotHub', name, {}, opts);
@@ -117,6 +126,10 @@ export class IotHub extends pulumi.ComponentResource {
           },
           authorizationPolicies: [
             { keyName: ingestPolicyName, rights: iothub.AccessRights.ServiceConnect },
+            {
+              keyName: provisioningPolicyName,
+              rights: iothub.AccessRights.RegistryWrite_ServiceConnect,
+            },
           ],
           routing: {
             routes,
@@ -156,15 +169,16 @@ export class IotHub extends pulumi.ComponentResource {
       );
     }
     const events = this.hub.properties.apply((p) => p.eventHubEndpoints?.events);
-    const key = iothub.listIotHubResourceKeysForKeyNameOutput(
-      {
-        keyName: ingestPolicyName,
-        resourceGroupName: args.resourceGroupName,
-        resourceName: this.hub.name,
-      },
-      child,
-    ).primaryKey;
+    const keyOf = (keyName: string) =>
+      iothub.listIotHubResourceKeysForKeyNameOutput(
+        { keyName, resourceGroupName: args.resourceGroupName, resourceName: this.hub.name },
+        child,
+      ).primaryKey;
+    const key = keyOf(ingestPolicyName);
     this.hostName = this.hub.properties.apply((p) => p.hostName ?? '');
+    this.provisioningConnectionString = pulumi.secret(
+      pulumi.interpolate`HostName=${this.hostName};SharedAccessKeyName=${provisioningPolicyName};SharedAccessKey=${keyOf(provisioningPolicyName)}`,
+    );
     this.eventHubName = events.apply((e) => e?.path ?? '');
     this.eventHubConnectionString = pulumi.secret(
       pulumi.interpolate`Endpoint=${events.apply((e) => e?.endpoint ?? '')};SharedAccessKeyName=${ingestPolicyName};SharedAccessKey=${key};EntityPath=${this.eventHubName}`,

@@ -23,6 +23,9 @@ export const builtInRoles = {
   // role definitions, which would let it rewrite a role it may assign and so escape its condition
   // (see deployRoleCondition). https://learn.microsoft.com/azure/iot-hub/authenticate-authorize-azure-ad#permissions-for-iot-hub-service-apis
   iotHubDataContributor: '4fc6c259-987e-4a07-842e-c321cc9d413f',
+  // Enrollment groups through DPS's service API (Entra ID there is in preview); the device
+  // registration API takes no Entra ID at all. https://learn.microsoft.com/azure/iot-dps/concepts-control-access-dps-azure-ad
+  dpsDataContributor: 'dfce44e4-17b7-4bd1-a6d1-04996ec95633',
   // The catalog's index: documents (data plane) and the index definition (control plane, which
   // createOrUpdateIndex needs). https://learn.microsoft.com/azure/search/search-security-rbac
   searchIndexDataContributor: '8ebe5a00-799e-43f5-93ac-243d3dce84a7',

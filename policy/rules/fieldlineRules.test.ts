@@ -213,6 +213,31 @@ const violations: Record<string, PolicyResource> = {
     name: 'c',
     props: { accountName: 'Cosmos_Account' },
   },
+  'name-dps': {
+    type: 'azure-native:deviceprovisioningservices:IotDpsResource',
+    name: 'p',
+    props: { provisioningServiceName: 'fl_dev_dps' },
+  },
+  'dps-linked-hubs': {
+    type: 'azure-native:deviceprovisioningservices:IotDpsResource',
+    name: 'p',
+    props: { properties: { iotHubs: [] } },
+  },
+  'dps-linked-hub-least-privilege': {
+    type: 'azure-native:deviceprovisioningservices:IotDpsResource',
+    name: 'p',
+    props: {
+      properties: {
+        iotHubs: [
+          {
+            connectionString:
+              'HostName=h.azure-devices.net;SharedAccessKeyName=iothubowner;SharedAccessKey=a2V5',
+            location: 'westeurope',
+          },
+        ],
+      },
+    },
+  },
   'name-iot-hub': {
     type: 'azure-native:iothub:IotHubResource',
     name: 'h',

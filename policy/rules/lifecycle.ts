@@ -83,6 +83,15 @@ export const lifecycleTable: readonly LifecycleEntry[] = [
     inUse: theApp,
   },
   {
+    id: `dps-service-rest-${dataPlaneVersions.provisioning}`,
+    what: `Device Provisioning Service service REST API ${dataPlaneVersions.provisioning} (enrollment groups)`,
+    endOfSupport: null,
+    source: 'https://learn.microsoft.com/rest/api/iot-dps/service/enrollment-group',
+    checked: '2026-12-04',
+    resourceTypes: [webApp],
+    inUse: theApp,
+  },
+  {
     id: `signalr-rest-${dataPlaneVersions.signalR}`,
     what: `SignalR Service data-plane REST API ${dataPlaneVersions.signalR} (client tokens)`,
     endOfSupport: null,

@@ -7,7 +7,12 @@ import {
   flexRuntimeVersions,
 } from './flexConsumption';
 import { type PolicyRule, prop } from './policyRule';
-import { iotHubMaxUnits, iotHubPartitions, signalRUnitCounts } from './serviceLimits';
+import {
+  dpsMaxLinkedHubs,
+  iotHubMaxUnits,
+  iotHubPartitions,
+  signalRUnitCounts,
+} from './serviceLimits';
 
 const webApp = ['azure-native:web:WebApp'];
 const isFlex = (props: Readonly<Record<string, unknown>>) => props.functionAppConfig !== undefined;
@@ -145,6 +150,21 @@ export const platformRules: readonly PolicyRule[] = [
     },
   },
   {
+    name: 'dps-linked-hubs',
+    description:
+      'A Device Provisioning Service links 1 to 50 IoT hubs: with none it can assign no device, and 50 is the most it takes.',
+    source: 'https://learn.microsoft.com/azure/iot-dps/about-iot-dps#quotas-and-limits',
+    category: 'platform',
+    resourceTypes: ['azure-native:deviceprovisioningservices:IotDpsResource'],
+    check: (r) => {
+      const hubs = prop(r, 'properties.iotHubs');
+      const count = Array.isArray(hubs) ? hubs.length : 0;
+      return count >= 1 && count <= dpsMaxLinkedHubs
+        ? []
+        : [`link 1-${dpsMaxLinkedHubs} IoT hubs; got ${count}`];
+    },
+  },
+  {
     name: 'iot-hub-device-messages-to-built-in-endpoint',
     description:
       'An IoT hub with routes keeps an enabled route of every device message (source DeviceMessages, condition true) to the built-in endpoint "events": once any route exists, device messages reach it only through a route of their own, and ingest reads them there.',
@@ -220,6 +240,13 @@ export const platformRules: readonly PolicyRule[] = [
     'resourceName',
     /^[a-zA-Z0-9][a-zA-Z0-9-]{1,48}[a-zA-Z0-9]$/,
     '3-50 letters, digits and hyphens, not ending in a hyphen',
+  ),
+  nameRule(
+    'name-dps',
+    'azure-native:deviceprovisioningservices:IotDpsResource',
+    'provisioningServiceName',
+    /^[a-zA-Z0-9-]{3,64}$/,
+    '3-64 letters, digits and hyphens',
   ),
   nameRule(
     'name-signalr',

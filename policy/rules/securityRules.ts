@@ -192,6 +192,27 @@ export const securityRules: readonly PolicyRule[] = [
     },
   },
   {
+    name: 'dps-linked-hub-least-privilege',
+    description:
+      "The Device Provisioning Service links a hub with a policy of the hub's own made for it (RegistryWrite and ServiceConnect), never iothubowner.",
+    source: 'https://learn.microsoft.com/azure/iot-dps/how-to-manage-linked-iot-hubs',
+    category: 'security',
+    resourceTypes: ['azure-native:deviceprovisioningservices:IotDpsResource'],
+    check: (r) => {
+      const hubs = prop(r, 'properties.iotHubs');
+      return (Array.isArray(hubs) ? hubs : []).flatMap((hub: { connectionString?: unknown }) => {
+        // Unknown until the hub's keys are read (a preview); checked when the value is there.
+        if (typeof hub.connectionString !== 'string') return [];
+        const policy = /SharedAccessKeyName=([^;]+)/i.exec(hub.connectionString)?.[1];
+        return policy === undefined || policy.toLowerCase() === 'iothubowner'
+          ? [
+              `link the hub with a RegistryWrite, ServiceConnect policy, not ${policy ?? 'no policy'}`,
+            ]
+          : [];
+      });
+    },
+  },
+  {
     name: 'signalr-serverless-identity-only',
     description:
       'SignalR runs in Serverless mode with local (key) auth off and CORS limited to named HTTPS origins.',

@@ -22,3 +22,11 @@ export function signalRUnitCounts(sku: string): readonly number[] {
     ? [1]
     : [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100];
 }
+
+/**
+ * The Device Provisioning Service's fixed limits: linked hubs per service, and symmetric-key
+ * enrollment groups per service (not adjustable).
+ * https://learn.microsoft.com/azure/iot-dps/about-iot-dps#quotas-and-limits
+ */
+export const dpsMaxLinkedHubs = 50;
+export const dpsMaxSymmetricKeyGroups = 100;

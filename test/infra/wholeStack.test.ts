@@ -26,6 +26,7 @@ describe.each(stacks)('the $stack stack', ({ stack, file }) => {
       'fieldline:deploy:DashboardSite',
       'fieldline:identity:AppRegistration',
       'fieldline:iot:IotHub',
+      'fieldline:iot:ProvisioningService',
       'fieldline:monitoring:Monitoring',
       'fieldline:realtime:SignalR',
       'fieldline:realtime:SignalRUpstreamKey',
@@ -93,7 +94,7 @@ describe.each(stacks)('the $stack stack', ({ stack, file }) => {
       (input(hub, 'properties.authorizationPolicies') as { keyName: string; rights: string }[]).map(
         (p) => `${p.keyName}:${p.rights}`,
       ),
-    ).toEqual(['fieldline-ingest:ServiceConnect']);
+    ).toEqual(['fieldline-ingest:ServiceConnect', 'fieldline-dps:RegistryWrite, ServiceConnect']);
     expect(
       ofType(graph, 'azure-native:iothub:IotHubResourceEventHubConsumerGroup').map(
         (g) => g.inputs.name,
@@ -114,6 +115,30 @@ describe.each(stacks)('the $stack stack', ({ stack, file }) => {
       'connection-state:DeviceConnectionStateEvents->events',
       ...(prod ? ['archive:DeviceMessages->archive'] : []),
     ]);
+  });
+
+  it('DPS: linked to the hub with its least-rights policy, enrollments with the app identity', () => {
+    const service = one(graph, 'azure-native:deviceprovisioningservices:IotDpsResource');
+    expect(service.inputs).toMatchObject({
+      provisioningServiceName: expect.stringMatching(new RegExp(`^fl-${stack}-dps-[a-z0-9]{6}$`)),
+      sku: { name: 'S1', capacity: 1 },
+    });
+    const [link, ...more] = input(service, 'properties.iotHubs') as { connectionString: string }[];
+    expect(more).toEqual([]);
+    expect(link?.connectionString).toMatch(/;SharedAccessKeyName=fieldline-dps;SharedAccessKey=/);
+    expect(
+      ofType(graph, 'azure-native:authorization:RoleAssignment')
+        .filter((g) => g.name.endsWith('-dps'))
+        .map((g) => g.name),
+    ).toEqual(['functions-dpsDataContributor-dps']);
+    const app = one(graph, 'azure-native:web:WebApp');
+    const settings = (input(app, 'siteConfig.appSettings') as { name: string }[]).map(
+      (s) => s.name,
+    );
+    expect(settings).toEqual(
+      expect.arrayContaining(['DPS_HOSTNAME', 'DPS_ID_SCOPE', 'DPS_DEVICE_HOST']),
+    );
+    expect(settings).not.toContain('DPS_SERVICE_CONNECTION');
   });
 
   it('SignalR, Cosmos and monitoring follow the stage', () => {

@@ -10,8 +10,9 @@ const groupIdRule =
 
 /**
  * The stage's enrollment groups, the way a fleet provisions itself: `PUT`, `GET` and `DELETE`
- * `/api/enrollment-groups/{id}`, all Fleet.Admin, since a group's key lets any device join. The
- * keys are in the creation's answer only.
+ * `/api/enrollment-groups/{id}`, and `POST …/regenerate-key` for a rotation, all Fleet.Admin,
+ * since a group's key lets any device join. Keys are in an answer only when made: both at
+ * creation, or the one a rotation regenerates.
  */
 export function createEnrollmentGroupsFunctions(deps: {
   readonly groups?: EnrollmentGroups;
@@ -52,6 +53,26 @@ export function createEnrollmentGroupsFunctions(deps: {
       methods: ['GET'],
       access: admin,
       handler: async (request) => ({ jsonBody: await groups().get(groupId(request.params.id)) }),
+    },
+    {
+      kind: 'http',
+      name: 'regenerateEnrollmentGroupKey',
+      route: 'enrollment-groups/{id}/regenerate-key',
+      methods: ['POST'],
+      access: admin,
+      maxBodyBytes: 1024,
+      handler: async (request) => {
+        const id = groupId(request.params.id);
+        const body = await readJsonBody(request);
+        const key = isObject(body) ? body.key : undefined;
+        if (key !== 'primary' && key !== 'secondary')
+          throw new AppError(
+            'validation_failed',
+            'send {"key": "primary"} or {"key": "secondary"}',
+          );
+        const { group, keys } = await groups().regenerateKey(id, key);
+        return { jsonBody: { ...group, keys } };
+      },
     },
     {
       kind: 'http',

@@ -27,10 +27,15 @@ export interface EnrollmentGroupChange {
   readonly reprovision: EnrollmentGroupView['reprovision'];
 }
 
+export interface SymmetricKeys {
+  readonly primaryKey: string;
+  readonly secondaryKey: string;
+}
+
 /** DPS's record, as its service API (2021-10-01) sends and takes it; the fields fieldline uses. */
 interface DpsEnrollmentGroup {
   enrollmentGroupId: string;
-  attestation: { type: string; symmetricKey?: { primaryKey: string; secondaryKey: string } };
+  attestation: { type: string; symmetricKey?: SymmetricKeys };
   provisioningStatus?: 'enabled' | 'disabled';
   initialTwin?: { tags?: object; properties?: { desired?: object } };
   reprovisionPolicy?: { updateHubAssignment?: boolean; migrateDeviceData?: boolean };
@@ -105,18 +110,11 @@ export function createEnrollmentGroups(options: {
       return view(group);
     },
 
-    /**
-     * Creates the group, or changes an existing one. Only a creation answers with the keys, the
-     * one time they leave fieldline.
-     */
+    /** Creates the group, or changes an existing one; only a creation answers with the keys. */
     async put(
       id: string,
       change: EnrollmentGroupChange,
-    ): Promise<{
-      created: boolean;
-      group: EnrollmentGroupView;
-      keys?: { primaryKey: string; secondaryKey: string };
-    }> {
+    ): Promise<{ created: boolean; group: EnrollmentGroupView; keys?: SymmetricKeys }> {
       const existing = await read(id);
       if (existing && existing.attestation.type !== 'symmetricKey')
         throw new AppError(
@@ -143,6 +141,30 @@ export function createEnrollmentGroups(options: {
       return existing
         ? { created: false, group: view(written) }
         : { created: true, group: view(written), keys };
+    },
+
+    /**
+     * Replaces one of the group's keys with a new one, the rest of the group as it is, and
+     * answers with that key alone: one step of a rotation.
+     */
+    async regenerateKey(
+      id: string,
+      which: 'primary' | 'secondary',
+    ): Promise<{ group: EnrollmentGroupView; keys: Partial<SymmetricKeys> }> {
+      const existing = await read(id);
+      if (!existing) throw new AppError('not_found', `no enrollment group ${id}`);
+      const kept = existing.attestation.symmetricKey;
+      if (!kept)
+        throw new AppError(
+          'conflict',
+          `enrollment group ${id} attests with ${existing.attestation.type}; it has no keys to regenerate`,
+        );
+      const fresh = { [`${which}Key`]: newKey() };
+      const written = await write(
+        { ...existing, attestation: { type: 'symmetricKey', symmetricKey: { ...kept, ...fresh } } },
+        existing.etag,
+      );
+      return { group: view(written), keys: fresh };
     },
 
     async delete(id: string): Promise<void> {

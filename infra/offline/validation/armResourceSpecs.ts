@@ -103,6 +103,15 @@ export const armResourceSpecs: Readonly<Record<string, ArmResourceSpec>> = {
     'resourceName',
     'eventHubEndpointName',
   ),
+  // The newest package with models speaks 2022-02-05; azure-native sends 2023-03-01-preview,
+  // which added `identity` (fieldline sets none) and nothing the stack writes:
+  // https://github.com/Azure/azure-rest-api-specs/blob/main/specification/deviceprovisioningservices/resource-manager/Microsoft.Devices/preview/2023-03-01-preview/iotdps.json
+  'azure-native:deviceprovisioningservices:IotDpsResource': spec(
+    '@azure/arm-deviceprovisioningservices',
+    'ProvisioningServiceDescription',
+    'provisioningServiceName',
+    '2023-03-01-preview',
+  ),
   // The newest package with models speaks 2023-02-01; azure-native sends 2024-03-01, which added
   // both properties (azure-native defaults them):
   // https://github.com/Azure/azure-rest-api-specs/blob/main/specification/signalr/resource-manager/Microsoft.SignalRService/stable/2024-03-01/signalr.json

@@ -39,6 +39,8 @@ describe('enrollment groups', () => {
       const token = await clientToken(stack.endpoints.identity, role);
       expect((await api(token, 'PUT', '/enrollment-groups/line-1', {})).status).toBe(403);
       expect((await api(token, 'GET', '/enrollment-groups/fieldline-devices')).status).toBe(403);
+      const rotation = '/enrollment-groups/fieldline-devices/regenerate-key';
+      expect((await api(token, 'POST', rotation, { key: 'primary' })).status).toBe(403);
       expect((await api(token, 'DELETE', '/enrollment-groups/fieldline-devices')).status).toBe(403);
     }
     const anonymous = await fetch(
@@ -113,6 +115,42 @@ describe('enrollment groups', () => {
     const again = await api(admin, 'DELETE', '/enrollment-groups/line-8');
     expect(again.status).toBe(404);
     expect(again.body.error.code).toBe('not_found');
+  });
+
+  it('rotates a key: the new one alone in the answer, devices move to it, the old one stops', async () => {
+    const created = await api(admin, 'PUT', '/enrollment-groups/line-r', {});
+    const oldPrimary = created.body.keys?.primaryKey ?? '';
+    const rotate = (key: string) =>
+      api(admin, 'POST', '/enrollment-groups/line-r/regenerate-key', { key });
+
+    const secondary = await rotate('secondary');
+    expect(secondary.status).toBe(200);
+    expect(Object.keys(secondary.body.keys ?? {})).toEqual(['secondaryKey']);
+    const newSecondary = secondary.body.keys?.secondaryKey ?? '';
+    const moved = runThermostat(stack, 'press-90', deriveDeviceKey(newSecondary, 'press-90'));
+    try {
+      let twin = await api(reader, 'GET', '/devices/press-90/twin');
+      for (let tries = 0; tries < 200 && twin.status !== 200; tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        twin = await api(reader, 'GET', '/devices/press-90/twin');
+      }
+      expect(twin.status, moved.output.join('')).toBe(200);
+    } finally {
+      moved.child.kill();
+    }
+
+    expect((await rotate('primary')).status).toBe(200);
+    const stale = runThermostat(stack, 'press-91', deriveDeviceKey(oldPrimary, 'press-91'));
+    expect(await stale.exited).toBe(1);
+    expect((await api(reader, 'GET', '/devices/press-91/twin')).status).toBe(404);
+
+    const read = await api(admin, 'GET', '/enrollment-groups/line-r');
+    expect(JSON.stringify(read.body)).not.toContain(newSecondary);
+    expect((await rotate('tertiary')).body.error.message).toMatch(/"key": "primary"/);
+    const missing = await api(admin, 'POST', '/enrollment-groups/no-such/regenerate-key', {
+      key: 'primary',
+    });
+    expect(missing.status).toBe(404);
   });
 
   it('names what is wrong with a request', async () => {
