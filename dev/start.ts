@@ -99,7 +99,7 @@ fieldline local cloud is running
   IoT Hub    ${endpoints.iotHub.url}       registry and device-to-cloud REST APIs over plain HTTP (curl), ${endpoints.iotHub.partitions} partitions; host name "${endpoints.iotHub.hostName}"
   HTTPS      ${httpsLine(endpoints.iotHub.https)}
   MQTT       mqtts://${endpoints.iotHub.mqtt.gatewayHostName}   for the Azure IoT device SDKs; trust the local CA: export NODE_EXTRA_CA_CERTS=${endpoints.iotHub.caPath}
-  DPS        host "${endpoints.provisioning.host}", ID scope ${endpoints.provisioning.idScope}, enrollment group "${endpoints.provisioning.enrollmentGroup.id}" (its key in .fieldline/local.json; docs/provisioning.md)
+  DPS        host "${endpoints.provisioning.host}", ID scope ${endpoints.provisioning.idScope}, enrollment group "${endpoints.provisioning.enrollmentGroup.id}" (its key in .fieldline/local.json; docs/features/provisioning.md)
   SignalR    ${endpoints.signalR.endpoint}       hubs "telemetry" (operators), "users" (app users) and "rooms" (upstream to ${endpoints.apiBaseUrl.replace(/\/api$/, '')}/runtime/webhooks/signalr)
   Search     ${endpoints.search.endpoint}       Azure AI Search stand-in (index "tracks"); npm run catalog -- generate --tracks 100000
   MongoDB    ${process.env.MONGODB_URI ? 'the server in MONGODB_URI' : `${endpoints.mongodbUri}  (in-memory stand-in; set MONGODB_URI to use a real server)`}

@@ -18,11 +18,11 @@ import { CodeDeployment } from './components/codeDeployment';
 import { CosmosMongo } from './components/cosmosMongo';
 import { DashboardSite } from './components/dashboardSite';
 import { DataStorage } from './components/dataStorage';
+import { DeviceProvisioningService } from './components/deviceProvisioningService';
 import { FunctionApp } from './components/functionApp';
 import { IotHub } from './components/iotHub';
 import { KeyVault } from './components/keyVault';
 import { Monitoring } from './components/monitoring';
-import { ProvisioningService } from './components/provisioningService';
 import { SearchService } from './components/searchService';
 import { SignalR } from './components/signalR';
 import { SignalRUpstreamKey } from './components/signalRUpstream';
@@ -109,7 +109,7 @@ const iot = new IotHub('iot', {
     : {}),
   protect: stage.protect,
 });
-const provisioning = new ProvisioningService('provisioning', {
+const provisioning = new DeviceProvisioningService('provisioning', {
   ...placement,
   serviceName: name('provisioning'),
   hub: { connectionString: iot.provisioningConnectionString, location: placement.location },

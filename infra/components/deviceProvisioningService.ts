@@ -1,7 +1,7 @@
 import * as dps from '@pulumi/azure-native/deviceprovisioningservices';
 import * as pulumi from '@pulumi/pulumi';
 
-export interface ProvisioningServiceArgs {
+export interface DeviceProvisioningServiceArgs {
   /** 3-64 letters, digits and hyphens (see resourceNames). */
   readonly serviceName: pulumi.Input<string>;
   readonly resourceGroupName: pulumi.Input<string>;
@@ -23,7 +23,7 @@ export interface ProvisioningServiceArgs {
  * secret, and DPS keeps it and answers with it masked; no app setting or vault holds a copy.
  * The app manages enrollments with its identity (Device Provisioning Service Data Contributor).
  */
-export class ProvisioningService extends pulumi.ComponentResource {
+export class DeviceProvisioningService extends pulumi.ComponentResource {
   readonly service: dps.IotDpsResource;
   /** What enrollments are scoped to: `0ne…`. */
   readonly idScope: pulumi.Output<string>;
@@ -32,8 +32,12 @@ export class ProvisioningService extends pulumi.ComponentResource {
   /** The service API's host, `{name}.azure-devices-provisioning.net`, for enrollments. */
   readonly serviceHostName: pulumi.Output<string>;
 
-  constructor(name: string, args: ProvisioningServiceArgs, opts?: pulumi.ComponentResourceOptions) {
-    super('fieldline:iot:ProvisioningService', name, {}, opts);
+  constructor(
+    name: string,
+    args: DeviceProvisioningServiceArgs,
+    opts?: pulumi.ComponentResourceOptions,
+  ) {
+    super('fieldline:iot:DeviceProvisioningService', name, {}, opts);
     this.service = new dps.IotDpsResource(
       `${name}-dps`,
       {

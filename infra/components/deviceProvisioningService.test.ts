@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { childrenOf, synthesizeComponent } from './componentTesting';
-import { ProvisioningService } from './provisioningService';
+import { DeviceProvisioningService } from './deviceProvisioningService';
 
-describe('ProvisioningService', () => {
+describe('DeviceProvisioningService', () => {
   it('declares an S1 DPS linked to the one hub, and registers its ID scope and endpoints', async () => {
     const { resources, registeredOutputs } = await synthesizeComponent(
       () =>
-        new ProvisioningService('provisioning', {
+        new DeviceProvisioningService('provisioning', {
           serviceName: 'fl-test-dps-abc123',
           resourceGroupName: 'fl-test',
           location: 'westeurope',
