@@ -8,6 +8,8 @@
 //   DPS_ID_SCOPE   the ID scope
 //   DEVICE_ID      the registration id
 //   DEVICE_KEY     its key: HMAC-SHA256 of DEVICE_ID under the enrollment group key (base64)
+//   MODEL_ID       the model it announces (default dtmi:com:example:Thermostat;1; any model with
+//                  its temperature, targetTemperature and getMaxMinReport)
 //   MESSAGES       stop after this many readings (default: run until Ctrl-C)
 //   INTERVAL_MS    between readings (default 5000)
 //
@@ -18,7 +20,7 @@ const { SymmetricKeySecurityClient } = require('azure-iot-security-symmetric-key
 const { Client, Message } = require('azure-iot-device');
 const { Mqtt } = require('azure-iot-device-mqtt');
 
-const modelId = 'dtmi:com:example:Thermostat;1';
+const modelId = process.env.MODEL_ID || 'dtmi:com:example:Thermostat;1';
 
 function required(name) {
   const value = process.env[name];

@@ -150,6 +150,38 @@ const contract: Record<
       authLevel: 'anonymous',
     },
   },
+  putEnrollmentGroup: {
+    trigger: {
+      type: 'httpTrigger',
+      route: 'enrollment-groups/{id}',
+      methods: ['PUT'],
+      authLevel: 'anonymous',
+    },
+  },
+  getEnrollmentGroup: {
+    trigger: {
+      type: 'httpTrigger',
+      route: 'enrollment-groups/{id}',
+      methods: ['GET'],
+      authLevel: 'anonymous',
+    },
+  },
+  regenerateEnrollmentGroupKey: {
+    trigger: {
+      type: 'httpTrigger',
+      route: 'enrollment-groups/{id}/regenerate-key',
+      methods: ['POST'],
+      authLevel: 'anonymous',
+    },
+  },
+  deleteEnrollmentGroup: {
+    trigger: {
+      type: 'httpTrigger',
+      route: 'enrollment-groups/{id}',
+      methods: ['DELETE'],
+      authLevel: 'anonymous',
+    },
+  },
   createJob: {
     trigger: {
       type: 'httpTrigger',

@@ -187,6 +187,11 @@ describe.each(stacks)('the bundle against the $stack stack', ({ stack, file }) =
         scope: id('azure-native:iothub:IotHubResource'),
       },
       {
+        why: 'enrollment groups with the identity: DPS_HOSTNAME without DPS_SERVICE_CONNECTION',
+        role: 'dpsDataContributor',
+        scope: id('azure-native:deviceprovisioningservices:IotDpsResource'),
+      },
+      {
         why: 'catalog writes and queries on the tracks index (SEARCH_ENDPOINT without SEARCH_API_KEY)',
         role: 'searchIndexDataContributor',
         scope: id('azure-native:search:Service'),

@@ -20,7 +20,7 @@ export function runThermostat(
   stack: { readonly endpoints: Pick<LocalEndpoints, 'provisioning' | 'iotHub'> },
   deviceId: string,
   key: string,
-  provisioning: { readonly idScope?: string } = {},
+  options: { readonly idScope?: string; readonly modelId?: string } = {},
 ): { child: ChildProcess; output: string[]; exited: Promise<number | null> } {
   const { endpoints } = stack;
   const output: string[] = [];
@@ -29,7 +29,8 @@ export function runThermostat(
       PATH: process.env.PATH ?? '',
       NODE_EXTRA_CA_CERTS: endpoints.iotHub.caPath,
       DPS_HOST: endpoints.provisioning.host,
-      DPS_ID_SCOPE: provisioning.idScope ?? endpoints.provisioning.idScope,
+      DPS_ID_SCOPE: options.idScope ?? endpoints.provisioning.idScope,
+      ...(options.modelId ? { MODEL_ID: options.modelId } : {}),
       DEVICE_ID: deviceId,
       DEVICE_KEY: key,
       INTERVAL_MS: '200',
