@@ -91,9 +91,9 @@ export function createEnrollmentGroupsFunctions(deps: {
 /** `{ enabled?, initialTwin?: { tags?, desired? }, reprovision?: { updateHubAssignment?, migrateDeviceData? } }`. */
 function readChange(body: unknown): EnrollmentGroupChange {
   const shape =
-    'send {"enabled"?: boolean, "initialTwin"?: {"tags"?: {}, "desired"?: {}}, "reprovision"?: {"updateHubAssignment"?: boolean, "migrateDeviceData"?: boolean}}';
+    'send {"enabled"?: boolean, "initialTwin"?: {"tags"?: {}, "desired"?: {}}, "reprovision"?: {"updateHubAssignment"?: boolean, "migrateDeviceData"?: boolean}, "keys"?: {"primaryKey"?, "secondaryKey"?} (a creation only)}';
   if (!isObject(body)) throw new AppError('validation_failed', shape);
-  const known = new Set(['enabled', 'initialTwin', 'reprovision']);
+  const known = new Set(['enabled', 'initialTwin', 'reprovision', 'keys']);
   const unknown = Object.keys(body).filter((name) => !known.has(name));
   if (unknown.length > 0)
     throw new AppError('validation_failed', `unknown field ${unknown.join(', ')}; ${shape}`);
@@ -117,7 +117,9 @@ function readChange(body: unknown): EnrollmentGroupChange {
       'validation_failed',
       'reprovision.updateHubAssignment and reprovision.migrateDeviceData must be true or false',
     );
+  const keys = readKeys(body.keys);
   return {
+    ...(keys ? { keys } : {}),
     enabled,
     initialTwin: { tags, desired },
     reprovision: { updateHubAssignment, migrateDeviceData },
@@ -126,4 +128,23 @@ function readChange(body: unknown): EnrollmentGroupChange {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Keys given for a creation: base64 of 16 to 64 bytes, as DPS takes a symmetric key of your own. */
+function readKeys(value: unknown): EnrollmentGroupChange['keys'] {
+  if (value === undefined) return undefined;
+  if (
+    !isObject(value) ||
+    Object.keys(value).some((k) => k !== 'primaryKey' && k !== 'secondaryKey')
+  )
+    throw new AppError('validation_failed', 'keys must be {"primaryKey"?, "secondaryKey"?}');
+  for (const [name, key] of Object.entries(value)) {
+    const bytes =
+      typeof key === 'string' && /^[A-Za-z0-9+/]+={0,2}$/.test(key)
+        ? Buffer.from(key, 'base64').length
+        : 0;
+    if (bytes < 16 || bytes > 64)
+      throw new AppError('validation_failed', `keys.${name} must be base64 of 16 to 64 bytes`);
+  }
+  return value as EnrollmentGroupChange['keys'];
 }

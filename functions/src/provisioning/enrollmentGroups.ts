@@ -22,6 +22,12 @@ export interface EnrollmentGroupView {
 }
 
 export interface EnrollmentGroupChange {
+  /**
+   * A creation's keys, when they come from elsewhere (the IoT Central app a fleet moves from, so
+   * its devices keep their derived keys); new ones otherwise. An existing group's keys change only
+   * through `regenerateKey`.
+   */
+  readonly keys?: Partial<SymmetricKeys>;
   readonly enabled: boolean;
   readonly initialTwin: { readonly tags: object; readonly desired: object };
   readonly reprovision: EnrollmentGroupView['reprovision'];
@@ -121,9 +127,14 @@ export function createEnrollmentGroups(options: {
           'conflict',
           `enrollment group ${id} attests with ${existing.attestation.type}; fieldline manages symmetric-key groups only`,
         );
+      if (existing && change.keys)
+        throw new AppError(
+          'conflict',
+          `enrollment group ${id} exists: its keys change only through POST /api/enrollment-groups/${id}/regenerate-key`,
+        );
       const keys = existing?.attestation.symmetricKey ?? {
-        primaryKey: newKey(),
-        secondaryKey: newKey(),
+        primaryKey: change.keys?.primaryKey ?? newKey(),
+        secondaryKey: change.keys?.secondaryKey ?? newKey(),
       };
       const written = await write(
         {

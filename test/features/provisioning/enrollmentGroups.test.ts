@@ -153,6 +153,36 @@ describe('enrollment groups', () => {
     expect(missing.status).toBe(404);
   });
 
+  it('takes the keys of the IoT Central app a fleet moves from, at creation only', async () => {
+    const iotCentralKey = Buffer.alloc(64, 7).toString('base64');
+    const created = await api(admin, 'PUT', '/enrollment-groups/from-central', {
+      keys: { primaryKey: iotCentralKey },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.keys?.primaryKey).toBe(iotCentralKey);
+    // A device keeps the key it was given for IoT Central.
+    const moved = runThermostat(stack, 'moved-1', deriveDeviceKey(iotCentralKey, 'moved-1'));
+    try {
+      let twin = await api(reader, 'GET', '/devices/moved-1/twin');
+      for (let tries = 0; tries < 200 && twin.status !== 200; tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        twin = await api(reader, 'GET', '/devices/moved-1/twin');
+      }
+      expect(twin.status, moved.output.join('')).toBe(200);
+    } finally {
+      moved.child.kill();
+    }
+    const again = await api(admin, 'PUT', '/enrollment-groups/from-central', {
+      keys: { primaryKey: iotCentralKey },
+    });
+    expect(again.status).toBe(409);
+    expect(again.body.error.message).toMatch(/regenerate-key/);
+    const short = await api(admin, 'PUT', '/enrollment-groups/other', {
+      keys: { primaryKey: 'c2hvcnQ=' },
+    });
+    expect(short.body.error.message).toMatch(/keys.primaryKey must be base64 of 16 to 64 bytes/);
+  });
+
   it('names what is wrong with a request', async () => {
     const cases: [string, unknown, RegExp][] = [
       ['bad id!', {}, /enrollment group id is 1 to 128/],
