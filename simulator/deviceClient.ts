@@ -29,15 +29,18 @@ export async function openDeviceClient(
   transport: 'mqtt' | 'https',
   connectionString: string,
   local?: LocalDeviceTls,
+  /** The IoT Plug and Play model the device announces when it connects (MQTT). */
+  modelId?: string,
 ): Promise<OpenDeviceClient> {
   // CommonJS packages: Node's import finds some named exports and not others (Message).
   const deviceSdk = await import('azure-iot-device');
   const { Client, Message } = (deviceSdk.default ?? deviceSdk) as typeof deviceSdk;
   const transportCtor = transport === 'mqtt' ? (await loadMqtt()).Mqtt : (await loadHttp()).Http;
   const client = Client.fromConnectionString(connectionString, transportCtor);
-  if (local) {
-    await client.setOptions(transport === 'https' ? httpTransportOptions(local) : { ca: local.ca });
-  }
+  const tlsOptions =
+    local && (transport === 'https' ? httpTransportOptions(local) : { ca: local.ca });
+  if (tlsOptions || modelId)
+    await client.setOptions({ ...tlsOptions, ...(modelId ? { modelId } : {}) });
   await client.open();
   return {
     async sendEvent(body, properties) {

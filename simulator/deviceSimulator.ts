@@ -3,6 +3,7 @@ import { parseIotHubConnectionString } from '../tools/iotHubConnectionString';
 import type { LocalEndpoints } from '../tools/localEndpoints';
 import type { LocalDeviceTls, OpenDeviceClient } from './deviceClient';
 import { nextMessage } from './deviceMessages';
+import type { SimulatedProvisioning } from './provisionedDevices';
 import { connectDevices } from './simulatedDevices';
 
 export interface SimulationOptions {
@@ -48,6 +49,12 @@ export interface SimulationOptions {
    * getDiagnostics. On unless false.
    */
   readonly twins?: boolean;
+  /**
+   * Devices provision themselves through DPS (MQTT) with keys derived from the enrollment group's,
+   * instead of being registered through the registry API, and announce this model; a thermostat
+   * follows it (see thermostatBehaviour). MQTT only.
+   */
+  readonly provision?: SimulatedProvisioning;
   /** Called once per SDK device when it is connected, for benchmarks that drive devices themselves. */
   readonly onConnected?: (deviceId: string, client: OpenDeviceClient) => void;
   /** Called once per message with its fate, for latency measurements. */
@@ -144,7 +151,11 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     return undefined;
   };
   const sendFrom = async (device: (typeof devices)[number], index: number) => {
+    // A thermostat's readings drift to the target its twin gave it.
+    const target = device.send.thermostat?.target();
+    if (target !== undefined) device.state.temperature += (target - device.state.temperature) / 5;
     const { body, kind, reading } = nextMessage(index, device, options, random);
+    if (reading) device.send.thermostat?.reading(reading.temperature);
     const poison = kind === 'poison';
     const productEvent = poison || kind === 'event';
     const bad = kind === 'bad';

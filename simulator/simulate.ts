@@ -5,10 +5,11 @@ import { parseIotHubConnectionString } from '../tools/iotHubConnectionString';
 import type { LocalEndpoints } from '../tools/localEndpoints';
 import { clientToken, renewingToken } from '../tools/tokens';
 import { runSimulation, type SimulationProgress } from './deviceSimulator';
+import { provisioningOf, storeThermostatModel, trustLocalCa } from './provisionedSimulation';
 import { outboxCodeReader, simulateUsers } from './userSimulator';
 
 const usage =
-  'npm run simulate -- [--transport mqtt|https|rest] [--devices 20] [--rate 5] [--duration 60] [--bad 0.02] [--events] [--users N] [--connection-string "HostName=...;SharedAccessKeyName=...;SharedAccessKey=..."]';
+  'npm run simulate -- [--transport mqtt|https|rest] [--devices 20] [--rate 5] [--duration 60] [--bad 0.02] [--events] [--users N] [--connection-string "HostName=...;SharedAccessKeyName=...;SharedAccessKey=..."] [--provision [--id-scope 0ne... --group-key <base64>]]';
 
 export function formatProgress(p: SimulationProgress): string {
   return `sent ${p.sent}  accepted ${p.accepted}  failed ${p.failed}  ${p.rate.toFixed(1)} msg/s  ${p.elapsedSeconds.toFixed(0)} s`;
@@ -30,6 +31,9 @@ export async function simulateFromCli(
       users: 'number',
       transport: 'string',
       'connection-string': 'string',
+      provision: 'boolean',
+      'id-scope': 'string',
+      'group-key': 'string',
     },
     usage,
   );
@@ -65,6 +69,30 @@ export async function simulateFromCli(
   } catch (error) {
     console.error(`${error instanceof Error ? error.message : String(error)}\nusage: ${usage}`);
     return 2;
+  }
+  const provision = args.provision ? provisioningOf(args, local) : undefined;
+  if (typeof provision === 'string') {
+    console.error(`${provision}\nusage: ${usage}`);
+    return 2;
+  }
+  if (provision && transport !== 'mqtt') {
+    console.error(
+      `--provision registers devices through DPS over MQTT: leave --transport out, or make it mqtt\nusage: ${usage}`,
+    );
+    return 2;
+  }
+  if (provision && local) {
+    // The provisioning SDK takes no `ca` option: the local CA must be trusted process-wide.
+    const trusted = await trustLocalCa(local.iotHub.caPath, argv, signal);
+    if (trusted !== undefined) return trusted;
+    const stored = await storeThermostatModel(local).then(
+      () => undefined,
+      (error: Error) => error.message,
+    );
+    if (stored) {
+      console.error(stored);
+      return 1;
+    }
   }
   if ((args.bad ?? 0) > 1) {
     console.error(`--bad is a share from 0 to 1, got ${args.bad}\nusage: ${usage}`);
@@ -107,6 +135,7 @@ export async function simulateFromCli(
     rate,
     badShare: args.bad ?? 0.02,
     ...(args.events ? { productEventShare: 0.4 } : {}),
+    ...(provision ? { provision } : {}),
     ...(args.duration ? { durationSeconds: args.duration } : {}),
     ...(signal ? { signal } : {}),
     onProgress: (progress) => {

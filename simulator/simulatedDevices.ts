@@ -3,6 +3,8 @@ import type { parseIotHubConnectionString } from '../tools/iotHubConnectionStrin
 import { type DeviceBehaviour, startDeviceBehaviour } from './deviceBehaviour';
 import { type LocalDeviceTls, openDeviceClient } from './deviceClient';
 import type { SimulationOptions } from './deviceSimulator';
+import { provisionDevice } from './provisionedDevices';
+import { startThermostat, type Thermostat, thermostatModelId } from './thermostatBehaviour';
 
 // The simulator's devices: registered through the registry API, each with its way of sending
 // (the REST API with a device SAS, or Microsoft's device SDK) and, on MQTT, its twin and methods.
@@ -29,6 +31,29 @@ export async function connectDevices(
     expiresAt: expiresAt(),
   });
 
+  const state = () => ({
+    temperature: 18 + random() * 6,
+    humidity: 40 + random() * 20,
+    pressure: 1000 + random() * 25,
+  });
+  const { provision } = options;
+  if (provision)
+    // Zero-touch: each device registers itself with DPS and connects to the hub it is given.
+    return mapLimit(ids, 16, async (registrationId) => {
+      const { hostName, deviceId, key } = await provisionDevice(provision, registrationId);
+      const token = sasToken({
+        resourceUri: `${hostName}/devices/${deviceId}`,
+        key,
+        expiresAt: expiresAt(),
+      });
+      return {
+        deviceId,
+        token,
+        send: await deviceSender(options, hostName, base, deviceId, key, token, tls),
+        state: state(),
+      };
+    });
+
   return mapLimit(ids, 16, async (deviceId) => {
     const url = `${base}/devices/${encodeURIComponent(deviceId)}?api-version=${apiVersion}`;
     const headers = { authorization: serviceToken, 'content-type': 'application/json' };
@@ -51,11 +76,7 @@ export async function connectDevices(
       deviceId,
       token,
       send: await deviceSender(options, hub.hostName, base, deviceId, key, token, tls),
-      state: {
-        temperature: 18 + random() * 6,
-        humidity: 40 + random() * 20,
-        pressure: 1000 + random() * 25,
-      },
+      state: state(),
     };
   });
 }
@@ -67,6 +88,8 @@ type DeviceSend = ((
   close(): Promise<void>;
   /** What the device does through its twin and methods, when it has them. */
   readonly behaviour?: DeviceBehaviour;
+  /** The thermostat it announces, when it was provisioned as one. */
+  readonly thermostat?: Thermostat;
 };
 
 /** One device's way of sending, by transport; an SDK device is connected before the clock starts. */
@@ -106,10 +129,12 @@ async function deviceSender(
     return Object.assign(send, { close: async () => undefined });
   }
   const local = options.localHub;
+  const modelId = options.provision?.modelId;
   const client = await openDeviceClient(
     transport,
     `HostName=${hostName};DeviceId=${deviceId};SharedAccessKey=${key}${local ? `;GatewayHostName=${local.mqtt.gatewayHostName}` : ''}`,
     local && tls,
+    modelId,
   );
   options.onConnected?.(deviceId, client);
   const send = async (body: string, properties: Record<string, string>) => {
@@ -124,12 +149,17 @@ async function deviceSender(
     transport === 'mqtt' && options.twins !== false
       ? await startDeviceBehaviour(client.sdk, { reconnect: () => client.reopen() })
       : undefined;
+  const thermostat =
+    transport === 'mqtt' && modelId === thermostatModelId
+      ? await startThermostat(client.sdk, new Date())
+      : undefined;
   return Object.assign(send, {
     close: async () => {
       behaviour?.stop();
       await client.close().catch(() => undefined);
     },
     ...(behaviour ? { behaviour } : {}),
+    ...(thermostat ? { thermostat } : {}),
   });
 }
 
