@@ -182,6 +182,14 @@ const contract: Record<
       authLevel: 'anonymous',
     },
   },
+  getModelUsage: {
+    trigger: {
+      type: 'httpTrigger',
+      route: 'model-usage',
+      methods: ['GET'],
+      authLevel: 'anonymous',
+    },
+  },
   createJob: {
     trigger: {
       type: 'httpTrigger',

@@ -19,6 +19,18 @@ export interface DeviceTwin {
   };
 }
 
+/** The devices that announce one model, as the twins say. */
+export interface ModelUsage {
+  readonly dtmi: string;
+  readonly devices: number;
+  /** The first of them, by id; at most `modelUsageListed`. */
+  readonly deviceIds: readonly string[];
+}
+
+const modelUsageListed = 50;
+/** Pages of 1,000 twins read for the usage: a bigger fleet is counted up to 10,000 devices. */
+const modelUsagePages = 10;
+
 export interface CommandOutcome {
   readonly status: number;
   readonly payload: unknown;
@@ -75,6 +87,42 @@ export function createDeviceTwins(options: {
       }
       if (!response.ok) throw await hubRefusal(response, 'the tags', deviceId);
       await response.body?.cancel();
+    },
+
+    /**
+     * How many devices announce each model, and which: a twin query of `modelId`, one call per
+     * 1,000 devices (S1 allows 20 queries a minute, so the caller caches it).
+     */
+    async modelUsage(): Promise<{ models: ModelUsage[]; complete: boolean }> {
+      const byModel = new Map<string, string[]>();
+      let continuation: string | undefined;
+      let pages = 0;
+      do {
+        const response = await hub(
+          'POST',
+          `${options.gateway.endpoint}/devices/query?api-version=${iotHubApiVersion}`,
+          {
+            body: { query: "SELECT deviceId, modelId FROM devices WHERE modelId != ''" },
+            headers: {
+              'x-ms-max-item-count': '1000',
+              ...(continuation ? { 'x-ms-continuation': continuation } : {}),
+            },
+            timeoutMs: 30_000,
+          },
+        );
+        if (!response.ok) throw await hubRefusal(response, 'the devices of each model');
+        continuation = response.headers.get('x-ms-continuation') ?? undefined;
+        for (const row of (await response.json()) as { deviceId: string; modelId?: string }[])
+          if (row.modelId)
+            byModel.set(row.modelId, [...(byModel.get(row.modelId) ?? []), row.deviceId]);
+        pages++;
+      } while (continuation && pages < modelUsagePages);
+      const models = [...byModel].map(([dtmi, ids]) => ({
+        dtmi,
+        devices: ids.length,
+        deviceIds: ids.sort().slice(0, modelUsageListed),
+      }));
+      return { models, complete: continuation === undefined };
     },
 
     async invoke(

@@ -5,6 +5,7 @@ import { createModelChecks } from '../models/modelChecks';
 import type { Services } from '../services';
 import { createDeviceJobsFunctions } from './deviceJobs.function';
 import { createDeviceTwinFunctions } from './deviceTwin.function';
+import { createModelUsageFunctions } from './modelUsage.function';
 
 // The hub connection is the gateway's: the same settings reach the registry and the twins.
 export { readSettings } from '../gateway/settings';
@@ -29,6 +30,7 @@ export function create(settings: OptionalSettings<GatewayConfig>, shared: Servic
         checks,
         notConfigured,
       }),
+      ...createModelUsageFunctions({ ...(twins ? { twins } : {}), notConfigured }),
     ],
   };
 }

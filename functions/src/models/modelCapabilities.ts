@@ -12,11 +12,15 @@ export interface PropertyDeclaration {
   readonly name: string;
   readonly schema: Schema;
   readonly writable: boolean;
+  readonly unit?: string;
+  readonly displayName?: string;
 }
 
 export interface CommandDeclaration {
   readonly name: string;
   readonly request?: { readonly name: string; readonly schema: Schema };
+  readonly response?: { readonly name: string; readonly schema: Schema };
+  readonly displayName?: string;
 }
 
 export interface TelemetryDeclaration {
@@ -95,27 +99,32 @@ export async function capabilitiesOf(
     const item = entry as Json;
     const name = String(item.name ?? '');
     const types = typesOf(item);
+    const described = {
+      ...(typeof item.unit === 'string' ? { unit: item.unit } : {}),
+      ...(displayName(item.displayName) ? { displayName: displayName(item.displayName) } : {}),
+    };
     if (types.includes('Property'))
       properties.set(name, {
         name,
         schema: item.schema as Schema,
         writable: item.writable === true,
+        ...described,
       });
     else if (types.includes('Command')) {
-      const request = item.request as Json | undefined;
+      const payload = (value: unknown) => {
+        const part = value as Json | undefined;
+        return part && { name: String(part.name), schema: part.schema as Schema };
+      };
+      const request = payload(item.request);
+      const response = payload(item.response);
       commands.set(name, {
         name,
-        ...(request
-          ? { request: { name: String(request.name), schema: request.schema as Schema } }
-          : {}),
+        ...(request ? { request } : {}),
+        ...(response ? { response } : {}),
+        ...(described.displayName ? { displayName: described.displayName } : {}),
       });
     } else if (types.includes('Telemetry'))
-      telemetry.set(name, {
-        name,
-        schema: item.schema as Schema,
-        ...(typeof item.unit === 'string' ? { unit: item.unit } : {}),
-        ...(displayName(item.displayName) ? { displayName: displayName(item.displayName) } : {}),
-      });
+      telemetry.set(name, { name, schema: item.schema as Schema, ...described });
     else if (types.includes('Component')) {
       const component = await resolve(item.schema);
       if (component) components.set(name, component);

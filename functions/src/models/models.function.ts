@@ -1,6 +1,8 @@
 import { AppError } from '../host/appError';
 import type { HttpFunctionDefinition } from '../host/functionDefinition';
 import { readJsonBody } from '../host/http';
+import { capabilitiesView } from './capabilitiesView';
+import { capabilitiesOf } from './modelCapabilities';
 import type { ModelStore } from './modelStore';
 import { checkModel, dtmiPattern, maxModelChars } from './modelValidation';
 
@@ -17,7 +19,8 @@ function routeDtmi(dtmi: string | undefined): string {
 /**
  * Device models (DTDL v2 and v3 interfaces): `PUT /api/models/{dtmi}` and `DELETE` (Fleet.Admin),
  * `GET /api/models/{dtmi}` and `GET /api/models` (Fleet.Read). A model is checked by Microsoft's
- * DTDL parser, with the stored models it may extend or use as components.
+ * DTDL parser, with the stored models it may extend or use as components. A read of one model
+ * also answers what it declares (`capabilities`), components and extended interfaces included.
  */
 export function createModelsFunctions(deps: {
   readonly models: ModelStore;
@@ -54,7 +57,9 @@ export function createModelsFunctions(deps: {
         const dtmi = routeDtmi(request.params.dtmi);
         const stored = await deps.models.get(dtmi);
         if (!stored) throw new AppError('not_found', `no model ${dtmi}`);
-        return { jsonBody: stored };
+        const lookup = async (id: string) => (await deps.models.get(id))?.model;
+        const capabilities = capabilitiesView(await capabilitiesOf(stored.model, lookup));
+        return { jsonBody: { ...stored, capabilities } };
       },
     },
     {

@@ -36,6 +36,7 @@ const accessTable: Record<string, string> = {
   getModel: 'GET roles:Fleet.Read',
   listModels: 'GET roles:Fleet.Read',
   deleteModel: 'DELETE roles:Fleet.Admin',
+  getModelUsage: 'GET roles:Fleet.Read',
   putEnrollmentGroup: 'PUT roles:Fleet.Admin',
   getEnrollmentGroup: 'GET roles:Fleet.Admin',
   regenerateEnrollmentGroupKey: 'POST roles:Fleet.Admin',

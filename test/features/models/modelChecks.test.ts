@@ -217,3 +217,51 @@ describe('models a device announces', () => {
     }
   });
 });
+
+describe('what the dashboard reads of a model', () => {
+  it('answers a model with what it declares, components and enum schemas written out', async () => {
+    const read = await api(reader, 'GET', `/models/${encodeURIComponent(controller)}`);
+    expect(read.status).toBe(200);
+    const { capabilities } = read.body as unknown as {
+      capabilities: {
+        commands: { name: string; component?: string; request?: { schema: unknown } }[];
+        properties: { name: string; component?: string; writable: boolean; schema: unknown }[];
+        telemetry: { name: string; component?: string; unit?: string }[];
+      };
+    };
+    expect(capabilities.commands.map((c) => c.name)).toEqual([
+      'reboot',
+      'thermostat1*getMaxMinReport',
+    ]);
+    expect(capabilities.telemetry).toEqual([
+      expect.objectContaining({
+        name: 'temperature',
+        component: 'thermostat1',
+        unit: 'degreeCelsius',
+      }),
+    ]);
+    expect(capabilities.properties.find((p) => p.name === 'mode')).toMatchObject({
+      component: 'thermostat1',
+      writable: true,
+      schema: { '@type': 'Enum', valueSchema: 'string' },
+    });
+  });
+
+  it('lists the devices that announce each model, for readers', async () => {
+    const client = await device('pnp-usage', thermostat);
+    try {
+      const usage = await api(reader, 'GET', '/model-usage');
+      expect(usage.status).toBe(200);
+      const { models, complete } = usage.body as unknown as {
+        models: { dtmi: string; devices: number; deviceIds: string[] }[];
+        complete: boolean;
+      };
+      expect(complete).toBe(true);
+      expect(models.find((m) => m.dtmi === thermostat)?.deviceIds).toContain('pnp-usage');
+      const anonymous = await fetch(`${stack.endpoints.apiBaseUrl}/model-usage`);
+      expect(anonymous.status).toBe(401);
+    } finally {
+      await client.close();
+    }
+  });
+});
